@@ -1,0 +1,139 @@
+"""The newsroom's plain data: what flows between pipeline stages.
+
+These are storage-free value objects. The pipeline stages take and return them;
+`storage` maps them to tables and `publish` renders them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Stage(enum.StrEnum):
+    """How far an article has gone through the pipeline (in flow order)."""
+
+    DISCOVERED = "discovered"  # known from a feed entry, page not yet extracted
+    EXTRACTED = "extracted"  # text, metadata and language stored
+    TRANSLATED = "translated"  # every target language translated or skipped with a reason
+    PUBLISHED = "published"  # filed in a section and visible on the site
+    FAILED = "failed"  # a stage failed; `error` on the article says why
+
+    @property
+    def order(self) -> int:
+        return _STAGE_ORDER[self]
+
+
+_STAGE_ORDER = {
+    Stage.DISCOVERED: 0,
+    Stage.EXTRACTED: 1,
+    Stage.TRANSLATED: 2,
+    Stage.PUBLISHED: 3,
+    Stage.FAILED: -1,
+}
+
+
+class BlockKind(enum.StrEnum):
+    """The structural kinds of text an article body is made of."""
+
+    PARAGRAPH = "p"
+    HEADING = "h"
+    LIST_ITEM = "li"
+    QUOTE = "quote"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One structural unit of an article body: a paragraph, subheading, list item or quote."""
+
+    kind: BlockKind
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "text": self.text}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> Block:
+        return cls(BlockKind(data["kind"]), data["text"])
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed, as the source announced it."""
+
+    guid: str
+    url: str
+    title: str
+    summary: str = ""
+    content_html: str = ""
+    author: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed's entries plus whatever went wrong reading it (feedparser's `bozo`)."""
+
+    title: str
+    entries: list[FeedEntry]
+    link: str = ""
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one HTTP request brought back."""
+
+    url: str
+    final_url: str
+    status: int
+    content: bytes
+    content_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """The clean text and metadata of one article page."""
+
+    title: str
+    blocks: list[Block]
+    canonical_url: str
+    author: str = ""
+    published: datetime | None = None
+    image: str = ""
+    extractor: str = ""
+    from_feed: bool = False  # True when the page failed and the feed's text stood in
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(b.text.split()) for b in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """An article's language (ISO 639-1) and how it was decided."""
+
+    code: str
+    confidence: float
+    method: str  # "declared" or "detected"
+
+
+@dataclass(frozen=True, slots=True)
+class TranslatedArticle:
+    """An article's title and body in one target language, with provenance."""
+
+    language: str
+    title: str
+    blocks: list[Block]
+    engine: str
+    engine_version: str
+    unknown_words: int = 0
+    flags: list[str] = field(default_factory=list)
