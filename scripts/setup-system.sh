@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the system packages babelwire needs from Debian/Ubuntu, only when missing:
+# Apertium with the language pairs of the demo, and Python's venv module.
+set -euo pipefail
+
+need=()
+for mode in eng-spa spa-eng spa-cat cat-spa eng-cat cat-eng; do
+  if [ ! -f "/usr/share/apertium/modes/$mode.mode" ]; then
+    need+=(apertium apertium-eng-spa apertium-spa-cat apertium-eng-cat)
+    break
+  fi
+done
+command -v apertium >/dev/null 2>&1 || need+=(apertium)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "babelwire: please install with your package manager: ${need[*]}" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "babelwire: run as root or install sudo to install: ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "babelwire: installing ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  $(printf '%s\n' "${need[@]}" | sort -u)

@@ -1,0 +1,53 @@
+"""The offline demo: sample outlets on loopback, a new site, one pass, then the site."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from babelwire.cli import progress as progress_ui
+from babelwire.demo.server import DemoServer, load_samples
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.run import run_pass
+from babelwire.jobs.site import create_site
+from babelwire.jobs.sources import add_source
+
+
+def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool) -> int:
+    root = directory or Path(tempfile.mkdtemp(prefix="babelwire-demo-"))
+    outlets = load_samples()
+    with DemoServer(outlets) as server:
+        console.print(f"Sample sources on {server.base} ({len(outlets)} outlets)")
+        create_site(
+            root,
+            title="babelwire demo",
+            base_url=f"http://127.0.0.1:{port}",
+            languages=["en", "es"],
+            overwrite=True,
+        )
+        console.print(f"Site folder: {root}")
+        with Newsroom.open(root) as newsroom:
+            for outlet in outlets:
+                add_source(
+                    newsroom,
+                    server.feed_url(outlet.slug),
+                    name=outlet.name,
+                    language=outlet.language,
+                    section=outlet.section,
+                )
+            with progress_ui.RichProgress(console) as bar:
+                report = run_pass(newsroom, progress=bar)
+            progress_ui.print_report(console, report)
+            if not serve:
+                return 0 if report.ok else 1
+            import uvicorn
+
+            from babelwire.web.app import create_app
+
+            console.print(
+                f"The demo site is at [bold]http://127.0.0.1:{port}/[/bold] (Ctrl-C stops)"
+            )
+            uvicorn.run(create_app(newsroom), host="127.0.0.1", port=port, log_level="warning")
+    return 0

@@ -1,0 +1,148 @@
+"""`babelwire`: create a site, run the newsroom, serve or build the site, run the demo."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from babelwire import __version__
+from babelwire.cli import progress as progress_ui
+from babelwire.cli.options import SiteOption, open_newsroom
+from babelwire.cli.source import source_app
+from babelwire.config import ConfigError
+from babelwire.jobs.run import RunReport, run_pass
+from babelwire.jobs.site import create_site
+
+app = typer.Typer(
+    help="babelwire: an automated, multilingual newsroom that names its sources.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(source_app, name="source")
+console = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"babelwire {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """babelwire collects news, translates it by machine and publishes it with attribution."""
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new site.")],
+    title: Annotated[str, typer.Option(help="Site title.")] = "babelwire",
+    base_url: Annotated[str, typer.Option(help="Public URL of the site.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    languages: Annotated[str, typer.Option(help="Editions, e.g. en,es.")] = "en,es",
+    database_url: Annotated[
+        str, typer.Option(help="SQLAlchemy URL; default SQLite in the site folder.")
+    ] = "sqlite:///babelwire.sqlite3",
+) -> None:
+    """Create a site: babelwire.toml and its database."""
+    try:
+        config = create_site(
+            directory,
+            title=title,
+            base_url=base_url,
+            languages=languages.split(","),
+            database_url=database_url,
+        )
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"Created site [bold]{config.title}[/bold] in {config.root}")
+    console.print(f"Editions: {', '.join(config.languages)}. Next: babelwire source add URL")
+
+
+@app.command()
+def run(
+    site: SiteOption = Path("."),
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Poll every source now, due or not.")
+    ] = False,
+) -> None:
+    """Poll due sources, extract, translate, file and publish new articles."""
+    with open_newsroom(site) as newsroom:
+        if once:
+            with progress_ui.RichProgress(console) as bar:
+                report = run_pass(newsroom, force=force, progress=bar)
+            progress_ui.print_report(console, report)
+            raise typer.Exit(0 if report.ok else 1)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+        def show(report: RunReport) -> None:
+            progress_ui.print_report(console, report)
+
+        from babelwire.runners.local import run_forever
+
+        try:
+            run_forever(newsroom, stop=stop, on_report=show)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
+@app.command()
+def serve(
+    site: SiteOption = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the public site."""
+    import uvicorn
+
+    from babelwire.web.app import create_app
+
+    with open_newsroom(site) as newsroom:
+        console.print(f"Serving {newsroom.config.title} at http://{host}:{port}/")
+        uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def build(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
+    site: SiteOption = Path("."),
+) -> None:
+    """Write the site as static files."""
+    from babelwire.publish.static import build_site
+
+    with open_newsroom(site) as newsroom:
+        pages = build_site(newsroom, outdir)
+    console.print(f"Wrote {pages} pages to {outdir}")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the demo site.")] = 8000,
+    directory: Annotated[
+        Path | None, typer.Option(help="Site folder (default: a new temporary folder).")
+    ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop after the pipeline (no web server).")
+    ] = False,
+) -> None:
+    """Everything offline: sample outlets on loopback, a site in en and es, then serve it."""
+    from babelwire.cli.demo import run_demo
+
+    raise typer.Exit(run_demo(console, port=port, directory=directory, serve=not no_serve))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

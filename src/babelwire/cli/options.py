@@ -1,0 +1,26 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from babelwire.config import ConfigError
+from babelwire.jobs.newsroom import Newsroom
+
+SiteOption = Annotated[
+    Path,
+    typer.Option("--site", "-s", envvar="BABELWIRE_SITE", help="Site folder (babelwire.toml)."),
+]
+
+
+def open_newsroom(site: Path) -> Newsroom:
+    """Open the site or exit with a clear message."""
+    try:
+        return Newsroom.open(site)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc

@@ -1,0 +1,70 @@
+"""Rich progress bars for a pass, and the summary table printed after it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from babelwire.jobs.run import RunReport
+
+
+class RichProgress:
+    """A bar per stage; silent when the output is not a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:>9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self._tasks[stage] = self._progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        if stage in self._tasks:
+            self._progress.advance(self._tasks[stage], count)
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+
+def print_report(console: Console, report: RunReport) -> None:
+    table = Table(title="Sources this pass")
+    for column in ("source", "new", "updated", "skipped", "failed", "error"):
+        table.add_column(column, justify="right" if column in {"new", "updated"} else "left")
+    for row in report.sources:
+        table.add_row(
+            row.name,
+            str(row.new),
+            str(row.updated),
+            str(row.skipped),
+            str(row.failed),
+            f"[red]{row.error}[/red]" if row.error else "",
+        )
+    console.print(table)
+    timing = ", ".join(
+        f"{stage} {report.stage_articles.get(stage, 0)} in {seconds:.1f}s"
+        for stage, seconds in report.stage_seconds.items()
+    )
+    console.print(f"Stages: {timing}")
+    if report.words_translated:
+        rate = report.words_translated / max(report.engine_seconds, 1e-9)
+        console.print(f"Translated {report.words_translated} words ({rate:,.0f} words/s)")
+    for article_id, error in list(report.article_errors.items())[:10]:
+        console.print(f"[yellow]article {article_id}:[/yellow] {error}")

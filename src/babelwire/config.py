@@ -1,0 +1,366 @@
+"""Every setting declared once: name, default and help.
+
+A site is a folder holding `babelwire.toml`. Each setting can be overridden by
+an environment variable named after it (`site.title` -> `BABELWIRE_SITE_TITLE`),
+which is how workers and containers are configured without editing the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "babelwire.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its dotted key in babelwire.toml, its default and what it does."""
+
+    key: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "BABELWIRE_" + self.key.replace(".", "_").upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("site.title", "babelwire", "Site title shown on every page."),
+    Setting("site.base_url", "http://127.0.0.1:8000", "Public URL of the site (canonical links)."),
+    Setting("site.description", "News collected and translated automatically.", "Site tagline."),
+    Setting("site.languages", ["en", "es"], "Editions: every article is published in each."),
+    Setting(
+        "site.source_languages",
+        [],
+        "Languages accepted from sources (ISO 639-1); empty accepts any language.",
+    ),
+    Setting("site.contact", "", "Contact address for corrections and removals (About page)."),
+    Setting("site.page_size", 20, "Articles per list page."),
+    Setting("sections.default", "world", "Section for articles no rule matches."),
+    Setting(
+        "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
+    ),
+    Setting("translation.engines", ["apertium"], "Engines in order of preference."),
+    Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
+    Setting("translation.batch_articles", 32, "Articles translated together in one batch."),
+    Setting("fetch.interval_minutes", 30, "Default minutes between two polls of a source."),
+    Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
+    Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),
+    Setting("fetch.total_timeout", 60.0, "Seconds one whole request may take."),
+    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted."),
+    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll."),
+    Setting("fetch.fetch_pages", True, "Fetch each article page (else use the feed's text)."),
+)
+
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRule:
+    """A section of the site and the keywords that file an article under it."""
+
+    slug: str
+    names: Mapping[str, str]
+    keywords: tuple[str, ...] = ()
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.slug.title()
+
+
+DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
+    SectionRule(
+        "politics",
+        {"en": "Politics", "es": "Política", "ca": "Política"},
+        (
+            "government",
+            "parliament",
+            "election",
+            "elections",
+            "minister",
+            "council",
+            "gobierno",
+            "parlamento",
+            "elecciones",
+            "ministra",
+            "ministro",
+            "ayuntamiento",
+            "govern",
+            "parlament",
+            "eleccions",
+            "consellera",
+            "conseller",
+            "ajuntament",
+        ),
+    ),
+    SectionRule(
+        "economy",
+        {"en": "Economy", "es": "Economía", "ca": "Economia"},
+        (
+            "economy",
+            "company",
+            "jobs",
+            "market",
+            "investment",
+            "economía",
+            "empresa",
+            "empleo",
+            "mercado",
+            "inversión",
+            "economia",
+            "ocupació",
+            "mercat",
+            "inversió",
+        ),
+    ),
+    SectionRule(
+        "science",
+        {"en": "Science", "es": "Ciencia", "ca": "Ciència"},
+        (
+            "research",
+            "scientists",
+            "university",
+            "study",
+            "laboratory",
+            "investigación",
+            "científicos",
+            "universidad",
+            "estudio",
+            "laboratorio",
+            "recerca",
+            "científics",
+            "universitat",
+            "estudi",
+            "laboratori",
+        ),
+    ),
+    SectionRule(
+        "culture",
+        {"en": "Culture", "es": "Cultura", "ca": "Cultura"},
+        (
+            "festival",
+            "museum",
+            "exhibition",
+            "film",
+            "concert",
+            "museo",
+            "exposición",
+            "película",
+            "concierto",
+            "museu",
+            "exposició",
+            "pel·lícula",
+        ),
+    ),
+    SectionRule(
+        "sport",
+        {"en": "Sport", "es": "Deportes", "ca": "Esports"},
+        (
+            "match",
+            "team",
+            "league",
+            "coach",
+            "championship",
+            "partido",
+            "equipo",
+            "liga",
+            "entrenador",
+            "campeonato",
+            "partit",
+            "equip",
+            "lliga",
+            "campionat",
+        ),
+    ),
+    SectionRule("world", {"en": "World", "es": "Mundo", "ca": "Món"}),
+)
+
+
+class ConfigError(ValueError):
+    """babelwire.toml or an override is invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A site's settings, read from its folder's babelwire.toml and the environment.
+
+    >>> config = Config.load(Path("my-site"))
+    >>> config.languages
+    ['en', 'es']
+    """
+
+    root: Path
+    values: Mapping[str, Any]
+    sections: tuple[SectionRule, ...] = field(default=DEFAULT_SECTIONS)
+
+    @classmethod
+    def load(cls, root: Path, env: Mapping[str, str] | None = None) -> Config:
+        root = root.resolve()
+        path = root / CONFIG_FILE
+        if not path.exists():
+            raise ConfigError(f"{path} not found: run `babelwire init {root}` first")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        return cls.from_mapping(root, data, os.environ if env is None else env)
+
+    @classmethod
+    def from_mapping(
+        cls, root: Path, data: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> Config:
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            table, _, name = setting.key.partition(".")
+            section = data.get(table, {})
+            value = section.get(name, setting.default) if isinstance(section, dict) else None
+            raw = (env or {}).get(setting.env)
+            if raw is not None:
+                value = _parse_env(setting, raw)
+            values[setting.key] = _check_type(setting, value)
+        sections = _read_sections(data.get("section"))
+        return cls(root=root, values=values, sections=sections)
+
+    def get(self, key: str) -> Any:
+        return self.values[key] if key in self.values else _BY_KEY[key].default
+
+    @property
+    def title(self) -> str:
+        return str(self.get("site.title"))
+
+    @property
+    def base_url(self) -> str:
+        return str(self.get("site.base_url")).rstrip("/")
+
+    @property
+    def languages(self) -> list[str]:
+        return [str(x) for x in self.get("site.languages")]
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with a relative SQLite path resolved inside the site folder."""
+        url = str(self.get("database.url"))
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            rest = url[len(prefix) :]
+            if rest and rest != ":memory:":
+                return prefix + str(self.root / rest)
+        return url
+
+    def section(self, slug: str) -> SectionRule | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+
+def _parse_env(setting: Setting, raw: str) -> Any:
+    default = setting.default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, list):
+        raw = raw.strip()
+        if raw.startswith("["):
+            return json.loads(raw)
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _check_type(setting: Setting, value: Any) -> Any:
+    default = setting.default
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ConfigError(
+            f"{setting.key}: expected {type(default).__name__}, got {value!r} ({setting.help})"
+        )
+    return value
+
+
+def _read_sections(raw: Any) -> tuple[SectionRule, ...]:
+    if raw is None:
+        return DEFAULT_SECTIONS
+    if not isinstance(raw, list):
+        raise ConfigError("[[section]] must be an array of tables")
+    rules = []
+    for item in raw:
+        if not isinstance(item, dict) or "slug" not in item:
+            raise ConfigError(f"[[section]] needs a slug: {item!r}")
+        names = item.get("names", {})
+        keywords = item.get("keywords", [])
+        if not isinstance(names, dict) or not isinstance(keywords, list):
+            raise ConfigError(f"section {item['slug']}: names is a table, keywords a list")
+        rules.append(
+            SectionRule(
+                slug=str(item["slug"]),
+                names={str(k): str(v) for k, v in names.items()},
+                keywords=tuple(str(k).lower() for k in keywords),
+            )
+        )
+    return tuple(rules)
+
+
+def render_config(
+    *,
+    title: str,
+    base_url: str,
+    languages: Sequence[str],
+    database_url: str = "sqlite:///babelwire.sqlite3",
+) -> str:
+    """The text of a new site's babelwire.toml: every setting, with its help as a comment."""
+    overrides: dict[str, Any] = {
+        "site.title": title,
+        "site.base_url": base_url,
+        "site.languages": list(languages),
+        "database.url": database_url,
+    }
+    lines = ["# babelwire site settings. Each can be overridden by BABELWIRE_<TABLE>_<NAME>.", ""]
+    current = ""
+    for setting in SETTINGS:
+        table, _, name = setting.key.partition(".")
+        if table != current:
+            if current:
+                lines.append("")
+            lines.append(f"[{table}]")
+            current = table
+        lines.append(f"# {setting.help}")
+        lines.append(f"{name} = {_toml_value(overrides.get(setting.key, setting.default))}")
+    lines.append("")
+    lines.append("# Sections, in the order they appear. An article goes to its source's section,")
+    lines.append(
+        "# else to the first section with the most keyword matches, else sections.default."
+    )
+    for rule in DEFAULT_SECTIONS:
+        lines.append("")
+        lines.append("[[section]]")
+        lines.append(f"slug = {_toml_value(rule.slug)}")
+        names = ", ".join(f"{k} = {_toml_value(v)}" for k, v in rule.names.items())
+        lines.append(f"names = {{ {names} }}")
+        lines.append(f"keywords = {_toml_value(list(rule.keywords))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)

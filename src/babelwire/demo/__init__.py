@@ -1,0 +1,1 @@
+"""Bundled sample outlets and the loopback server that serves them."""

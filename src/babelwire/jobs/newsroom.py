@@ -1,0 +1,107 @@
+"""The newsroom: one site's settings, database, fetcher and engines, opened once.
+
+Every use case takes a Newsroom, so the CLI, the web app and workers share one
+way of reaching the site's resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from babelwire.config import Config
+from babelwire.pipeline.fetch.http import Fetcher, user_agent
+from babelwire.pipeline.fetch.robots import RobotsCache
+from babelwire.pipeline.translate.registry import Translators
+from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
+from babelwire.storage.tables import SectionRow
+
+
+@dataclass
+class Newsroom:
+    config: Config
+    db: Engine
+    sessions: sessionmaker[Session]
+    _fetcher: Fetcher | None = field(default=None, repr=False)
+    _robots: RobotsCache | None = field(default=None, repr=False)
+    _translators: Translators | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, root: Path, *, migrate: bool = True) -> Newsroom:
+        """Open the site in `root`, bringing its database schema up to date."""
+        config = Config.load(root)
+        return cls.from_config(config, migrate=migrate)
+
+    @classmethod
+    def from_config(cls, config: Config, *, migrate: bool = True) -> Newsroom:
+        db = make_engine(config.database_url)
+        if migrate:
+            upgrade(db)
+        newsroom = cls(config=config, db=db, sessions=make_sessionmaker(db))
+        if migrate:
+            newsroom.sync_sections()
+        return newsroom
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            c = self.config
+            self._fetcher = Fetcher(
+                user_agent(c.base_url),
+                connect_timeout=float(c.get("fetch.connect_timeout")),
+                read_timeout=float(c.get("fetch.read_timeout")),
+                total_timeout=float(c.get("fetch.total_timeout")),
+                max_bytes=int(c.get("fetch.max_bytes")),
+            )
+        return self._fetcher
+
+    @property
+    def robots(self) -> RobotsCache:
+        if self._robots is None:
+            self._robots = RobotsCache(self.fetcher)
+        return self._robots
+
+    @property
+    def translators(self) -> Translators:
+        if self._translators is None:
+            self._translators = Translators(
+                self.config.get("translation.engines"),
+                timeout=float(self.config.get("translation.timeout")),
+            )
+        return self._translators
+
+    def sync_sections(self) -> None:
+        """Keep the sections table equal to babelwire.toml (articles keep their slugs)."""
+        with self.sessions.begin() as session:
+            existing = {row.slug: row for row in session.scalars(select(SectionRow))}
+            for position, rule in enumerate(self.config.sections):
+                row = existing.get(rule.slug)
+                if row is None:
+                    row = SectionRow(slug=rule.slug)
+                    session.add(row)
+                row.names = dict(rule.names)
+                row.position = position
+
+    def close(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+            self._fetcher = None
+        if self._translators is not None:
+            self._translators.close()
+            self._translators = None
+        self.db.dispose()
+
+    def __enter__(self) -> Newsroom:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

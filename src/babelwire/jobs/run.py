@@ -1,0 +1,139 @@
+"""One pass of the newsroom: poll due sources, then move every pending article on.
+
+Articles go through the stages in chunks, each chunk committed stage by stage,
+so a pass killed at any point leaves every article at a stage it can resume from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import select
+
+from babelwire.jobs.articles import (
+    StageResult,
+    extract_articles,
+    pending_article_ids,
+    publish_articles,
+    translate_articles,
+)
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_source
+from babelwire.model import Stage
+from babelwire.storage.tables import ArticleRow, SourceRow
+
+STAGES = ("fetch", "extract", "translate", "publish")
+
+
+class Progress(Protocol):
+    def start(self, stage: str, total: int) -> None: ...
+
+    def advance(self, stage: str, count: int = 1) -> None: ...
+
+
+class _Silent:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What a pass did: a row per source, and time and throughput per stage."""
+
+    sources: list[SourceReport] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    stage_articles: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    words_translated: int = 0
+    engine_seconds: float = 0.0
+    article_errors: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.error or s.failed for s in self.sources)
+
+
+def run_pass(
+    newsroom: Newsroom,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+) -> RunReport:
+    """Poll every due source (all of them with `force`) and process every pending article."""
+    progress = progress or _Silent()
+    report = RunReport()
+    if force:
+        with newsroom.sessions() as session:
+            source_ids = list(
+                session.scalars(
+                    select(SourceRow.id).where(SourceRow.enabled.is_(True)).order_by(SourceRow.id)
+                )
+            )
+    else:
+        source_ids = due_source_ids(newsroom)
+    progress.start("fetch", len(source_ids))
+    started = time.perf_counter()
+    by_source: dict[int, SourceReport] = {}
+    for source_id in source_ids:
+        source_report = refresh_source(newsroom, source_id)
+        report.sources.append(source_report)
+        by_source[source_id] = source_report
+        progress.advance("fetch")
+    report.stage_seconds["fetch"] += time.perf_counter() - started
+    report.stage_articles["fetch"] = sum(s.new + s.updated for s in report.sources)
+
+    pending = sorted(
+        set(pending_article_ids(newsroom, Stage.DISCOVERED))
+        | set(pending_article_ids(newsroom, Stage.EXTRACTED))
+        | set(pending_article_ids(newsroom, Stage.TRANSLATED))
+    )
+    size = chunk_size or max(1, int(newsroom.config.get("translation.batch_articles")))
+    for stage in STAGES[1:]:
+        progress.start(stage, len(pending))
+    for start in range(0, len(pending), size):
+        chunk = pending[start : start + size]
+        for stage, function in (
+            ("extract", extract_articles),
+            ("translate", translate_articles),
+            ("publish", publish_articles),
+        ):
+            began = time.perf_counter()
+            result = function(newsroom, chunk)
+            report.stage_seconds[stage] += time.perf_counter() - began
+            _account(report, stage, result)
+            progress.advance(stage, len(chunk))
+    _attribute_failures(newsroom, report, by_source)
+    return report
+
+
+def _account(report: RunReport, stage: str, result: StageResult) -> None:
+    report.stage_articles[stage] += len(result.done) + len(result.unchanged)
+    report.words_translated += result.words
+    report.engine_seconds += result.engine_seconds
+    report.article_errors.update(result.failed)
+
+
+def _attribute_failures(
+    newsroom: Newsroom, report: RunReport, by_source: dict[int, SourceReport]
+) -> None:
+    if not report.article_errors:
+        return
+    with newsroom.sessions() as session:
+        rows = session.execute(
+            select(ArticleRow.id, ArticleRow.source_id, SourceRow.name)
+            .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+            .where(ArticleRow.id.in_(list(report.article_errors)))
+        ).all()
+    for _article_id, source_id, name in rows:
+        source_report = by_source.get(source_id)
+        if source_report is None:
+            source_report = SourceReport(source_id=source_id, name=name)
+            by_source[source_id] = source_report
+            report.sources.append(source_report)
+        source_report.failed += 1

@@ -1,0 +1,1 @@
+"""Runners decide where jobs run: in this process (local) or on workers."""

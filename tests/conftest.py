@@ -1,0 +1,86 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when configured), the
+loopback sample-news server, and a site following its sources."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from babelwire.demo.server import DemoServer, load_samples
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.site import create_site
+from babelwire.jobs.sources import add_source
+from babelwire.storage.database import normalise_url
+
+PG_URL = os.environ.get("BABELWIRE_TEST_DATABASE_URL", "")
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    """A fresh schema on the test server, so tests never see each other's rows."""
+    base = normalise_url(PG_URL)
+    schema = f"bw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using it runs on SQLite and, when BABELWIRE_TEST_DATABASE_URL is set,
+    on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("BABELWIRE_TEST_DATABASE_URL is not set")
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    with DemoServer(load_samples()) as server:
+        yield server
+
+
+def make_site(
+    root: Path, server: DemoServer, database_url: str | None = None, **overrides: object
+) -> Newsroom:
+    """A site in `root` with editions en and es, following every outlet of `server`."""
+    create_site(
+        root,
+        title="Test Wire",
+        languages=["en", "es"],
+        database_url=database_url or "sqlite:///babelwire.sqlite3",
+    )
+    newsroom = Newsroom.open(root)
+    for outlet in server.outlets.values():
+        add_source(
+            newsroom,
+            server.feed_url(outlet.slug),
+            name=outlet.name,
+            language=outlet.language,
+            section=outlet.section,
+        )
+    return newsroom
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, demo_server: DemoServer) -> Iterator[Newsroom]:
+    room = make_site(tmp_path / "site", demo_server)
+    try:
+        yield room
+    finally:
+        room.close()

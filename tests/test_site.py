@@ -1,0 +1,563 @@
+"""The public site: pages through the ASGI app in-process, and the static export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+from starlette.testclient import TestClient
+
+from babelwire.config import Config
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.publish.pages import (
+    SitePages,
+    direction,
+    slugify,
+    translation_notice,
+    url_for_article,
+)
+from babelwire.publish.queries import ArticleView
+from babelwire.publish.static import build_site
+from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
+from babelwire.web.app import create_app
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HOSTILE_SCRIPT = "<script>alert(1)</script>"
+HOSTILE_IMG = '<img src=x onerror="alert(2)">'
+PAGE_SIZE = 20
+ECONOMY_ARTICLES = 45
+
+
+@dataclass
+class Site:
+    newsroom: Newsroom
+    client: TestClient
+    ids: dict[str, int]
+
+
+def _article(session: Any, source: SourceRow, key: str, *, n: int, **overrides: Any) -> ArticleRow:
+    values: dict[str, Any] = {
+        "source_id": source.id,
+        "url": f"https://diari.example/{key}?utm=feed",
+        "canonical_url": f"https://diari.example/{key}",
+        "title": f"Original {key}",
+        "blocks": [{"kind": "p", "text": f"Text {key}"}],
+        "stage": "published",
+        "first_published_at": T0 + timedelta(minutes=n),
+        "language": "es",
+        "version": 1,
+        "attempts": 0,
+        "extractor": "trafilatura",
+        "image": "",
+        "author": "",
+        "from_feed": False,
+        "section": "politics",
+    }
+    values.update(overrides)
+    article = ArticleRow(**values)
+    session.add(article)
+    session.flush()
+    return article
+
+
+def _translation(
+    session: Any, article: ArticleRow, language: str, status: str = "translated", **overrides: Any
+) -> TranslationRow:
+    values: dict[str, Any] = {
+        "article_id": article.id,
+        "language": language,
+        "status": status,
+        "title": f"{article.title} [{language}]",
+        "blocks": article.blocks,
+        "engine": "apertium" if status == "translated" else "",
+        "engine_version": "3.8.3" if status == "translated" else "",
+        "model_version": "",
+        "unknown_words": 0,
+        "flags": [],
+        "article_version": 1,
+    }
+    values.update(overrides)
+    row = TranslationRow(**values)
+    session.add(row)
+    return row
+
+
+def _populate(newsroom: Newsroom) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    with newsroom.sessions.begin() as session:
+        source = SourceRow(
+            url="https://diari.example/feed.xml",
+            name="Diari Example",
+            enabled=True,
+            interval_minutes=30,
+            consecutive_failures=0,
+        )
+        session.add(source)
+        session.flush()
+
+        # A Catalan article translated into both editions, with a structured body.
+        full = _article(
+            session,
+            source,
+            "budget",
+            n=100,
+            language="ca",
+            title="El Govern aprova el pressupost",
+            author="Anna Puig",
+            updated_at=T0 + timedelta(hours=5),
+        )
+        _translation(
+            session,
+            full,
+            "en",
+            title="The government approves the budget",
+            blocks=[
+                {"kind": "p", "text": "The budget was approved on Tuesday."},
+                {"kind": "h", "text": "What changes"},
+                {"kind": "li", "text": "More money for schools"},
+                {"kind": "li", "text": "Fewer taxes"},
+                {"kind": "p", "text": "The opposition voted against."},
+                {"kind": "quote", "text": "It is a good day, said the minister."},
+            ],
+        )
+        _translation(session, full, "es", title="El Gobierno aprueba el presupuesto")
+        ids["full"] = full.id
+
+        # Hostile text in every field a source or engine controls; skipped in Spanish.
+        hostile = _article(
+            session,
+            source,
+            "hostile",
+            n=90,
+            title=f"{HOSTILE_SCRIPT} original",
+            author=HOSTILE_IMG,
+        )
+        _translation(
+            session,
+            hostile,
+            "en",
+            title=f"{HOSTILE_SCRIPT} Hostile {HOSTILE_IMG}",
+            blocks=[
+                {"kind": "h", "text": HOSTILE_IMG},
+                {"kind": "p", "text": f"{HOSTILE_SCRIPT} body"},
+                {"kind": "li", "text": HOSTILE_IMG},
+                {"kind": "quote", "text": HOSTILE_SCRIPT},
+            ],
+            engine=f"{HOSTILE_SCRIPT}",
+        )
+        _translation(session, hostile, "es", status="skipped", reason="too short")
+        ids["hostile"] = hostile.id
+
+        # A title that tries to climb out of the export folder; an unsafe original URL.
+        traversal = _article(
+            session,
+            source,
+            "traversal",
+            n=80,
+            url="javascript:alert(3)",
+            canonical_url="javascript:alert(4)",
+        )
+        _translation(session, traversal, "en", title="../../../../etc/passwd\\..\\evil")
+        ids["traversal"] = traversal.id
+
+        # A Spanish article shown as is in the Spanish edition.
+        original = _article(session, source, "original", n=70, title="Noticia en español")
+        _translation(session, original, "es", status="original", title="Noticia en español")
+        ids["original"] = original.id
+
+        # Never published: not visible anywhere.
+        draft = _article(
+            session, source, "draft", n=60, stage="translated", first_published_at=None
+        )
+        _translation(session, draft, "en", title="Draft")
+        ids["draft"] = draft.id
+
+        # Enough economy articles for three pages.
+        for i in range(ECONOMY_ARTICLES):
+            row = _article(session, source, f"economy-{i}", n=i, section="economy")
+            _translation(session, row, "en", title=f"Economy story {i}")
+    return ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("site")
+    config = Config.from_mapping(
+        root,
+        {
+            "site": {
+                "languages": ["en", "es"],
+                "title": "Test Wire",
+                "base_url": "https://wire.example",
+                "contact": "corrections@wire.example",
+                "page_size": PAGE_SIZE,
+            },
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    newsroom = Newsroom.from_config(config)
+    ids = _populate(newsroom)
+    with TestClient(create_app(newsroom)) as client:
+        yield Site(newsroom, client, ids)
+    newsroom.close()
+
+
+def _get(site: Site, path: str, status: int = 200) -> Any:
+    response = site.client.get(path, follow_redirects=False)
+    assert response.status_code == status, (path, response.status_code)
+    assert response.headers["content-type"].startswith("text/html")
+    return lxml_html.fromstring(response.text)
+
+
+def _article_path(site: Site, key: str, language: str = "en") -> str:
+    pages = SitePages.for_newsroom(site.newsroom)
+    path = pages.article_url(language, site.ids[key])
+    assert path is not None
+    return path
+
+
+def _text(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+def test_article_page_carries_attribution_notice_and_structure(site: Site) -> None:
+    path = _article_path(site, "full")
+    assert path == f"/en/article/{site.ids['full']}-the-government-approves-the-budget/"
+    doc = _get(site, path)
+
+    root = doc.getroottree().getroot()
+    assert root.get("lang") == "en"
+    assert root.get("dir") == "ltr"
+    for landmark in ("header", "nav", "main", "article", "footer"):
+        assert doc.xpath(f"//{landmark}"), landmark
+    assert doc.xpath("//main[@id]")
+
+    h1 = doc.xpath("//h1")
+    assert len(h1) == 1
+    assert _text(h1[0]) == "The government approves the budget"
+
+    section_links = doc.xpath("//article//a[@href='/en/section/politics/']")
+    assert section_links and _text(section_links[0]) == "Politics"
+
+    times = doc.xpath("//article//time/@datetime")
+    assert (T0 + timedelta(minutes=100)).strftime("%Y-%m-%dT%H:%M:%SZ") in times
+    updated = doc.xpath("//*[contains(@class, 'updated')]")
+    assert updated and "Updated" in _text(updated[0])
+    assert updated[0].xpath(".//time/@datetime") == ["2026-03-01T17:00:00Z"]
+
+    source = doc.xpath("//a[normalize-space()='Diari Example']")
+    assert source and source[0].get("href") == "https://diari.example/budget"
+    assert "Anna Puig" in _text(doc.xpath("//article")[0])
+
+    body = doc.xpath("//article//div[@class='body']")[0]
+    assert [_text(h) for h in body.xpath(".//h2")] == ["What changes"]
+    lists = body.xpath(".//ul")
+    assert len(lists) == 1
+    assert [_text(li) for li in lists[0].xpath("./li")] == ["More money for schools", "Fewer taxes"]
+    assert [_text(q) for q in body.xpath(".//blockquote")] == [
+        "It is a good day, said the minister."
+    ]
+    assert len(body.xpath("./p")) == 2
+
+    notice = doc.xpath("//*[contains(@class, 'notice')]")[0]
+    assert _text(notice) == (
+        "Translated automatically from Catalan by Apertium 3.8.3; not edited by a person. "
+        "Original: El Govern aprova el pressupost"
+    )
+    assert notice.xpath(".//a/@href") == ["https://diari.example/budget"]
+    assert notice.xpath(".//a/@lang") == ["ca"]
+
+    other = doc.xpath("//a[@hreflang='es' and @lang='es' and contains(@href, '/es/article/')]")
+    assert other and _text(other[0]) == "Español"
+    assert other[0].get("href") == (
+        f"/es/article/{site.ids['full']}-el-gobierno-aprueba-el-presupuesto/"
+    )
+    assert doc.xpath("//a[@href='#top']")
+    assert doc.xpath("//*[@id='top']")
+
+    assert doc.xpath("//link[@rel='canonical']/@href") == ["https://wire.example" + path]
+    assert "es" in doc.xpath("//link[@rel='alternate']/@hreflang")
+
+
+def test_spanish_edition_notice_is_in_spanish(site: Site) -> None:
+    doc = _get(site, _article_path(site, "full", "es"))
+    assert doc.getroottree().getroot().get("lang") == "es"
+    notice = _text(doc.xpath("//*[contains(@class, 'notice')]")[0])
+    assert notice.startswith("Traducido automáticamente del catalán por Apertium 3.8.3;")
+    assert doc.xpath("//a[@hreflang='en' and @lang='en' and normalize-space()='English']")
+
+
+def test_original_language_article_says_so(site: Site) -> None:
+    doc = _get(site, _article_path(site, "original", "es"))
+    notice = _text(doc.xpath("//*[contains(@class, 'notice')]")[0])
+    assert notice == "Publicado en su idioma original. Original: Noticia en español"
+    assert "Traducido" not in notice
+    # Not translated into English: no link to an English edition of it.
+    assert not doc.xpath("//a[contains(@href, '/en/article/')]")
+
+
+def test_original_note_in_english() -> None:
+    view = ArticleView(
+        id=1,
+        language="en",
+        status="original",
+        title="t",
+        blocks=(),
+        original_title="t",
+        original_blocks=(),
+        original_language="en",
+        original_url="https://x.example/",
+        source_name="X",
+        source_url="https://x.example/feed",
+        engine="",
+        engine_version="",
+        model_version="",
+        author="",
+        section=None,
+        published_at=None,
+        first_published_at=T0,
+        updated_at=None,
+        other_languages=(),
+    )
+    assert translation_notice(view) == "Published in its original language."
+
+
+def test_wrong_slug_redirects_and_id_alone_resolves(site: Site) -> None:
+    canonical = _article_path(site, "full")
+    article_id = site.ids["full"]
+    for path in (f"/en/article/{article_id}/", f"/en/article/{article_id}-wrong-slug/"):
+        response = site.client.get(path, follow_redirects=False)
+        assert response.status_code in (301, 308), path
+        assert response.headers["location"].endswith(canonical)
+    assert site.client.get(f"/en/article/{article_id}").status_code == 200
+
+
+def test_hostile_text_is_escaped(site: Site) -> None:
+    response = site.client.get(_article_path(site, "hostile"))
+    assert response.status_code == 200
+    text = response.text
+    assert "<script" not in text
+    assert "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    doc = lxml_html.fromstring(text)
+    assert not doc.xpath("//script | //img | //*[@onerror]")
+    assert HOSTILE_SCRIPT in _text(doc.xpath("//h1")[0])
+    assert HOSTILE_IMG in _text(doc.xpath("//article//h2")[0])
+    # The same text in lists is escaped too.
+    front = site.client.get("/en/section/politics/").text
+    assert "<script" not in front and "<img" not in front
+
+
+def test_unsafe_original_url_is_not_linked(site: Site) -> None:
+    response = site.client.get(_article_path(site, "traversal"))
+    assert response.status_code == 200
+    doc = lxml_html.fromstring(response.text)
+    assert not [h for h in doc.xpath("//a/@href") if "javascript" in h.lower()]
+    assert "Diari Example" in _text(doc.xpath("//article")[0])
+
+
+def test_skipped_and_unpublished_articles_are_not_shown(site: Site) -> None:
+    hostile = site.ids["hostile"]
+    _get(site, f"/es/article/{hostile}/", status=404)
+    _get(site, f"/en/article/{site.ids['draft']}/", status=404)
+    _get(site, "/en/article/999999/", status=404)
+    _get(site, "/en/article/not-a-number/", status=404)
+    _get(site, f"/fr/article/{site.ids['full']}/", status=404)
+    doc = _get(site, "/en/")
+    assert not doc.xpath("//a[normalize-space()='Draft']")
+    # The hostile article has no Spanish edition, so no link to one.
+    english = _get(site, _article_path(site, "hostile"))
+    assert not english.xpath("//a[@hreflang='es' and contains(@href, '/article/')]")
+
+
+def test_section_pages_are_paginated(site: Site) -> None:
+    first = _get(site, "/en/section/economy/")
+    teasers = first.xpath("//main//li[contains(@class, 'teaser')]")
+    assert len(teasers) == PAGE_SIZE
+    assert _text(teasers[0].xpath(".//a")[0]) == f"Economy story {ECONOMY_ARTICLES - 1}"
+    assert "Page 1 of 3" in _text(first)
+    assert first.xpath("//a[@rel='next']/@href") == ["/en/section/economy/page/2/"]
+    assert not first.xpath("//a[@rel='prev']")
+    assert first.xpath("//h1")[0].text_content() == "Economy"
+
+    second = _get(site, "/en/section/economy/page/2/")
+    assert "Page 2 of 3" in _text(second)
+    assert second.xpath("//a[@rel='prev']/@href") == ["/en/section/economy/"]
+    assert second.xpath("//a[@rel='next']/@href") == ["/en/section/economy/page/3/"]
+    assert second.xpath("//link[@rel='next']/@href") == ["/en/section/economy/page/3/"]
+
+    last = _get(site, "/en/section/economy/page/3/")
+    assert len(last.xpath("//main//li[contains(@class, 'teaser')]")) == 5
+    assert not last.xpath("//a[@rel='next']")
+    assert _text(last.xpath("//main//li[contains(@class, 'teaser')]//a")[-1]) == ("Economy story 0")
+
+    _get(site, "/en/section/economy/page/4/", status=404)
+    _get(site, "/en/section/nowhere/", status=404)
+    response = site.client.get("/en/section/economy/page/1/", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/en/section/economy/"
+
+
+def test_front_page_groups_latest_articles_by_section(site: Site) -> None:
+    doc = _get(site, "/en/")
+    headings = doc.xpath("//main//h2/a")
+    assert [(_text(a), a.get("href")) for a in headings] == [
+        ("Politics", "/en/section/politics/"),
+        ("Economy", "/en/section/economy/"),
+    ]
+    politics = doc.xpath("//main//section[.//h2/a[@href='/en/section/politics/']]")[0]
+    titles = [_text(a) for a in politics.xpath(".//li//h3/a")]
+    assert titles[0] == "The government approves the budget"
+    assert "Diari Example" in _text(politics)
+    assert politics.xpath(".//li//time/@datetime")
+    assert doc.xpath("//nav//a[@href='/en/section/science/']")
+
+    spanish = _get(site, "/es/")
+    assert spanish.xpath("//main//h2/a[normalize-space()='Política']")
+
+
+def test_home_links_to_each_edition(site: Site) -> None:
+    doc = _get(site, "/")
+    links = {a.get("href"): a for a in doc.xpath("//main//a")}
+    assert links["/en/"].get("hreflang") == "en"
+    assert _text(links["/es/"]) == "Español"
+
+
+def test_about_page_explains_automation_and_contact(site: Site) -> None:
+    doc = _get(site, "/en/about/")
+    text = _text(doc.xpath("//main")[0])
+    assert "automatically" in text
+    assert "No human editor" in text
+    assert "links to the original" in text
+    assert "removed" in text
+    assert doc.xpath("//main//a[@href='mailto:corrections@wire.example']")
+    assert "automáticamente" in _text(_get(site, "/es/about/").xpath("//main")[0])
+
+
+def test_unknown_paths_get_the_404_page(site: Site) -> None:
+    doc = _get(site, "/en/nothing/here/", status=404)
+    assert _text(doc.xpath("//h1")[0]) == "Page not found"
+    assert doc.getroottree().getroot().get("lang") == "en"
+    spanish = _get(site, "/es/article/0/", status=404)
+    assert _text(spanish.xpath("//h1")[0]) == "Página no encontrada"
+    _get(site, "/xx/", status=404)
+
+
+def test_stylesheet_is_served_with_a_long_cache(site: Site) -> None:
+    response = site.client.get("/style.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert "max-age=31536000" in response.headers["cache-control"]
+    css = response.text
+    assert "prefers-color-scheme: dark" in css
+    assert ":focus-visible" in css
+    assert "url(" not in css and "@import" not in css
+
+
+def test_pages_use_no_scripts_or_outside_resources(site: Site) -> None:
+    for path in ("/", "/en/", "/en/about/", _article_path(site, "full")):
+        doc = _get(site, path)
+        assert not doc.xpath("//script")
+        for href in doc.xpath("//link[@rel='stylesheet']/@href"):
+            assert href.startswith("/style.css")
+        assert doc.xpath("//meta[@name='viewport']")
+
+
+def test_static_build_writes_every_page_inside_outdir(site: Site, tmp_path: Path) -> None:
+    outdir = tmp_path / "public"
+    (tmp_path / "public").mkdir()
+    (outdir / "stale.html").write_text("old")
+
+    written = build_site(site.newsroom, outdir)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert not (outdir / "stale.html").exists()
+    files = {p.relative_to(outdir).as_posix() for p in outdir.rglob("*") if p.is_file()}
+    expected = {
+        "index.html",
+        "404.html",
+        "style.css",
+        "en/index.html",
+        "es/index.html",
+        "en/about/index.html",
+        "en/section/economy/index.html",
+        "en/section/economy/page/2/index.html",
+        "en/section/economy/page/3/index.html",
+        "es/section/politics/index.html",
+        f"en/article/{site.ids['full']}-the-government-approves-the-budget/index.html",
+        f"es/article/{site.ids['full']}-el-gobierno-aprueba-el-presupuesto/index.html",
+        f"en/article/{site.ids['traversal']}-etc-passwd-evil/index.html",
+    }
+    assert expected <= files
+    assert not any(f.startswith(f"es/article/{site.ids['hostile']}-") for f in files)
+    assert not any(f.startswith(f"en/article/{site.ids['draft']}-") for f in files)
+    for path in outdir.rglob("*"):
+        assert path.resolve().is_relative_to(outdir.resolve())
+    html_files = [f for f in files if f.endswith(".html")]
+    assert written == len(html_files)
+    page = (outdir / "en/section/economy/page/2/index.html").read_text(encoding="utf-8")
+    assert "Page 2 of 3" in page
+    hostile = outdir / _article_path(site, "hostile").strip("/") / "index.html"
+    assert "<script" not in hostile.read_text(encoding="utf-8")
+
+    # A second build replaces the first in place; a missing folder is created.
+    assert build_site(site.newsroom, outdir) == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert build_site(site.newsroom, tmp_path / "new" / "site") == written
+    assert (tmp_path / "new" / "site" / "en" / "index.html").is_file()
+
+
+def test_slugs_and_directions() -> None:
+    assert slugify("Àrea metropolitana: l'ajuntament aprova") == (
+        "area-metropolitana-l-ajuntament-aprova"
+    )
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("<<<>>>") == "article"
+    long = slugify("word " * 40)
+    assert len(long) <= 60 and not long.endswith("-")
+    assert url_for_article("en", 7, "Hello, World!") == "/en/article/7-hello-world/"
+    assert direction("ar") == "rtl" and direction("he") == "rtl" and direction("en") == "ltr"
+
+
+def test_rtl_edition_sets_direction_and_falls_back_to_english_notice(tmp_path: Path) -> None:
+    config = Config.from_mapping(
+        tmp_path,
+        {
+            "site": {"languages": ["ar", "en"], "title": "Test Wire"},
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    newsroom = Newsroom.from_config(config)
+    try:
+        with newsroom.sessions.begin() as session:
+            source = SourceRow(
+                url="https://x.example/feed",
+                name="X",
+                enabled=True,
+                interval_minutes=30,
+                consecutive_failures=0,
+            )
+            session.add(source)
+            session.flush()
+            article = _article(session, source, "a", n=1, section="world")
+            _translation(session, article, "ar", title="خبر")
+            article_id = article.id
+        with TestClient(create_app(newsroom)) as client:
+            response = client.get(f"/ar/article/{article_id}/")
+            assert response.status_code == 200
+            doc = lxml_html.fromstring(response.text)
+            assert doc.getroottree().getroot().get("dir") == "rtl"
+            assert doc.getroottree().getroot().get("lang") == "ar"
+            notice = _text(doc.xpath("//*[contains(@class, 'notice')]")[0])
+            assert notice.startswith(
+                "Translated automatically from Spanish by Apertium 3.8.3; not edited by a person."
+            )
+            assert _text(doc.xpath("//h1")[0]) == "خبر"
+            assert client.get(f"/en/article/{article_id}/").status_code == 404
+    finally:
+        newsroom.close()

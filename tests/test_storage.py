@@ -1,0 +1,107 @@
+"""Storage on SQLite and PostgreSQL: migrations, unique keys that make reruns safe, UTC times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from babelwire.storage.database import current_revision, make_engine, upgrade
+from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow, TranslationRow
+
+
+def _source(url: str = "http://news.example/feed") -> SourceRow:
+    return SourceRow(
+        url=url, name="News", enabled=True, interval_minutes=30, consecutive_failures=0
+    )
+
+
+def _article(source_id: int, url: str) -> ArticleRow:
+    return ArticleRow(
+        source_id=source_id,
+        url=url,
+        canonical_url=url,
+        title="T",
+        blocks=[{"kind": "p", "text": "x"}],
+        stage="discovered",
+        version=0,
+        attempts=0,
+        extractor="",
+        image="",
+        author="",
+        from_feed=False,
+    )
+
+
+def test_migrations_create_every_table_and_are_idempotent(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    upgrade(engine)  # a second upgrade on an up-to-date database changes nothing
+    assert current_revision(engine) == "0001"
+    tables = set(inspect(engine).get_table_names())
+    assert {"sources", "entries", "articles", "translations", "sections", "fetch_log"} <= tables
+    engine.dispose()
+
+
+def test_unique_keys_refuse_duplicates(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        source = _source()
+        session.add(source)
+        session.flush()
+        article = _article(source.id, "http://news.example/a")
+        session.add(article)
+        session.flush()
+        session.add(
+            EntryRow(source_id=source.id, guid="g1", url="http://news.example/a", fingerprint="f")
+        )
+        session.add(
+            TranslationRow(article_id=article.id, language="es", status="translated", flags=[])
+        )
+        session.commit()
+        duplicates = [
+            EntryRow(source_id=source.id, guid="g1", url="http://news.example/b", fingerprint="f"),
+            _article(source.id, "http://news.example/a"),
+            TranslationRow(article_id=article.id, language="es", status="skipped", flags=[]),
+            _source(),
+        ]
+    for duplicate in duplicates:
+        with Session(engine) as session:
+            session.add(duplicate)
+            with pytest.raises(IntegrityError):
+                session.commit()
+    with Session(engine) as session:
+        assert session.query(ArticleRow).count() == 1
+        assert session.query(TranslationRow).count() == 1
+    engine.dispose()
+
+
+def test_times_come_back_as_the_same_utc_instant(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    moment = datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=2)))
+    with Session(engine) as session:
+        source = _source()
+        source.last_fetched_at = moment
+        session.add(source)
+        session.commit()
+        source_id = source.id
+    with Session(engine) as session:
+        row = session.get(SourceRow, source_id)
+        assert row is not None and row.last_fetched_at is not None
+        assert row.last_fetched_at == moment
+        assert row.last_fetched_at.tzinfo is not None
+        assert row.last_fetched_at.utcoffset() == UTC.utcoffset(None)
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: pytest.TempPathFactory) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/wal.sqlite3")
+    with engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert mode == "wal"
+    engine.dispose()
