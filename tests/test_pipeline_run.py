@@ -298,3 +298,59 @@ def test_demo_outlets_cover_three_languages_and_thirty_articles() -> None:
     assert {o.language for o in outlets} >= {"es", "ca", "en"}
     assert sum(len(o.articles) for o in outlets) >= 30
     assert {o.format for o in outlets} == {"rss", "atom", "json"}
+
+
+def test_the_pipeline_runs_the_same_on_each_database(
+    tmp_path: Path, demo_server: DemoServer, database_url: str
+) -> None:
+    with make_site(tmp_path / "site", demo_server, database_url) as newsroom:
+        first = run_pass(newsroom)
+        assert first.ok
+        counts = _counts(newsroom)
+        total = sum(len(o.articles) for o in demo_server.outlets.values())
+        assert counts[0] == total and counts[2] == total * 2
+        assert run_pass(newsroom, force=True).ok
+        assert _counts(newsroom) == counts
+
+
+def test_published_pages_carry_attribution_notice_and_structure(
+    newsroom: Newsroom, demo_server: DemoServer
+) -> None:
+    from lxml import html as lxml_html
+    from starlette.testclient import TestClient
+
+    from babelwire.web.app import create_app
+
+    run_pass(newsroom)
+    outlet = demo_server.outlets["el-faro-de-almira"]
+    sample = next(a for a in outlet.articles if any(k == "h" for k, _ in a.body))
+    row = _article(newsroom, sample.slug)
+    client = TestClient(create_app(newsroom))
+    front = client.get("/en/")
+    assert front.status_code == 200
+    link = f"/en/article/{row.id}-"
+    assert link in front.text
+    page = client.get(f"/en/article/{row.id}", follow_redirects=True)
+    assert page.status_code == 200
+    doc = lxml_html.fromstring(page.text)
+    assert doc.get("lang") == "en"
+    for landmark in ("header", "nav", "main", "article", "footer"):
+        assert doc.xpath(f"//{landmark}"), landmark
+    (h1,) = doc.xpath("//article//h1")
+    english = next(t for t in row.translations if t.language == "en")
+    assert h1.text_content().strip() == english.title
+    assert doc.xpath("//article//time[@datetime]")
+    assert doc.xpath(f"//a[@href='{row.url}' and contains(., '{outlet.name}')]")
+    headings = [b["text"] for b in english.blocks if b["kind"] == "h"]
+    assert [h.text_content().strip() for h in doc.xpath("//article//h2")] == headings
+    notice = " ".join(doc.xpath("string(//*[contains(@class, 'notice')])").split())
+    assert notice.startswith(
+        f"Translated automatically from Spanish by Apertium {english.engine_version}"
+    )
+    assert "not edited by a person. Original:" in notice
+    assert doc.xpath(f"//*[contains(@class, 'notice')]//a[@href='{row.url}']")
+    section = newsroom.config.section(row.section or "")
+    assert section is not None and doc.xpath(f"//a[contains(@href, '/en/section/{section.slug}/')]")
+    assert doc.xpath("//a[@hreflang='es' and contains(@href, '/es/article/')]")
+    assert doc.xpath("//a[@href='#top']") and doc.xpath("//*[@id='top']")
+    assert not doc.xpath("//script")

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from babelwire import __version__
 from babelwire.cli import progress as progress_ui
-from babelwire.cli.options import SiteOption, open_newsroom
+from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.cli.source import source_app
 from babelwire.config import ConfigError
 from babelwire.jobs.run import RunReport, run_pass
@@ -24,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(source_app, name="source")
-console = Console()
+console = make_console()
 
 
 def _version(value: bool) -> None:

@@ -17,6 +17,12 @@ SiteOption = Annotated[
 ]
 
 
+def make_console() -> Console:
+    """A console for command output; when piped, wide enough that tables are not cut."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=200)
+
+
 def open_newsroom(site: Path) -> Newsroom:
     """Open the site or exit with a clear message."""
     try:

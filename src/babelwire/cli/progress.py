@@ -47,7 +47,11 @@ class RichProgress:
 def print_report(console: Console, report: RunReport) -> None:
     table = Table(title="Sources this pass")
     for column in ("source", "new", "updated", "skipped", "failed", "error"):
-        table.add_column(column, justify="right" if column in {"new", "updated"} else "left")
+        table.add_column(
+            column,
+            justify="right" if column in {"new", "updated", "skipped", "failed"} else "left",
+            overflow="fold",
+        )
     for row in report.sources:
         table.add_row(
             row.name,

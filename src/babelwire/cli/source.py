@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from babelwire.cli.options import SiteOption, open_newsroom
+from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.jobs.sources import (
     SourceError,
     add_source,
@@ -20,7 +19,7 @@ from babelwire.jobs.sources import (
 )
 
 source_app = typer.Typer(help="The sources a site follows.", no_args_is_help=True)
-console = Console()
+console = make_console()
 
 
 def _when(moment: datetime | None) -> str:
@@ -54,8 +53,8 @@ def list_command(site: SiteOption = Path(".")) -> None:
         sources = list_sources(newsroom)
     table = Table()
     for column in ("id", "name", "lang", "section", "articles", "last fetch", "status", "next"):
-        table.add_column(column)
-    table.add_column("error", overflow="fold")
+        table.add_column(column, overflow="fold")
+    table.add_column("error", overflow="fold", min_width=20)
     for s in sources:
         table.add_row(
             str(s.id),

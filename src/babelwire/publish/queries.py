@@ -116,9 +116,15 @@ def _visible(language: str) -> list[ColumnElement[bool]]:
     ]
 
 
+def _shown_time() -> Any:
+    """The time readers see and lists sort by: when the source published the article,
+    else when this site first did."""
+    return func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at)
+
+
 def _newest_first() -> tuple[Any, ...]:
     return (
-        func.coalesce(ArticleRow.first_published_at, ArticleRow.published_at).desc(),
+        _shown_time().desc(),
         ArticleRow.id.desc(),
     )
 
@@ -137,7 +143,7 @@ def _teasers(
             TranslationRow.title,
             SourceRow.name,
             ArticleRow.section,
-            ArticleRow.first_published_at,
+            _shown_time(),
         )
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
