@@ -56,13 +56,16 @@ def demo_server() -> Iterator[DemoServer]:
 
 
 def make_site(
-    root: Path, server: DemoServer, database_url: str | None = None, **overrides: object
+    root: Path,
+    server: DemoServer,
+    database_url: str | None = None,
+    languages: tuple[str, ...] = ("en", "es"),
 ) -> Newsroom:
     """A site in `root` with editions en and es, following every outlet of `server`."""
     create_site(
         root,
         title="Test Wire",
-        languages=["en", "es"],
+        languages=languages,
         database_url=database_url or "sqlite:///babelwire.sqlite3",
     )
     newsroom = Newsroom.open(root)

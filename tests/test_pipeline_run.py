@@ -354,3 +354,20 @@ def test_published_pages_carry_attribution_notice_and_structure(
     assert doc.xpath("//a[@hreflang='es' and contains(@href, '/es/article/')]")
     assert doc.xpath("//a[@href='#top']") and doc.xpath("//*[@id='top']")
     assert not doc.xpath("//script")
+
+
+def test_a_pair_no_engine_translates_is_skipped_with_the_reason(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    # Debian's Apertium has no Catalan/Spanish/English -> Breton pairs.
+    with make_site(tmp_path / "site", demo_server, languages=("en", "br")) as newsroom:
+        report = run_pass(newsroom)
+        assert report.ok
+        with newsroom.sessions() as session:
+            breton = session.scalars(
+                select(TranslationRow).where(TranslationRow.language == "br")
+            ).all()
+        total = sum(len(o.articles) for o in demo_server.outlets.values())
+        assert len(breton) == total
+        assert {t.status for t in breton} == {"skipped"}
+        assert all(t.reason and "-> br" in t.reason and not t.blocks for t in breton)

@@ -49,7 +49,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),
     Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
-    Setting("translation.batch_articles", 32, "Articles translated together in one batch."),
+    Setting(
+        "translation.batch_articles",
+        100,
+        "Articles extracted and translated together (one engine batch per language pair).",
+    ),
     Setting("fetch.interval_minutes", 30, "Default minutes between two polls of a source."),
     Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
     Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),

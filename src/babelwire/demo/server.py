@@ -97,7 +97,13 @@ def load_samples() -> list[SampleOutlet]:
 
 
 def synthetic_outlet(
-    count: int, *, words: int = 600, language: str = "en", seed: int = 7, fmt: str = "rss"
+    count: int,
+    *,
+    words: int = 600,
+    language: str = "en",
+    seed: int = 7,
+    fmt: str = "rss",
+    slug: str = "",
 ) -> SampleOutlet:
     """A large outlet for benchmarks: `count` articles of about `words` words each,
     written by recombining the bundled sample sentences of one language."""
@@ -137,8 +143,8 @@ def synthetic_outlet(
             )
         )
     return SampleOutlet(
-        slug=f"bulk-{language}",
-        name=f"Bulk Wire ({language})",
+        slug=slug or f"bulk-{language}",
+        name=f"Bulk Wire {slug or language}",
         language=language,
         format=fmt,
         section=None,
