@@ -55,9 +55,7 @@ def outlets_for(count: int, words: int) -> list[SampleOutlet]:
     for number in range(FEEDS):
         size = min(per_feed, count - number * per_feed)
         if size > 0:
-            outlets.append(
-                synthetic_outlet(size, words=words, seed=number, slug=f"bulk-{number}")
-            )
+            outlets.append(synthetic_outlet(size, words=words, seed=number, slug=f"bulk-{number}"))
     return outlets
 
 
@@ -72,18 +70,17 @@ def raw_apertium(outlets: list[SampleOutlet]) -> float:
     words = sum(len(s.split()) for s in segments)
     data = "\n\n".join(segments).encode("utf-8")
     started = time.perf_counter()
-    subprocess.run(
-        ["apertium", "-u", "eng-spa"], input=data, capture_output=True, check=True
-    )
+    subprocess.run(["apertium", "-u", "eng-spa"], input=data, capture_output=True, check=True)
     return words / (time.perf_counter() - started)
 
 
 def pipeline_round(count: int, words: int) -> Round:
     outlets = outlets_for(count, words)
     raw = raw_apertium(outlets)
-    with tempfile.TemporaryDirectory(prefix="babelwire-bench-") as folder, DemoServer(
-        outlets
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="babelwire-bench-") as folder,
+        DemoServer(outlets) as server,
+    ):
         root = Path(folder)
         create_site(root, title="bench", languages=["en", "es"])
         with Newsroom.open(root) as newsroom:
