@@ -15,13 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babelwire.publish.pages import (
-    STYLESHEET,
-    SitePages,
-    url_for_about,
-    url_for_front,
-    url_for_section,
-)
+from babelwire.publish.pages import SitePages
+from babelwire.publish.paths import STYLESHEET, url_for_about, url_for_front, url_for_section
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom

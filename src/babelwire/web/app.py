@@ -12,12 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from babelwire.publish.pages import (
-    STYLESHEET,
-    SitePages,
-    parse_article_ref,
-    url_for_section,
-)
+from babelwire.publish.pages import SitePages
+from babelwire.publish.paths import STYLESHEET, parse_article_ref, url_for_section
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom

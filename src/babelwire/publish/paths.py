@@ -1,0 +1,104 @@
+"""Paths and URLs of the public site.
+
+The live app and the static export must agree on every address, and output
+paths must never escape the site folder, so the rules for building and checking
+paths live in one module that both share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from importlib import resources
+from urllib.parse import quote, urlsplit
+
+SLUG_MAX = 60
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_SECTION_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_ARTICLE_REF = re.compile(r"^(\d{1,18})(?:-.*)?$", re.DOTALL)
+
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """An ASCII slug for a URL: lower case letters, digits and single hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[1:] else slug[:max_length]
+        slug = slug.strip("-")
+    return slug or "article"
+
+
+def is_language_code(code: str) -> bool:
+    return bool(_LANGUAGE_CODE.match(code))
+
+
+def is_section_slug(slug: str) -> bool:
+    return bool(_SECTION_SLUG.match(slug))
+
+
+def parse_article_ref(ref: str) -> int | None:
+    """The article id from the `{id}-{slug}` part of an article URL (the slug is not checked)."""
+    match = _ARTICLE_REF.match(ref)
+    return int(match.group(1)) if match else None
+
+
+def url_for_home() -> str:
+    return "/"
+
+
+def url_for_front(language: str) -> str:
+    return f"/{quote(language, safe='')}/"
+
+
+def url_for_section(language: str, slug: str, page: int = 1) -> str:
+    path = f"/{quote(language, safe='')}/section/{quote(slug, safe='')}/"
+    return path if page < 2 else f"{path}page/{page}/"
+
+
+def url_for_article(language: str, article_id: int, title: str) -> str:
+    return f"/{quote(language, safe='')}/article/{int(article_id)}-{slugify(title)}/"
+
+
+def url_for_about(language: str) -> str:
+    return f"/{quote(language, safe='')}/about/"
+
+
+def _read_stylesheet() -> bytes:
+    return resources.files("babelwire.web").joinpath("static", "style.css").read_bytes()
+
+
+STYLESHEET: bytes = _read_stylesheet()
+_STYLE_VERSION = hashlib.sha256(STYLESHEET).hexdigest()[:10]
+
+
+def url_for_style() -> str:
+    """The stylesheet, with its content hash so it can be cached for a long time."""
+    return f"/style.css?v={_STYLE_VERSION}"
+
+
+def safe_url(url: str | None) -> str:
+    """`url` when it is an absolute http(s) URL, else "" (no javascript:, data: or relative)."""
+    if not url:
+        return ""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return ""
+    if any(ord(ch) < 0x20 or ch.isspace() for ch in url):
+        return ""
+    return url
+
+
+def contact_href(contact: str) -> str:
+    """A link for site.contact: an http(s) URL as is, an e-mail address as mailto:."""
+    if safe_url(contact):
+        return contact
+    if re.fullmatch(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+", contact):
+        return "mailto:" + contact
+    return ""

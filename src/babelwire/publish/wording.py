@@ -1,0 +1,278 @@
+"""Language names and interface text for the public site.
+
+Kept apart from page rendering so that translators and reviewers of reader-facing
+wording have one place to look, and so the text can change without touching
+how pages are built or addressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from babelwire.publish.queries import ArticleView
+
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+
+#: Each language's name for itself, for links between editions.
+ENDONYMS: Mapping[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "ca": "Català",
+    "gl": "Galego",
+    "fr": "Français",
+    "pt": "Português",
+    "eu": "Euskara",
+    "de": "Deutsch",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "oc": "Occitan",
+    "ro": "Română",
+    "an": "Aragonés",
+    "ast": "Asturianu",
+    "ar": "العربية",
+    "he": "עברית",
+    "fa": "فارسی",
+    "ur": "اردو",
+}
+
+#: Language names written in an edition's language (edition -> code -> name).
+LANGUAGE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "en": "English",
+        "es": "Spanish",
+        "ca": "Catalan",
+        "gl": "Galician",
+        "fr": "French",
+        "pt": "Portuguese",
+        "eu": "Basque",
+        "de": "German",
+        "it": "Italian",
+        "nl": "Dutch",
+        "oc": "Occitan",
+        "ro": "Romanian",
+        "an": "Aragonese",
+        "ast": "Asturian",
+        "ar": "Arabic",
+        "he": "Hebrew",
+        "fa": "Persian",
+        "ur": "Urdu",
+    },
+    "es": {
+        "en": "inglés",
+        "es": "español",
+        "ca": "catalán",
+        "gl": "gallego",
+        "fr": "francés",
+        "pt": "portugués",
+        "eu": "euskera",
+        "de": "alemán",
+        "it": "italiano",
+        "nl": "neerlandés",
+        "oc": "occitano",
+        "ro": "rumano",
+        "an": "aragonés",
+        "ast": "asturiano",
+        "ar": "árabe",
+        "he": "hebreo",
+        "fa": "persa",
+        "ur": "urdu",
+    },
+    "ca": {
+        "en": "anglès",
+        "es": "castellà",
+        "ca": "català",
+        "gl": "gallec",
+        "fr": "francès",
+        "pt": "portuguès",
+        "eu": "basc",
+        "de": "alemany",
+        "it": "italià",
+        "nl": "neerlandès",
+        "oc": "occità",
+        "ro": "romanès",
+        "an": "aragonès",
+        "ast": "asturià",
+        "ar": "àrab",
+        "he": "hebreu",
+        "fa": "persa",
+        "ur": "urdú",
+    },
+}
+
+ENGINE_NAMES: Mapping[str, str] = {"apertium": "Apertium"}
+
+MESSAGES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "skip": "Skip to content",
+        "sections": "Sections",
+        "editions": "Editions",
+        "about": "About",
+        "back_to_top": "Back to top",
+        "published": "Published",
+        "updated": "Updated",
+        "source": "Source",
+        "by": "By",
+        "also_in": "This article in other languages",
+        "translated": "Translated automatically {source} by {engine}; not edited by a person.",
+        "from_language": "from {name}",
+        "from_unknown": "from another language",
+        "original_language": "Published in its original language.",
+        "original": "Original:",
+        "latest": "Latest news",
+        "no_articles": "No articles yet.",
+        "page_of": "Page {page} of {pages}",
+        "previous": "Previous page",
+        "next": "Next page",
+        "pagination": "Pages",
+        "not_found": "Page not found",
+        "not_found_text": "There is nothing at this address. The article may have been "
+        "removed, or the link may be wrong.",
+        "go_front": "Go to the front page",
+        "choose_edition": "Choose an edition",
+        "articles_count": "{count} articles",
+        "about_title": "About this site",
+        "about_1": "{title} is assembled automatically. A program collects news articles "
+        "from the sources listed on each article, translates them by machine into "
+        "each edition's language and files them in sections. No human editor chooses, "
+        "checks or corrects the articles or their translations.",
+        "about_2": "Machine translation makes mistakes. Every article names its source and "
+        "links to the original, so you can always read what was actually published.",
+        "about_3": "To ask for a correction, or for an article to be removed, write to {contact} "
+        "with the address of the page.",
+        "about_3_none": "To ask for a correction, or for an article to be removed, contact the "
+        "people who run this site with the address of the page.",
+    },
+    "es": {
+        "skip": "Saltar al contenido",
+        "sections": "Secciones",
+        "editions": "Ediciones",
+        "about": "Acerca de",
+        "back_to_top": "Volver arriba",
+        "published": "Publicado",
+        "updated": "Actualizado",
+        "source": "Fuente",
+        "by": "Por",
+        "also_in": "Este artículo en otros idiomas",
+        "translated": "Traducido automáticamente {source} por {engine}; "
+        "ninguna persona lo ha revisado.",
+        "from_language": "del {name}",
+        "from_unknown": "de otro idioma",
+        "original_language": "Publicado en su idioma original.",
+        "original": "Original:",
+        "latest": "Últimas noticias",
+        "no_articles": "Todavía no hay artículos.",
+        "page_of": "Página {page} de {pages}",
+        "previous": "Página anterior",
+        "next": "Página siguiente",
+        "pagination": "Páginas",
+        "not_found": "Página no encontrada",
+        "not_found_text": "No hay nada en esta dirección. Puede que el artículo se haya "
+        "retirado o que el enlace sea incorrecto.",
+        "go_front": "Ir a la portada",
+        "choose_edition": "Elige una edición",
+        "articles_count": "{count} artículos",
+        "about_title": "Acerca de este sitio",
+        "about_1": "{title} se compone automáticamente. Un programa recoge noticias de las "
+        "fuentes que se indican en cada artículo, las traduce por máquina al idioma de "
+        "cada edición y las clasifica en secciones. Ningún editor humano elige, revisa "
+        "ni corrige los artículos ni sus traducciones.",
+        "about_2": "La traducción automática comete errores. Cada artículo indica su fuente y "
+        "enlaza al original, para que siempre puedas leer lo que se publicó de verdad.",
+        "about_3": "Para pedir una corrección o que se retire un artículo, escribe a {contact} "
+        "indicando la dirección de la página.",
+        "about_3_none": "Para pedir una corrección o que se retire un artículo, contacta con "
+        "quienes gestionan este sitio indicando la dirección de la página.",
+    },
+    "ca": {
+        "skip": "Salta al contingut",
+        "sections": "Seccions",
+        "editions": "Edicions",
+        "about": "Quant a",
+        "back_to_top": "Torna amunt",
+        "published": "Publicat",
+        "updated": "Actualitzat",
+        "source": "Font",
+        "by": "Per",
+        "also_in": "Aquest article en altres llengües",
+        "translated": "Traduït automàticament {source} per {engine}; cap persona no l'ha revisat.",
+        "from_language": "{name}",  # the preposition is chosen in _from_phrase
+        "from_unknown": "d'una altra llengua",
+        "original_language": "Publicat en la seva llengua original.",
+        "original": "Original:",
+        "latest": "Últimes notícies",
+        "no_articles": "Encara no hi ha articles.",
+        "page_of": "Pàgina {page} de {pages}",
+        "previous": "Pàgina anterior",
+        "next": "Pàgina següent",
+        "pagination": "Pàgines",
+        "not_found": "No s'ha trobat la pàgina",
+        "not_found_text": "No hi ha res en aquesta adreça. Potser l'article s'ha retirat o "
+        "l'enllaç és incorrecte.",
+        "go_front": "Ves a la portada",
+        "choose_edition": "Tria una edició",
+        "articles_count": "{count} articles",
+        "about_title": "Quant a aquest lloc",
+        "about_1": "{title} es compon automàticament. Un programa recull notícies de les fonts "
+        "que s'indiquen a cada article, les tradueix per màquina a la llengua de cada "
+        "edició i les classifica en seccions. Cap editor humà no tria, revisa ni corregeix "
+        "els articles ni les seves traduccions.",
+        "about_2": "La traducció automàtica comet errors. Cada article indica la seva font i "
+        "enllaça a l'original, perquè sempre puguis llegir el que es va publicar realment.",
+        "about_3": "Per demanar una correcció o que es retiri un article, escriu a {contact} "
+        "indicant l'adreça de la pàgina.",
+        "about_3_none": "Per demanar una correcció o que es retiri un article, contacta amb qui "
+        "gestiona aquest lloc indicant l'adreça de la pàgina.",
+    },
+}
+
+
+def messages(language: str) -> Mapping[str, str]:
+    """Interface text in an edition's language (English where there is none)."""
+    return MESSAGES.get(language, MESSAGES["en"])
+
+
+def language_name(code: str | None, in_language: str) -> str:
+    """A language's name written in `in_language` (English names as a fallback)."""
+    if not code:
+        return ""
+    names = LANGUAGE_NAMES.get(in_language, LANGUAGE_NAMES["en"])
+    return names.get(code) or LANGUAGE_NAMES["en"].get(code) or code
+
+
+def endonym(code: str) -> str:
+    return ENDONYMS.get(code) or LANGUAGE_NAMES["en"].get(code) or code
+
+
+def direction(language: str) -> str:
+    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+def _from_phrase(source: str | None, edition: str) -> str:
+    t = messages(edition)
+    if not source:
+        return t["from_unknown"]
+    name = language_name(source, edition if edition in MESSAGES else "en")
+    if edition == "ca":
+        elided = name[:1].lower() in "aeiouàèéíïòóúüh"
+        return ("de l'" if elided else "del ") + name
+    return t["from_language"].format(name=name)
+
+
+def engine_display(engine: str, version: str, model_version: str = "") -> str:
+    """An engine as readers see it: "Apertium 3.8.3"."""
+    name = ENGINE_NAMES.get(engine.lower(), engine) or "?"
+    text = f"{name} {version}".strip()
+    if model_version:
+        text += f" ({model_version})"
+    return text
+
+
+def translation_notice(view: ArticleView) -> str:
+    """The plain-text part of the machine-translation notice (the link follows it)."""
+    t = messages(view.language)
+    if view.status == "original":
+        return t["original_language"]
+    engine = engine_display(view.engine, view.engine_version, view.model_version)
+    return t["translated"].format(
+        source=_from_phrase(view.original_language, view.language), engine=engine
+    )
