@@ -115,8 +115,8 @@ def fetcher() -> Iterator[Fetcher]:
 
 
 def test_user_agent_names_version_and_about_page() -> None:
-    assert user_agent("https://site.example/") == (
-        f"babelwire/{__version__} (+https://site.example/about)"
+    assert user_agent("https://site.example/en/about/") == (
+        f"babelwire/{__version__} (+https://site.example/en/about/)"
     )
 
 

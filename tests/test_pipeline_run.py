@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from babelwire import __version__
 from babelwire.demo.server import DemoServer, load_samples
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
@@ -70,6 +71,10 @@ def test_articles_land_translated_and_filed(newsroom: Newsroom, demo_server: Dem
                     assert "*" not in text and "#" not in text.replace("# ", "")
     # the sample outlets are in three languages and the language is kept
     assert {a.language for a in articles} == {"es", "ca", "en"}
+    # every request said who asked, with the site's About page, and robots.txt came first
+    agents = {agent for _path, agent in demo_server.requests}
+    assert agents == {f"babelwire/{__version__} (+http://127.0.0.1:8000/en/about/)"}
+    assert demo_server.requests[0][0] == "/robots.txt"
 
 
 def test_sections_follow_the_source_then_the_keywords(
@@ -371,3 +376,30 @@ def test_a_pair_no_engine_translates_is_skipped_with_the_reason(
         assert len(breton) == total
         assert {t.status for t in breton} == {"skipped"}
         assert all(t.reason and "-> br" in t.reason and not t.blocks for t in breton)
+
+
+def test_robots_txt_is_obeyed(tmp_path: Path, demo_server: DemoServer) -> None:
+    page = demo_server.outlets["diari-de-portvell"].articles[0]
+    page_path = f"/diari-de-portvell/{page.slug}.html"
+    demo_server.break_path(
+        "/robots.txt",
+        200,
+        (
+            "User-agent: otherbot\nDisallow: /\n\n"
+            f"User-agent: babelwire\nDisallow: /harbour-courier/\nDisallow: {page_path}\n"
+        ).encode(),
+    )
+    with make_site(tmp_path / "site", demo_server) as newsroom:
+        report = run_pass(newsroom)
+        courier = next(s for s in report.sources if s.name == "The Harbour Courier")
+        assert courier.error and "robots.txt" in courier.error
+        paths = [path for path, _agent in demo_server.requests]
+        assert not [p for p in paths if p.startswith("/harbour-courier/")]
+        assert page_path not in paths
+        others = sum(
+            len(o.articles) for slug, o in demo_server.outlets.items() if slug != "harbour-courier"
+        )
+        assert sum(s.new for s in report.sources) == others
+        # the disallowed page was not fetched: the feed's summary stands in, and says why
+        row = _article(newsroom, page.slug)
+        assert row.from_feed and row.error and "robots.txt" in row.error

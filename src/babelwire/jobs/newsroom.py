@@ -17,6 +17,7 @@ from babelwire.config import Config
 from babelwire.pipeline.fetch.http import Fetcher, user_agent
 from babelwire.pipeline.fetch.robots import RobotsCache
 from babelwire.pipeline.translate.registry import Translators
+from babelwire.publish.paths import url_for_about
 from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
 from babelwire.storage.tables import SectionRow
 
@@ -51,7 +52,7 @@ class Newsroom:
         if self._fetcher is None:
             c = self.config
             self._fetcher = Fetcher(
-                user_agent(c.base_url),
+                user_agent(f"{c.base_url}{url_for_about(c.languages[0])}"),
                 connect_timeout=float(c.get("fetch.connect_timeout")),
                 read_timeout=float(c.get("fetch.read_timeout")),
                 total_timeout=float(c.get("fetch.total_timeout")),

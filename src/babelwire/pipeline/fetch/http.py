@@ -31,15 +31,14 @@ __all__ = ["FetchError", "Fetcher", "user_agent"]
 _SCHEMES = ("http", "https")
 
 
-def user_agent(site_url: str) -> str:
+def user_agent(about_url: str) -> str:
     """The User-Agent babelwire announces: who we are and where to read about us.
 
-    Publishers decide whether to allow a crawler from its User-Agent; a URL
-    in it lets them find out what it does and whom to contact instead of
-    simply blocking it.
+    Publishers decide whether to allow a crawler from its User-Agent; the URL
+    of the site's About page (what it does, whom to contact) lets them find
+    out instead of simply blocking it.
     """
-    about = site_url.rstrip("/") + "/about"
-    return f"babelwire/{__version__} (+{about})"
+    return f"babelwire/{__version__} (+{about_url})"
 
 
 class FetchError(Exception):
