@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babelwire.demo.server import DemoServer, SampleOutlet, synthetic_outlet
+from babelwire.demo.site import follow_outlets
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import add_source
 
 FEEDS = 5
 
@@ -84,8 +84,7 @@ def pipeline_round(count: int, words: int) -> Round:
         root = Path(folder)
         create_site(root, title="bench", languages=["en", "es"])
         with Newsroom.open(root) as newsroom:
-            for outlet in outlets:
-                add_source(newsroom, server.feed_url(outlet.slug), name=outlet.name)
+            follow_outlets(newsroom, server, declare=False)
             started = time.perf_counter()
             report = run_pass(newsroom)
             total = time.perf_counter() - started

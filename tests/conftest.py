@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from babelwire.demo.server import DemoServer, load_samples
+from babelwire.demo.site import follow_outlets
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import add_source
 from babelwire.storage.database import normalise_url
 
 PG_URL = os.environ.get("BABELWIRE_TEST_DATABASE_URL", "")
@@ -69,14 +69,7 @@ def make_site(
         database_url=database_url or "sqlite:///babelwire.sqlite3",
     )
     newsroom = Newsroom.open(root)
-    for outlet in server.outlets.values():
-        add_source(
-            newsroom,
-            server.feed_url(outlet.slug),
-            name=outlet.name,
-            language=outlet.language,
-            section=outlet.section,
-        )
+    follow_outlets(newsroom, server)
     return newsroom
 
 

@@ -9,10 +9,10 @@ from rich.console import Console
 
 from babelwire.cli import progress as progress_ui
 from babelwire.demo.server import DemoServer, load_samples
+from babelwire.demo.site import follow_outlets
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import add_source
 
 
 def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool) -> int:
@@ -29,14 +29,7 @@ def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool
         )
         console.print(f"Site folder: {root}")
         with Newsroom.open(root) as newsroom:
-            for outlet in outlets:
-                add_source(
-                    newsroom,
-                    server.feed_url(outlet.slug),
-                    name=outlet.name,
-                    language=outlet.language,
-                    section=outlet.section,
-                )
+            follow_outlets(newsroom, server)
             with progress_ui.RichProgress(console) as bar:
                 report = run_pass(newsroom, progress=bar)
             progress_ui.print_report(console, report)
