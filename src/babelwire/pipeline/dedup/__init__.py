@@ -1,0 +1,1 @@
+"""dedup stage: near-duplicates and stories."""

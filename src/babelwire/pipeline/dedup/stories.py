@@ -1,0 +1,185 @@
+"""Stories: reports of the same event from many sources and languages, grouped as they arrive.
+
+Each article is compared in one shared language (its text in the pivot
+language: the original or its translation), as a TF-IDF vector, with the open
+stories of the time window. It joins the most similar one above the threshold,
+or starts a story. Candidate stories come from an inverted index over each
+story's strongest terms, so the cost of an assignment depends on how many
+stories share a term with the article, not on how many articles are stored.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from babelwire.pipeline.dedup.near import words
+
+DEFAULT_THRESHOLD = 0.35
+DEFAULT_WINDOW = timedelta(hours=72)
+TERMS_PER_ARTICLE = 24
+CANDIDATES = 24
+MIN_WORD_LENGTH = 2
+NAME_WEIGHT = 2.0
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:[A-ZÀ-ÖØ-Þ][\w'·-]+|\d[\d.,]*)", re.UNICODE)
+
+
+def name_words(text: str) -> set[str]:
+    """Words that look like names or figures: capitalised inside a sentence, or numbers."""
+    return {w for match in _NAME.findall(text) for w in words(match)}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInput:
+    """One article as the clusterer sees it: its pivot-language text and its time."""
+
+    key: Hashable
+    title: str
+    text: str
+    time: datetime
+
+
+@dataclass(slots=True)
+class Story:
+    id: int
+    first_seen: datetime
+    last_seen: datetime
+    members: list[Hashable] = field(default_factory=list)
+    centroid: dict[str, float] = field(default_factory=dict)
+    central: Hashable | None = None
+    central_score: float = -1.0
+    headline: str = ""
+
+    def norm(self) -> float:
+        return math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    story_id: int
+    similarity: float
+    new_story: bool
+
+
+class StoryClusterer:
+    """Incremental single-pass clustering over a sliding time window."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        window: timedelta = DEFAULT_WINDOW,
+        terms_per_article: int = TERMS_PER_ARTICLE,
+        candidates: int = CANDIDATES,
+    ) -> None:
+        self.threshold = threshold
+        self.window = window
+        self.terms_per_article = terms_per_article
+        self.candidates = candidates
+        self.stories: dict[int, Story] = {}
+        self._document_frequency: Counter[str] = Counter()
+        self._documents = 0
+        self._postings: dict[str, set[int]] = defaultdict(set)
+        self._story_terms: dict[int, list[str]] = defaultdict(list)
+        self._next_id = 1
+        self._assignments_since_prune = 0
+
+    # -- vectors ---------------------------------------------------------------------
+
+    def _idf(self, term: str) -> float:
+        return math.log((self._documents + 1) / (self._document_frequency[term] + 1)) + 1.0
+
+    def vector(self, title: str, text: str) -> dict[str, float]:
+        """Unit TF-IDF vector of an article; the title counts twice.
+
+        Names and figures tell one event from another report on the same beat
+        (the same club, the same town): words written with a capital inside a
+        sentence, and numbers, weigh NAME_WEIGHT times more.
+        """
+        counts = Counter(w for w in words(f"{title} {title} {text}") if len(w) >= MIN_WORD_LENGTH)
+        names = name_words(f"{title}. {text}")
+        weights = {
+            t: (1.0 + math.log(c)) * self._idf(t) * (NAME_WEIGHT if t in names else 1.0)
+            for t, c in counts.items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {t: w / norm for t, w in weights.items()}
+
+    def _observe(self, title: str, text: str) -> None:
+        self._documents += 1
+        self._document_frequency.update(
+            {w for w in words(f"{title} {text}") if len(w) >= MIN_WORD_LENGTH}
+        )
+
+    # -- assignment ------------------------------------------------------------------
+
+    def _is_open(self, story: Story, time: datetime) -> bool:
+        return time - story.last_seen <= self.window
+
+    def _candidates(self, top_terms: list[tuple[str, float]], time: datetime) -> list[int]:
+        scores: dict[int, float] = defaultdict(float)
+        for term, weight in top_terms:
+            for story_id in self._postings.get(term, ()):
+                scores[story_id] += weight
+        best = heapq.nlargest(self.candidates, scores.items(), key=lambda item: item[1])
+        return [sid for sid, _ in best if self._is_open(self.stories[sid], time)]
+
+    def similarity(self, vector: dict[str, float], story: Story) -> float:
+        centroid = story.centroid
+        dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
+        return dot / story.norm()
+
+    def assign(self, item: StoryInput) -> Assignment:
+        """Put one article into the best open story, or start a story with it."""
+        self._observe(item.title, item.text)
+        vector = self.vector(item.title, item.text)
+        top_terms = heapq.nlargest(self.terms_per_article, vector.items(), key=lambda kv: kv[1])
+        best_id, best_score = 0, 0.0
+        for story_id in self._candidates(top_terms, item.time):
+            score = self.similarity(vector, self.stories[story_id])
+            if score > best_score:
+                best_id, best_score = story_id, score
+        new_story = best_score < self.threshold
+        if new_story:
+            best_id = self._next_id
+            self._next_id += 1
+            self.stories[best_id] = Story(best_id, item.time, item.time)
+            best_score = 1.0
+        story = self.stories[best_id]
+        story.members.append(item.key)
+        story.first_seen = min(story.first_seen, item.time)
+        story.last_seen = max(story.last_seen, item.time)
+        for term, weight in vector.items():
+            story.centroid[term] = story.centroid.get(term, 0.0) + weight
+        for term, _weight in top_terms:
+            if best_id not in self._postings[term]:
+                self._postings[term].add(best_id)
+                self._story_terms[best_id].append(term)
+        if new_story or best_score > story.central_score:
+            story.central, story.central_score, story.headline = item.key, best_score, item.title
+        self._assignments_since_prune += 1
+        if self._assignments_since_prune >= 1000:
+            self.prune(item.time)
+        return Assignment(best_id, best_score, new_story)
+
+    def assign_all(self, items: Iterable[StoryInput]) -> dict[Hashable, int]:
+        return {item.key: self.assign(item).story_id for item in items}
+
+    def prune(self, now: datetime) -> int:
+        """Drop closed stories from the candidate index (they keep their members)."""
+        self._assignments_since_prune = 0
+        closed = [sid for sid, s in self.stories.items() if not self._is_open(s, now)]
+        for story_id in closed:
+            for term in self._story_terms.pop(story_id, []):
+                postings = self._postings.get(term)
+                if postings is not None:
+                    postings.discard(story_id)
+                    if not postings:
+                        del self._postings[term]
+            self.stories[story_id].centroid = {}
+        return len(closed)
