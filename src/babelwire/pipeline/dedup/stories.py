@@ -26,6 +26,9 @@ TERMS_PER_ARTICLE = 24
 CANDIDATES = 24
 MIN_WORD_LENGTH = 2
 NAME_WEIGHT = 2.0
+# A story's centroid keeps its strongest terms: the weak tail adds little to the
+# cosine and would make memory and comparison time grow with the story's size.
+MAX_CENTROID_TERMS = 400
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:[A-ZÀ-ÖØ-Þ][\w'·-]+|\d[\d.,]*)", re.UNICODE)
 
 
@@ -55,8 +58,17 @@ class Story:
     central_score: float = -1.0
     headline: str = ""
 
-    def norm(self) -> float:
-        return math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
+    norm: float = 1.0
+
+    def add(self, vector: dict[str, float]) -> None:
+        """Add a member's vector to the centroid, keeping its strongest terms only."""
+        centroid = self.centroid
+        for term, weight in vector.items():
+            centroid[term] = centroid.get(term, 0.0) + weight
+        if len(centroid) > MAX_CENTROID_TERMS:
+            kept = heapq.nlargest(MAX_CENTROID_TERMS, centroid.items(), key=lambda kv: kv[1])
+            self.centroid = centroid = dict(kept)
+        self.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +144,7 @@ class StoryClusterer:
     def similarity(self, vector: dict[str, float], story: Story) -> float:
         centroid = story.centroid
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
-        return dot / story.norm()
+        return dot / story.norm
 
     def assign(self, item: StoryInput) -> Assignment:
         """Put one article into the best open story, or start a story with it."""
@@ -154,8 +166,7 @@ class StoryClusterer:
         story.members.append(item.key)
         story.first_seen = min(story.first_seen, item.time)
         story.last_seen = max(story.last_seen, item.time)
-        for term, weight in vector.items():
-            story.centroid[term] = story.centroid.get(term, 0.0) + weight
+        story.add(vector)
         for term, _weight in top_terms:
             if best_id not in self._postings[term]:
                 self._postings[term].add(best_id)
