@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup system demo test check lint typecheck bench clean
+.PHONY: setup system demo test check lint typecheck bench bench-site clean
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(AXE)
 
 system:
 	@bash scripts/setup-system.sh
@@ -16,6 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(AXE): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	@touch $(AXE)
 
 demo: setup
 	$(BIN)/babelwire demo
@@ -34,6 +39,10 @@ check: lint typecheck test
 
 bench: setup
 	$(BIN)/python bench/pipeline.py
+
+bench-site: setup
+	@BABELWIRE_BENCH=1 bash scripts/setup-system.sh
+	$(BIN)/python bench/site.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

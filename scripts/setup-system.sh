@@ -12,6 +12,11 @@ for mode in eng-spa spa-eng spa-cat cat-spa eng-cat cat-eng; do
 done
 command -v apertium >/dev/null 2>&1 || need+=(apertium)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+# The browser tests drive Debian's Chromium and inject axe-core installed with npm.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# bench/site.py loads the server with wrk; only `make bench-site` asks for it.
+if [ "${BABELWIRE_BENCH:-}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -18,6 +18,12 @@ from babelwire.jobs.site import create_site
 from babelwire.storage.database import normalise_url
 
 PG_URL = os.environ.get("BABELWIRE_TEST_DATABASE_URL", "")
+# Every test server listens on loopback, which the SSRF guard refuses by default:
+# the suite allows private networks and drops the one-second politeness delay
+# per host (one host serves everything). Subprocesses inherit both. Tests of
+# the guard and of the delay set their own values.
+os.environ.setdefault("BABELWIRE_FETCH_ALLOW_PRIVATE_NETWORKS", "true")
+os.environ.setdefault("BABELWIRE_FETCH_HOST_DELAY", "0")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

@@ -16,3 +16,10 @@ def test_tracking_parameters_ports_case_and_fragments_are_dropped() -> None:
 
 def test_meaningful_query_order_is_kept() -> None:
     assert canonical_url("http://n.example/?b=2&a=1") == "http://n.example/?b=2&a=1"
+
+
+def test_more_click_trackers_and_userinfo_case() -> None:
+    url = "https://WWW.News.Example/story?id=7&gclid=a&_ga=b&mkt_tok=c&ocid=d&UTM_Medium=e#x"
+    assert canonical_url(url) == "https://www.news.example/story?id=7"
+    # a fragment alone never makes another article
+    assert canonical_url("https://n.example/a#one") == canonical_url("https://n.example/a#two")

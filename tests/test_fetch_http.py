@@ -110,7 +110,7 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(user_agent("https://news.example"), total_timeout=10.0) as f:
+    with Fetcher(user_agent("https://news.example"), total_timeout=10.0, allow_private=True) as f:
         yield f
 
 
@@ -169,7 +169,7 @@ def test_connection_refused(fetcher: Fetcher) -> None:
 
 
 def test_slow_drip_is_cut_off_at_total_timeout(server: str) -> None:
-    with Fetcher("test", read_timeout=5.0, total_timeout=0.5) as fetcher:
+    with Fetcher("test", allow_private=True, read_timeout=5.0, total_timeout=0.5) as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError) as info:
             fetcher.fetch(server + "/drip")
@@ -180,7 +180,7 @@ def test_slow_drip_is_cut_off_at_total_timeout(server: str) -> None:
 
 def test_stalled_body_is_cut_off_at_total_timeout(server: str) -> None:
     # read_timeout alone would wait 5 s; the remaining total caps each wait.
-    with Fetcher("test", read_timeout=5.0, total_timeout=0.5) as fetcher:
+    with Fetcher("test", allow_private=True, read_timeout=5.0, total_timeout=0.5) as fetcher:
         started = time.monotonic()
         with pytest.raises(FetchError) as info:
             fetcher.fetch(server + "/stall")
@@ -191,7 +191,10 @@ def test_stalled_body_is_cut_off_at_total_timeout(server: str) -> None:
 
 def test_gzip_bomb_stops_at_max_bytes(server: str) -> None:
     assert len(BOMB) < 100_000  # 50 MB of zeros on the wire in under 100 kB
-    with Fetcher("test", max_bytes=1024 * 1024) as fetcher, pytest.raises(FetchError) as info:
+    with (
+        Fetcher("test", allow_private=True, max_bytes=1024 * 1024) as fetcher,
+        pytest.raises(FetchError) as info,
+    ):
         fetcher.fetch(server + "/bomb")
     assert str(info.value) == "response larger than 1048576 bytes"
 
@@ -207,7 +210,10 @@ def test_follows_redirect(server: str, fetcher: Fetcher) -> None:
 
 
 def test_redirect_loop_stops(server: str) -> None:
-    with Fetcher("test", max_redirects=3) as fetcher, pytest.raises(FetchError) as info:
+    with (
+        Fetcher("test", allow_private=True, max_redirects=3) as fetcher,
+        pytest.raises(FetchError) as info,
+    ):
         fetcher.fetch(server + "/loop")
     assert "too many redirects" in str(info.value)
 

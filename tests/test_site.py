@@ -25,6 +25,7 @@ from babelwire.web.app import create_app
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '<img src=x onerror="alert(2)">'
+HOSTILE_TITLE = f"{HOSTILE_SCRIPT} Hostile {HOSTILE_IMG} ]]> <![CDATA[x]]>"
 PAGE_SIZE = 20
 ECONOMY_ARTICLES = 45
 
@@ -83,7 +84,7 @@ def _translation(
     return row
 
 
-def _populate(newsroom: Newsroom) -> dict[str, int]:
+def populate_site(newsroom: Newsroom) -> dict[str, int]:
     ids: dict[str, int] = {}
     with newsroom.sessions.begin() as session:
         source = SourceRow(
@@ -137,7 +138,7 @@ def _populate(newsroom: Newsroom) -> dict[str, int]:
             session,
             hostile,
             "en",
-            title=f"{HOSTILE_SCRIPT} Hostile {HOSTILE_IMG}",
+            title=HOSTILE_TITLE,
             blocks=[
                 {"kind": "h", "text": HOSTILE_IMG},
                 {"kind": "p", "text": f"{HOSTILE_SCRIPT} body"},
@@ -197,7 +198,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         },
     )
     newsroom = Newsroom.from_config(config)
-    ids = _populate(newsroom)
+    ids = populate_site(newsroom)
     with TestClient(create_app(newsroom)) as client:
         yield Site(newsroom, client, ids)
     newsroom.close()
@@ -219,6 +220,18 @@ def _article_path(site: Site, key: str, language: str = "en") -> str:
 
 def _text(element: Any) -> str:
     return " ".join(element.text_content().split())
+
+
+JSON_LD_OPEN = '<script type="application/ld+json">'
+
+
+def _without_json_ld(page: str) -> tuple[str, str]:
+    """The page with its JSON-LD block cut out, and that block's text."""
+    if JSON_LD_OPEN not in page:
+        return page, ""
+    before, _, rest = page.partition(JSON_LD_OPEN)
+    data, _, after = rest.partition("</script>")
+    return before + after, data
 
 
 def test_article_page_carries_attribution_notice_and_structure(site: Site) -> None:
@@ -336,7 +349,8 @@ def test_wrong_slug_redirects_and_id_alone_resolves(site: Site) -> None:
 def test_hostile_text_is_escaped(site: Site) -> None:
     response = site.client.get(_article_path(site, "hostile"))
     assert response.status_code == 200
-    text = response.text
+    text, data = _without_json_ld(response.text)
+    assert "<" not in data and "alert(1)" in data
     assert "<script" not in text
     assert "<img" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -458,7 +472,7 @@ def test_stylesheet_is_served_with_a_long_cache(site: Site) -> None:
 def test_pages_use_no_scripts_or_outside_resources(site: Site) -> None:
     for path in ("/", "/en/", "/en/about/", _article_path(site, "full")):
         doc = _get(site, path)
-        assert not doc.xpath("//script")
+        assert not doc.xpath("//script[not(@type='application/ld+json')]")
         for href in doc.xpath("//link[@rel='stylesheet']/@href"):
             assert href.startswith("/style.css")
         assert doc.xpath("//meta[@name='viewport']")
@@ -499,12 +513,12 @@ def test_static_build_writes_every_page_inside_outdir(site: Site, tmp_path: Path
     page = (outdir / "en/section/economy/page/2/index.html").read_text(encoding="utf-8")
     assert "Page 2 of 3" in page
     hostile = outdir / _article_path(site, "hostile").strip("/") / "index.html"
-    assert "<script" not in hostile.read_text(encoding="utf-8")
+    assert "<script" not in _without_json_ld(hostile.read_text(encoding="utf-8"))[0]
 
-    # A second build replaces the first in place; a missing folder is created.
-    assert build_site(site.newsroom, outdir) == written
+    # A full rebuild replaces the first in place; a missing folder is created.
+    assert build_site(site.newsroom, outdir, full=True) == written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
-    assert build_site(site.newsroom, tmp_path / "new" / "site") == written
+    assert build_site(site.newsroom, tmp_path / "new" / "site", search_index=False) == written
     assert (tmp_path / "new" / "site" / "en" / "index.html").is_file()
 
 
@@ -557,3 +571,47 @@ def test_rtl_edition_sets_direction_and_falls_back_to_english_notice(tmp_path: P
             assert client.get(f"/en/article/{article_id}/").status_code == 404
     finally:
         newsroom.close()
+
+
+def test_page_cache_replays_pages_for_its_lifetime(tmp_path: Path) -> None:
+    def app_with_cache(seconds: int) -> tuple[Newsroom, TestClient]:
+        config = Config.from_mapping(
+            tmp_path,
+            {
+                "site": {"languages": ["en"], "page_cache_seconds": seconds},
+                "database": {"url": "sqlite:///c.sqlite3"},
+            },
+        )
+        room = Newsroom.from_config(config)
+        return room, TestClient(create_app(room))
+
+    room, cached = app_with_cache(3600)
+    try:
+        with room.sessions.begin() as session:
+            source = SourceRow(
+                url="https://x.example/feed",
+                name="X",
+                enabled=True,
+                interval_minutes=30,
+                consecutive_failures=0,
+            )
+            session.add(source)
+            session.flush()
+            _translation(session, _article(session, source, "a", n=1), "en", title="First")
+        assert "First" in cached.get("/en/").text
+        with room.sessions.begin() as session:
+            source = session.query(SourceRow).one()
+            _translation(session, _article(session, source, "b", n=2), "en", title="Second")
+        # Within its lifetime the cached front page is replayed, headers and all...
+        replay = cached.get("/en/")
+        assert "Second" not in replay.text
+        assert replay.headers["content-security-policy"].startswith("default-src 'none'")
+        # ...while a page not cached yet, and a site without the cache, see the change.
+        assert "Second" in cached.get("/en/section/politics/").text
+    finally:
+        room.close()
+    room, uncached = app_with_cache(0)
+    try:
+        assert "Second" in uncached.get("/en/").text
+    finally:
+        room.close()

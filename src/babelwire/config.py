@@ -43,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("site.contact", "", "Contact address for corrections and removals (About page)."),
     Setting("site.page_size", 20, "Articles per list page."),
+    Setting(
+        "site.page_cache_seconds",
+        0,
+        "Serve mode: seconds a rendered page is reused from memory (0: render every request).",
+    ),
     Setting("sections.default", "world", "Section for articles no rule matches."),
     Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
@@ -54,6 +59,44 @@ SETTINGS: tuple[Setting, ...] = (
         100,
         "Articles extracted and translated together (one engine batch per language pair).",
     ),
+    Setting(
+        "translation.protect",
+        ["url", "email", "handle", "hashtag", "number"],
+        "What passes through translation unchanged: url, email, handle, hashtag, number.",
+    ),
+    Setting(
+        "translation.glossary_files",
+        [],
+        "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]].",
+    ),
+    Setting("translation.max_sentence_words", 80, "Longer sentences are cut into chunks."),
+    Setting("translation.memory", True, "Reuse stored translations of segments seen before."),
+    Setting(
+        "translation.quality_threshold",
+        0.5,
+        "Translations scoring below this (0-1) are retried or held back for review.",
+    ),
+    Setting(
+        "translation.on_low_quality",
+        "retry",
+        'Below the threshold: "retry" with the next engine, then hold; or "hold" at once.',
+    ),
+    Setting(
+        "translation.models_dir",
+        "models",
+        "Folder of CTranslate2 and Argos models (`babelwire engines add-model`).",
+    ),
+    Setting("translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest)."),
+    Setting("translation.libretranslate_url", "", "LibreTranslate server, e.g. http://host:5000."),
+    Setting("translation.libretranslate_key", "", "LibreTranslate API key, if it needs one."),
+    Setting("translation.openai_url", "", "OpenAI-compatible API base, e.g. http://host:11434/v1."),
+    Setting("translation.openai_model", "", "Model name for the OpenAI-compatible engine."),
+    Setting("translation.openai_key", "", "API key for the OpenAI-compatible engine, if any."),
+    Setting(
+        "translation.openai_languages",
+        ["en", "es", "ca", "fr", "de", "it", "pt"],
+        "Languages the OpenAI-compatible engine is asked to translate between.",
+    ),
     Setting("fetch.interval_minutes", 30, "Default minutes between two polls of a source."),
     Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
     Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),
@@ -61,6 +104,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted."),
     Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll."),
     Setting("fetch.fetch_pages", True, "Fetch each article page (else use the feed's text)."),
+    Setting(
+        "fetch.allow_private_networks",
+        False,
+        "Let every source reach loopback, private and link-local addresses (SSRF guard off).",
+    ),
+    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together."),
+    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host."),
+    Setting("fetch.host_delay", 1.0, "Least seconds between two requests to one host."),
+    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval."),
+    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval."),
+    Setting("fetch.failing_after", 5, "Failures in a row after which a source is failing."),
 )
 
 _BY_KEY = {s.key: s for s in SETTINGS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,8 @@ def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool
             overwrite=True,
         )
         console.print(f"Site folder: {root}")
+        # Every sample outlet is on this machine: no politeness delay between requests.
+        os.environ.setdefault("BABELWIRE_FETCH_HOST_DELAY", "0")
         with Newsroom.open(root) as newsroom:
             follow_outlets(newsroom, server)
             with progress_ui.RichProgress(console) as bar:

@@ -11,8 +11,11 @@ import typer
 
 from babelwire import __version__
 from babelwire.cli import progress as progress_ui
+from babelwire.cli.engines import engines_app
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.cli.source import source_app
+from babelwire.cli.takedown import takedown
+from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.config import ConfigError
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
@@ -23,6 +26,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(source_app, name="source")
+app.command()(takedown)
+app.add_typer(engines_app, name="engines")
+app.add_typer(translations_app, name="translations")
+app.command()(retranslate)
+app.command("eval-mt")(eval_mt)
 console = make_console()
 
 
@@ -118,13 +126,20 @@ def serve(
 def build(
     outdir: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
     site: SiteOption = Path("."),
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every page (default: only what changed).")
+    ] = False,
+    search: Annotated[
+        bool, typer.Option("--search/--no-search", help="Index the build with Pagefind.")
+    ] = True,
 ) -> None:
-    """Write the site as static files."""
-    from babelwire.publish.static import build_site
+    """Write the site as static files (only the pages that changed since the last build)."""
+    from babelwire.publish.static import build_site_report
 
     with open_newsroom(site) as newsroom:
-        pages = build_site(newsroom, outdir)
-    console.print(f"Wrote {pages} pages to {outdir}")
+        report = build_site_report(newsroom, outdir, full=full, search_index=search)
+    kind = "full build" if report.full else "incremental build"
+    console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
 
 
 @app.command()

@@ -68,7 +68,16 @@ def print_report(console: Console, report: RunReport) -> None:
     )
     console.print(f"Stages: {timing}")
     if report.words_translated:
-        rate = report.words_translated / max(report.engine_seconds, 1e-9)
-        console.print(f"Translated {report.words_translated} words ({rate:,.0f} words/s)")
+        line = f"Translated {report.words_translated} words"
+        if report.engine_words:
+            rate = report.engine_words / max(report.engine_seconds, 1e-9)
+            line += f"; engines translated {report.engine_words} of them ({rate:,.0f} words/s)"
+        console.print(line)
+    if report.segments_translated:
+        share = report.memory_hits / report.segments_translated
+        console.print(
+            f"Translation memory: {report.memory_hits} of {report.segments_translated} "
+            f"segments reused ({share:.0%})"
+        )
     for article_id, error in list(report.article_errors.items())[:10]:
         console.print(f"[yellow]article {article_id}:[/yellow] {error}")

@@ -12,11 +12,18 @@ from rich.table import Table
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.jobs.sources import (
     SourceError,
+    SourceInfo,
+    SourceUnreachable,
     add_source,
+    check_section,
+    detect_source,
+    export_opml,
     import_opml,
     list_sources,
     remove_source,
 )
+from babelwire.pipeline.discover.poll import KINDS
+from babelwire.pipeline.discover.schedule import human_duration
 
 source_app = typer.Typer(help="The sources a site follows.", no_args_is_help=True)
 console = make_console()
@@ -28,43 +35,104 @@ def _when(moment: datetime | None) -> str:
 
 @source_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="Feed URL (RSS, Atom, RDF or JSON Feed).")],
+    url: Annotated[
+        str, typer.Argument(help="Feed (RSS, Atom, RDF, JSON Feed), sitemap or web page URL.")
+    ],
     site: SiteOption = Path("."),
     name: Annotated[str | None, typer.Option(help="Name shown on the site.")] = None,
     lang: Annotated[
         str | None, typer.Option(help="Language, when the source declares one.")
     ] = None,
     section: Annotated[str | None, typer.Option(help="Section for all its articles.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"Skip detection and follow the URL as one of: {', '.join(KINDS)}."),
+    ] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Let this source's host be on a loopback or private network.",
+        ),
+    ] = False,
 ) -> None:
-    """Follow a new source (or update one already followed)."""
+    """Follow a new source (or update one already followed), saying what the URL is."""
     with open_newsroom(site) as newsroom:
         try:
-            info = add_source(newsroom, url, name=name, language=lang, section=section)
+            follow, found = url, ""
+            if kind is None:
+                check_section(newsroom, section)
+                try:
+                    detection = detect_source(newsroom, url, allow_private=allow_private)
+                    follow, kind, found = detection.url, detection.kind, detection.found
+                    name = name or detection.title or None
+                except SourceUnreachable as exc:
+                    # Unreachable now (offline, server down): follow it as a feed anyway.
+                    found = f"could not check it now ({exc}); following it as a feed"
+            info = add_source(
+                newsroom,
+                follow,
+                name=name,
+                language=lang,
+                section=section,
+                kind=kind,
+                allow_private=allow_private or None,
+            )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
-    console.print(f"Source {info.id}: {info.name} <{info.url}>")
+    if found:
+        console.print(f"Found {found}")
+    console.print(f"Source {info.id}: {info.name} <{info.url}> ({info.kind})")
+
+
+def _next(s: SourceInfo) -> str:
+    if not s.last_fetched_at:
+        return "now"
+    return _when(s.next_fetch_at)
+
+
+def _status(s: SourceInfo) -> str:
+    status = s.last_status or "never"
+    if s.consecutive_failures > 1:
+        status += f" x{s.consecutive_failures}"
+    return status
 
 
 @source_app.command("list")
 def list_command(site: SiteOption = Path(".")) -> None:
-    """Every source with its last fetch status and error."""
+    """Every source: kind, last fetch, status, next poll and why, and the last error."""
     with open_newsroom(site) as newsroom:
         sources = list_sources(newsroom)
     table = Table()
-    for column in ("id", "name", "lang", "section", "articles", "last fetch", "status", "next"):
+    for column in (
+        "id",
+        "name",
+        "kind",
+        "lang",
+        "section",
+        "articles",
+        "last fetch",
+        "status",
+        "every",
+        "next",
+        "why",
+    ):
         table.add_column(column, overflow="fold")
     table.add_column("error", overflow="fold", min_width=20)
     for s in sources:
         table.add_row(
             str(s.id),
             s.name,
+            s.kind + (" (private ok)" if s.allow_private else ""),
             s.language or "auto",
             s.section or "-",
             str(s.articles),
             _when(s.last_fetched_at),
-            s.last_status or "never",
-            _when(s.next_fetch_at) if s.last_fetched_at else "now",
+            _status(s),
+            human_duration(s.interval_minutes),
+            _next(s),
+            s.poll_reason or ("never polled" if not s.last_fetched_at else ""),
             s.last_error or "",
         )
     console.print(table)
@@ -98,3 +166,21 @@ def import_opml_command(
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     console.print(f"Imported {len(added)} sources from {path}")
+
+
+@source_app.command("export-opml")
+def export_opml_command(
+    path: Annotated[
+        Path | None, typer.Argument(help="File to write (default: standard output).")
+    ] = None,
+    site: SiteOption = Path("."),
+) -> None:
+    """Write every source as OPML, for another reader or another site."""
+    with open_newsroom(site) as newsroom:
+        text = export_opml(newsroom)
+        count = len(list_sources(newsroom))
+    if path is None:
+        typer.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8")
+    console.print(f"Exported {count} sources to {path}")

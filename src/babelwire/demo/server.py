@@ -106,7 +106,11 @@ def synthetic_outlet(
     slug: str = "",
 ) -> SampleOutlet:
     """A large outlet for benchmarks: `count` articles of about `words` words each,
-    written by recombining the bundled sample sentences of one language."""
+    written by recombining the bundled sample sentences of one language.
+
+    Each sentence gets two words swapped for others of the samples, so that
+    articles do not repeat sentences verbatim (a translation memory would
+    otherwise make the benchmark measure its cache, not the engine)."""
     sentences = [
         sentence.strip() + "."
         for outlet in load_samples()
@@ -119,14 +123,24 @@ def synthetic_outlet(
     ]
     if not sentences:
         raise ValueError(f"no sample sentences in {language!r}")
+    vocabulary = sorted({w for s in sentences for w in s.split() if w.isalpha() and w.islower()})
     rng = random.Random(seed)
+
+    def sentence() -> str:
+        tokens = rng.choice(sentences).split()
+        for _ in range(2):
+            position = rng.randrange(len(tokens))
+            if tokens[position].isalpha() and tokens[position].islower():
+                tokens[position] = rng.choice(vocabulary)
+        return " ".join(tokens)
+
     start = datetime(2026, 11, 1, tzinfo=UTC)
     articles = []
     for number in range(count):
         body: list[tuple[str, str]] = []
         total = 0
         while total < words:
-            paragraph = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 6)))
+            paragraph = " ".join(sentence() for _ in range(rng.randint(3, 6)))
             kind = "h" if body and rng.random() < 0.12 else "p"
             text = paragraph.split(".")[0][:60] if kind == "h" else paragraph
             body.append((kind, text))
@@ -386,6 +400,9 @@ class DemoServer:
 def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm on a kept-alive
+        # connection the body would wait ~40 ms for the client's delayed ACK.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             path = self.path.split("?")[0]

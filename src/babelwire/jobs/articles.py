@@ -9,7 +9,6 @@ the other articles go on.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,14 +18,23 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage, TranslatedArticle
+from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.classify.sections import choose_section
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import ExtractionError, article_from_feed, extract_article
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language
-from babelwire.pipeline.translate.article import SourceText, translate_texts
-from babelwire.pipeline.translate.engine import Engine, EngineError
+from babelwire.pipeline.translate.article import (
+    PathSettings,
+    PathStats,
+    Route,
+    SourceText,
+    Translation,
+    translate_texts,
+)
+from babelwire.pipeline.translate.engine import EngineError
+from babelwire.pipeline.translate.glossary import GlossaryError, load_glossary
+from babelwire.pipeline.translate.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, EntryRow, TranslationRow
 
 MAX_ATTEMPTS = 3
@@ -41,7 +49,10 @@ class StageResult:
     unchanged: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     words: int = 0
+    engine_words: int = 0  # words the engines translated (not found in memory)
     engine_seconds: float = 0.0
+    segments: int = 0
+    memory_hits: int = 0
 
 
 def content_hash(title: str, blocks: Sequence[Block]) -> str:
@@ -181,6 +192,36 @@ def _extract_one(
 
 # --- translate -------------------------------------------------------------------------
 
+HELD = "held"  # below the quality threshold: kept for review, not shown on the site
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The operator's quality threshold and what happens below it."""
+
+    threshold: float
+    retry: bool
+
+
+def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
+    """The site's translation path: protection, glossary, chunking and its memory."""
+    config = newsroom.config
+    glossary = load_glossary(config.root, None, list(config.get("translation.glossary_files")))
+    use_memory = bool(config.get("translation.memory")) and session is not None
+    return PathSettings(
+        kinds=tuple(config.get("translation.protect")),
+        glossary=glossary,
+        max_words=max(8, int(config.get("translation.max_sentence_words"))),
+        memory=SqlMemory(session) if use_memory and session is not None else None,
+    )
+
+
+def quality_gate(newsroom: Newsroom) -> Gate:
+    action = str(newsroom.config.get("translation.on_low_quality"))
+    if action not in ("retry", "hold"):
+        raise EngineError(f'translation.on_low_quality must be "retry" or "hold", not {action!r}')
+    return Gate(float(newsroom.config.get("translation.quality_threshold")), action == "retry")
+
 
 def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
     """Translate EXTRACTED articles into every edition's language, many per engine batch."""
@@ -197,31 +238,45 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
                 .order_by(ArticleRow.id)
             )
         ]
+        if not articles:
+            return result
+        try:
+            settings = path_settings(newsroom, session)
+            gate = quality_gate(newsroom)
+        except (GlossaryError, EngineError) as exc:
+            # The site's settings are wrong, not the articles: they wait, unchanged.
+            for article in articles:
+                article.error = f"translation settings: {exc}"
+                result.failed[article.id] = article.error
+            session.commit()
+            return result
         groups: dict[tuple[str, str], list[ArticleRow]] = defaultdict(list)
+        routes: dict[tuple[str, str], list[Route]] = {}
         for article in articles:
             source_language = article.language or "und"
             for target in targets:
                 if source_language == target:
                     _store_original(session, article)
                     continue
-                engine = newsroom.translators.for_pair(source_language, target)
-                if engine is None:
+                pair = (source_language, target)
+                if pair not in routes:
+                    routes[pair] = newsroom.translators.routes(source_language, target)
+                if not routes[pair]:
                     _store_skipped(
                         session,
                         article,
                         target,
-                        f"no installed engine translates {source_language} -> {target}",
+                        f"no installed engine translates {source_language} -> {target}, "
+                        "directly or through a pivot language",
                     )
                     continue
-                groups[(source_language, target)].append(article)
+                groups[pair].append(article)
         session.commit()
         errors: dict[int, str] = {}
-        for (source_language, target), members in groups.items():
-            engine = newsroom.translators.for_pair(source_language, target)
-            assert engine is not None
+        for pair, members in groups.items():
             for start in range(0, len(members), batch_size):
                 chunk = members[start : start + batch_size]
-                _translate_chunk(session, engine, chunk, source_language, target, result, errors)
+                translate_chunk(session, routes[pair], chunk, settings, gate, result, errors)
                 session.commit()
         for article in articles:
             if article.id in errors:
@@ -234,39 +289,69 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
     return result
 
 
-def _translate_chunk(
+def _run_route(
+    route: Route,
+    texts: list[SourceText],
+    settings: PathSettings,
+    result: StageResult,
+) -> tuple[dict[int, Translation], dict[int, str]]:
+    """Translate texts in one batch; if the engine fails, one by one to find the culprit."""
+    stats = PathStats()
+    done: dict[int, Translation] = {}
+    failed: dict[int, str] = {}
+    try:
+        outputs = translate_texts(route, texts, settings=settings, stats=stats)
+        done = dict(enumerate(outputs))
+    except EngineError:
+        for i, text in enumerate(texts):
+            try:
+                (done[i],) = translate_texts(route, [text], settings=settings, stats=stats)
+            except EngineError as exc:
+                failed[i] = f"{route.describe()}: {exc}"
+    result.engine_seconds += stats.engine_seconds
+    result.engine_words += stats.engine_words
+    result.segments += stats.segments
+    result.memory_hits += stats.memory_hits
+    return done, failed
+
+
+def translate_chunk(
     session: Session,
-    engine: Engine,
+    routes: Sequence[Route],
     chunk: list[ArticleRow],
-    source: str,
-    target: str,
+    settings: PathSettings,
+    gate: Gate,
     result: StageResult,
     errors: dict[int, str],
 ) -> None:
-    """One batch for many articles; if the engine fails, retry one by one to find the culprit."""
+    """Translate a chunk by the first route; what fails or scores low goes to the next."""
     texts = [SourceText(a.title, blocks_of(a.blocks)) for a in chunk]
-    started = time.perf_counter()
-    try:
-        outputs = translate_texts(engine, texts, source, target)
-    except EngineError:
-        outputs = []
-    result.engine_seconds += time.perf_counter() - started
-    if outputs:
-        for article, text, output in zip(chunk, texts, outputs, strict=True):
-            _store_translation(session, article, output, engine)
-            result.words += text.word_count
-        return
-    for article, text in zip(chunk, texts, strict=True):
-        started = time.perf_counter()
-        try:
-            (output,) = translate_texts(engine, [text], source, target)
-        except EngineError as exc:
-            errors[article.id] = f"{engine.name} {source}->{target}: {exc}"
+    best: dict[int, Translation] = {}
+    problems: dict[int, str] = {}
+    pending = list(range(len(chunk)))
+    for route in routes:
+        done, failed = _run_route(route, [texts[i] for i in pending], settings, result)
+        retry: list[int] = []
+        for k, i in enumerate(pending):
+            if k in failed:
+                problems[i] = failed[k]
+                retry.append(i)
+                continue
+            output = done[k]
+            if i not in best or output.verdict.score > best[i].verdict.score:
+                best[i] = output
+            if output.verdict.score < gate.threshold and gate.retry:
+                retry.append(i)
+        pending = retry
+        if not pending:
+            break
+    for i, article in enumerate(chunk):
+        chosen = best.get(i)
+        if chosen is None:
+            errors[article.id] = problems.get(i, "no engine could translate the article")
             continue
-        finally:
-            result.engine_seconds += time.perf_counter() - started
-        _store_translation(session, article, output, engine)
-        result.words += text.word_count
+        _store_translation(session, article, chosen, gate)
+        result.words += texts[i].word_count
 
 
 def _translation_row(session: Session, article: ArticleRow, language: str) -> TranslationRow:
@@ -284,21 +369,31 @@ def _translation_row(session: Session, article: ArticleRow, language: str) -> Tr
 
 
 def _store_translation(
-    session: Session, article: ArticleRow, output: TranslatedArticle, engine: Engine
+    session: Session, article: ArticleRow, output: Translation, gate: Gate
 ) -> None:
-    row = _translation_row(session, article, output.language)
-    row.status = "translated"
-    row.reason = None
-    row.title = output.title
-    row.blocks = [b.to_json() for b in output.blocks]
-    row.engine = output.engine
-    row.engine_version = output.engine_version
-    pair_version = getattr(engine, "pair_version", None)
-    row.model_version = (
-        str(pair_version(article.language or "", output.language)) if pair_version else ""
-    )
-    row.unknown_words = output.unknown_words
-    row.flags = list(output.flags)
+    translated = output.article
+    verdict = output.verdict
+    row = _translation_row(session, article, translated.language)
+    if verdict.score >= gate.threshold:
+        row.status = "translated"
+        row.reason = None
+    else:
+        row.status = HELD
+        row.reason = f"quality {verdict.score:.2f} below {gate.threshold:.2f}: " + (
+            ", ".join(verdict.flags) or "low score"
+        )
+    row.title = translated.title
+    row.blocks = [b.to_json() for b in translated.blocks]
+    row.engine = translated.engine
+    row.engine_version = translated.engine_version
+    row.model_version = output.route.model_version()[:200]
+    row.unknown_words = translated.unknown_words
+    row.flags = list(verdict.flags)
+    row.quality = verdict.score
+    row.pivot = output.route.pivot
+    row.glossary_version = output.glossary_version
+    row.checks = dict(verdict.details)
+    row.translated_at = utcnow()
 
 
 def _store_original(session: Session, article: ArticleRow) -> None:
@@ -312,6 +407,7 @@ def _store_original(session: Session, article: ArticleRow) -> None:
     row.model_version = ""
     row.unknown_words = 0
     row.flags = []
+    _clear_provenance(row)
 
 
 def _store_skipped(session: Session, article: ArticleRow, language: str, reason: str) -> None:
@@ -322,6 +418,15 @@ def _store_skipped(session: Session, article: ArticleRow, language: str, reason:
     row.blocks = []
     row.engine = ""
     row.flags = []
+    _clear_provenance(row)
+
+
+def _clear_provenance(row: TranslationRow) -> None:
+    row.quality = None
+    row.pivot = ""
+    row.glossary_version = ""
+    row.checks = {}
+    row.translated_at = None
 
 
 # --- publish ---------------------------------------------------------------------------
@@ -350,6 +455,10 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
                 article.first_published_at = utcnow()
             article.stage = Stage.PUBLISHED.value
             result.done.append(article.id)
+        session.flush()
+        from babelwire.publish.search import index_articles
+
+        index_articles(session, result.done)  # same transaction: searchable once visible
         session.commit()
     return result
 

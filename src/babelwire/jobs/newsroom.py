@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
+from babelwire.pipeline.fetch.guard import AddressGuard
+from babelwire.pipeline.fetch.hosts import HostSpacing
 from babelwire.pipeline.fetch.http import Fetcher, user_agent
 from babelwire.pipeline.fetch.robots import RobotsCache
 from babelwire.pipeline.translate.registry import Translators
 from babelwire.publish.paths import url_for_about
 from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
-from babelwire.storage.tables import SectionRow
+from babelwire.storage.tables import SectionRow, SourceRow
 
 
 @dataclass
@@ -57,8 +60,22 @@ class Newsroom:
                 read_timeout=float(c.get("fetch.read_timeout")),
                 total_timeout=float(c.get("fetch.total_timeout")),
                 max_bytes=int(c.get("fetch.max_bytes")),
+                guard=AddressGuard(
+                    allow_private=bool(c.get("fetch.allow_private_networks")),
+                    allowed_hosts=self._private_hosts(),
+                ),
+                spacing=HostSpacing(
+                    per_host=int(c.get("fetch.host_concurrency")),
+                    delay=float(c.get("fetch.host_delay")),
+                ),
             )
         return self._fetcher
+
+    def _private_hosts(self) -> list[str]:
+        """Hosts of the sources the operator allowed to reach private networks."""
+        with self.sessions() as session:
+            urls = session.scalars(select(SourceRow.url).where(SourceRow.allow_private.is_(True)))
+            return [urlsplit(url).hostname or "" for url in urls]
 
     @property
     def robots(self) -> RobotsCache:
@@ -72,6 +89,7 @@ class Newsroom:
             self._translators = Translators(
                 self.config.get("translation.engines"),
                 timeout=float(self.config.get("translation.timeout")),
+                config=self.config,
             )
         return self._translators
 

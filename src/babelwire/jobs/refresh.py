@@ -1,28 +1,41 @@
-"""Refresh a source: fetch its feed, store new and changed entries, queue their articles."""
+"""Refresh sources: poll them all at once, store new and changed entries, queue their articles.
+
+Polling runs concurrently under the politeness limits (pipeline/discover/poll.py);
+storing runs afterwards, one short transaction per source, so a database
+never sees concurrent writers from one pass.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import FeedEntry, Stage
-from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
+from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
+from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_failure, after_success
 from babelwire.pipeline.discover.urls import canonical_url
-from babelwire.pipeline.fetch.http import FetchError
+from babelwire.pipeline.fetch.hosts import HostStats
+from babelwire.pipeline.fetch.http import AsyncFetcher
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
 
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, "
-    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
-)
-MAX_BACKOFF = timedelta(hours=24)
+__all__ = [
+    "FEED_ACCEPT",
+    "MAX_BACKOFF",
+    "SourceReport",
+    "due_source_ids",
+    "entry_fingerprint",
+    "refresh_source",
+    "refresh_sources",
+]
 
 
 @dataclass(slots=True)
@@ -61,62 +74,167 @@ def due_source_ids(newsroom: Newsroom, now: datetime | None = None) -> list[int]
         return [r.id for r in rows if r.next_fetch_at is None or r.next_fetch_at <= now]
 
 
+def policy(newsroom: Newsroom) -> Policy:
+    c = newsroom.config
+    return Policy(
+        default_minutes=int(c.get("fetch.interval_minutes")),
+        min_minutes=int(c.get("fetch.min_interval_minutes")),
+        max_minutes=int(c.get("fetch.max_interval_minutes")),
+        failing_after=int(c.get("fetch.failing_after")),
+    )
+
+
 def refresh_source(newsroom: Newsroom, source_id: int) -> SourceReport:
     """Poll one source once. Failures are recorded on the source, never raised."""
-    started = time.monotonic()
-    now = utcnow()
+    return refresh_sources(newsroom, [source_id])[0]
+
+
+@dataclass(slots=True)
+class RefreshRound:
+    reports: list[SourceReport]
+    hosts: dict[str, HostStats]
+
+
+def refresh_sources(
+    newsroom: Newsroom,
+    source_ids: Sequence[int],
+    *,
+    on_done: Callable[[], None] | None = None,
+) -> list[SourceReport]:
+    """Poll the sources concurrently, then store what each brought; a report per source."""
+    return refresh_round(newsroom, source_ids, on_done=on_done).reports
+
+
+def refresh_round(
+    newsroom: Newsroom,
+    source_ids: Sequence[int],
+    *,
+    on_done: Callable[[], None] | None = None,
+) -> RefreshRound:
+    """As refresh_sources, also returning what each host saw (for the benchmark)."""
+    requests: list[PollRequest] = []
     with newsroom.sessions() as session:
-        source = session.get(SourceRow, source_id)
-        if source is None:
-            raise LookupError(f"no source {source_id}")
-        report = SourceReport(source_id=source.id, name=source.name)
-        log = FetchLogRow(source_id=source.id, started_at=now, outcome="ok")
-        try:
-            _poll(newsroom, session, source, report, log)
-        except (FetchError, NotAFeed) as exc:
-            report.error = str(exc)
-            log.outcome = "error"
-            log.error = report.error
-            log.http_status = getattr(exc, "status", None)
-        source.last_fetched_at = now
-        if report.error:
-            source.last_status = "error"
-            source.last_error = report.error
-            source.consecutive_failures += 1
-            delay = timedelta(minutes=source.interval_minutes) * (
-                2 ** min(source.consecutive_failures - 1, 6)
+        for source_id in source_ids:
+            source = session.get(SourceRow, source_id)
+            if source is None:
+                raise LookupError(f"no source {source_id}")
+            if source.allow_private:
+                newsroom.fetcher.guard.allow_host(urlsplit(source.url).hostname or "")
+            requests.append(
+                PollRequest(
+                    source_id=source.id,
+                    url=source.url,
+                    kind=source.kind or "feed",
+                    etag=source.etag,
+                    last_modified=source.last_modified,
+                )
             )
-            source.next_fetch_at = now + min(delay, MAX_BACKOFF)
+    c = newsroom.config
+    polled = poll_sources(
+        requests,
+        make_fetcher=lambda: async_fetcher(newsroom),
+        robots=newsroom.robots,
+        concurrency=int(c.get("fetch.concurrency")),
+        per_host=int(c.get("fetch.host_concurrency")),
+        host_delay=float(c.get("fetch.host_delay")),
+    )
+    reports = []
+    for outcome in polled.outcomes:
+        reports.append(_store_outcome(newsroom, outcome))
+        if on_done is not None:
+            on_done()
+    return RefreshRound(reports, polled.hosts)
+
+
+def async_fetcher(newsroom: Newsroom) -> AsyncFetcher:
+    """An asynchronous client with the newsroom fetcher's identity, limits and guard."""
+    f = newsroom.fetcher
+    return AsyncFetcher(
+        f.headers["User-Agent"],
+        guard=f.guard,
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        total_timeout=f.total_timeout,
+        max_bytes=f.max_bytes,
+        max_redirects=f.max_redirects,
+    )
+
+
+def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
+    now = utcnow()
+    rules = policy(newsroom)
+    with newsroom.sessions() as session:
+        source = session.get(SourceRow, outcome.request.source_id)
+        if source is None:  # removed while it was being polled
+            return SourceReport(source_id=outcome.request.source_id, name="", error="removed")
+        report = SourceReport(source_id=source.id, name=source.name)
+        log = FetchLogRow(
+            source_id=source.id,
+            started_at=now,
+            outcome="ok",
+            http_status=outcome.status,
+            duration_ms=int(outcome.seconds * 1000),
+        )
+        source.last_fetched_at = now
+        if outcome.error is not None:
+            report.error = outcome.error
+            log.outcome = "error"
+            log.error = outcome.error
+            source.consecutive_failures += 1
+            delay, reason, failing = after_failure(
+                rules,
+                interval_minutes=source.interval_minutes,
+                failures=source.consecutive_failures,
+                retry_after=outcome.retry_after,
+            )
+            source.last_status = "failing" if failing else "error"
+            source.last_error = outcome.error
+            source.next_fetch_at = now + delay
+            source.poll_reason = reason[:300]
         else:
+            if outcome.not_modified:
+                log.outcome = "not_modified"
+            elif outcome.feed is not None and outcome.result is not None:
+                _store_feed(newsroom, session, source, outcome, report, log)
             source.last_status = log.outcome
             source.last_error = None
             source.consecutive_failures = 0
-            source.next_fetch_at = now + timedelta(minutes=source.interval_minutes)
-        log.duration_ms = int((time.monotonic() - started) * 1000)
+            minutes, reason = after_success(
+                rules,
+                current_minutes=source.interval_minutes,
+                published=_recent_publications(session, source.id),
+                new_entries=report.new,
+                now=now,
+            )
+            source.interval_minutes = minutes
+            source.next_fetch_at = now + timedelta(minutes=minutes)
+            source.poll_reason = reason[:300]
         log.new, log.updated = report.new, report.updated
         session.add(log)
         session.commit()
     return report
 
 
-def _poll(
+def _recent_publications(session: Session, source_id: int) -> list[datetime]:
+    rows = session.execute(
+        select(func.coalesce(EntryRow.published, EntryRow.first_seen))
+        .where(EntryRow.source_id == source_id)
+        .order_by(EntryRow.id.desc())
+        .limit(50)
+    ).all()
+    return [row[0] for row in rows if row[0] is not None]
+
+
+def _store_feed(
     newsroom: Newsroom,
     session: Session,
     source: SourceRow,
+    outcome: PollOutcome,
     report: SourceReport,
     log: FetchLogRow,
 ) -> None:
-    refusal = newsroom.robots.check(source.url)
-    if refusal:
-        raise FetchError(source.url, refusal)
-    result = newsroom.fetcher.fetch(
-        source.url, etag=source.etag, last_modified=source.last_modified, accept=FEED_ACCEPT
-    )
-    log.http_status = result.status
-    if result.not_modified:
-        log.outcome = "not_modified"
-        return
-    feed = parse_feed(result.content, result.final_url, result.content_type)
+    feed, result = outcome.feed, outcome.result
+    assert feed is not None and result is not None
     source.etag = result.etag
     source.last_modified = result.last_modified
     source.feed_title = feed.title[:500] or source.feed_title
@@ -132,7 +250,13 @@ def _poll(
 def _store_entry(
     session: Session, source: SourceRow, entry: FeedEntry, report: SourceReport
 ) -> None:
+    from babelwire.jobs.takedown import is_tombstoned
+
+    if is_tombstoned(session, entry.url):
+        report.skipped += 1  # taken down: never ingested again
+        return
     now = utcnow()
+    entry = _believable_dates(entry, now)
     fingerprint = entry_fingerprint(entry)
     row = session.scalar(
         select(EntryRow).where(EntryRow.source_id == source.id, EntryRow.guid == entry.guid)
@@ -196,3 +320,12 @@ def _copy_entry(row: EntryRow, entry: FeedEntry, fingerprint: str) -> None:
     row.published = entry.published
     row.updated = entry.updated
     row.fingerprint = fingerprint
+
+
+def _believable_dates(entry: FeedEntry, now: datetime) -> FeedEntry:
+    """A date in the future is a clock or time-zone mistake: the entry is new now."""
+    published = entry.published if entry.published is None or entry.published <= now else now
+    updated = entry.updated if entry.updated is None or entry.updated <= now else now
+    if published is entry.published and updated is entry.updated:
+        return entry
+    return dataclasses.replace(entry, published=published, updated=updated)

@@ -21,7 +21,7 @@ from babelwire.jobs.articles import (
     translate_articles,
 )
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_source
+from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, SourceRow
 
@@ -50,7 +50,10 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     stage_articles: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     words_translated: int = 0
+    engine_words: int = 0
     engine_seconds: float = 0.0
+    segments_translated: int = 0
+    memory_hits: int = 0
     article_errors: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -80,11 +83,14 @@ def run_pass(
     progress.start("fetch", len(source_ids))
     started = time.perf_counter()
     by_source: dict[int, SourceReport] = {}
-    for source_id in source_ids:
-        source_report = refresh_source(newsroom, source_id)
+    # All due sources are polled concurrently, each host at its own pace.
+    for source_id, source_report in zip(
+        source_ids,
+        refresh_sources(newsroom, source_ids, on_done=lambda: progress.advance("fetch")),
+        strict=True,
+    ):
         report.sources.append(source_report)
         by_source[source_id] = source_report
-        progress.advance("fetch")
     report.stage_seconds["fetch"] += time.perf_counter() - started
     report.stage_articles["fetch"] = sum(s.new + s.updated for s in report.sources)
 
@@ -116,6 +122,9 @@ def _account(report: RunReport, stage: str, result: StageResult) -> None:
     report.stage_articles[stage] += len(result.done) + len(result.unchanged)
     report.words_translated += result.words
     report.engine_seconds += result.engine_seconds
+    report.engine_words += result.engine_words
+    report.segments_translated += result.segments
+    report.memory_hits += result.memory_hits
     report.article_errors.update(result.failed)
 
 

@@ -1,4 +1,5 @@
-"""Use cases for the operator's list of sources: add, list, remove, import OPML."""
+"""Use cases for the operator's list of sources: add (working out what the URL is),
+list, remove, import and export OPML."""
 
 from __future__ import annotations
 
@@ -11,11 +12,27 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
+from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
+from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
+from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
+from babelwire.pipeline.fetch.http import FetchError
+from babelwire.pipeline.fetch.robots import UNREACHABLE
 from babelwire.storage.tables import ArticleRow, SourceRow
 
 
 class SourceError(ValueError):
     """The operator asked for something about sources that cannot be done."""
+
+
+class SourceUnreachable(SourceError):
+    """The URL could not be fetched just now (network, server error); it may work later."""
+
+
+def check_section(newsroom: Newsroom, section: str | None) -> None:
+    if section and newsroom.config.section(section) is None:
+        known = ", ".join(s.slug for s in newsroom.config.sections)
+        raise SourceError(f"unknown section {section!r}; sections: {known}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +47,21 @@ class SourceInfo:
     last_error: str | None
     next_fetch_at: datetime | None
     articles: int
+    kind: str = "feed"
+    allow_private: bool = False
+    interval_minutes: int = 30
+    poll_reason: str = ""
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What a URL turned out to be, and what babelwire will follow."""
+
+    kind: str  # feed, sitemap or page
+    url: str  # what to follow: the URL itself, or the feed a page announces
+    title: str
+    found: str  # said to the operator
 
 
 def _check_url(url: str) -> str:
@@ -39,6 +71,70 @@ def _check_url(url: str) -> str:
     return url.strip()
 
 
+def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> Detection:
+    """Fetch `url` once and work out whether it is a feed, a sitemap or a web page.
+
+    A page that announces feeds (<link rel="alternate">) is followed through
+    its first feed; a page without one is followed through its article links.
+    Raises SourceError when the URL cannot be followed, saying why.
+    """
+    url = _check_url(url)
+    if allow_private:
+        newsroom.fetcher.guard.allow_host(urlsplit(url).hostname or "")
+    refusal = newsroom.robots.check(url)
+    if refusal:
+        if refusal.startswith(UNREACHABLE):
+            raise SourceUnreachable(f"{url}: {refusal}")
+        raise SourceError(f"{url}: {refusal}{_private_hint(refusal)}")
+    try:
+        result = newsroom.fetcher.fetch(url, accept=FEED_ACCEPT)
+    except FetchError as exc:
+        if exc.blocked:
+            raise SourceError(f"{url}: {exc}{_private_hint(str(exc))}") from exc
+        if exc.status is not None and exc.status < 500 and exc.status != 429:
+            raise SourceError(f"{url}: {exc}") from exc
+        raise SourceUnreachable(f"{url}: {exc}") from exc
+    content, base = result.content, result.final_url
+    if is_sitemap(content):
+        try:
+            sitemap = parse_sitemap(content, base, newsroom.fetcher.max_bytes)
+        except NotASitemap as exc:
+            raise SourceError(f"{url}: {exc}") from exc
+        if sitemap.is_index:
+            found = f"a sitemap index listing {len(sitemap.children)} sitemaps"
+        else:
+            news = " (Google News)" if any(e.title for e in sitemap.entries) else ""
+            found = f"a sitemap{news} with {len(sitemap.entries)} pages"
+        return Detection("sitemap", url, "", found)
+    if is_html(content, result.content_type):
+        try:
+            feeds = feed_links(content, base)
+            links = [] if feeds else article_links(content, base)
+        except NotAPage as exc:
+            raise SourceError(f"{url}: {exc}") from exc
+        if feeds:
+            extra = f" (and {len(feeds) - 1} more)" if len(feeds) > 1 else ""
+            return Detection(
+                "feed", feeds[0], "", f"a web page announcing the feed {feeds[0]}{extra}"
+            )
+        if links:
+            found = f"a web page with no feed; following its {len(links)} article links"
+            return Detection("page", url, "", found)
+        raise SourceError(f"{url}: a web page with no feed and no article links")
+    try:
+        feed = parse_feed(content, base, result.content_type)
+    except NotAFeed as exc:
+        raise SourceError(f"{url}: {exc}") from exc
+    problem = f"; read with problems: {feed.problem}" if feed.problem else ""
+    return Detection("feed", url, feed.title, f"a feed with {len(feed.entries)} entries{problem}")
+
+
+def _private_hint(message: str) -> str:
+    if "private networks are not allowed" in message:
+        return " (add it with --allow-private if it is meant to be)"
+    return ""
+
+
 def add_source(
     newsroom: Newsroom,
     url: str,
@@ -46,12 +142,18 @@ def add_source(
     name: str | None = None,
     language: str | None = None,
     section: str | None = None,
+    allow_private: bool | None = None,
+    kind: str | None = None,
 ) -> SourceInfo:
-    """Add a source, or update its name/language/section when the URL is already listed."""
+    """Add a source, or update its name/language/section when the URL is already listed.
+
+    `kind` is feed (the default for a new source), sitemap or page;
+    `allow_private` lets this source's host be on a private network.
+    """
     url = _check_url(url)
-    if section and newsroom.config.section(section) is None:
-        known = ", ".join(s.slug for s in newsroom.config.sections)
-        raise SourceError(f"unknown section {section!r}; sections: {known}")
+    if kind is not None and kind not in KINDS:
+        raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    check_section(newsroom, section)
     with newsroom.sessions.begin() as session:
         row = session.scalar(select(SourceRow).where(SourceRow.url == url))
         if row is None:
@@ -61,10 +163,20 @@ def add_source(
                 interval_minutes=int(newsroom.config.get("fetch.interval_minutes")),
                 enabled=True,
                 consecutive_failures=0,
+                kind=kind or "feed",
+                allow_private=bool(allow_private),
+                poll_reason="",
             )
             session.add(row)
-        elif name:
-            row.name = name
+        else:
+            if name:
+                row.name = name
+            if kind:
+                row.kind = kind
+            if allow_private is not None:
+                row.allow_private = allow_private
+        if allow_private:
+            newsroom.fetcher.guard.allow_host(urlsplit(url).hostname or "")
         if language:
             row.language = language.lower().split("-")[0]
         if section:
@@ -102,6 +214,11 @@ def list_sources(newsroom: Newsroom) -> list[SourceInfo]:
                 last_error=r.last_error,
                 next_fetch_at=r.next_fetch_at,
                 articles=int(counts.get(r.id, 0)),
+                kind=r.kind,
+                allow_private=r.allow_private,
+                interval_minutes=r.interval_minutes,
+                poll_reason=r.poll_reason,
+                consecutive_failures=r.consecutive_failures,
             )
             for r in rows
         ]
@@ -136,8 +253,32 @@ def import_opml(newsroom: Newsroom, path: Path) -> list[SourceInfo]:
                     url,
                     name=outline.get("title") or outline.get("text"),
                     language=outline.get("language"),
+                    kind=outline.get("type") if outline.get("type") in KINDS else None,
                 )
             )
         except SourceError:
             continue
     return added
+
+
+def export_opml(newsroom: Newsroom, title: str | None = None) -> str:
+    """Every source as an OPML 2.0 document, readable by import_opml and feed readers."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = title or newsroom.config.title
+    body = etree.SubElement(root, "body")
+    for info in list_sources(newsroom):
+        outline = etree.SubElement(
+            body,
+            "outline",
+            text=info.name,
+            title=info.name,
+            type="rss" if info.kind == "feed" else info.kind,
+            xmlUrl=info.url,
+        )
+        if info.language:
+            outline.set("language", info.language)
+    text: str = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    ).decode("utf-8")
+    return text

@@ -8,35 +8,51 @@ marked safe, and links to sources are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.publish import queries
+from babelwire.publish import feeds, queries, search, sitemaps
+from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
+    FEED_TYPES,
     contact_href,
     is_language_code,
     is_section_slug,
     safe_url,
     url_for_about,
     url_for_article,
+    url_for_feed,
     url_for_front,
     url_for_home,
+    url_for_news_sitemap,
+    url_for_original,
+    url_for_search,
     url_for_section,
+    url_for_sitemap,
+    url_for_sitemap_index,
+    url_for_source,
     url_for_style,
 )
 from babelwire.publish.queries import TextBlock
 from babelwire.publish.wording import direction, endonym, messages, translation_notice
+from babelwire.storage.tables import ArticleRow, TombstoneRow
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
 
 FRONT_PAGE_ARTICLES = 5
+FEED_ITEMS = 50
+RELATED_ARTICLES = 5
+NEWS_SITEMAP_HOURS = 48
+NEWS_SITEMAP_MAX = 1000
 
 
 # ---------------------------------------------------------------------------
@@ -117,6 +133,7 @@ def make_environment() -> Environment:
         url_for_article=url_for_article,
         url_for_about=url_for_about,
         url_for_style=url_for_style,
+        url_for_source=url_for_source,
     )
     return env
 
@@ -128,14 +145,18 @@ class SitePages:
     >>> html = pages.article("en", 42)
     """
 
-    def __init__(self, config: Config, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, config: Config, sessions: sessionmaker[Session], *, static: bool = False
+    ) -> None:
         self.config = config
         self.sessions = sessions
         self.env = make_environment()
+        # Static builds search with Pagefind in the browser; serve mode searches the database.
+        self.static = static
 
     @classmethod
-    def for_newsroom(cls, newsroom: Newsroom) -> SitePages:
-        return cls(newsroom.config, newsroom.sessions)
+    def for_newsroom(cls, newsroom: Newsroom, *, static: bool = False) -> SitePages:
+        return cls(newsroom.config, newsroom.sessions, static=static)
 
     # -- what exists ---------------------------------------------------------
 
@@ -183,6 +204,7 @@ class SitePages:
         path: str,
         alternates: Mapping[str, str] | None = None,
         current_section: str | None = None,
+        feed_section: str | None = None,
     ) -> dict[str, Any]:
         t = messages(language)
         sections = [
@@ -217,6 +239,15 @@ class SitePages:
             "alternates": alternate_links,
             "prev_href": "",
             "next_href": "",
+            "search_href": url_for_search(language),
+            "feeds": [
+                {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, feed_section)}
+                for kind in ("rss", "atom", "json")
+            ],
+            "robots": "",
+            "og": {},
+            "json_ld": "",
+            "static": self.static,
         }
 
     def _render(self, template: str, context: Mapping[str, Any]) -> str:
@@ -273,6 +304,33 @@ class SitePages:
         listing = self._listing(language, slug, page)
         if listing is None:
             return None
+        return self._render_section(listing)
+
+    def section_pages(self, language: str, slug: str) -> Iterator[tuple[str, str]]:
+        """(path, html) of every page of a section, from one query (for static builds)."""
+        if not self.has_edition(language) or not self.has_section(slug):
+            return
+        rule = self.config.section(slug)
+        assert rule is not None
+        with self.sessions() as session:
+            teasers = queries.section_teasers(session, language, slug)
+        size = queries.page_size(self.config)
+        page_count = max(1, -(-len(teasers) // size))
+        for page in range(1, page_count + 1):
+            listing = queries.SectionListing(
+                language=language,
+                slug=slug,
+                name=rule.name(language),
+                page=page,
+                page_count=page_count,
+                page_size=size,
+                total=len(teasers),
+                teasers=teasers[(page - 1) * size : page * size],
+            )
+            yield url_for_section(language, slug, page), self._render_section(listing)
+
+    def _render_section(self, listing: queries.SectionListing) -> str:
+        language, slug, page = listing.language, listing.slug, listing.page
         context = self._context(
             language,
             path=url_for_section(language, slug, page),
@@ -281,6 +339,7 @@ class SitePages:
             if page == 1
             else None,
             current_section=slug,
+            feed_section=slug,
         )
         context["listing"] = listing
         if listing.page > 1:
@@ -292,17 +351,54 @@ class SitePages:
     def article(self, language: str, article_id: int) -> str | None:
         if not self.has_edition(language):
             return None
-        alternates: dict[str, str] = {}
         with self.sessions() as session:
             view = queries.article_view(session, self.config, language, article_id)
             if view is None:
                 return None
-            alternates[language] = url_for_article(language, view.id, view.title)
-            # Each edition's slug comes from its own title.
-            for code in view.other_languages:
-                title = queries.article_title(session, code, view.id)
-                if title is not None and is_language_code(code):
-                    alternates[code] = url_for_article(code, view.id, title)
+            return self._render_article(session, view)
+
+    def article_at(self, language: str, article_id: int) -> tuple[str, str] | None:
+        """(canonical path, html) of an article in an edition, from one read of it."""
+        if not self.has_edition(language):
+            return None
+        with self.sessions() as session:
+            view = queries.article_view(session, self.config, language, article_id)
+            if view is None:
+                return None
+            path = url_for_article(language, view.id, view.title)
+            return path, self._render_article(session, view)
+
+    def article_pages(self, language: str, article_id: int) -> list[tuple[str, str]]:
+        """(path, html) of an article's page and its original-text view (for static builds)."""
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            view = queries.article_view(session, self.config, language, article_id)
+            if view is None:
+                return []
+            path = url_for_article(language, view.id, view.title)
+            result = [(path, self._render_article(session, view))]
+        original = self._render_original(view)
+        if original is not None:
+            result.append((path + "original/", original))
+        return result
+
+    def _render_article(self, session: Session, view: queries.ArticleView) -> str:
+        language = view.language
+        alternates: dict[str, str] = {}
+        alternates[language] = url_for_article(language, view.id, view.title)
+        # Each edition's slug comes from its own title.
+        for code, title in view.other_titles:
+            if is_language_code(code):
+                alternates[code] = url_for_article(code, view.id, title)
+        related = queries.related_teasers(
+            session,
+            language,
+            view.id,
+            view.section,
+            view.published_at or view.first_published_at,
+            RELATED_ARTICLES,
+        )
         path = alternates[language]
         rule = self.config.section(view.section) if view.section else None
         context = self._context(
@@ -323,8 +419,316 @@ class SitePages:
             original_href=safe_url(view.original_url),
             notice=translation_notice(view),
             original_language=view.original_language or "",
+            original_view_href=url_for_original(language, view.id, view.title)
+            if view.status == "translated" and view.original_blocks
+            else "",
+            source_href=url_for_source(language, view.source_id),
+            related=related,
+        )
+        description = next((b.text for b in view.blocks if b.kind == "p" and b.text), "")[:300]
+        context["og"] = {
+            "og:type": "article",
+            "og:title": view.title,
+            "og:description": description or context["notice"],
+            "og:url": self._absolute(path),
+            "og:site_name": self.config.title,
+            "og:locale": language.replace("-", "_"),
+            "twitter:card": "summary",
+            "twitter:title": view.title,
+            "twitter:description": description or context["notice"],
+        }
+        context["json_ld"] = json_ld(
+            news_article(
+                view,
+                url=self._absolute(path),
+                site_title=self.config.title,
+                site_url=self._absolute(url_for_front(language)),
+                description=description or context["notice"],
+            )
         )
         return self._render("article.html", context)
+
+    def original(self, language: str, article_id: int) -> str | None:
+        """The source text beside the translation, paragraph by paragraph."""
+        if not self.has_edition(language):
+            return None
+        with self.sessions() as session:
+            view = queries.article_view(session, self.config, language, article_id)
+        return None if view is None else self._render_original(view)
+
+    def _render_original(self, view: queries.ArticleView) -> str | None:
+        if view.status != "translated" or not view.original_blocks:
+            return None
+        language = view.language
+        article_path = url_for_article(language, view.id, view.title)
+        context = self._context(
+            language,
+            path=url_for_original(language, view.id, view.title),
+            current_section=view.section,
+        )
+        pairs = []
+        translated = [b for b in view.blocks if b.text.strip()]
+        originals = [b for b in view.original_blocks if b.text.strip()]
+        for index in range(max(len(translated), len(originals))):
+            pairs.append(
+                (
+                    originals[index] if index < len(originals) else None,
+                    translated[index] if index < len(translated) else None,
+                )
+            )
+        context.update(
+            article=view,
+            article_href=article_path,
+            pairs=pairs,
+            original_language=view.original_language or "",
+            original_href=safe_url(view.original_url),
+            notice=translation_notice(view),
+            robots="noindex, follow",
+        )
+        context["canonical"] = self._absolute(article_path)
+        return self._render("original.html", context)
+
+    def original_url(self, language: str, article_id: int) -> str | None:
+        path = self.article_url(language, article_id)
+        return None if path is None else path + "original/"
+
+    # -- sources -----------------------------------------------------------------
+
+    def _source_listing(
+        self, language: str, source_id: int, page: int
+    ) -> queries.SectionListing | None:
+        if not self.has_edition(language):
+            return None
+        with self.sessions() as session:
+            return queries.source_listing(session, self.config, language, source_id, page)
+
+    def source_ids(self, language: str) -> list[int]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return list(queries.source_ids(session, language))
+
+    def source_page_count(self, language: str, source_id: int) -> int:
+        listing = self._source_listing(language, source_id, 1)
+        return 0 if listing is None else listing.page_count
+
+    def source(self, language: str, source_id: int, page: int = 1) -> str | None:
+        """What the site took from one source, newest first."""
+        listing = self._source_listing(language, source_id, page)
+        if listing is None:
+            return None
+        with self.sessions() as session:
+            info = queries.source_info(session, source_id)
+        assert info is not None
+        return self._render_source(info, listing)
+
+    def source_pages(self, language: str, source_id: int) -> Iterator[tuple[str, str]]:
+        """(path, html) of every page of a source, from one query (for static builds)."""
+        if not self.has_edition(language):
+            return
+        with self.sessions() as session:
+            info = queries.source_info(session, source_id)
+            if info is None:
+                return
+            teasers = queries.source_teasers(session, language, source_id)
+        size = queries.page_size(self.config)
+        page_count = -(-len(teasers) // size)
+        for page in range(1, page_count + 1):
+            listing = queries.SectionListing(
+                language=language,
+                slug=str(source_id),
+                name=info.name,
+                page=page,
+                page_count=page_count,
+                page_size=size,
+                total=len(teasers),
+                teasers=teasers[(page - 1) * size : page * size],
+            )
+            yield url_for_source(language, source_id, page), self._render_source(info, listing)
+
+    def _render_source(self, info: queries.SourceInfo, listing: queries.SectionListing) -> str:
+        language, source_id = listing.language, info.id
+        context = self._context(language, path=url_for_source(language, source_id, listing.page))
+        context["listing"] = listing
+        context["source"] = info
+        context["source_href"] = safe_url(info.url)
+        if listing.page > 1:
+            context["prev_href"] = url_for_source(language, source_id, listing.page - 1)
+        if listing.page < listing.page_count:
+            context["next_href"] = url_for_source(language, source_id, listing.page + 1)
+        return self._render("source.html", context)
+
+    # -- search --------------------------------------------------------------------
+
+    def search(self, language: str, query: str = "", page: int = 1) -> str | None:
+        """The search page: results from the database, or Pagefind's box in a static build."""
+        if not self.has_edition(language):
+            return None
+        query = query.strip()[:200]
+        results = None
+        if query and not self.static:
+            with self.sessions() as session:
+                results = search.search(
+                    session, language, query, page, queries.page_size(self.config)
+                )
+        context = self._context(language, path=url_for_search(language))
+        context.update(query=query, results=results, robots="noindex, follow")
+        if results is not None:
+            base = url_for_search(language) + "?" + urlencode({"q": query})
+            if results.page > 1:
+                context["prev_href"] = f"{base}&page={results.page - 1}"
+            if results.page < results.page_count:
+                context["next_href"] = f"{base}&page={results.page + 1}"
+        return self._render("search.html", context)
+
+    # -- takedowns -------------------------------------------------------------------
+
+    def is_gone(self, article_id: int) -> bool:
+        """True when the article was taken down (its old addresses answer 410)."""
+        with self.sessions() as session:
+            row = session.scalar(
+                select(TombstoneRow.id).where(TombstoneRow.article_id == article_id).limit(1)
+            )
+            return row is not None
+
+    def gone_paths(self) -> list[str]:
+        with self.sessions() as session:
+            paths: set[str] = set()
+            for value in session.scalars(select(TombstoneRow.paths)):
+                paths.update(p for p in value if isinstance(p, str))
+        return sorted(paths)
+
+    def gone(self, language: str | None = None) -> str:
+        """The page at a taken-down article's old address (served with 410 Gone)."""
+        if language is None or not self.has_edition(language):
+            language = self._default_language()
+        context = self._context(language, path=url_for_front(language))
+        context["canonical"] = ""
+        context["robots"] = "noindex"
+        return self._render("gone.html", context)
+
+    # -- feeds and sitemaps ------------------------------------------------------------
+
+    def _feed_head(self, language: str, section: str | None) -> feeds.FeedHead:
+        title = self.config.title
+        home = url_for_front(language)
+        if section is not None:
+            rule = self.config.section(section)
+            assert rule is not None
+            title = f"{rule.name(language)} · {title}"
+            home = url_for_section(language, section)
+        return feeds.FeedHead(
+            title=title,
+            description=str(self.config.get("site.description")),
+            language=language,
+            home_url=self._absolute(home),
+            rss_url=self._absolute(url_for_feed(language, "rss", section)),
+            atom_url=self._absolute(url_for_feed(language, "atom", section)),
+            json_url=self._absolute(url_for_feed(language, "json", section)),
+            publisher=self.config.title,
+        )
+
+    def feed(self, language: str, kind: str, section: str | None = None) -> bytes | None:
+        """An edition's (or a section's) feed: kind is "rss", "atom" or "json"."""
+        if not self.has_edition(language) or kind not in FEED_TYPES:
+            return None
+        if section is not None and not self.has_section(section):
+            return None
+        where = [] if section is None else [ArticleRow.section == section]
+        with self.sessions() as session:
+            items = queries.feed_items(session, language, *where, limit=FEED_ITEMS)
+        pairs = [
+            (item, self._absolute(url_for_article(language, item.id, item.title))) for item in items
+        ]
+        head = self._feed_head(language, section)
+        if kind == "rss":
+            return feeds.rss_feed(head, pairs)
+        if kind == "atom":
+            return feeds.atom_feed(head, pairs)
+        return feeds.json_feed(head, pairs)
+
+    def sitemap_count(self, language: str) -> int:
+        """How many numbered sitemaps an edition has (at least one: it lists the lists).
+
+        Sitemap n holds the articles with ids in ((n-1)*SITEMAP_URLS, n*SITEMAP_URLS], so
+        a new article changes only the last one and an update only its own.
+        """
+        if not self.has_edition(language):
+            return 0
+        with self.sessions() as session:
+            highest = queries.highest_visible_id(session, language)
+        return max(1, -(-highest // sitemaps.SITEMAP_URLS))
+
+    def sitemap_index(self) -> bytes:
+        entries = [
+            sitemaps.SitemapUrl(self._absolute(url_for_sitemap(language, number)))
+            for language in self.languages
+            for number in range(1, self.sitemap_count(language) + 1)
+        ]
+        entries.append(sitemaps.SitemapUrl(self._absolute(url_for_news_sitemap())))
+        return sitemaps.sitemap_index(entries)
+
+    def sitemap(self, language: str, number: int) -> bytes | None:
+        """Sitemap `number` of an edition: the first also lists the front, about and sections."""
+        if number < 1 or number > self.sitemap_count(language):
+            return None
+        urls: list[sitemaps.SitemapUrl] = []
+        if number == 1:
+            urls.append(sitemaps.SitemapUrl(self._absolute(url_for_front(language))))
+            urls.append(sitemaps.SitemapUrl(self._absolute(url_for_about(language))))
+            urls += [
+                sitemaps.SitemapUrl(self._absolute(url_for_section(language, rule.slug)))
+                for rule in self.config.sections
+                if is_section_slug(rule.slug)
+            ]
+        size = sitemaps.SITEMAP_URLS
+        with self.sessions() as session:
+            items = queries.feed_items(
+                session,
+                language,
+                ArticleRow.id > (number - 1) * size,
+                ArticleRow.id <= number * size,
+                limit=None,
+                with_summary=False,
+            )
+        urls += [
+            sitemaps.SitemapUrl(
+                self._absolute(url_for_article(language, item.id, item.title)),
+                item.updated or item.published,
+            )
+            for item in sorted(items, key=lambda i: i.id)
+        ]
+        return sitemaps.url_set(urls)
+
+    def news_sitemap(self, now: datetime | None = None) -> bytes:
+        """Articles this site first published in the last 48 hours, every edition."""
+        since = (now or datetime.now(UTC)) - timedelta(hours=NEWS_SITEMAP_HOURS)
+        urls: list[sitemaps.NewsUrl] = []
+        with self.sessions() as session:
+            for language in self.languages:
+                items = queries.feed_items(
+                    session,
+                    language,
+                    ArticleRow.first_published_at >= since,
+                    limit=NEWS_SITEMAP_MAX,
+                    with_summary=False,
+                )
+                urls += [
+                    sitemaps.NewsUrl(
+                        loc=self._absolute(url_for_article(language, item.id, item.title)),
+                        title=item.title,
+                        language=language,
+                        published=item.published or since,
+                    )
+                    for item in items
+                ]
+        return sitemaps.news_sitemap(self.config.title, urls[:NEWS_SITEMAP_MAX])
+
+    def robots(self) -> str:
+        return sitemaps.robots_txt(
+            self._absolute(url_for_sitemap_index()),
+            [url_for_search(language) for language in self.languages],
+        )
 
     def about(self, language: str) -> str | None:
         if not self.has_edition(language):

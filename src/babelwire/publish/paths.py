@@ -66,6 +66,46 @@ def url_for_about(language: str) -> str:
     return f"/{quote(language, safe='')}/about/"
 
 
+def url_for_original(language: str, article_id: int, title: str) -> str:
+    """The original-text view: the source text beside the translation, paragraph by paragraph."""
+    return url_for_article(language, article_id, title) + "original/"
+
+
+def url_for_source(language: str, source_id: int, page: int = 1) -> str:
+    path = f"/{quote(language, safe='')}/source/{int(source_id)}/"
+    return path if page < 2 else f"{path}page/{page}/"
+
+
+def url_for_search(language: str) -> str:
+    return f"/{quote(language, safe='')}/search/"
+
+
+#: Feed formats and their file names: "/en/feed.xml", "/en/section/sport/atom.xml".
+FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+FEED_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
+
+def url_for_feed(language: str, kind: str, section: str | None = None) -> str:
+    base = url_for_front(language) if section is None else url_for_section(language, section)
+    return base + FEED_FILES[kind]
+
+
+def url_for_sitemap_index() -> str:
+    return "/sitemap.xml"
+
+
+def url_for_sitemap(language: str, number: int) -> str:
+    return f"/sitemaps/{quote(language, safe='')}-{int(number)}.xml"
+
+
+def url_for_news_sitemap() -> str:
+    return "/sitemaps/news.xml"
+
+
 def _read_stylesheet() -> bytes:
     return resources.files("babelwire.web").joinpath("static", "style.css").read_bytes()
 

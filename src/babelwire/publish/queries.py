@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
@@ -106,6 +106,8 @@ class ArticleView:
     first_published_at: datetime | None  # when this site first published it
     updated_at: datetime | None
     other_languages: tuple[str, ...]  # other editions that show it, in configured order
+    source_id: int = 0
+    other_titles: tuple[tuple[str, str], ...] = ()  # (edition, title) for other_languages
 
 
 def _visible(language: str) -> list[ColumnElement[bool]]:
@@ -210,18 +212,22 @@ def page_size(config: Config) -> int:
     return max(1, int(config.get("site.page_size")))
 
 
-def section_listing(
-    session: Session, config: Config, language: str, slug: str, page: int = 1
+def _listing(
+    session: Session,
+    config: Config,
+    language: str,
+    slug: str,
+    name: str,
+    page: int,
+    where: ColumnElement[bool],
 ) -> SectionListing | None:
-    """Page `page` (from 1) of a section; None for an unknown section or a page past the end."""
-    rule = config.section(slug)
-    if rule is None or page < 1:
+    if page < 1:
         return None
     size = page_size(config)
     total = session.scalar(
         select(func.count(ArticleRow.id))
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*_visible(language), ArticleRow.section == slug)
+        .where(*_visible(language), where)
     )
     total = int(total or 0)
     page_count = max(1, math.ceil(total / size))
@@ -230,15 +236,221 @@ def section_listing(
     return SectionListing(
         language=language,
         slug=slug,
-        name=rule.name(language),
+        name=name,
         page=page,
         page_count=page_count,
         page_size=size,
         total=total,
-        teasers=_teasers(
-            session, language, ArticleRow.section == slug, offset=(page - 1) * size, limit=size
-        ),
+        teasers=_teasers(session, language, where, offset=(page - 1) * size, limit=size),
     )
+
+
+def section_listing(
+    session: Session, config: Config, language: str, slug: str, page: int = 1
+) -> SectionListing | None:
+    """Page `page` (from 1) of a section; None for an unknown section or a page past the end."""
+    rule = config.section(slug)
+    if rule is None:
+        return None
+    return _listing(
+        session, config, language, slug, rule.name(language), page, ArticleRow.section == slug
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    id: int
+    name: str
+    url: str
+    language: str | None
+
+
+def source_info(session: Session, source_id: int) -> SourceInfo | None:
+    row = session.get(SourceRow, source_id)
+    if row is None:
+        return None
+    return SourceInfo(id=row.id, name=row.name, url=row.url, language=row.language)
+
+
+def source_listing(
+    session: Session, config: Config, language: str, source_id: int, page: int = 1
+) -> SectionListing | None:
+    """Page `page` of what the site took from one source (None when it shows nothing)."""
+    info = source_info(session, source_id)
+    if info is None:
+        return None
+    listing = _listing(
+        session,
+        config,
+        language,
+        str(source_id),
+        info.name,
+        page,
+        ArticleRow.source_id == source_id,
+    )
+    if listing is None or listing.total == 0:
+        return None
+    return listing
+
+
+def source_ids(session: Session, language: str) -> tuple[int, ...]:
+    """The sources with at least one article visible in an edition."""
+    query = (
+        select(ArticleRow.source_id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*_visible(language))
+        .group_by(ArticleRow.source_id)
+        .order_by(ArticleRow.source_id)
+    )
+    return tuple(int(x) for x in session.scalars(query))
+
+
+def related_teasers(
+    session: Session,
+    language: str,
+    article_id: int,
+    section: str | None,
+    shown: datetime | None,
+    limit: int = 5,
+) -> tuple[Teaser, ...]:
+    """The articles of the same section published just before this one.
+
+    Only earlier articles, so publishing a new article never changes the pages of
+    older ones (which keeps incremental static builds small).
+    """
+    if section is None or shown is None:
+        return ()
+    time = _shown_time()
+    return _teasers(
+        session,
+        language,
+        ArticleRow.section == section,
+        or_(time < shown, and_(time == shown, ArticleRow.id < article_id)),
+        limit=limit,
+    )
+
+
+def later_in_section(
+    session: Session, language: str, article_id: int, limit: int = 5
+) -> tuple[int, ...]:
+    """The next articles of the same section after this one (their related box shows it)."""
+    article = session.get(ArticleRow, article_id)
+    if article is None or article.section is None:
+        return ()
+    shown = article.published_at or article.first_published_at or article.created_at
+    time = _shown_time()
+    query = (
+        select(ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(
+            *_visible(language),
+            ArticleRow.section == article.section,
+            or_(time > shown, and_(time == shown, ArticleRow.id > article_id)),
+        )
+        .order_by(time.asc(), ArticleRow.id.asc())
+        .limit(limit)
+    )
+    return tuple(int(x) for x in session.scalars(query))
+
+
+def teasers_by_id(session: Session, language: str, ids: list[int]) -> tuple[Teaser, ...]:
+    """Teasers of the given articles visible in `language`, in the order of `ids`."""
+    if not ids:
+        return ()
+    found = {t.id: t for t in _teasers(session, language, ArticleRow.id.in_(ids))}
+    return tuple(found[i] for i in ids if i in found)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """An article as a feed or sitemap entry."""
+
+    id: int
+    language: str
+    title: str
+    summary: str
+    source_name: str
+    original_url: str
+    section: str | None
+    published: datetime | None
+    updated: datetime | None
+
+
+def feed_items(
+    session: Session,
+    language: str,
+    *where: ColumnElement[bool],
+    limit: int | None = 50,
+    offset: int = 0,
+    with_summary: bool = True,
+) -> tuple[FeedItem, ...]:
+    """The newest articles visible in `language` matching `where`, for feeds and sitemaps."""
+    columns: list[Any] = [
+        ArticleRow.id,
+        TranslationRow.title,
+        SourceRow.name,
+        ArticleRow.url,
+        ArticleRow.canonical_url,
+        ArticleRow.section,
+        _shown_time(),
+        ArticleRow.updated_at,
+    ]
+    if with_summary:
+        columns.append(TranslationRow.blocks)
+    query = (
+        select(*columns)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(*_visible(language), *where)
+        .order_by(*_newest_first())
+        .offset(offset)
+        .limit(limit)
+    )
+    items = []
+    for row in session.execute(query):
+        summary = ""
+        if with_summary:
+            for block in _blocks(row[8]):
+                if block.kind == "p" and block.text.strip():
+                    summary = block.text.strip()
+                    break
+        original = next(
+            (u for u in (row[4], row[3]) if u and u.lower().startswith(("https://", "http://"))),
+            "",
+        )
+        items.append(
+            FeedItem(
+                id=row[0],
+                language=language,
+                title=row[1],
+                summary=summary,
+                source_name=row[2],
+                original_url=original,
+                section=row[5],
+                published=row[6],
+                updated=row[7],
+            )
+        )
+    return tuple(items)
+
+
+def highest_visible_id(session: Session, language: str) -> int:
+    query = (
+        select(func.max(ArticleRow.id))
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*_visible(language))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def section_teasers(session: Session, language: str, slug: str) -> tuple[Teaser, ...]:
+    """Every article of a section visible in an edition, newest first."""
+    return _teasers(session, language, ArticleRow.section == slug)
+
+
+def source_teasers(session: Session, language: str, source_id: int) -> tuple[Teaser, ...]:
+    """Every article of a source visible in an edition, newest first."""
+    return _teasers(session, language, ArticleRow.source_id == source_id)
 
 
 def edition_teasers(session: Session, language: str) -> tuple[Teaser, ...]:
@@ -308,4 +520,6 @@ def article_view(
         first_published_at=article.first_published_at,
         updated_at=article.updated_at,
         other_languages=others,
+        source_id=article.source_id,
+        other_titles=tuple((code, visible[code].title) for code in others),
     )

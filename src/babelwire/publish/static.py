@@ -1,29 +1,95 @@
-"""Static export: every public page written as files, swapped in all at once.
+"""Static export: every public page written as files.
 
-The site is built in a temporary folder next to `outdir` and renamed into
-place, so a web server reading `outdir` sees either the old site or the new
-one, never a half-written mixture. Output paths are made only of language codes
-and section slugs that pass validation, article ids and ASCII slugs, and each
-is checked to stay inside the build folder.
+A full build writes the whole site into a temporary folder next to `outdir`
+and renames it into place, so a web server reading `outdir` sees either the old
+site or the new one, never a half-written mixture.
+
+An incremental build (the default once `outdir` holds a build of the same
+site) writes only what changed since the last build: the pages of new, updated
+and removed articles, and the lists that contain them (front pages, every page
+of their sections and sources, feeds, the sitemaps that list them). Each file
+is written beside its target and renamed over it, so every page is replaced
+atomically; a reader may briefly see some pages new and others old.
+
+Output paths are made only of language codes and section slugs that pass
+validation, article ids and ASCII slugs, and each is checked to stay inside the
+build folder. Taken-down articles leave a "removed" page at their old paths
+(static hosts cannot send 410 from a file; serve mode does).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import or_, select
+
+from babelwire import __version__
+from babelwire.publish import queries
 from babelwire.publish.pages import SitePages
-from babelwire.publish.paths import STYLESHEET, url_for_about, url_for_front, url_for_section
+from babelwire.publish.paths import (
+    FEED_FILES,
+    STYLESHEET,
+    url_for_about,
+    url_for_feed,
+    url_for_front,
+    url_for_news_sitemap,
+    url_for_search,
+    url_for_section,
+    url_for_sitemap,
+    url_for_sitemap_index,
+    url_for_source,
+)
+from babelwire.publish.sitemaps import SITEMAP_URLS
+from babelwire.storage.tables import ArticleRow, TombstoneRow, TranslationRow
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
 
+STATE_FILE = ".babelwire-build.json"
+# A change committed while a build reads the database must be seen by the next build.
+CLOCK_MARGIN = timedelta(seconds=5)
+PAGEFIND_TIMEOUT = 1800
+# Pagefind's box carries only a placeholder; the page's visible heading labels it.
+SEARCH_SCRIPT = """window.addEventListener("DOMContentLoaded", function () {
+  new PagefindUI({ element: "#pagefind", showSubResults: true });
+  var input = document.querySelector("#pagefind input");
+  if (input) { input.setAttribute("aria-labelledby", "search-title"); }
+});
+"""
+
 
 class UnsafePathError(ValueError):
     """A page path would have been written outside the build folder."""
+
+
+class PagefindError(RuntimeError):
+    """Pagefind failed to index the static site."""
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did: pages (HTML) and other files written, and whether it was full."""
+
+    full: bool
+    pages: int = 0
+    files: int = 0
+    removed: int = 0
+    articles_changed: int = 0
+    seconds: float = 0.0
+    search_indexed: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def _target(root: Path, url_path: str) -> Path:
@@ -41,61 +107,348 @@ def _target(root: Path, url_path: str) -> Path:
     return target
 
 
-def _write(root: Path, url_path: str, content: str | bytes) -> None:
-    target = _target(root, url_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    target.write_bytes(data)
+class _Writer:
+    def __init__(self, root: Path, report: BuildReport) -> None:
+        self.root = root
+        self.report = report
 
+    def file(self, url_path: str, content: str | bytes) -> None:
+        target = _target(self.root, url_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        # Beside the target, then renamed over it: readers never see half a file.
+        handle, temporary = tempfile.mkstemp(prefix=".w-", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        if target.suffix == ".html":
+            self.report.pages += 1
+        else:
+            self.report.files += 1
 
-def write_pages(pages: SitePages, root: Path) -> int:
-    """Write every page of the site under `root`; returns how many pages were written."""
-    written = 0
-
-    def page(url_path: str, html: str | None) -> None:
-        nonlocal written
+    def page(self, url_path: str, html: str | None) -> None:
         if html is not None:
-            _write(root, url_path, html)
-            written += 1
+            self.file(url_path, html)
 
-    page("/", pages.home())
-    _write(root, "/404.html", pages.not_found())
-    written += 1
-    _write(root, "/style.css", STYLESHEET)
+    def remove_tree(self, url_path: str) -> None:
+        target = _target(self.root, url_path.rstrip("/") + "/").parent
+        if target.is_dir() and target != self.root:
+            shutil.rmtree(target)
+            self.report.removed += 1
+
+
+def _fingerprint(pages: SitePages) -> str:
+    """Changes when something every page depends on changes: then the build is full."""
+    c = pages.config
+    parts = {
+        "version": __version__,
+        "style": hashlib.sha256(STYLESHEET).hexdigest(),
+        "templates": _templates_hash(),
+        "languages": c.languages,
+        "sections": [(r.slug, dict(r.names)) for r in c.sections],
+        "title": c.title,
+        "base_url": c.base_url,
+        "description": str(c.get("site.description")),
+        "contact": str(c.get("site.contact")),
+        "page_size": queries.page_size(c),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _templates_hash() -> str:
+    folder = Path(__file__).resolve().parent.parent / "web" / "templates"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.html")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Writing groups of pages
+# ---------------------------------------------------------------------------
+
+
+def _write_site_files(pages: SitePages, out: _Writer) -> None:
+    out.page("/", pages.home())
+    out.file("/404.html", pages.not_found())
+    out.file("/style.css", STYLESHEET)
+    out.file("/search.js", SEARCH_SCRIPT)
+    out.file("/robots.txt", pages.robots())
+
+
+def _write_sitemaps(pages: SitePages, out: _Writer, chunks: dict[str, set[int]] | None) -> None:
+    """The index, the news sitemap and the numbered sitemaps (only `chunks` when given)."""
+    out.file(url_for_sitemap_index(), pages.sitemap_index())
+    out.file(url_for_news_sitemap(), pages.news_sitemap())
     for language in pages.languages:
-        page(url_for_front(language), pages.front(language))
-        page(url_for_about(language), pages.about(language))
+        count = pages.sitemap_count(language)
+        numbers: Iterable[int] = range(1, count + 1)
+        if chunks is not None:
+            numbers = sorted(n for n in chunks.get(language, set()) if n <= count)
+        for number in numbers:
+            body = pages.sitemap(language, number)
+            if body is not None:
+                out.file(url_for_sitemap(language, number), body)
+
+
+def _write_edition_lists(pages: SitePages, out: _Writer, language: str) -> None:
+    out.page(url_for_front(language), pages.front(language))
+    for kind in FEED_FILES:
+        body = pages.feed(language, kind)
+        if body is not None:
+            out.file(url_for_feed(language, kind), body)
+
+
+def _write_section(pages: SitePages, out: _Writer, language: str, slug: str) -> None:
+    written = 0
+    for path, html in pages.section_pages(language, slug):
+        out.page(path, html)
+        written += 1
+    _remove_pages_after(out, url_for_section(language, slug), written)
+    for kind in FEED_FILES:
+        body = pages.feed(language, kind, slug)
+        if body is not None:
+            out.file(url_for_feed(language, kind, slug), body)
+
+
+def _write_source(pages: SitePages, out: _Writer, language: str, source_id: int) -> None:
+    count = 0
+    for path, html in pages.source_pages(language, source_id):
+        out.page(path, html)
+        count += 1
+    if count == 0:
+        out.remove_tree(url_for_source(language, source_id))
+    else:
+        _remove_pages_after(out, url_for_source(language, source_id), count)
+
+
+def _remove_pages_after(out: _Writer, list_path: str, count: int) -> None:
+    """Drop /page/N/ folders of a list that has shrunk to `count` pages."""
+    folder = _target(out.root, list_path + "page/")
+    if not folder.parent.is_dir() or not (folder.parent / "page").is_dir():
+        return
+    for child in (folder.parent / "page").iterdir():
+        if child.name.isdigit() and int(child.name) > count:
+            shutil.rmtree(child)
+            out.report.removed += 1
+
+
+def _write_article(pages: SitePages, out: _Writer, language: str, article_id: int) -> bool:
+    """An article's page and original-text view; False when it is not in this edition."""
+    written = pages.article_pages(language, article_id)
+    for path, html in written:
+        out.page(path, html)
+    return bool(written)
+
+
+def _write_gone(pages: SitePages, out: _Writer, paths: Iterable[str]) -> None:
+    for path in paths:
+        language = path.strip("/").split("/", 1)[0]
+        out.page(path, pages.gone(language))
+
+
+# ---------------------------------------------------------------------------
+# Full and incremental builds
+# ---------------------------------------------------------------------------
+
+
+def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None) -> int:
+    """Write every page of the site under `root`; returns how many HTML pages were written."""
+    report = report or BuildReport(full=True)
+    out = _Writer(root, report)
+    _write_site_files(pages, out)
+    _write_gone(pages, out, pages.gone_paths())
+    for language in pages.languages:
+        _write_edition_lists(pages, out, language)
+        out.page(url_for_about(language), pages.about(language))
+        out.page(url_for_search(language), pages.search(language))
         for rule in pages.config.sections:
-            if not pages.has_section(rule.slug):
-                continue
-            for number in range(1, pages.page_count(language, rule.slug) + 1):
-                page(
-                    url_for_section(language, rule.slug, number),
-                    pages.section(language, rule.slug, number),
-                )
-        for article_id, url_path in pages.article_ids(language):
-            page(url_path, pages.article(language, article_id))
-    return written
+            if pages.has_section(rule.slug):
+                _write_section(pages, out, language, rule.slug)
+        for source_id in pages.source_ids(language):
+            _write_source(pages, out, language, source_id)
+        for article_id, _path in pages.article_ids(language):
+            _write_article(pages, out, language, article_id)
+    _write_sitemaps(pages, out, None)
+    return report.pages
 
 
-def build_site(newsroom: Newsroom, outdir: Path) -> int:
-    """Export the public site into `outdir`, replacing what was there; returns pages written."""
-    return build_site_from_pages(SitePages.for_newsroom(newsroom), outdir)
+def build_site(
+    newsroom: Newsroom, outdir: Path, *, full: bool = False, search_index: bool = True
+) -> int:
+    """Export the public site into `outdir`; returns HTML pages written."""
+    return build_site_report(newsroom, outdir, full=full, search_index=search_index).pages
 
 
-def build_site_from_pages(pages: SitePages, outdir: Path) -> int:
+def build_site_report(
+    newsroom: Newsroom, outdir: Path, *, full: bool = False, search_index: bool = True
+) -> BuildReport:
+    """Export the site: incrementally when `outdir` holds an earlier build of it, else in full."""
+    pages = SitePages.for_newsroom(newsroom, static=True)
+    return build_site_from_pages(pages, outdir, full=full, search_index=search_index)
+
+
+def _read_state(outdir: Path) -> dict[str, str] | None:
+    try:
+        state = json.loads((outdir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _write_state(root: Path, pages: SitePages, started: datetime) -> None:
+    state = {"built_at": started.isoformat(), "fingerprint": _fingerprint(pages)}
+    (root / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+
+
+def build_site_from_pages(
+    pages: SitePages, outdir: Path, *, full: bool = False, search_index: bool = True
+) -> BuildReport:
     outdir = Path(os.path.abspath(outdir))
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    state = None if full else _read_state(outdir)
+    if state is not None and state.get("fingerprint") == _fingerprint(pages):
+        try:
+            since = datetime.fromisoformat(state["built_at"]) - CLOCK_MARGIN
+        except (KeyError, ValueError):
+            since = None
+        if since is not None:
+            report = _incremental(pages, outdir, since)
+            if search_index and report.articles_changed:
+                run_pagefind(outdir)
+                report.search_indexed = True
+            _write_state(outdir, pages, started)
+            report.seconds = time.perf_counter() - clock
+            return report
+    report = BuildReport(full=True)
     parent = outdir.parent
     parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.build-", dir=parent))
     try:
-        count = write_pages(pages, building)
+        write_pages(pages, building, report)
+        if search_index:
+            run_pagefind(building)
+            report.search_indexed = True
+        _write_state(building, pages, started)
         os.chmod(building, 0o755)  # mkdtemp makes it private; a web server must read it
         _swap_in(building, outdir)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    return count
+    report.seconds = time.perf_counter() - clock
+    return report
+
+
+def _changed_articles(pages: SitePages, since: datetime) -> list[int]:
+    with pages.sessions() as session:
+        articles = select(ArticleRow.id).where(
+            or_(
+                ArticleRow.first_published_at >= since,
+                ArticleRow.updated_at >= since,
+            )
+        )
+        translations = select(TranslationRow.article_id).where(TranslationRow.updated_at >= since)
+        removed = select(TombstoneRow.article_id).where(
+            TombstoneRow.created_at >= since, TombstoneRow.article_id.is_not(None)
+        )
+        ids: set[int] = set()
+        for query in (articles, translations, removed):
+            ids.update(int(x) for x in session.scalars(query) if x is not None)
+    return sorted(ids)
+
+
+def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport:
+    report = BuildReport(full=False)
+    out = _Writer(outdir, report)
+    changed = _changed_articles(pages, since)
+    report.articles_changed = len(changed)
+    if not changed:
+        return report
+    with pages.sessions() as session:
+        rows = session.execute(
+            select(ArticleRow.id, ArticleRow.section, ArticleRow.source_id).where(
+                ArticleRow.id.in_(changed)
+            )
+        ).all()
+        gone = {
+            row.article_id: list(row.paths)
+            for row in session.scalars(
+                select(TombstoneRow).where(TombstoneRow.article_id.in_(changed))
+            )
+            if row.article_id is not None
+        }
+    sections = {row[1] for row in rows if row[1]}
+    sources = {int(row[2]) for row in rows}
+    chunks: dict[str, set[int]] = {}
+    for language in pages.languages:
+        articles_root = _target(outdir, f"/{language}/article/").parent
+        old = _article_folders(articles_root, set(changed))
+        touched = bool(old) or any(
+            p.startswith(f"/{language}/") for paths in gone.values() for p in paths
+        )
+        for article_id in changed:
+            for folder in old.get(article_id, []):
+                shutil.rmtree(folder, ignore_errors=True)
+                report.removed += 1
+            if article_id not in gone and _write_article(pages, out, language, article_id):
+                touched = True
+        if not touched:
+            continue  # nothing this edition shows (or showed) has changed
+        chunks[language] = {(article_id - 1) // SITEMAP_URLS + 1 for article_id in changed}
+        for article_id in _later_neighbours(pages, language, changed):
+            _write_article(pages, out, language, article_id)
+        _write_edition_lists(pages, out, language)
+        for slug in sorted(sections):
+            if pages.has_section(slug):
+                _write_section(pages, out, language, slug)
+        for source_id in sorted(sources):
+            _write_source(pages, out, language, source_id)
+    _write_gone(pages, out, [p for paths in gone.values() for p in paths])
+    out.page("/", pages.home())
+    _write_sitemaps(pages, out, chunks)
+    return report
+
+
+def _article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:
+    """The existing folders of these articles under /{lang}/article/ (any slug)."""
+    found: dict[int, list[Path]] = {}
+    if not root.is_dir():
+        return found
+    with os.scandir(root) as entries:
+        for entry in entries:
+            head = entry.name.split("-", 1)[0]
+            if head.isdigit() and int(head) in ids and entry.is_dir():
+                found.setdefault(int(head), []).append(Path(entry.path))
+    return found
+
+
+def _later_neighbours(pages: SitePages, language: str, changed: list[int]) -> set[int]:
+    """Articles whose "earlier in this section" box may list a changed article."""
+    result: set[int] = set()
+    with pages.sessions() as session:
+        for article_id in changed:
+            result.update(queries.later_in_section(session, language, article_id, 5))
+    return result - set(changed)
+
+
+def run_pagefind(root: Path) -> None:
+    """Index the static site with Pagefind (its binary ships with the `pagefind` package)."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(root), "--silent"]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PagefindError(f"pagefind could not run: {exc}") from exc
+    if done.returncode != 0:
+        raise PagefindError(f"pagefind failed: {(done.stderr or done.stdout).strip()[-2000:]}")
 
 
 def _swap_in(new: Path, outdir: Path) -> None:

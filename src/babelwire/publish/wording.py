@@ -141,6 +141,22 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "with the address of the page.",
         "about_3_none": "To ask for a correction, or for an article to be removed, contact the "
         "people who run this site with the address of the page.",
+        "search": "Search",
+        "search_hint": "Type words to find in this edition's articles.",
+        "search_results": "{count} articles match “{query}”.",
+        "search_needs_js": "Search on this copy of the site needs JavaScript.",
+        "feed": "Feed",
+        "from_source": "everything from this source",
+        "source_note": "Articles this site took from {name}, newest first. Each links to its "
+        "original; the text belongs to {name}.",
+        "original_view": "Original text beside the translation",
+        "original_text": "Original text",
+        "translation": "Machine translation",
+        "back_to_article": "Back to the article",
+        "related": "Earlier in this section",
+        "gone": "Article removed",
+        "gone_text": "This article has been removed from this site and will not be published "
+        "again.",
     },
     "es": {
         "skip": "Saltar al contenido",
@@ -182,6 +198,21 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "indicando la dirección de la página.",
         "about_3_none": "Para pedir una corrección o que se retire un artículo, contacta con "
         "quienes gestionan este sitio indicando la dirección de la página.",
+        "search": "Buscar",
+        "search_hint": "Escribe palabras para buscar en los artículos de esta edición.",
+        "search_results": "{count} artículos coinciden con «{query}».",
+        "search_needs_js": "La búsqueda en esta copia del sitio necesita JavaScript.",
+        "feed": "Canal",
+        "from_source": "todo lo de esta fuente",
+        "source_note": "Artículos que este sitio tomó de {name}, del más reciente al más "
+        "antiguo. Cada uno enlaza a su original; el texto pertenece a {name}.",
+        "original_view": "Texto original junto a la traducción",
+        "original_text": "Texto original",
+        "translation": "Traducción automática",
+        "back_to_article": "Volver al artículo",
+        "related": "Antes en esta sección",
+        "gone": "Artículo retirado",
+        "gone_text": "Este artículo se ha retirado de este sitio y no se volverá a publicar.",
     },
     "ca": {
         "skip": "Salta al contingut",
@@ -222,6 +253,21 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "indicant l'adreça de la pàgina.",
         "about_3_none": "Per demanar una correcció o que es retiri un article, contacta amb qui "
         "gestiona aquest lloc indicant l'adreça de la pàgina.",
+        "search": "Cerca",
+        "search_hint": "Escriu paraules per cercar als articles d'aquesta edició.",
+        "search_results": "{count} articles coincideixen amb «{query}».",
+        "search_needs_js": "La cerca en aquesta còpia del lloc necessita JavaScript.",
+        "feed": "Canal",
+        "from_source": "tot el d'aquesta font",
+        "source_note": "Articles que aquest lloc ha pres de {name}, del més recent al més antic. "
+        "Cadascun enllaça al seu original; el text pertany a {name}.",
+        "original_view": "Text original al costat de la traducció",
+        "original_text": "Text original",
+        "translation": "Traducció automàtica",
+        "back_to_article": "Torna a l'article",
+        "related": "Abans en aquesta secció",
+        "gone": "Article retirat",
+        "gone_text": "Aquest article s'ha retirat d'aquest lloc i no es tornarà a publicar.",
     },
 }
 

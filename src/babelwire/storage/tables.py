@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -69,6 +71,9 @@ class SourceRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
+    allow_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    poll_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class EntryRow(Base):
@@ -156,8 +161,41 @@ class TranslationRow(Base):
     article_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Provenance and quality ("held" status: below the quality threshold, kept for review)
+    quality: Mapped[float | None] = mapped_column(Float)
+    pivot: Mapped[str] = mapped_column(String(100), default="")
+    glossary_version: Mapped[str] = mapped_column(String(64), default="")
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[ArticleRow] = relationship(back_populates="translations")
+
+
+class TranslationMemoryRow(Base):
+    """A translated segment, reused whenever the same engine and model meet it again."""
+
+    __tablename__ = "translation_memory"
+    __table_args__ = (
+        UniqueConstraint(
+            "engine",
+            "model_version",
+            "source_language",
+            "target_language",
+            "key",
+            name="uq_translation_memory_segment",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engine: Mapped[str] = mapped_column(String(100))
+    model_version: Mapped[str] = mapped_column(String(200))
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised masked segment
+    source_text: Mapped[str] = mapped_column(Text)
+    target_text: Mapped[str] = mapped_column(Text)
+    unknown_words: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SectionRow(Base):
@@ -169,6 +207,42 @@ class SectionRow(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The site lists published articles newest first by the time readers see (the source's
+# publication time, else this site's); these let a list page read only its own rows.
+Index(
+    "ix_articles_published_section_shown",
+    ArticleRow.section,
+    func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at),
+    ArticleRow.id,
+    sqlite_where=ArticleRow.first_published_at.is_not(None),
+    postgresql_where=ArticleRow.first_published_at.is_not(None),
+)
+Index(
+    "ix_articles_published_shown",
+    func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at),
+    ArticleRow.id,
+    sqlite_where=ArticleRow.first_published_at.is_not(None),
+    postgresql_where=ArticleRow.first_published_at.is_not(None),
+)
+
+
+class TombstoneRow(Base):
+    """A URL taken down: never ingested again; its old site paths answer 410 Gone.
+
+    One row per URL the article was known by (feed URL, canonical URL), so a
+    source announcing it again under either is recognised.
+    """
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    paths: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FetchLogRow(Base):

@@ -13,28 +13,46 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from babelwire.publish.pages import SitePages
-from babelwire.publish.paths import STYLESHEET, parse_article_ref, url_for_section
+from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref, url_for_section
+from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
 
-# Pages use no scripts, frames, forms or outside resources; say so to the browser.
+# Pages use no scripts, frames or outside resources; say so to the browser. The one
+# form (search) submits to this site.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
+        "form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 PAGE_CACHE = "public, max-age=60"
 STYLE_CACHE = "public, max-age=31536000, immutable"
+FEED_KINDS = {"feed.xml": "rss", "atom.xml": "atom", "feed.json": "json"}
+MAX_PAGE = 1_000_000
 
 
 def _html(body: str, status_code: int = 200) -> HTMLResponse:
     headers = dict(SECURITY_HEADERS)
     headers["Cache-Control"] = PAGE_CACHE if status_code == 200 else "no-cache"
     return HTMLResponse(body, status_code=status_code, headers=headers)
+
+
+def _document(body: bytes | str, media_type: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Cache-Control": PAGE_CACHE, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _page_number(request: Request) -> int:
+    """?page=N for lists addressed by query (search); anything odd is page 1."""
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
 
 
 def create_app(newsroom: Newsroom) -> Starlette:
@@ -68,17 +86,96 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
             return RedirectResponse(url_for_section(lang, slug), status_code=301)
         return await render(lambda: pages.section(lang, slug, page))
 
-    async def article(request: Request) -> Response:
+    async def source(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        source_id = int(request.path_params["source_id"])
+        page = int(request.path_params.get("page", 1))
+        if page < 2 and "page" in request.path_params:
+            raise HTTPException(status_code=404)
+        return await render(lambda: pages.source(lang, source_id, page))
+
+    async def search(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        query = request.query_params.get("q", "")
+        page = _page_number(request)
+        return await render(lambda: pages.search(lang, query, page))
+
+    async def _article_path(request: Request, original: bool) -> Response | str:
         lang = request.path_params["lang"]
         article_id = parse_article_ref(request.path_params["ref"])
         if article_id is None:
             raise HTTPException(status_code=404)
         canonical = await run_in_threadpool(pages.article_url, lang, article_id)
         if canonical is None:
+            if await run_in_threadpool(pages.is_gone, article_id):
+                body = await run_in_threadpool(pages.gone, lang)
+                return _html(body, status_code=410)
             raise HTTPException(status_code=404)
+        if original:
+            canonical += "original/"
         if canonical != request.url.path:
             return RedirectResponse(canonical, status_code=301)
-        return await render(lambda: pages.article(lang, article_id))
+        return str(lang)
+
+    async def article(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        article_id = parse_article_ref(request.path_params["ref"])
+        if article_id is None:
+            raise HTTPException(status_code=404)
+        # One read of the article gives both its canonical path and its page.
+        found = await run_in_threadpool(pages.article_at, lang, article_id)
+        if found is None:
+            if await run_in_threadpool(pages.is_gone, article_id):
+                return _html(await run_in_threadpool(pages.gone, lang), status_code=410)
+            raise HTTPException(status_code=404)
+        canonical, body = found
+        if canonical != request.url.path:
+            return RedirectResponse(canonical, status_code=301)
+        return _html(body)
+
+    async def original(request: Request) -> Response:
+        found = await _article_path(request, original=True)
+        if isinstance(found, Response):
+            return found
+        article_id = parse_article_ref(request.path_params["ref"])
+        assert article_id is not None
+        return await render(lambda: pages.original(found, article_id))
+
+    async def edition_feed(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
+        body = await run_in_threadpool(pages.feed, lang, kind)
+        if body is None:
+            raise HTTPException(status_code=404)
+        return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
+
+    async def section_feed(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        slug = request.path_params["slug"]
+        kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
+        body = await run_in_threadpool(pages.feed, lang, kind, slug)
+        if body is None:
+            raise HTTPException(status_code=404)
+        return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
+
+    async def sitemap_index(request: Request) -> Response:
+        body = await run_in_threadpool(pages.sitemap_index)
+        return _document(body, "application/xml")
+
+    async def sitemap(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "news":
+            return _document(await run_in_threadpool(pages.news_sitemap), "application/xml")
+        lang, _, number = name.rpartition("-")
+        if not number.isdigit() or len(number) > 6:
+            raise HTTPException(status_code=404)
+        body = await run_in_threadpool(pages.sitemap, lang, int(number))
+        if body is None:
+            raise HTTPException(status_code=404)
+        return _document(body, "application/xml")
+
+    async def robots(request: Request) -> Response:
+        return _document(pages.robots(), "text/plain; charset=utf-8")
 
     async def style(request: Request) -> Response:
         return Response(
@@ -98,10 +195,24 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
     routes = [
         Route("/", home),
         Route("/style.css", style),
+        Route("/robots.txt", robots),
+        Route("/sitemap.xml", sitemap_index),
+        Route("/sitemaps/{name}.xml", sitemap),
         Route("/{lang}/", front),
         Route("/{lang}/about/", about),
+        Route("/{lang}/search/", search),
         Route("/{lang}/section/{slug}/", section),
         Route("/{lang}/section/{slug}/page/{page:int}/", section),
+        Route("/{lang}/source/{source_id:int}/", source),
+        Route("/{lang}/source/{source_id:int}/page/{page:int}/", source),
         Route("/{lang}/article/{ref}/", article),
+        Route("/{lang}/article/{ref}/original/", original),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found})
+    for file_name in FEED_KINDS:
+        routes.append(Route(f"/{{lang}}/{file_name}", edition_feed))
+        routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", section_feed))
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    seconds = float(pages.config.get("site.page_cache_seconds"))
+    if seconds > 0:
+        app.add_middleware(PageCache, seconds=seconds)
+    return app

@@ -14,6 +14,7 @@ summaries, absolute http(s) URLs, UTC datetimes, a guid for every entry.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import html
 import io
@@ -280,12 +281,18 @@ def _guid(given: str, url: str, title: str, summary: str) -> str:
 
 
 def _unique(entries: Iterable[FeedEntry]) -> list[FeedEntry]:
-    """First entry per guid: a feed listing one item twice must not make two articles."""
-    seen: set[str] = set()
+    """One entry per item: a feed listing one item twice must not make two articles.
+
+    A guid repeated with another link is a broken CMS reusing one id, not one
+    item listed twice: those entries are told apart by their link instead.
+    """
+    seen: dict[str, str] = {}  # guid -> url
     out: list[FeedEntry] = []
     for entry in entries:
+        if entry.guid in seen and entry.url and seen[entry.guid] != entry.url:
+            entry = dataclasses.replace(entry, guid=entry.url)
         if entry.guid not in seen:
-            seen.add(entry.guid)
+            seen[entry.guid] = entry.url
             out.append(entry)
     return out
 

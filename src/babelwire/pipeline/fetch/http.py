@@ -8,27 +8,46 @@ after decompression (a 50 kB gzip can inflate to gigabytes), redirect count,
 and URL scheme (a redirect to file:// or ftp:// is never followed). Conditional
 GET (ETag / Last-Modified) makes an unchanged feed cost one tiny 304.
 
-Not here yet: robots.txt, per-host rate limits and the SSRF guard (refusing
-private and loopback addresses) belong in front of this class, in the fetch
-stage's policy layer.
+Every connection goes through the SSRF guard (fetch/guard.py), which checks
+the address actually connected to. robots.txt is the callers' part
+(fetch/robots.py); per-host politeness (fetch/hosts.py) is HostLimits around
+each asynchronous request, and the blocking client's own HostSpacing.
+
+`Fetcher` is the blocking client the article stage uses; `AsyncFetcher` has
+the same limits and answers and lets the refresh stage poll many hosts at once.
 """
 
 from __future__ import annotations
 
+import email.utils
 import time
+import typing
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
+import brotli
 import httpx
 
 from babelwire import __version__
 from babelwire.model import FetchResult
+from babelwire.pipeline.fetch.guard import (
+    AddressGuard,
+    BlockedAddress,
+    GuardedAsyncBackend,
+    GuardedBackend,
+)
+from babelwire.pipeline.fetch.hosts import HostPaused, HostSpacing
 
-__all__ = ["FetchError", "Fetcher", "user_agent"]
+__all__ = ["AsyncFetcher", "FetchError", "Fetcher", "retry_after_seconds", "user_agent"]
 
 _SCHEMES = ("http", "https")
+# A server may ask for a pause with Retry-After; beyond a day it is a mistake
+# or a ban, and the source's failure state says so better than a long sleep.
+MAX_RETRY_AFTER = 24 * 3600.0
+ACCEPT_ENCODING = "gzip, deflate, br"
 
 
 def user_agent(about_url: str) -> str:
@@ -41,6 +60,24 @@ def user_agent(about_url: str) -> str:
     return f"babelwire/{__version__} (+{about_url})"
 
 
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds, from either form (delta-seconds or HTTP date), capped at 24 h."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(int(value))
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
 class FetchError(Exception):
     """A fetch that did not yield a usable response.
 
@@ -50,18 +87,156 @@ class FetchError(Exception):
     of the message.
     """
 
-    def __init__(self, url: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        message: str,
+        status: int | None = None,
+        *,
+        retry_after: float | None = None,
+        blocked: bool = False,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.message = message
+        self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
+        self.blocked = blocked  # refused by the SSRF guard: no connection was made
 
     def __repr__(self) -> str:
         return f"FetchError({self.url!r}, {self.message!r}, status={self.status!r})"
 
 
-class Fetcher:
-    """One shared HTTP client with babelwire's limits; reuse it for many fetches.
+class _FetcherBase:
+    """The limits and the decisions shared by the blocking and the asynchronous client."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        *,
+        guard: AddressGuard | None = None,
+        allow_private: bool = False,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 20.0,
+        total_timeout: float = 60.0,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_redirects: int = 5,
+    ) -> None:
+        self.guard = guard or AddressGuard(allow_private=allow_private)
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.headers = {
+            "User-Agent": user_agent,
+            # Only what we can decode ourselves under the size cap; httpx
+            # would otherwise also offer zstd when that is installed.
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+
+    @staticmethod
+    def _request_headers(
+        etag: str | None, last_modified: str | None, accept: str | None
+    ) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = accept
+        return headers
+
+    def _prepare_hop(self, url: str, request: httpx.Request, deadline: float) -> None:
+        _check_url(url, request.url)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(url, f"timed out after {self.total_timeout:g} s")
+        # Each hop's waits are also capped by what is left of the total, so
+        # one stalled read can overshoot the deadline by at most read_timeout.
+        request.extensions["timeout"] = httpx.Timeout(
+            min(self.read_timeout, remaining),
+            connect=min(self.connect_timeout, remaining),
+            pool=min(self.connect_timeout, remaining),
+        ).as_dict()
+
+    def _error(self, url: str, exc: httpx.HTTPError, deadline: float) -> FetchError:
+        blocked = isinstance(exc.__cause__, BlockedAddress)
+        message = (
+            str(exc.__cause__) if blocked and exc.__cause__ else _describe(exc, self, deadline)
+        )
+        return FetchError(url, message, blocked=blocked)
+
+    def _early_result(
+        self,
+        url: str,
+        request: httpx.Request,
+        response: httpx.Response,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> FetchResult | None:
+        """The result when no body is needed (304); raises on error statuses; else None."""
+        status = response.status_code
+        if status == 304:
+            return FetchResult(
+                url=url,
+                final_url=str(request.url),
+                status=304,
+                content=b"",
+                content_type=_media_type(response),
+                etag=response.headers.get("ETag") or etag,
+                last_modified=response.headers.get("Last-Modified") or last_modified,
+            )
+        if status >= 400:
+            retry = None
+            if status in (429, 503):
+                retry = retry_after_seconds(response.headers.get("Retry-After"))
+            raise FetchError(url, f"HTTP {status} {_reason(response)}", status, retry_after=retry)
+        if not 200 <= status < 300:
+            raise FetchError(url, f"unexpected HTTP {status} {_reason(response)}", status)
+        length = response.headers.get("Content-Length", "")
+        encoding = _encoding(response)
+        if encoding in ("", "identity") and length.isdigit() and int(length) > self.max_bytes:
+            raise FetchError(url, self._too_large())
+        return None
+
+    def _full_result(
+        self, url: str, request: httpx.Request, response: httpx.Response, content: bytes
+    ) -> FetchResult:
+        return FetchResult(
+            url=url,
+            final_url=str(request.url),
+            status=response.status_code,
+            content=content,
+            content_type=_media_type(response),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+
+    def _take(
+        self, url: str, decoder: _BodyDecoder, body: bytearray, raw: bytes, deadline: float
+    ) -> None:
+        """Add one network chunk to `body`, decoded, stopping at the size cap and the deadline.
+
+        Decoding is done here rather than by httpx because httpx inflates a
+        whole network chunk at once: a 64 kB chunk of a gzip bomb becomes
+        tens of megabytes before any size check could run. zlib's max_length
+        and brotli's output_buffer_limit keep every step within the cap.
+        """
+        for piece in decoder(raw, self.max_bytes - len(body) + 1):
+            body += piece
+            if len(body) > self.max_bytes:
+                raise FetchError(url, self._too_large())
+        if time.monotonic() > deadline:
+            raise FetchError(url, f"timed out after {self.total_timeout:g} s")
+
+    def _too_large(self) -> str:
+        return f"response larger than {self.max_bytes} bytes"
+
+
+class Fetcher(_FetcherBase):
+    """One shared blocking HTTP client with babelwire's limits; reuse it for many fetches.
 
     Example::
 
@@ -76,27 +251,19 @@ class Fetcher:
     """
 
     def __init__(
-        self,
-        user_agent: str,
-        *,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 20.0,
-        total_timeout: float = 60.0,
-        max_bytes: int = 10 * 1024 * 1024,
-        max_redirects: int = 5,
+        self, user_agent: str, *, spacing: HostSpacing | None = None, **limits: typing.Any
     ) -> None:
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.total_timeout = total_timeout
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
+        super().__init__(user_agent, **limits)
+        self.spacing = spacing  # per-host bound and delay; None: the caller paces requests
+        transport = httpx.HTTPTransport()
+        # httpx has no public hook for the socket layer; the pool reads this
+        # attribute each time it opens a connection, so every connection,
+        # redirects included, passes the guard.
+        transport._pool._network_backend = GuardedBackend(self.guard)
         self._client = httpx.Client(
-            headers={
-                "User-Agent": user_agent,
-                # Only what we can decode ourselves under the size cap; httpx
-                # would otherwise also offer br/zstd when those are installed.
-                "Accept-Encoding": "gzip, deflate",
-            },
+            headers=self.headers,
+            transport=transport,
+            trust_env=False,  # a proxy from the environment would connect on our behalf, unchecked
             follow_redirects=False,  # followed by hand: each hop's scheme is checked
         )
 
@@ -128,120 +295,144 @@ class Fetcher:
         fetch; when the server says nothing changed the result has status 304
         and empty content, and keeps the validators so they can be stored again.
         """
-        deadline = time.monotonic() + self.total_timeout
-        headers: dict[str, str] = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        if accept:
-            headers["Accept"] = accept
+        if self.spacing is None:
+            return self._fetch(url, etag, last_modified, accept)
+        try:
+            with self.spacing.slot(url):
+                return self._fetch(url, etag, last_modified, accept)
+        except HostPaused as exc:
+            raise FetchError(url, str(exc), retry_after=exc.seconds) from exc
+        except FetchError as exc:
+            if exc.retry_after is not None:
+                self.spacing.pause(url, exc.retry_after)
+            raise
 
-        request = self._build_request(url, headers)
+    def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, accept: str | None
+    ) -> FetchResult:
+        deadline = time.monotonic() + self.total_timeout
+        request = _build_request(
+            self._client, url, self._request_headers(etag, last_modified, accept)
+        )
         for _hop in range(self.max_redirects + 1):
-            self._check_url(url, request.url)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchError(url, f"timed out after {self.total_timeout:g} s")
-            # Each hop's waits are also capped by what is left of the total, so
-            # one stalled read can overshoot the deadline by at most read_timeout.
-            request.extensions["timeout"] = httpx.Timeout(
-                min(self.read_timeout, remaining),
-                connect=min(self.connect_timeout, remaining),
-                pool=min(self.connect_timeout, remaining),
-            ).as_dict()
+            self._prepare_hop(url, request, deadline)
             try:
                 response = self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise FetchError(url, _describe(exc, self, deadline)) from exc
+                raise self._error(url, exc, deadline) from exc
             try:
                 if response.has_redirect_location and response.next_request is not None:
                     request = response.next_request
                     continue
-                return self._result(url, request, response, deadline, etag, last_modified)
+                early = self._early_result(url, request, response, etag, last_modified)
+                if early is not None:
+                    return early
+                decoder = _decoder(url, _encoding(response))
+                body = bytearray()
+                try:
+                    for raw in response.iter_raw():
+                        self._take(url, decoder, body, raw, deadline)
+                except httpx.HTTPError as exc:
+                    raise self._error(url, exc, deadline) from exc
+                return self._full_result(url, request, response, bytes(body))
             finally:
                 response.close()
         raise FetchError(url, f"too many redirects (more than {self.max_redirects})")
 
-    def _build_request(self, url: str, headers: dict[str, str]) -> httpx.Request:
-        try:
-            return self._client.build_request("GET", url, headers=headers)
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
-            raise FetchError(url, f"invalid URL: {exc}") from exc
 
-    @staticmethod
-    def _check_url(url: str, target: httpx.URL) -> None:
-        if target.scheme not in _SCHEMES:
-            raise FetchError(url, f"unsupported URL scheme {target.scheme!r} in {target}")
-        if not target.host:
-            raise FetchError(url, f"invalid URL: no host in {target}")
+class AsyncFetcher(_FetcherBase):
+    """The asynchronous client: same limits, same answers, same errors as Fetcher.
 
-    def _result(
-        self,
-        url: str,
-        request: httpx.Request,
-        response: httpx.Response,
-        deadline: float,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> FetchResult:
-        status = response.status_code
-        final_url = str(request.url)
-        new_etag = response.headers.get("ETag")
-        new_last_modified = response.headers.get("Last-Modified")
-        if status == 304:
-            return FetchResult(
-                url=url,
-                final_url=final_url,
-                status=304,
-                content=b"",
-                content_type=_media_type(response),
-                etag=new_etag or etag,
-                last_modified=new_last_modified or last_modified,
-            )
-        if status >= 400:
-            raise FetchError(url, f"HTTP {status} {_reason(response)}", status)
-        if not 200 <= status < 300:
-            raise FetchError(url, f"unexpected HTTP {status} {_reason(response)}", status)
-        content = self._read_body(url, response, deadline)
-        return FetchResult(
-            url=url,
-            final_url=final_url,
-            status=status,
-            content=content,
-            content_type=_media_type(response),
-            etag=new_etag,
-            last_modified=new_last_modified,
+    Use one per event loop, inside `async with`.
+    """
+
+    def __init__(self, user_agent: str, **limits: typing.Any) -> None:
+        super().__init__(user_agent, **limits)
+        # One polling round talks to many hosts at once: keep a connection per
+        # host alive between its requests (httpx keeps only 20 by default).
+        transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        )
+        transport._pool._network_backend = GuardedAsyncBackend(self.guard)  # see Fetcher
+        self._client = httpx.AsyncClient(
+            headers=self.headers,
+            transport=transport,
+            trust_env=False,
+            follow_redirects=False,
         )
 
-    def _read_body(self, url: str, response: httpx.Response, deadline: float) -> bytes:
-        """Read and decode the body, stopping at max_bytes and at the total deadline.
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
-        Decoding is done here rather than by httpx because httpx inflates a
-        whole network chunk at once: a 64 kB chunk of a gzip bomb becomes
-        tens of megabytes before any size check could run. zlib's max_length
-        keeps every step within the cap.
-        """
-        length = response.headers.get("Content-Length", "")
-        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding in ("", "identity") and length.isdigit() and int(length) > self.max_bytes:
-            raise FetchError(url, self._too_large())
-        decoder = _decoder(url, encoding)
-        body = bytearray()
-        try:
-            for raw in response.iter_raw():
-                for piece in decoder(raw, self.max_bytes - len(body) + 1):
-                    body += piece
-                    if len(body) > self.max_bytes:
-                        raise FetchError(url, self._too_large())
-                if time.monotonic() > deadline:
-                    raise FetchError(url, f"timed out after {self.total_timeout:g} s")
-        except httpx.HTTPError as exc:
-            raise FetchError(url, _describe(exc, self, deadline)) from exc
-        return bytes(body)
+    async def __aenter__(self) -> Self:
+        return self
 
-    def _too_large(self) -> str:
-        return f"response larger than {self.max_bytes} bytes"
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """As Fetcher.fetch."""
+        deadline = time.monotonic() + self.total_timeout
+        request = _build_request(
+            self._client, url, self._request_headers(etag, last_modified, accept)
+        )
+        for _hop in range(self.max_redirects + 1):
+            self._prepare_hop(url, request, deadline)
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise self._error(url, exc, deadline) from exc
+            try:
+                if response.has_redirect_location and response.next_request is not None:
+                    request = response.next_request
+                    continue
+                early = self._early_result(url, request, response, etag, last_modified)
+                if early is not None:
+                    return early
+                decoder = _decoder(url, _encoding(response))
+                body = bytearray()
+                try:
+                    async for raw in response.aiter_raw():
+                        self._take(url, decoder, body, raw, deadline)
+                except httpx.HTTPError as exc:
+                    raise self._error(url, exc, deadline) from exc
+                return self._full_result(url, request, response, bytes(body))
+            finally:
+                await response.aclose()
+        raise FetchError(url, f"too many redirects (more than {self.max_redirects})")
+
+
+def _build_request(
+    client: httpx.Client | httpx.AsyncClient, url: str, headers: dict[str, str]
+) -> httpx.Request:
+    try:
+        return client.build_request("GET", url, headers=headers)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
+        raise FetchError(url, f"invalid URL: {exc}") from exc
+
+
+def _check_url(url: str, target: httpx.URL) -> None:
+    if target.scheme not in _SCHEMES:
+        raise FetchError(url, f"unsupported URL scheme {target.scheme!r} in {target}")
+    if not target.host:
+        raise FetchError(url, f"invalid URL: no host in {target}")
+
+
+def _encoding(response: httpx.Response) -> str:
+    value: str = response.headers.get("Content-Encoding", "identity")
+    return value.strip().lower()
 
 
 def _decoder(url: str, encoding: str) -> _BodyDecoder:
@@ -249,6 +440,8 @@ def _decoder(url: str, encoding: str) -> _BodyDecoder:
         return _BodyDecoder(url, None)
     if encoding in ("gzip", "x-gzip"):
         return _BodyDecoder(url, 16 + zlib.MAX_WBITS)
+    if encoding == "br":
+        return _BrotliDecoder(url)
     if encoding == "deflate":
         # "deflate" is meant to be zlib-wrapped, but servers send raw deflate too;
         # the first bytes tell which (see _BodyDecoder).
@@ -289,6 +482,28 @@ class _BodyDecoder:
             data = self._inflater.unconsumed_tail
 
 
+class _BrotliDecoder(_BodyDecoder):
+    """Brotli, with the same promise: never more output per step than asked for."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, None)
+        self._brotli = brotli.Decompressor()
+
+    def __call__(self, data: bytes, limit: int) -> Iterator[bytes]:
+        try:
+            while limit > 0 and not self._brotli.is_finished():
+                out = self._brotli.process(data, output_buffer_limit=limit)
+                data = b""  # the rest stays buffered inside until it can take more
+                if not out:
+                    if self._brotli.can_accept_more_data():
+                        return
+                    continue
+                yield out
+                limit -= len(out)
+        except brotli.error as exc:
+            raise FetchError(self._url, f"corrupt compressed body: {exc}") from exc
+
+
 def _media_type(response: httpx.Response) -> str:
     value: str = response.headers.get("Content-Type", "")
     return value.split(";", 1)[0].strip().lower()
@@ -298,7 +513,7 @@ def _reason(response: httpx.Response) -> str:
     return response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
 
 
-def _describe(exc: httpx.HTTPError, fetcher: Fetcher, deadline: float) -> str:
+def _describe(exc: httpx.HTTPError, fetcher: _FetcherBase, deadline: float) -> str:
     """A short message a newsroom editor can act on, instead of a socket traceback."""
     if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - 0.05:
         # The wait was cut short to honour the total deadline: say so.

@@ -7,14 +7,19 @@ asked again after `retry_seconds`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from protego import Protego
 
+from babelwire.model import FetchResult
 from babelwire.pipeline.fetch.http import Fetcher, FetchError
+
+UNREACHABLE = "robots.txt unreachable"  # starts a refusal that may pass once it can be read
 
 
 @dataclass(slots=True)
@@ -40,32 +45,75 @@ class RobotsCache:
         self.retry = retry_seconds
         self._hosts: dict[str, _HostRules] = {}
         self._lock = threading.Lock()
+        self._loading: dict[tuple[int, str], asyncio.Lock] = {}
 
     def check(self, url: str) -> str | None:
         """None when `url` may be fetched, else the reason it may not."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(url)
+        rules = self._cached(origin)
+        if rules is None:
+            try:
+                result: FetchResult | FetchError = self.fetcher.fetch(
+                    origin + "/robots.txt", accept="text/plain"
+                )
+            except FetchError as exc:
+                result = exc
+            rules = self._store(origin, result)
+        return self._verdict(url, origin, rules)
+
+    async def check_async(
+        self, url: str, fetch: Callable[[str], Awaitable[FetchResult]]
+    ) -> str | None:
+        """As `check`, loading robots.txt with `fetch` (an async GET under the host's limits).
+
+        Sources on one host wait for a single robots.txt request.
+        """
+        origin = _origin(url)
+        key = (id(asyncio.get_running_loop()), origin)
+        lock = self._loading.setdefault(key, asyncio.Lock())
+        async with lock:
+            rules = self._cached(origin)
+            if rules is None:
+                try:
+                    result: FetchResult | FetchError = await fetch(origin + "/robots.txt")
+                except FetchError as exc:
+                    result = exc
+                rules = self._store(origin, result)
+        return self._verdict(url, origin, rules)
+
+    def _cached(self, origin: str) -> _HostRules | None:
         with self._lock:
             rules = self._hosts.get(origin)
         if rules is None or rules.expires < time.monotonic():
-            rules = self._load(origin)
-            with self._lock:
-                self._hosts[origin] = rules
+            return None
+        return rules
+
+    def _store(self, origin: str, result: FetchResult | FetchError) -> _HostRules:
+        rules = self._rules(result)
+        with self._lock:
+            self._hosts[origin] = rules
+        return rules
+
+    def _verdict(self, url: str, origin: str, rules: _HostRules) -> str | None:
         if rules.unreachable:
             return rules.unreachable
         if rules.parser is not None and not rules.parser.can_fetch(url, self.agent):
             return f"disallowed by {origin}/robots.txt"
         return None
 
-    def _load(self, origin: str) -> _HostRules:
+    def _rules(self, result: FetchResult | FetchError) -> _HostRules:
         now = time.monotonic()
-        try:
-            result = self.fetcher.fetch(origin + "/robots.txt", accept="text/plain")
-        except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
+        if isinstance(result, FetchError):
+            exc = result
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return _HostRules(None, "", now + self.ttl)
-            return _HostRules(
-                None, f"robots.txt unreachable ({exc}); not fetching", now + self.retry
-            )
+            if exc.blocked:
+                return _HostRules(None, str(exc), now + self.retry)
+            return _HostRules(None, f"{UNREACHABLE} ({exc}); not fetching", now + self.retry)
         text = result.content.decode("utf-8", errors="replace")
         return _HostRules(Protego.parse(text), "", now + self.ttl)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

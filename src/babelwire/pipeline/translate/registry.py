@@ -1,46 +1,182 @@
-"""Choosing an engine for a language pair, in the operator's order of preference."""
+"""Choosing how to translate a language pair, in the operator's order of preference.
+
+Every engine that translates the pair directly gives a route, in preference
+order; the first is used and the others are what the quality gate retries
+with.  When no engine translates the pair directly, routes go through a pivot
+language that one engine translates from the source and one (maybe another)
+translates into the target, e.g. ``ca > es > en``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from babelwire.config import Config
+from babelwire.pipeline.translate.article import Hop, Route
 from babelwire.pipeline.translate.engine import Engine, EngineError
 
+# Pivots tried first: the languages engines cover best.
+PREFERRED_PIVOTS = ("en", "es", "fr", "de", "pt", "it")
 
-def _apertium(timeout: float) -> Engine:
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """What a factory may need: the per-call timeout and the site's settings."""
+
+    timeout: float
+    config: Config | None = None
+
+    def get(self, key: str) -> Any:
+        return self.config.get(key) if self.config is not None else None
+
+    def models_dir(self) -> Path | None:
+        if self.config is None:
+            return None
+        folder = Path(str(self.config.get("translation.models_dir")))
+        return folder if folder.is_absolute() else self.config.root / folder
+
+
+def _apertium(options: EngineOptions) -> Engine:
     from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 
-    return ApertiumEngine(timeout=timeout)
+    return ApertiumEngine(timeout=options.timeout)
 
 
-FACTORIES: dict[str, Callable[[float], Engine]] = {"apertium": _apertium}
+def _libretranslate(options: EngineOptions) -> Engine:
+    from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateEngine
+
+    url = str(options.get("translation.libretranslate_url") or "")
+    if not url:
+        raise EngineError("libretranslate: set translation.libretranslate_url")
+    key = str(options.get("translation.libretranslate_key") or "")
+    return LibreTranslateEngine(url, api_key=key, timeout=options.timeout)
+
+
+def _openai(options: EngineOptions) -> Engine:
+    from babelwire.pipeline.translate.engines.openai import OpenAIEngine
+
+    url = str(options.get("translation.openai_url") or "")
+    model = str(options.get("translation.openai_model") or "")
+    if not url or not model:
+        raise EngineError("openai: set translation.openai_url and translation.openai_model")
+    return OpenAIEngine(
+        url,
+        model=model,
+        api_key=str(options.get("translation.openai_key") or ""),
+        languages=list(options.get("translation.openai_languages") or []),
+        timeout=options.timeout,
+    )
+
+
+def _ctranslate2(options: EngineOptions) -> Engine:
+    from babelwire.pipeline.translate.engines.ctranslate2 import CTranslate2Engine, scan_models
+
+    folder = options.models_dir()
+    return CTranslate2Engine(
+        scan_models(folder, "ctranslate2"),
+        beam_size=int(options.get("translation.beam_size") or 1),
+        models_dir=folder,
+    )
+
+
+def _argos(options: EngineOptions) -> Engine:
+    from babelwire.pipeline.translate.engines.argos import ArgosEngine
+    from babelwire.pipeline.translate.engines.ctranslate2 import scan_models
+
+    folder = options.models_dir()
+    return ArgosEngine(
+        scan_models(folder, "argos"),
+        beam_size=int(options.get("translation.beam_size") or 1),
+        models_dir=folder,
+    )
+
+
+FACTORIES: dict[str, Callable[[EngineOptions], Engine]] = {
+    "apertium": _apertium,
+    "ctranslate2": _ctranslate2,
+    "argos": _argos,
+    "libretranslate": _libretranslate,
+    "openai": _openai,
+}
 
 
 class Translators:
     """The engines a site uses, started lazily and closed together."""
 
-    def __init__(self, names: Sequence[str], timeout: float = 120.0) -> None:
-        unknown = [n for n in names if n not in FACTORIES]
+    def __init__(
+        self,
+        names: Sequence[str],
+        timeout: float = 120.0,
+        engines: Sequence[Engine] = (),
+        config: Config | None = None,
+    ) -> None:
+        given = {e.name: e for e in engines}
+        unknown = [n for n in names if n not in FACTORIES and n not in given]
         if unknown:
             raise EngineError(f"unknown engine(s) {unknown}; known: {sorted(FACTORIES)}")
         self.names = list(names)
         self.timeout = timeout
-        self._engines: dict[str, Engine] = {}
+        self.options = EngineOptions(timeout, config)
+        self._given = given
+        self._engines: dict[str, Engine] = dict(given)
 
     def engine(self, name: str) -> Engine:
         if name not in self._engines:
-            self._engines[name] = FACTORIES[name](self.timeout)
+            if name not in FACTORIES:
+                raise EngineError(f"unknown engine {name!r}; known: {sorted(FACTORIES)}")
+            self._engines[name] = FACTORIES[name](self.options)
         return self._engines[name]
+
+    def _pairs(self, name: str) -> set[tuple[str, str]]:
+        try:
+            return self.engine(name).pairs()
+        except EngineError:
+            return set()
 
     def for_pair(self, source: str, target: str) -> Engine | None:
         """The first engine in preference order that translates source -> target directly."""
         for name in self.names:
-            engine = self.engine(name)
-            if (source, target) in engine.pairs():
-                return engine
+            if (source, target) in self._pairs(name):
+                return self.engine(name)
         return None
+
+    def routes(self, source: str, target: str, only: str | None = None) -> list[Route]:
+        """Every way to translate source -> target, best first (``only``: that engine)."""
+        names = [only] if only else self.names
+        if only and only not in self.names:
+            self.engine(only)  # an engine named on the command line, not in the settings
+        direct = [
+            Route.direct(self.engine(n), source, target)
+            for n in names
+            if (source, target) in self._pairs(n)
+        ]
+        if direct:
+            return direct
+        firsts: dict[str, str] = {}  # pivot -> first engine from the source into it
+        seconds: dict[str, str] = {}  # pivot -> first engine from it into the target
+        for name in names:
+            for s, t in sorted(self._pairs(name)):
+                if s == source and t != target:
+                    firsts.setdefault(t, name)
+                if t == target and s != source:
+                    seconds.setdefault(s, name)
+        pivots = [p for p in firsts if p in seconds]
+        pivots.sort(key=lambda p: (PREFERRED_PIVOTS.index(p) if p in PREFERRED_PIVOTS else 99, p))
+        return [
+            Route(
+                (
+                    Hop(self.engine(firsts[p]), source, p),
+                    Hop(self.engine(seconds[p]), p, target),
+                )
+            )
+            for p in pivots
+        ]
 
     def close(self) -> None:
         for engine in self._engines.values():
             engine.close()
-        self._engines.clear()
+        # Engines handed in stay known (closing them only stops their processes).
+        self._engines = dict(self._given)

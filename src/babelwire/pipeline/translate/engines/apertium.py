@@ -396,6 +396,7 @@ class _Batch:
 
     expected: int
     marks: int = 0
+    unit_marks: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -415,6 +416,11 @@ class ApertiumEngine:
     """
 
     name: str = "apertium"
+    # URLs, addresses, handles and hashtags travel in superblanks and digits are
+    # copied through, so only glossary terms need placeholders; those must be
+    # words (an unknown word keeps the sentence's grammar, a superblank breaks it).
+    native_protection: frozenset[str] = frozenset({"url", "email", "handle", "hashtag", "number"})
+    placeholder_style: str = "word"
 
     def __init__(self, modes_dir: Path | None = None, timeout: float = 60.0) -> None:
         if modes_dir is None:
@@ -467,7 +473,14 @@ class ApertiumEngine:
     def translate_batch_with_stats(
         self, segments: Sequence[str], source: str, target: str
     ) -> tuple[list[str], int]:
-        """Translations, and how many unknown-word marks (``*``, ``#``, ``@``) were removed.
+        """Translations, and how many unknown-word marks (``*``, ``#``, ``@``) were removed."""
+        results, marks = self.translate_batch_with_marks(segments, source, target)
+        return results, sum(marks)
+
+    def translate_batch_with_marks(
+        self, segments: Sequence[str], source: str, target: str
+    ) -> tuple[list[str], list[int]]:
+        """Translations, and per segment how many unknown-word marks were removed.
 
         Empty or whitespace-only segments give ``""`` without reaching Apertium;
         ``\\0`` characters are dropped from the input, which is put in Unicode NFC
@@ -475,6 +488,7 @@ class ApertiumEngine:
         """
         state = self._state(source, target)
         results = [""] * len(segments)
+        marks = [0] * len(segments)
         indices: list[int] = []
         units: list[bytes] = []
         for i, segment in enumerate(segments):
@@ -484,13 +498,13 @@ class ApertiumEngine:
             indices.append(i)
             units.append((_deformat(text) + "\n\0").encode("utf-8"))
         if not units:
-            return results, 0
+            return results, marks
         with state.lock:
-            answers, marks = self._run(state, units)
-        for i, answer in zip(indices, answers, strict=True):
+            answers, unit_marks = self._run(state, units)
+        for k, (i, answer) in enumerate(zip(indices, answers, strict=True)):
             text, n = _reformat(answer.decode("utf-8", "replace"))
             results[i] = text[:-1] if text.endswith("\n") else text
-            marks += n
+            marks[i] = n + (unit_marks[k] if k < len(unit_marks) else 0)
         return results, marks
 
     def _state(self, source: str, target: str) -> _PairState:
@@ -520,8 +534,8 @@ class ApertiumEngine:
             raise
         return pipeline
 
-    def _run(self, state: _PairState, units: list[bytes]) -> tuple[list[bytes], int]:
-        """Send units through the pair's pipeline: (one answer per unit, marks removed)."""
+    def _run(self, state: _PairState, units: list[bytes]) -> tuple[list[bytes], list[int]]:
+        """Send units through the pair's pipeline: (one answer per unit, marks removed per unit)."""
         pipeline = state.pipeline
         if pipeline is not None and not pipeline.alive():
             pipeline.kill()
@@ -561,7 +575,7 @@ class ApertiumEngine:
             raise
         for thread in threads:
             thread.join(timeout=10)
-        return answers, batch.marks
+        return answers, batch.unit_marks
 
     def _collect(self, pipeline: _Pipeline, batch: _Batch) -> list[bytes]:
         fd = pipeline.output_fd
@@ -681,9 +695,13 @@ def _forward_units(src: int, dst: int, batch: _Batch) -> None:
                 continue
             units, _, buf = buf.rpartition(b"\0")
             done += units.count(b"\0") + 1
-            cleaned, marks = _strip_stream_marks(units + b"\0")
-            batch.marks += marks
-            _write_fully(dst, cleaned)
+            cleaned_units: list[bytes] = []
+            for unit in units.split(b"\0"):
+                cleaned, marks = _strip_stream_marks(unit)
+                cleaned_units.append(cleaned)
+                batch.unit_marks.append(marks)
+                batch.marks += marks
+            _write_fully(dst, b"\0".join(cleaned_units) + b"\0")
         if done > batch.expected or buf:
             batch.errors.append(f"the generation stage sent {done} units for {batch.expected}")
     except (OSError, ValueError) as exc:

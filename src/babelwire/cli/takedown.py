@@ -1,0 +1,43 @@
+"""`babelwire takedown`: remove an article from the whole site and keep it out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.jobs.takedown import TakedownError, take_down
+
+console = make_console()
+
+
+def takedown(
+    ref: Annotated[
+        str, typer.Argument(help="Article id, its address on this site, or its original URL.")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is removed (kept on record).")],
+    site: SiteOption = Path("."),
+    build: Annotated[
+        Path | None,
+        typer.Option("--build", help="Also update this static build folder (incrementally)."),
+    ] = None,
+) -> None:
+    """Remove an article from every page, feed, sitemap and search index; 410 at its address."""
+    with open_newsroom(site) as newsroom:
+        try:
+            done = take_down(newsroom, ref, reason)
+        except TakedownError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        console.print(f"Took down article {done.article_id}.")
+        for path in done.paths:
+            console.print(f"  gone: {path}")
+        console.print(f"  never ingested again: {len(done.urls)} URL(s)")
+        if build is not None:
+            from babelwire.publish.static import build_site_report
+
+            report = build_site_report(newsroom, build)
+            console.print(f"Updated {build}: {report.pages} pages written.")

@@ -1,0 +1,158 @@
+"""Translating published articles again (a better engine, a new glossary), and the
+review of translations held back by the quality gate.
+
+Re-translation goes through the same path as the pipeline (memory, glossary,
+checks, gate); the site reads translations when a page is asked for, so a page
+shows the new text at once, and the search index is refreshed in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from babelwire.clock import utcnow
+from babelwire.jobs.articles import (
+    HELD,
+    StageResult,
+    path_settings,
+    quality_gate,
+    translate_chunk,
+)
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.pipeline.translate.article import Route
+from babelwire.storage.tables import ArticleRow, TranslationRow
+
+
+def _reindex(session: Session, article_ids: Sequence[int]) -> None:
+    try:
+        from babelwire.publish.search import index_articles
+    except ImportError:  # a site without the search index
+        return
+    index_articles(session, article_ids)
+
+
+def retranslate(
+    newsroom: Newsroom,
+    *,
+    engine: str | None = None,
+    since: datetime | None = None,
+    section: str | None = None,
+    article_ids: Sequence[int] | None = None,
+) -> StageResult:
+    """Translate again every published article matching the filters, in every edition.
+
+    ``engine`` forces that engine (with pivots if it has no direct pair); the
+    translation in each edition is replaced when the new one is produced, so a
+    failure leaves the old one in place.
+    """
+    result = StageResult()
+    batch_size = max(1, int(newsroom.config.get("translation.batch_articles")))
+    query = select(ArticleRow).where(ArticleRow.first_published_at.is_not(None))
+    if since is not None:
+        query = query.where(ArticleRow.first_published_at >= since)
+    if section:
+        query = query.where(ArticleRow.section == section)
+    if article_ids is not None:
+        query = query.where(ArticleRow.id.in_(list(article_ids)))
+    with newsroom.sessions() as session:
+        articles = list(session.scalars(query.order_by(ArticleRow.id)))
+        if not articles:
+            return result
+        settings = path_settings(newsroom, session)
+        gate = quality_gate(newsroom)
+        groups: dict[tuple[str, str], list[ArticleRow]] = defaultdict(list)
+        routes: dict[tuple[str, str], list[Route]] = {}
+        for article in articles:
+            source = article.language or "und"
+            current = {t.language: t.status for t in article.translations}
+            for target in newsroom.config.languages:
+                if target == source or current.get(target, "skipped") == "original":
+                    continue
+                pair = (source, target)
+                if pair not in routes:
+                    routes[pair] = newsroom.translators.routes(source, target, only=engine)
+                if routes[pair]:
+                    groups[pair].append(article)
+                else:
+                    result.failed[article.id] = f"no route for {source} -> {target}"
+        errors: dict[int, str] = {}
+        for pair, members in groups.items():
+            for start in range(0, len(members), batch_size):
+                chunk = members[start : start + batch_size]
+                translate_chunk(session, routes[pair], chunk, settings, gate, result, errors)
+                session.flush()
+                _reindex(session, [a.id for a in chunk])
+                session.commit()
+        now = utcnow()
+        for article in articles:
+            if article.id in errors:
+                result.failed[article.id] = errors[article.id]
+            elif article.id in {a.id for members in groups.values() for a in members}:
+                article.updated_at = now
+                result.done.append(article.id)
+        session.commit()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTranslation:
+    article_id: int
+    language: str
+    quality: float | None
+    flags: tuple[str, ...]
+    reason: str
+    title: str
+    source_title: str
+    engine: str
+
+
+def held_translations(newsroom: Newsroom) -> list[HeldTranslation]:
+    """Translations the quality gate held back, worst first."""
+    with newsroom.sessions() as session:
+        rows = session.execute(
+            select(TranslationRow, ArticleRow.title)
+            .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
+            .where(TranslationRow.status == HELD)
+            .order_by(TranslationRow.quality, TranslationRow.article_id)
+        ).all()
+        return [
+            HeldTranslation(
+                article_id=row.article_id,
+                language=row.language,
+                quality=row.quality,
+                flags=tuple(row.flags or ()),
+                reason=row.reason or "",
+                title=row.title,
+                source_title=source_title,
+                engine=row.engine,
+            )
+            for row, source_title in rows
+        ]
+
+
+def release_translation(newsroom: Newsroom, article_id: int, language: str) -> bool:
+    """Publish a held translation as it is (an editor read it); False if none was held."""
+    with newsroom.sessions() as session:
+        row = session.scalar(
+            select(TranslationRow).where(
+                TranslationRow.article_id == article_id,
+                TranslationRow.language == language,
+                TranslationRow.status == HELD,
+            )
+        )
+        if row is None:
+            return False
+        row.status = "translated"
+        row.reason = f"released by an editor ({row.reason})" if row.reason else None
+        row.updated_at = utcnow()
+        session.flush()
+        _reindex(session, [article_id])
+        session.commit()
+        return True

@@ -1,0 +1,150 @@
+"""Takedowns: remove an article from the whole site and keep it out for good.
+
+The article row is kept, emptied of its text and translations, with stage
+"removed": its id is never reused, so its old addresses can answer 410 Gone.
+Every URL it was known by becomes a tombstone, which `refresh` consults before
+storing an entry, so no source can bring it back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from babelwire.clock import utcnow
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.pipeline.discover.urls import canonical_url
+from babelwire.publish import queries, search
+from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
+from babelwire.storage.tables import ArticleRow, EntryRow, TombstoneRow
+
+REMOVED_STAGE = "removed"
+_SITE_ARTICLE_PATH = re.compile(r"^/[^/]+/article/([^/]+)/")
+
+
+class TakedownError(ValueError):
+    """The takedown could not be done (no such article, no reason given)."""
+
+
+@dataclass(slots=True)
+class Takedown:
+    """What a takedown removed: the article, the URLs now refused, the site paths now gone."""
+
+    article_id: int
+    title: str
+    urls: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+
+def _url_variants(url: str) -> set[str]:
+    url = url.strip()
+    variants = {url}
+    if url.lower().startswith(("http://", "https://")):
+        variants.add(canonical_url(url))
+    return variants
+
+
+def is_tombstoned(session: Session, url: str) -> bool:
+    """True when `url` (or its canonical form) belongs to a taken-down article."""
+    found = session.scalar(
+        select(TombstoneRow.id).where(TombstoneRow.url.in_(_url_variants(url))).limit(1)
+    )
+    return found is not None
+
+
+def tombstone_for_article(session: Session, article_id: int) -> TombstoneRow | None:
+    return session.scalar(
+        select(TombstoneRow).where(TombstoneRow.article_id == article_id).limit(1)
+    )
+
+
+def tombstoned_paths(session: Session) -> list[str]:
+    """Every site path that answered for a taken-down article."""
+    paths: set[str] = set()
+    for row in session.scalars(select(TombstoneRow.paths)):
+        paths.update(p for p in row if isinstance(p, str))
+    return sorted(paths)
+
+
+def _find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
+    ref = ref.strip()
+    if ref.isdigit():
+        return session.get(ArticleRow, int(ref))
+    parts = urlsplit(ref)
+    base = urlsplit(newsroom.config.base_url)
+    own_site = not parts.netloc or (parts.netloc.lower() == base.netloc.lower())
+    match = _SITE_ARTICLE_PATH.match(parts.path or "")
+    if own_site and match:
+        article_id = parse_article_ref(match.group(1))
+        if article_id is not None:
+            return session.get(ArticleRow, article_id)
+    if not parts.scheme:
+        return None
+    variants = _url_variants(ref)
+    return session.scalar(
+        select(ArticleRow)
+        .where(or_(ArticleRow.canonical_url.in_(variants), ArticleRow.url.in_(variants)))
+        .limit(1)
+    )
+
+
+def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
+    """Remove the article `ref` (id, its URL on this site, or its original URL) everywhere.
+
+    Raises TakedownError when nothing matches or no reason is given; running it
+    again on a removed article changes nothing and reports the same paths.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise TakedownError("a takedown needs a reason (--reason)")
+    with newsroom.sessions() as session:
+        article = _find_article(newsroom, session, ref)
+        if article is None:
+            raise TakedownError(f"no article matches {ref!r}")
+        existing = tombstone_for_article(session, article.id)
+        if article.stage == REMOVED_STAGE and existing is not None:
+            return Takedown(article.id, "", sorted({existing.url}), list(existing.paths))
+        paths: list[str] = []
+        for language in newsroom.config.languages:
+            title = queries.article_title(session, language, article.id)
+            if title is not None:
+                paths.append(url_for_article(language, article.id, title))
+                paths.append(url_for_original(language, article.id, title))
+        urls: set[str] = set()
+        for url in (article.url, article.canonical_url):
+            if url:
+                urls |= _url_variants(url)
+        for entry_url in session.scalars(
+            select(EntryRow.url).where(EntryRow.article_id == article.id)
+        ):
+            urls |= _url_variants(entry_url)
+        known = set(session.scalars(select(TombstoneRow.url).where(TombstoneRow.url.in_(urls))))
+        now = utcnow()
+        for url in sorted(urls - known):
+            session.add(
+                TombstoneRow(
+                    url=url[:2048],
+                    article_id=article.id,
+                    paths=paths,
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+        result = Takedown(article.id, article.title, sorted(urls), paths)
+        for translation in list(article.translations):
+            session.delete(translation)
+        article.title = ""
+        article.blocks = []
+        article.author = ""
+        article.image = ""
+        # The section stays, so a build knows which lists to rewrite.
+        article.first_published_at = None
+        article.stage = REMOVED_STAGE
+        article.error = f"taken down: {reason}"[:2000]
+        search.remove_articles(session, [article.id])
+        session.commit()
+    return result

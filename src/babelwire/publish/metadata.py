@@ -1,0 +1,74 @@
+"""What an article page tells search engines and link previews about itself.
+
+OpenGraph and Twitter cards go in <meta> tags (escaped by the template); the
+schema.org NewsArticle goes in a JSON-LD block, which is the one place text
+from a source ends up inside a <script> element. `json_ld` therefore escapes
+`<`, `>` and `&` as JSON \\u escapes, so no title can close the element.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from babelwire.publish.queries import ArticleView
+from babelwire.publish.wording import engine_display
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def news_article(
+    view: ArticleView, *, url: str, site_title: str, site_url: str, description: str
+) -> dict[str, Any]:
+    """schema.org NewsArticle for one article in one edition."""
+    published = view.published_at or view.first_published_at
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": view.title[:110],
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": view.language,
+        "description": description,
+        "publisher": {"@type": "Organization", "name": site_title, "url": site_url},
+        "sourceOrganization": {"@type": "Organization", "name": view.source_name},
+    }
+    if published is not None:
+        data["datePublished"] = _iso(published)
+    modified = view.updated_at or published
+    if modified is not None:
+        data["dateModified"] = _iso(modified)
+    if view.author:
+        data["author"] = {"@type": "Person", "name": view.author}
+    else:
+        data["author"] = {"@type": "Organization", "name": view.source_name}
+    original: dict[str, Any] = {"@type": "NewsArticle", "headline": view.original_title}
+    if view.original_url.lower().startswith(("https://", "http://")):
+        original["url"] = view.original_url
+    if view.original_language:
+        original["inLanguage"] = view.original_language
+    data["isBasedOn"] = original
+    if view.status == "translated":
+        # schema.org expects a Person or Organization here; the honest answer is software.
+        data["translator"] = {
+            "@type": "SoftwareApplication",
+            "name": engine_display(view.engine, view.engine_version, view.model_version),
+            "applicationCategory": "Machine translation",
+        }
+        data["translationOfWork"] = original
+    return data
+
+
+def json_ld(data: dict[str, Any]) -> Markup:
+    """`data` as JSON safe to place inside <script type="application/ld+json">."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)  # every markup character is escaped above

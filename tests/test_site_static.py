@@ -1,0 +1,251 @@
+"""Static builds: every internal link resolves, incremental builds write only what
+changed, and the article page's additions (original text, related, source pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from lxml import html as lxml_html
+from sqlalchemy import update
+
+from babelwire.config import Config
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.publish.pages import SitePages
+from babelwire.publish.static import build_site_report
+from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
+from tests.test_site import populate_site
+
+BASE = "https://wire.example"
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path) -> Iterator[tuple[Newsroom, dict[str, int]]]:
+    config = Config.from_mapping(
+        tmp_path / "site",
+        {
+            "site": {"languages": ["en", "es"], "title": "Test Wire", "base_url": BASE},
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    (tmp_path / "site").mkdir()
+    room = Newsroom.from_config(config)
+    ids = populate_site(room)
+    with room.sessions.begin() as session:
+        # Written long before any build in these tests, as a site's archive is.
+        session.execute(update(TranslationRow).values(updated_at=datetime(2026, 3, 2, tzinfo=UTC)))
+    try:
+        yield room, ids
+    finally:
+        room.close()
+
+
+def _links(page: Path) -> list[str]:
+    doc = lxml_html.fromstring(page.read_bytes())
+    return [*doc.xpath("//a/@href"), *doc.xpath("//link/@href"), *doc.xpath("//script/@src")]
+
+
+def _resolve(root: Path, href: str) -> Path:
+    path = urlsplit(href).path
+    target = root / path.lstrip("/")
+    return target / "index.html" if path.endswith("/") else target
+
+
+def test_every_internal_link_of_a_built_site_resolves(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    report = build_site_report(room, out)  # with the Pagefind index
+    assert report.full and report.search_indexed
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    pages = list(out.rglob("*.html"))
+    assert len(pages) == report.pages
+    checked = 0
+    for page in pages:
+        # Hostile text from sources and engines is inert on every page of the build.
+        doc = lxml_html.fromstring(page.read_bytes())
+        assert not doc.xpath("//*[@onerror] | //img | //iframe"), page
+        assert not doc.xpath(
+            "//a[contains(translate(@href, 'JAVSCRIPT', 'javscript'), 'javascript:')]"
+        )
+        scripts = doc.xpath("//script[not(@type='application/ld+json')]/@src")
+        assert set(scripts) <= {"/pagefind/pagefind-ui.js", "/search.js"}, page
+        assert len(doc.xpath("//script")) == len(scripts) + len(
+            doc.xpath("//script[@type='application/ld+json']")
+        )
+        for href in _links(page):
+            if href.startswith(BASE):
+                href = href.removeprefix(BASE) or "/"
+            if not href.startswith("/") or href.startswith("//"):
+                continue  # links to sources, mailto:, #top
+            assert _resolve(out, href).is_file(), (page.relative_to(out).as_posix(), href)
+            checked += 1
+    assert checked > 1000
+    # The static search page uses Pagefind; serve mode's form posts nowhere else.
+    search_page = (out / "en" / "search" / "index.html").read_text(encoding="utf-8")
+    assert "/pagefind/pagefind-ui.js" in search_page and 'data-language="en"' in search_page
+
+
+def test_original_text_view_related_and_source_pages(
+    newsroom: tuple[Newsroom, dict[str, int]],
+) -> None:
+    room, ids = newsroom
+    pages = SitePages.for_newsroom(room)
+    article = pages.article("en", ids["full"])
+    assert article is not None
+    doc = lxml_html.fromstring(article)
+    original_href = doc.xpath("//p[@class='original-view']/a/@href")
+    path = pages.article_url("en", ids["full"])
+    assert original_href == [f"{path}original/"]
+    view = pages.original("en", ids["full"])
+    assert view is not None
+    side = lxml_html.fromstring(view)
+    rows = side.xpath("//table[@class='side-by-side']//tr[@class='pair']")
+    # The title, then each block: original beside translation.
+    assert len(rows) == 1 + 6
+    first = [" ".join(td.text_content().split()) for td in rows[0].xpath("./td")]
+    assert first == ["El Govern aprova el pressupost", "The government approves the budget"]
+    assert rows[0].xpath("./td[1]/@lang") == ["ca"]
+    assert side.xpath("//meta[@name='robots']/@content") == ["noindex, follow"]
+    assert side.xpath("//link[@rel='canonical']/@href") == [BASE + path]
+    # An article in its original language has no side-by-side view.
+    assert pages.original("es", ids["original"]) is None
+    # Related: the articles of the same section published just before it.
+    related = doc.xpath("//aside[@class='related']//a/@href")
+    earlier = [pages.article_url("en", ids[k]) for k in ("hostile", "traversal")]
+    assert related == earlier
+    # The source page lists what was taken from the source, paginated.
+    source_href = doc.xpath("//span[@class='source']/a[not(starts-with(@href, 'http'))]/@href")
+    assert source_href == ["/en/source/1/"]
+    source = lxml_html.fromstring(pages.source("en", 1) or "")
+    assert "Diari Example" in source.xpath("//h1/text()")[0]
+    assert source.xpath("//a[@rel='next']/@href") == ["/en/source/1/page/2/"]
+    assert pages.source("en", 1, 4) is None and pages.source("en", 99) is None
+
+
+def _publish(room: Newsroom, n: int, title: str, section: str = "economy") -> int:
+    now = datetime.now(UTC)
+    with room.sessions.begin() as session:
+        source = session.query(SourceRow).one()
+        article = ArticleRow(
+            source_id=source.id,
+            url=f"https://diari.example/new-{n}",
+            canonical_url=f"https://diari.example/new-{n}",
+            title=f"Nou {n}",
+            blocks=[{"kind": "p", "text": "Text."}],
+            stage="published",
+            first_published_at=now,
+            published_at=now + timedelta(days=400),  # newest of all
+            language="ca",
+            version=1,
+            attempts=0,
+            extractor="trafilatura",
+            image="",
+            author="",
+            from_feed=False,
+            section=section,
+        )
+        session.add(article)
+        session.flush()
+        session.add(
+            TranslationRow(
+                article_id=article.id,
+                language="en",
+                status="translated",
+                title=title,
+                blocks=[{"kind": "p", "text": "Text."}],
+                engine="apertium",
+                engine_version="3.8.3",
+                model_version="",
+                unknown_words=0,
+                flags=[],
+                article_version=1,
+            )
+        )
+        return int(article.id)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def test_incremental_build_writes_only_what_changed(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, ids = newsroom
+    pages = SitePages.for_newsroom(room)
+    out = tmp_path / "public"
+    full = build_site_report(room, out, search_index=False)
+    assert full.full
+    untouched = {
+        "politics article": out / pages.article_url("en", ids["full"]).strip("/") / "index.html",
+        "politics section": out / "en" / "section" / "politics" / "index.html",
+        "about": out / "en" / "about" / "index.html",
+        "spanish front": out / "es" / "index.html",
+    }
+    before = {name: _stamp(path) for name, path in untouched.items()}
+
+    nothing = build_site_report(room, out, search_index=False)
+    assert not nothing.full and nothing.pages == 0 and nothing.files == 0
+
+    new_id = _publish(room, 1, "A brand new economy story")
+    report = build_site_report(room, out, search_index=False)
+    assert not report.full and report.articles_changed == 1
+    # The new article, its original view, the English front, home, 3 economy pages
+    # (now 46 articles), the source's 3 pages: far fewer than a full build.
+    assert 0 < report.pages < full.pages / 3
+    new_path = pages.article_url("en", new_id)
+    assert new_path is not None
+    assert (out / new_path.strip("/") / "index.html").is_file()
+    economy = (out / "en" / "section" / "economy" / "index.html").read_text(encoding="utf-8")
+    assert "A brand new economy story" in economy
+    assert "A brand new economy story" in (out / "en" / "feed.xml").read_text(encoding="utf-8")
+    assert new_path in (out / "sitemaps" / "en-1.xml").read_text(encoding="utf-8")
+    assert (out / "en" / "section" / "economy" / "page" / "3" / "index.html").is_file()
+    for name, path in untouched.items():
+        assert _stamp(path) == before[name], f"{name} was rewritten"
+
+    # A new title moves the article to a new slug; the old folder goes.
+    with room.sessions.begin() as session:
+        row = session.get(ArticleRow, new_id)
+        assert row is not None
+        row.updated_at = datetime.now(UTC)
+        row.translations[0].title = "Renamed economy story"
+        row.translations[0].updated_at = datetime.now(UTC)
+    build_site_report(room, out, search_index=False)
+    renamed = pages.article_url("en", new_id)
+    assert renamed is not None and renamed != new_path
+    assert (out / renamed.strip("/") / "index.html").is_file()
+    assert not (out / new_path.strip("/")).exists()
+
+    # --full rebuilds everything and swaps the folder in.
+    rebuilt = build_site_report(room, out, full=True, search_index=False)
+    assert rebuilt.full and rebuilt.pages >= full.pages
+    assert _stamp(untouched["about"]) != before["about"]
+
+
+def test_changed_settings_force_a_full_build(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out, search_index=False)
+    other = Config.from_mapping(
+        room.config.root,
+        {
+            "site": {"languages": ["en", "es"], "title": "Renamed Wire", "base_url": BASE},
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    renamed = Newsroom.from_config(other)
+    try:
+        report = build_site_report(renamed, out, search_index=False)
+    finally:
+        renamed.close()
+    assert report.full
+    assert "Renamed Wire" in (out / "en" / "about" / "index.html").read_text(encoding="utf-8")
