@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from babelwire import __version__
-from babelwire.demo.server import DemoServer, load_samples
+from babelwire.demo.server import DemoServer, SampleOutlet, load_samples
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.sources import add_source, list_sources
@@ -404,3 +405,45 @@ def test_robots_txt_is_obeyed(tmp_path: Path, demo_server: DemoServer) -> None:
         # the disallowed page was not fetched: the feed's summary stands in, and says why
         row = _article(newsroom, page.slug)
         assert row.from_feed and row.error and "robots.txt" in row.error
+
+
+def test_a_page_whose_canonical_is_a_known_article_is_that_article(tmp_path: Path) -> None:
+    outlets = load_samples()
+    courier = next(o for o in outlets if o.slug == "harbour-courier")
+    original = courier.articles[0]
+    mirror = SampleOutlet(
+        slug="mirror",
+        name="Mirror Daily",
+        language="en",
+        format="rss",
+        section=None,
+        description="Republishes wire copy.",
+    )
+    outlets.append(mirror)
+    with DemoServer(outlets) as server:
+        copy = replace(
+            original,
+            slug="copied-story",
+            canonical=server.article_url(courier.slug, original.slug),
+        )
+        mirror.articles.append(copy)
+        with make_site(tmp_path / "site", server) as newsroom:
+            report = run_pass(newsroom)
+            assert report.ok
+            with newsroom.sessions() as session:
+                rows = session.scalars(
+                    select(ArticleRow).where(ArticleRow.title == original.title)
+                ).all()
+                assert len(rows) == 1 and rows[0].url.endswith(f"/{original.slug}.html")
+                entries = session.scalars(
+                    select(EntryRow).where(EntryRow.article_id == rows[0].id)
+                ).all()
+                assert {e.url.rsplit("/", 1)[1] for e in entries} == {
+                    f"{original.slug}.html",
+                    "copied-story.html",
+                }
+            total = sum(len(o.articles) for o in outlets)
+            assert _counts(newsroom)[0] == total - 1
+            # nothing changes on the next pass
+            assert run_pass(newsroom, force=True).ok
+            assert _counts(newsroom)[0] == total - 1

@@ -41,6 +41,7 @@ class SampleArticle:
     summary: str
     body: tuple[tuple[str, str], ...]  # (kind, text): kind is p, h, li or quote
     updated: datetime | None = None
+    canonical: str = ""  # where the page says the article really lives (else its own URL)
 
     @property
     def word_count(self) -> int:
@@ -173,7 +174,7 @@ def _http_date(moment: datetime) -> str:
 
 def render_page(outlet: SampleOutlet, article: SampleArticle, base: str) -> str:
     """An article page as a news site would serve it, clutter included."""
-    url = f"{base}/{outlet.slug}/{article.slug}.html"
+    url = article.canonical or f"{base}/{outlet.slug}/{article.slug}.html"
     parts: list[str] = []
     in_list = False
     for kind, text in article.body:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
@@ -48,6 +48,7 @@ class StageResult:
     done: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    merged: dict[int, int] = field(default_factory=dict)  # article -> the one it is a copy of
     words: int = 0
     engine_words: int = 0  # words the engines translated (not found in memory)
     engine_seconds: float = 0.0
@@ -172,6 +173,15 @@ def _extract_one(
         )
         if taken is None:
             article.canonical_url = canonical
+        elif article.version == 0:
+            # The page says it is an article we already have (rel=canonical, og:url):
+            # its entries point there and this copy goes, before anything was published.
+            session.execute(
+                update(EntryRow).where(EntryRow.article_id == article.id).values(article_id=taken)
+            )
+            session.delete(article)
+            result.merged[article.id] = taken
+            return
     article.title = title
     article.blocks = [b.to_json() for b in blocks]
     article.author = extracted.author or article.author
