@@ -24,12 +24,12 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import nh3
 
 from babelwire.model import FeedEntry, ParsedFeed
+from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, html_to_text
 
 __all__ = ["NotAFeed", "parse_feed"]
@@ -89,13 +89,13 @@ def _parse_xml_feed(content: bytes, base_url: str) -> ParsedFeed:
     return ParsedFeed(
         title=_detail_text(feed, "title"),
         entries=entries,
-        link=_http_url(_str(feed.get("link")), base_url),
+        link=absolute_http_url(_str(feed.get("link")), base_url),
         problem=problem,
     )
 
 
 def _xml_entry(raw: dict[str, Any], base_url: str) -> FeedEntry | None:
-    url = _http_url(_str(raw.get("link")), base_url)
+    url = absolute_http_url(_str(raw.get("link")), base_url)
     title = _detail_text(raw, "title")
     summary = _detail_text(raw, "summary")
     content_html = _content_html(raw.get("content"))
@@ -190,7 +190,7 @@ def _parse_json_feed(content: bytes, base_url: str) -> ParsedFeed:
     return ParsedFeed(
         title=clean_text(_str(data.get("title"))),
         entries=entries,
-        link=_http_url(_str(data.get("home_page_url")), base_url),
+        link=absolute_http_url(_str(data.get("home_page_url")), base_url),
         problem=problem,
     )
 
@@ -198,7 +198,7 @@ def _parse_json_feed(content: bytes, base_url: str) -> ParsedFeed:
 def _json_entry(item: object, base_url: str, feed_author: str) -> FeedEntry | None:
     if not isinstance(item, dict):
         return None
-    url = _http_url(_str(item.get("url")) or _str(item.get("external_url")), base_url)
+    url = absolute_http_url(_str(item.get("url")) or _str(item.get("external_url")), base_url)
     title = clean_text(_str(item.get("title")))
     content_html = _str(item.get("content_html")).strip()
     content_text = _str(item.get("content_text")).strip()
@@ -253,21 +253,6 @@ def _iso_utc(value: object) -> datetime | None:
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _http_url(link: str, base_url: str) -> str:
-    """Absolute http(s) URL, or "" for javascript:, mailto: and other non-article links."""
-    link = clean_text(link)
-    if not link:
-        return ""
-    try:
-        absolute = urljoin(base_url, link)
-        parts = urlsplit(absolute)
-    except ValueError:  # e.g. an invalid IPv6 literal
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    return absolute
 
 
 def _guid(given: str, url: str, title: str, summary: str) -> str:

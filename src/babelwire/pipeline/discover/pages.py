@@ -10,12 +10,13 @@ and treats them as entries.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from babelwire.model import FeedEntry, ParsedFeed
+from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text
 
 __all__ = ["NotAPage", "article_links", "feed_links", "is_html", "parse_page"]
@@ -68,7 +69,7 @@ def feed_links(content: bytes, base_url: str) -> list[str]:
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         href = link.get("href") or ""
         if "alternate" in rel and kind in FEED_TYPES and href:
-            url = _http_url(href, base_url)
+            url = absolute_http_url(href, base_url)
             if url and url not in found:
                 found.append(url)
     return found
@@ -82,7 +83,7 @@ def article_links(content: bytes, base_url: str) -> list[tuple[str, str]]:
     for anchor in root.iter("a"):
         if any(_tag(a) in _CHROME for a in anchor.iterancestors()):
             continue
-        url = _http_url(anchor.get("href") or "", base_url)
+        url = absolute_http_url(anchor.get("href") or "", base_url)
         if not url or _site(url) != site:
             continue
         path = urlsplit(url).path
@@ -120,17 +121,3 @@ def _tag(element: etree._Element) -> str:
 def _site(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
-
-
-def _http_url(link: str, base_url: str) -> str:
-    link = clean_text(link)
-    if not link:
-        return ""
-    try:
-        absolute = urljoin(base_url, link)
-        parts = urlsplit(absolute)
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    return absolute

@@ -17,11 +17,11 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from babelwire.model import FeedEntry, FetchResult, ParsedFeed
+from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text
 from babelwire.pipeline.fetch.hosts import HostPaused
 from babelwire.pipeline.fetch.http import FetchError
@@ -98,7 +98,7 @@ def parse_sitemap(content: bytes, base_url: str, max_bytes: int = 10 * 1024 * 10
     if kind == "sitemapindex":
         for element in root:
             if _local(element.tag) == "sitemap":
-                loc = _http_url(_child_text(element, "loc"), base_url)
+                loc = absolute_http_url(_child_text(element, "loc"), base_url)
                 if loc:
                     sitemap.children.append(loc)
         return sitemap
@@ -108,7 +108,7 @@ def parse_sitemap(content: bytes, base_url: str, max_bytes: int = 10 * 1024 * 10
     for element in root:
         if _local(element.tag) != "url" or len(sitemap.entries) >= MAX_URLS:
             continue
-        loc = _http_url(_child_text(element, "loc"), base_url)
+        loc = absolute_http_url(_child_text(element, "loc"), base_url)
         if not loc or loc in seen:
             continue
         seen.add(loc)
@@ -135,20 +135,6 @@ def _child_text(element: etree._Element | None, name: str) -> str:
         if _local(child.tag) == name:
             return (child.text or "").strip()
     return ""
-
-
-def _http_url(link: str, base_url: str) -> str:
-    link = clean_text(link)
-    if not link:
-        return ""
-    try:
-        absolute = urljoin(base_url, link)
-        parts = urlsplit(absolute)
-    except ValueError:
-        return ""
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    return absolute
 
 
 def _w3c_date(text: str) -> datetime | None:

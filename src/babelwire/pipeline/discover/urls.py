@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from babelwire.pipeline.extract.text import clean_text
 
 # Query parameters that only track a click and never select content.
 TRACKING_PARAMS = frozenset(
@@ -56,3 +58,22 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def absolute_http_url(link: str, base_url: str) -> str:
+    """`link` made absolute against `base_url` when it is http(s), else "".
+
+    javascript:, mailto:, data: and other non-article links come back empty, and
+    so does anything urllib cannot parse (an invalid IPv6 literal, say).
+    """
+    link = clean_text(link)
+    if not link:
+        return ""
+    try:
+        absolute = urljoin(base_url, link)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return absolute

@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
 from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
+from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, remove_control_chars
 
 __all__ = ["EXTRACTOR", "ExtractionError", "article_from_feed", "extract_article"]
@@ -386,7 +386,7 @@ def _first_image(fragment: str, base_url: str) -> str:
     if root is None:
         return ""
     for img in root.iter("img"):
-        src = _absolute_http_url(img.get("src") or "", base_url)
+        src = absolute_http_url(img.get("src") or "", base_url)
         if src:
             return src
     return ""
@@ -434,14 +434,14 @@ def _head_links(html: bytes | str, url: str) -> tuple[str, str]:
     canonical = ""
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split():
-            canonical = _absolute_http_url(link.get("href") or "", url)
+            canonical = absolute_http_url(link.get("href") or "", url)
             if canonical:
                 break
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
         if key in _HEAD_URL_KEYS and key not in found:
-            value = _absolute_http_url(meta.get("content") or "", url)
+            value = absolute_http_url(meta.get("content") or "", url)
             if value:
                 found[key] = value
     canonical = canonical or found.get("og:url") or url
@@ -461,14 +461,3 @@ def _parse_date(value: str) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def _absolute_http_url(candidate: str, base_url: str) -> str:
-    candidate = candidate.strip()
-    if not candidate:
-        return ""
-    absolute = urljoin(base_url, candidate)
-    parts = urlsplit(absolute)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ""
-    return absolute
