@@ -3,14 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup system demo test check lint typecheck bench bench-site clean
+.PHONY: setup setup-run system system-run demo test check lint typecheck bench bench-site clean
 
+# Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
+
+# What running babelwire needs (the demo): Apertium and the package, no test tooling.
+setup-run: system-run $(RUN_STAMP)
 
 system:
 	@bash scripts/setup-system.sh
+
+system-run:
+	@BABELWIRE_SETUP=run bash scripts/setup-system.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +26,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(RUN_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
 $(AXE): tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	@touch $(AXE)
 
-demo: setup
+demo: setup-run
 	$(BIN)/babelwire demo
 
 test: setup
@@ -37,7 +51,7 @@ typecheck: setup
 
 check: lint typecheck test
 
-bench: setup
+bench: setup-run
 	$(BIN)/python bench/pipeline.py
 
 bench-site: setup

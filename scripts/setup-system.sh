@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages babelwire needs from Debian/Ubuntu, only when missing:
-# Apertium with the language pairs of the demo, and Python's venv module.
+# Apertium with the language pairs of the demo, Python's venv module, and for the
+# tests Chromium and npm.
 set -euo pipefail
 
 need=()
@@ -12,9 +13,12 @@ for mode in eng-spa spa-eng spa-cat cat-spa eng-cat cat-eng; do
 done
 command -v apertium >/dev/null 2>&1 || need+=(apertium)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
-# The browser tests drive Debian's Chromium and inject axe-core installed with npm.
-[ -x /usr/bin/chromium ] || need+=(chromium)
-command -v npm >/dev/null 2>&1 || need+=(npm)
+# The browser tests drive Debian's Chromium and inject axe-core installed with npm;
+# running babelwire (BABELWIRE_SETUP=run, as `make demo` does) needs neither.
+if [ "${BABELWIRE_SETUP:-}" != run ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
 # bench/site.py loads the server with wrk; only `make bench-site` asks for it.
 if [ "${BABELWIRE_BENCH:-}" = 1 ]; then command -v wrk >/dev/null 2>&1 || need+=(wrk); fi
 

@@ -12,6 +12,7 @@ import email.utils
 import hashlib
 import json
 import random
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -313,7 +314,7 @@ class DemoServer:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[bytes, str]] = {}
         handler = _make_handler(self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self.base = f"http://127.0.0.1:{self.port}"
@@ -396,6 +397,15 @@ class DemoServer:
                     html = render_page(outlet, article, self.base)
                     return html.encode("utf-8"), "text/html; charset=utf-8"
         return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up early (a fetcher at its size cap or deadline) is no error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
