@@ -84,18 +84,20 @@ def _translation(
     return row
 
 
+def add_source_row(session: Any, url: str, name: str) -> SourceRow:
+    """A followed source, flushed so that it has an id."""
+    source = SourceRow(
+        url=url, name=name, enabled=True, interval_minutes=30, consecutive_failures=0
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
 def populate_site(newsroom: Newsroom) -> dict[str, int]:
     ids: dict[str, int] = {}
     with newsroom.sessions.begin() as session:
-        source = SourceRow(
-            url="https://diari.example/feed.xml",
-            name="Diari Example",
-            enabled=True,
-            interval_minutes=30,
-            consecutive_failures=0,
-        )
-        session.add(source)
-        session.flush()
+        source = add_source_row(session, "https://diari.example/feed.xml", "Diari Example")
 
         # A Catalan article translated into both editions, with a structured body.
         full = _article(
@@ -545,15 +547,7 @@ def test_rtl_edition_sets_direction_and_falls_back_to_english_notice(tmp_path: P
     newsroom = Newsroom.from_config(config)
     try:
         with newsroom.sessions.begin() as session:
-            source = SourceRow(
-                url="https://x.example/feed",
-                name="X",
-                enabled=True,
-                interval_minutes=30,
-                consecutive_failures=0,
-            )
-            session.add(source)
-            session.flush()
+            source = add_source_row(session, "https://x.example/feed", "X")
             article = _article(session, source, "a", n=1, section="world")
             _translation(session, article, "ar", title="خبر")
             article_id = article.id
@@ -588,15 +582,7 @@ def test_page_cache_replays_pages_for_its_lifetime(tmp_path: Path) -> None:
     room, cached = app_with_cache(3600)
     try:
         with room.sessions.begin() as session:
-            source = SourceRow(
-                url="https://x.example/feed",
-                name="X",
-                enabled=True,
-                interval_minutes=30,
-                consecutive_failures=0,
-            )
-            session.add(source)
-            session.flush()
+            source = add_source_row(session, "https://x.example/feed", "X")
             _translation(session, _article(session, source, "a", n=1), "en", title="First")
         assert "First" in cached.get("/en/").text
         with room.sessions.begin() as session:

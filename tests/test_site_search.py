@@ -14,6 +14,7 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.publish import search
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
+from tests.test_site import add_source_row
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -71,15 +72,7 @@ def test_search_per_edition_ranks_titles_and_ignores_query_syntax(
     newsroom = Newsroom.from_config(config)
     try:
         with newsroom.sessions.begin() as session:
-            source = SourceRow(
-                url="https://x.example/feed",
-                name="X",
-                enabled=True,
-                interval_minutes=30,
-                consecutive_failures=0,
-            )
-            session.add(source)
-            session.flush()
+            source = add_source_row(session, "https://x.example/feed", "X")
             harbour = _add(
                 session,
                 source,
