@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -74,6 +75,8 @@ class SourceRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
     allow_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     poll_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # A preferred source's near-duplicates are published all the same.
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EntryRow(Base):
@@ -130,6 +133,15 @@ class ArticleRow(Base):
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+    # A near-duplicate names the article it copies and is never listed on the site
+    # (first_published_at stays empty) unless its source is preferred.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     source: Mapped[SourceRow] = relationship(lazy="joined")
     translations: Mapped[list[TranslationRow]] = relationship(
@@ -260,3 +272,57 @@ class FetchLogRow(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoryRow(Base):
+    """Reports of one event from many sources and languages.
+
+    `terms` keeps the story's strongest weighted terms (its centroid in the pivot
+    language), so the clusterer continues the same stories after a restart.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    headline: Mapped[str] = mapped_column(Text, default="")
+    headline_language: Mapped[str] = mapped_column(String(16), default="")
+    central_article_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    source_count: Mapped[int] = mapped_column(Integer, default=0)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    terms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_stories_rank", StoryRow.source_count, StoryRow.last_seen)
+
+
+class TagRow(Base):
+    """A person, place or organisation that articles name; `names` maps language to name."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="other")  # person, place, org, other
+    name: Mapped[str] = mapped_column(String(300))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    origin: Mapped[str] = mapped_column(String(16), default="gazetteer")  # or "recurring"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleTagRow(Base):
+    """An article names a tag, so many times."""
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer, default=1)
+
+
+Index("ix_article_tags_tag_id", ArticleTagRow.tag_id, ArticleTagRow.article_id)
