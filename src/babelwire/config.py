@@ -48,6 +48,15 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "Serve mode: seconds a rendered page is reused from memory (0: render every request).",
     ),
+    # Public site: stories and tags
+    Setting("site.front_stories", 5, "Top stories leading each edition's front page (0: none)."),
+    Setting("site.story_hours", 48, "Front page: stories seen within this many hours compete."),
+    Setting(
+        "site.story_half_life_hours",
+        12.0,
+        "Front page: a story's weight (its sources) halves with every this many hours of age.",
+    ),
+    Setting("site.story_min_sources", 2, "Front page: fewest sources a top story needs."),
     Setting("sections.default", "world", "Section for articles no rule matches."),
     Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.publish import feeds, queries, search, sitemaps
+from babelwire.publish import feeds, queries, search, sitemaps, stories, tags
 from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
     FEED_TYPES,
     contact_href,
     is_language_code,
     is_section_slug,
+    is_tag_slug,
     safe_url,
     url_for_about,
     url_for_article,
@@ -39,10 +40,19 @@ from babelwire.publish.paths import (
     url_for_sitemap,
     url_for_sitemap_index,
     url_for_source,
+    url_for_story,
     url_for_style,
+    url_for_tag,
+    url_for_tag_sitemap,
 )
 from babelwire.publish.queries import TextBlock
-from babelwire.publish.wording import direction, endonym, messages, translation_notice
+from babelwire.publish.wording import (
+    direction,
+    endonym,
+    language_name,
+    messages,
+    translation_notice,
+)
 from babelwire.storage.tables import ArticleRow, TombstoneRow
 
 if TYPE_CHECKING:
@@ -134,6 +144,8 @@ def make_environment() -> Environment:
         url_for_about=url_for_about,
         url_for_style=url_for_style,
         url_for_source=url_for_source,
+        url_for_story=url_for_story,
+        url_for_tag=url_for_tag,
     )
     return env
 
@@ -285,12 +297,14 @@ class SitePages:
             return None
         with self.sessions() as session:
             front = queries.front_page(session, self.config, language, FRONT_PAGE_ARTICLES)
+            top = self._top_stories(session, language)
         context = self._context(
             language,
             path=url_for_front(language),
             alternates={code: url_for_front(code) for code in self.languages},
         )
         context["front"] = front
+        context["top_stories"] = top
         context["sections"] = [s for s in front.sections if is_section_slug(s.slug)]
         return self._render("front.html", context)
 
@@ -314,20 +328,8 @@ class SitePages:
         assert rule is not None
         with self.sessions() as session:
             teasers = queries.section_teasers(session, language, slug)
-        size = queries.page_size(self.config)
-        page_count = max(1, -(-len(teasers) // size))
-        for page in range(1, page_count + 1):
-            listing = queries.SectionListing(
-                language=language,
-                slug=slug,
-                name=rule.name(language),
-                page=page,
-                page_count=page_count,
-                page_size=size,
-                total=len(teasers),
-                teasers=teasers[(page - 1) * size : page * size],
-            )
-            yield url_for_section(language, slug, page), self._render_section(listing)
+        for listing in self._pages_of(language, slug, rule.name(language), teasers, minimum=1):
+            yield url_for_section(language, slug, listing.page), self._render_section(listing)
 
     def _render_section(self, listing: queries.SectionListing) -> str:
         language, slug, page = listing.language, listing.slug, listing.page
@@ -399,6 +401,11 @@ class SitePages:
             view.published_at or view.first_published_at,
             RELATED_ARTICLES,
         )
+        named = tags.tags_for_article(session, language, view.id)
+        story = stories.story_of(session, language, view.story_id)
+        related_stories = stories.related_stories(
+            session, language, view.id, view.story_id, [tag.id for tag in named], RELATED_ARTICLES
+        )
         path = alternates[language]
         rule = self.config.section(view.section) if view.section else None
         context = self._context(
@@ -424,6 +431,9 @@ class SitePages:
             else "",
             source_href=url_for_source(language, view.source_id),
             related=related,
+            tags=named,
+            story=story if story and (story.source_count > 1 or story.article_count > 1) else None,
+            related_stories=related_stories,
         )
         description = next((b.text for b in view.blocks if b.kind == "p" and b.text), "")[:300]
         context["og"] = {
@@ -531,20 +541,11 @@ class SitePages:
             if info is None:
                 return
             teasers = queries.source_teasers(session, language, source_id)
-        size = queries.page_size(self.config)
-        page_count = -(-len(teasers) // size)
-        for page in range(1, page_count + 1):
-            listing = queries.SectionListing(
-                language=language,
-                slug=str(source_id),
-                name=info.name,
-                page=page,
-                page_count=page_count,
-                page_size=size,
-                total=len(teasers),
-                teasers=teasers[(page - 1) * size : page * size],
+        for listing in self._pages_of(language, str(source_id), info.name, teasers):
+            yield (
+                url_for_source(language, source_id, listing.page),
+                self._render_source(info, listing),
             )
-            yield url_for_source(language, source_id, page), self._render_source(info, listing)
 
     def _render_source(self, info: queries.SourceInfo, listing: queries.SectionListing) -> str:
         language, source_id = listing.language, info.id
@@ -557,6 +558,133 @@ class SitePages:
         if listing.page < listing.page_count:
             context["next_href"] = url_for_source(language, source_id, listing.page + 1)
         return self._render("source.html", context)
+
+    # -- stories and tags ------------------------------------------------------------
+
+    def _top_stories(self, session: Session, language: str) -> tuple[stories.StoryTeaser, ...]:
+        return stories.top_stories(
+            session,
+            language,
+            datetime.now(UTC),
+            hours=float(self.config.get("site.story_hours")),
+            half_life_hours=float(self.config.get("site.story_half_life_hours")),
+            min_sources=int(self.config.get("site.story_min_sources")),
+            limit=int(self.config.get("site.front_stories")),
+        )
+
+    def story_ids(self, language: str) -> list[int]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return list(stories.story_ids(session, language))
+
+    def story(self, language: str, story_id: int) -> str | None:
+        """Every report of one story: linked here when this edition shows it, else the original."""
+        if not self.has_edition(language):
+            return None
+        with self.sessions() as session:
+            view = stories.story_view(session, language, story_id)
+        if view is None:
+            return None
+        context = self._context(language, path=url_for_story(language, story_id))
+        context.update(
+            story=view,
+            members=[
+                {
+                    "member": member,
+                    "href": url_for_article(language, member.article_id, member.title)
+                    if member.shown_here
+                    else "",
+                    "original_href": safe_url(member.original_url),
+                    "original_language": member.original_language or "",
+                    "language_label": language_name(member.original_language, language)
+                    if member.original_language
+                    else "",
+                }
+                for member in view.members
+            ],
+            language_names=[language_name(code, language) for code in view.languages],
+        )
+        return self._render("story.html", context)
+
+    def tag_slugs(self, language: str) -> list[str]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return [tag.slug for tag in tags.shown_tags(session, language)]
+
+    def tag(self, language: str, slug: str, page: int = 1) -> str | None:
+        """Page `page` of the articles naming a tag."""
+        if not self.has_edition(language) or not is_tag_slug(slug):
+            return None
+        with self.sessions() as session:
+            found = tags.tag_listing(session, self.config, language, slug, page)
+        if found is None:
+            return None
+        return self._render_tag(*found)
+
+    def tag_page_count(self, language: str, slug: str) -> int:
+        if not self.has_edition(language) or not is_tag_slug(slug):
+            return 0
+        with self.sessions() as session:
+            found = tags.tag_listing(session, self.config, language, slug, 1)
+        return 0 if found is None else found[1].page_count
+
+    def tag_pages(self, language: str, slug: str) -> Iterator[tuple[str, str]]:
+        """(path, html) of every page of a tag, from one query (for static builds)."""
+        if not self.has_edition(language) or not is_tag_slug(slug):
+            return
+        with self.sessions() as session:
+            info = tags.tag_info(session, language, slug)
+            if info is None:
+                return
+            teasers = tags.tag_teasers(session, language, info.id)
+        for listing in self._pages_of(language, slug, info.name, teasers):
+            yield url_for_tag(language, slug, listing.page), self._render_tag(info, listing)
+
+    def _pages_of(
+        self,
+        language: str,
+        slug: str,
+        name: str,
+        teasers: Sequence[queries.Teaser],
+        minimum: int = 0,
+    ) -> Iterator[queries.SectionListing]:
+        """A list cut into pages; `minimum` 1 gives an empty list its one page."""
+        size = queries.page_size(self.config)
+        page_count = max(minimum, -(-len(teasers) // size))
+        for page in range(1, page_count + 1):
+            yield queries.SectionListing(
+                language=language,
+                slug=slug,
+                name=name,
+                page=page,
+                page_count=page_count,
+                page_size=size,
+                total=len(teasers),
+                teasers=tuple(teasers[(page - 1) * size : page * size]),
+            )
+
+    def _render_tag(self, info: tags.TagInfo, listing: queries.SectionListing) -> str:
+        language, page = listing.language, listing.page
+        context = self._context(
+            language,
+            path=url_for_tag(language, info.slug, page),
+            alternates={code: url_for_tag(code, info.slug) for code in self.languages}
+            if page == 1
+            else None,
+        )
+        context["feeds"] = [
+            {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, tag=info.slug)}
+            for kind in ("rss", "atom", "json")
+        ]
+        context["listing"] = listing
+        context["tag"] = info
+        if page > 1:
+            context["prev_href"] = url_for_tag(language, info.slug, page - 1)
+        if page < listing.page_count:
+            context["next_href"] = url_for_tag(language, info.slug, page + 1)
+        return self._render("tag.html", context)
 
     # -- search --------------------------------------------------------------------
 
@@ -609,38 +737,54 @@ class SitePages:
 
     # -- feeds and sitemaps ------------------------------------------------------------
 
-    def _feed_head(self, language: str, section: str | None) -> feeds.FeedHead:
+    def _feed_head(
+        self, language: str, section: str | None, tag: tags.TagInfo | None = None
+    ) -> feeds.FeedHead:
         title = self.config.title
         home = url_for_front(language)
-        if section is not None:
+        if tag is not None:
+            title = f"{tag.name} · {title}"
+            home = url_for_tag(language, tag.slug)
+        elif section is not None:
             rule = self.config.section(section)
             assert rule is not None
             title = f"{rule.name(language)} · {title}"
             home = url_for_section(language, section)
+        slug = None if tag is None else tag.slug
         return feeds.FeedHead(
             title=title,
             description=str(self.config.get("site.description")),
             language=language,
             home_url=self._absolute(home),
-            rss_url=self._absolute(url_for_feed(language, "rss", section)),
-            atom_url=self._absolute(url_for_feed(language, "atom", section)),
-            json_url=self._absolute(url_for_feed(language, "json", section)),
+            rss_url=self._absolute(url_for_feed(language, "rss", section, slug)),
+            atom_url=self._absolute(url_for_feed(language, "atom", section, slug)),
+            json_url=self._absolute(url_for_feed(language, "json", section, slug)),
             publisher=self.config.title,
         )
 
-    def feed(self, language: str, kind: str, section: str | None = None) -> bytes | None:
-        """An edition's (or a section's) feed: kind is "rss", "atom" or "json"."""
+    def feed(
+        self, language: str, kind: str, section: str | None = None, tag: str | None = None
+    ) -> bytes | None:
+        """An edition's (or a section's, or a tag's) feed: kind is "rss", "atom" or "json"."""
         if not self.has_edition(language) or kind not in FEED_TYPES:
             return None
         if section is not None and not self.has_section(section):
             return None
         where = [] if section is None else [ArticleRow.section == section]
         with self.sessions() as session:
+            info = None
+            if tag is not None:
+                info = tags.tag_info(session, language, tag)
+                if info is None:
+                    return None
+                where.append(tags.named(info.id))
             items = queries.feed_items(session, language, *where, limit=FEED_ITEMS)
+        if info is not None and not items:
+            return None
         pairs = [
             (item, self._absolute(url_for_article(language, item.id, item.title))) for item in items
         ]
-        head = self._feed_head(language, section)
+        head = self._feed_head(language, None if info else section, info)
         if kind == "rss":
             return feeds.rss_feed(head, pairs)
         if kind == "atom":
@@ -665,8 +809,32 @@ class SitePages:
             for language in self.languages
             for number in range(1, self.sitemap_count(language) + 1)
         ]
+        entries += [
+            sitemaps.SitemapUrl(self._absolute(url_for_tag_sitemap(language)))
+            for language in self.languages
+            if self.has_tags(language)
+        ]
         entries.append(sitemaps.SitemapUrl(self._absolute(url_for_news_sitemap())))
         return sitemaps.sitemap_index(entries)
+
+    def has_tags(self, language: str) -> bool:
+        with self.sessions() as session:
+            return tags.any_shown(session, language)
+
+    def tag_sitemap(self, language: str) -> bytes | None:
+        """The tag pages of an edition (first pages; their later pages follow from them)."""
+        if not self.has_edition(language):
+            return None
+        with self.sessions() as session:
+            shown = tags.shown_tags(session, language)
+        if not shown:
+            return None  # a sitemap needs at least one address
+        return sitemaps.url_set(
+            [
+                sitemaps.SitemapUrl(self._absolute(url_for_tag(language, tag.slug)))
+                for tag in shown[: sitemaps.MAX_URLS]
+            ]
+        )
 
     def sitemap(self, language: str, number: int) -> bytes | None:
         """Sitemap `number` of an edition: the first also lists the front, about and sections."""

@@ -17,6 +17,7 @@ SLUG_MAX = 60
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _SECTION_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _ARTICLE_REF = re.compile(r"^(\d{1,18})(?:-.*)?$", re.DOTALL)
 
 
@@ -37,6 +38,11 @@ def is_language_code(code: str) -> bool:
 
 def is_section_slug(slug: str) -> bool:
     return bool(_SECTION_SLUG.match(slug))
+
+
+def is_tag_slug(slug: str) -> bool:
+    """Tag slugs come from article text: only lower-case ASCII letters, digits and hyphens."""
+    return bool(_TAG_SLUG.match(slug))
 
 
 def parse_article_ref(ref: str) -> int | None:
@@ -76,6 +82,15 @@ def url_for_source(language: str, source_id: int, page: int = 1) -> str:
     return path if page < 2 else f"{path}page/{page}/"
 
 
+def url_for_story(language: str, story_id: int) -> str:
+    return f"/{quote(language, safe='')}/story/{int(story_id)}/"
+
+
+def url_for_tag(language: str, slug: str, page: int = 1) -> str:
+    path = f"/{quote(language, safe='')}/tag/{quote(slug, safe='')}/"
+    return path if page < 2 else f"{path}page/{page}/"
+
+
 def url_for_search(language: str) -> str:
     return f"/{quote(language, safe='')}/search/"
 
@@ -89,8 +104,16 @@ FEED_TYPES = {
 }
 
 
-def url_for_feed(language: str, kind: str, section: str | None = None) -> str:
-    base = url_for_front(language) if section is None else url_for_section(language, section)
+def url_for_feed(
+    language: str, kind: str, section: str | None = None, tag: str | None = None
+) -> str:
+    """An edition's feed, or a section's, or a tag's (give one of `section` and `tag`)."""
+    if tag is not None:
+        base = url_for_tag(language, tag)
+    elif section is not None:
+        base = url_for_section(language, section)
+    else:
+        base = url_for_front(language)
     return base + FEED_FILES[kind]
 
 
@@ -100,6 +123,10 @@ def url_for_sitemap_index() -> str:
 
 def url_for_sitemap(language: str, number: int) -> str:
     return f"/sitemaps/{quote(language, safe='')}-{int(number)}.xml"
+
+
+def url_for_tag_sitemap(language: str) -> str:
+    return f"/sitemaps/{quote(language, safe='')}-tags.xml"
 
 
 def url_for_news_sitemap() -> str:

@@ -108,9 +108,11 @@ class ArticleView:
     other_languages: tuple[str, ...]  # other editions that show it, in configured order
     source_id: int = 0
     other_titles: tuple[tuple[str, str], ...] = ()  # (edition, title) for other_languages
+    story_id: int | None = None
 
 
-def _visible(language: str) -> list[ColumnElement[bool]]:
+def visible_in(language: str) -> list[ColumnElement[bool]]:
+    """Conditions for an article (joined with its translations) visible in an edition."""
     return [
         ArticleRow.first_published_at.is_not(None),
         TranslationRow.language == language,
@@ -149,7 +151,7 @@ def _teasers(
         )
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(*_visible(language), *where)
+        .where(*visible_in(language), *where)
         .order_by(*_newest_first())
         .offset(offset)
         .limit(limit)
@@ -212,7 +214,7 @@ def page_size(config: Config) -> int:
     return max(1, int(config.get("site.page_size")))
 
 
-def _listing(
+def list_page(
     session: Session,
     config: Config,
     language: str,
@@ -221,13 +223,14 @@ def _listing(
     page: int,
     where: ColumnElement[bool],
 ) -> SectionListing | None:
+    """Page `page` (from 1) of the articles matching `where`, newest first."""
     if page < 1:
         return None
     size = page_size(config)
     total = session.scalar(
         select(func.count(ArticleRow.id))
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*_visible(language), where)
+        .where(*visible_in(language), where)
     )
     total = int(total or 0)
     page_count = max(1, math.ceil(total / size))
@@ -252,7 +255,7 @@ def section_listing(
     rule = config.section(slug)
     if rule is None:
         return None
-    return _listing(
+    return list_page(
         session, config, language, slug, rule.name(language), page, ArticleRow.section == slug
     )
 
@@ -279,7 +282,7 @@ def source_listing(
     info = source_info(session, source_id)
     if info is None:
         return None
-    listing = _listing(
+    listing = list_page(
         session,
         config,
         language,
@@ -298,7 +301,7 @@ def source_ids(session: Session, language: str) -> tuple[int, ...]:
     query = (
         select(ArticleRow.source_id)
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*_visible(language))
+        .where(*visible_in(language))
         .group_by(ArticleRow.source_id)
         .order_by(ArticleRow.source_id)
     )
@@ -343,7 +346,7 @@ def later_in_section(
         select(ArticleRow.id)
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .where(
-            *_visible(language),
+            *visible_in(language),
             ArticleRow.section == article.section,
             or_(time > shown, and_(time == shown, ArticleRow.id > article_id)),
         )
@@ -401,7 +404,7 @@ def feed_items(
         select(*columns)
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(*_visible(language), *where)
+        .where(*visible_in(language), *where)
         .order_by(*_newest_first())
         .offset(offset)
         .limit(limit)
@@ -438,9 +441,16 @@ def highest_visible_id(session: Session, language: str) -> int:
     query = (
         select(func.max(ArticleRow.id))
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*_visible(language))
+        .where(*visible_in(language))
     )
     return int(session.scalar(query) or 0)
+
+
+def teasers_where(
+    session: Session, language: str, *where: ColumnElement[bool]
+) -> tuple[Teaser, ...]:
+    """Every article visible in an edition matching `where`, newest first."""
+    return _teasers(session, language, *where)
 
 
 def section_teasers(session: Session, language: str, slug: str) -> tuple[Teaser, ...]:
@@ -463,7 +473,7 @@ def article_title(session: Session, language: str, article_id: int) -> str | Non
     query = (
         select(TranslationRow.title)
         .join(ArticleRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*_visible(language), ArticleRow.id == article_id)
+        .where(*visible_in(language), ArticleRow.id == article_id)
     )
     title = session.scalar(query)
     return None if title is None else str(title)
@@ -522,4 +532,5 @@ def article_view(
         other_languages=others,
         source_id=article.source_id,
         other_titles=tuple((code, visible[code].title) for code in others),
+        story_id=article.story_id,
     )

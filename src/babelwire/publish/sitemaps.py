@@ -18,6 +18,8 @@ from babelwire.publish.xmltext import xml_text
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 SITEMAP_URLS = 2_000
+#: The protocol's limit of addresses in one sitemap.
+MAX_URLS = 50_000
 
 
 @dataclass(frozen=True, slots=True)

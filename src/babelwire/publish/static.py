@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from babelwire import __version__
-from babelwire.publish import queries
+from babelwire.publish import queries, tags
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
     FEED_FILES,
@@ -50,9 +51,12 @@ from babelwire.publish.paths import (
     url_for_sitemap,
     url_for_sitemap_index,
     url_for_source,
+    url_for_story,
+    url_for_tag,
+    url_for_tag_sitemap,
 )
 from babelwire.publish.sitemaps import SITEMAP_URLS
-from babelwire.storage.tables import ArticleRow, TombstoneRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, StoryRow, TombstoneRow, TranslationRow
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
@@ -187,6 +191,9 @@ def _write_sitemaps(pages: SitePages, out: _Writer, chunks: dict[str, set[int]] 
     out.file(url_for_sitemap_index(), pages.sitemap_index())
     out.file(url_for_news_sitemap(), pages.news_sitemap())
     for language in pages.languages:
+        tag_map = pages.tag_sitemap(language)
+        if tag_map is not None:
+            out.file(url_for_tag_sitemap(language), tag_map)
         count = pages.sitemap_count(language)
         numbers: Iterable[int] = range(1, count + 1)
         if chunks is not None:
@@ -226,6 +233,30 @@ def _write_source(pages: SitePages, out: _Writer, language: str, source_id: int)
         out.remove_tree(url_for_source(language, source_id))
     else:
         _remove_pages_after(out, url_for_source(language, source_id), count)
+
+
+def _write_tag(pages: SitePages, out: _Writer, language: str, slug: str) -> None:
+    """Every page and feed of a tag, or its folder removed when the edition no longer shows it."""
+    count = 0
+    for path, html in pages.tag_pages(language, slug):
+        out.page(path, html)
+        count += 1
+    if count == 0:
+        out.remove_tree(url_for_tag(language, slug))
+        return
+    _remove_pages_after(out, url_for_tag(language, slug), count)
+    for kind in FEED_FILES:
+        body = pages.feed(language, kind, tag=slug)
+        if body is not None:
+            out.file(url_for_feed(language, kind, tag=slug), body)
+
+
+def _write_story(pages: SitePages, out: _Writer, language: str, story_id: int) -> None:
+    html = pages.story(language, story_id)
+    if html is None:
+        out.remove_tree(url_for_story(language, story_id))
+    else:
+        out.page(url_for_story(language, story_id), html)
 
 
 def _remove_pages_after(out: _Writer, list_path: str, count: int) -> None:
@@ -273,6 +304,10 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
                 _write_section(pages, out, language, rule.slug)
         for source_id in pages.source_ids(language):
             _write_source(pages, out, language, source_id)
+        for slug in pages.tag_slugs(language):
+            _write_tag(pages, out, language, slug)
+        for story_id in pages.story_ids(language):
+            _write_story(pages, out, language, story_id)
         for article_id, _path in pages.article_ids(language):
             _write_article(pages, out, language, article_id)
     _write_sitemaps(pages, out, None)
@@ -369,7 +404,9 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
     out = _Writer(outdir, report)
     changed = _changed_articles(pages, since)
     report.articles_changed = len(changed)
-    if not changed:
+    with pages.sessions() as session:
+        story_ids = _changed_stories(session, changed, since)
+    if not changed and not story_ids:
         return report
     with pages.sessions() as session:
         rows = session.execute(
@@ -384,14 +421,18 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             )
             if row.article_id is not None
         }
+        tag_slugs = [slug for _id, slug in tags.tags_of_articles(session, changed)]
+        story_members = _story_members(session, story_ids)
     sections = {row[1] for row in rows if row[1]}
     sources = {int(row[2]) for row in rows}
     chunks: dict[str, set[int]] = {}
     for language in pages.languages:
         articles_root = _target(outdir, f"/{language}/article/").parent
         old = _article_folders(articles_root, set(changed))
-        touched = bool(old) or any(
-            p.startswith(f"/{language}/") for paths in gone.values() for p in paths
+        touched = (
+            bool(old)
+            or bool(story_ids)
+            or any(p.startswith(f"/{language}/") for paths in gone.values() for p in paths)
         )
         for article_id in changed:
             for folder in old.get(article_id, []):
@@ -402,8 +443,14 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
         if not touched:
             continue  # nothing this edition shows (or showed) has changed
         chunks[language] = {(article_id - 1) // SITEMAP_URLS + 1 for article_id in changed}
-        for article_id in _later_neighbours(pages, language, changed):
+        # Their story pages, and the other reports of those stories ("N sources").
+        rewrite = _later_neighbours(pages, language, changed) | (story_members - set(changed))
+        for article_id in sorted(rewrite - set(gone)):
             _write_article(pages, out, language, article_id)
+        for story_id in story_ids:
+            _write_story(pages, out, language, story_id)
+        for slug in tag_slugs:
+            _write_tag(pages, out, language, slug)
         _write_edition_lists(pages, out, language)
         for slug in sorted(sections):
             if pages.has_section(slug):
@@ -414,6 +461,33 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
     out.page("/", pages.home())
     _write_sitemaps(pages, out, chunks)
     return report
+
+
+def _changed_stories(session: Session, changed: list[int], since: datetime) -> list[int]:
+    """Stories of the changed articles, and stories the organising stage changed since."""
+    found = set(
+        session.scalars(
+            select(ArticleRow.story_id).where(
+                ArticleRow.id.in_(changed), ArticleRow.story_id.is_not(None)
+            )
+        )
+    )
+    found.update(session.scalars(select(StoryRow.id).where(StoryRow.updated_at >= since)))
+    return sorted(int(x) for x in found if x is not None)
+
+
+def _story_members(session: Session, story_ids: list[int]) -> set[int]:
+    """The published articles of these stories (their pages say how many sources)."""
+    if not story_ids:
+        return set()
+    return {
+        int(x)
+        for x in session.scalars(
+            select(ArticleRow.id).where(
+                ArticleRow.story_id.in_(story_ids), ArticleRow.first_published_at.is_not(None)
+            )
+        )
+    }
 
 
 def _article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:

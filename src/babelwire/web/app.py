@@ -94,6 +94,19 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
             raise HTTPException(status_code=404)
         return await render(lambda: pages.source(lang, source_id, page))
 
+    async def story(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        story_id = int(request.path_params["story_id"])
+        return await render(lambda: pages.story(lang, story_id))
+
+    async def tag(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        slug = request.path_params["slug"]
+        page = int(request.path_params.get("page", 1))
+        if page < 2 and "page" in request.path_params:
+            raise HTTPException(status_code=404)
+        return await render(lambda: pages.tag(lang, slug, page))
+
     async def search(request: Request) -> Response:
         lang = request.path_params["lang"]
         query = request.query_params.get("q", "")
@@ -149,11 +162,14 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
             raise HTTPException(status_code=404)
         return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
 
-    async def section_feed(request: Request) -> Response:
+    async def list_feed(request: Request) -> Response:
         lang = request.path_params["lang"]
         slug = request.path_params["slug"]
         kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
-        body = await run_in_threadpool(pages.feed, lang, kind, slug)
+        if "/tag/" in request.url.path:
+            body = await run_in_threadpool(pages.feed, lang, kind, None, slug)
+        else:
+            body = await run_in_threadpool(pages.feed, lang, kind, slug)
         if body is None:
             raise HTTPException(status_code=404)
         return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
@@ -167,6 +183,11 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         if name == "news":
             return _document(await run_in_threadpool(pages.news_sitemap), "application/xml")
         lang, _, number = name.rpartition("-")
+        if number == "tags":
+            tag_body = await run_in_threadpool(pages.tag_sitemap, lang)
+            if tag_body is None:
+                raise HTTPException(status_code=404)
+            return _document(tag_body, "application/xml")
         if not number.isdigit() or len(number) > 6:
             raise HTTPException(status_code=404)
         body = await run_in_threadpool(pages.sitemap, lang, int(number))
@@ -205,12 +226,16 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         Route("/{lang}/section/{slug}/page/{page:int}/", section),
         Route("/{lang}/source/{source_id:int}/", source),
         Route("/{lang}/source/{source_id:int}/page/{page:int}/", source),
+        Route("/{lang}/story/{story_id:int}/", story),
+        Route("/{lang}/tag/{slug}/", tag),
+        Route("/{lang}/tag/{slug}/page/{page:int}/", tag),
         Route("/{lang}/article/{ref}/", article),
         Route("/{lang}/article/{ref}/original/", original),
     ]
     for file_name in FEED_KINDS:
         routes.append(Route(f"/{{lang}}/{file_name}", edition_feed))
-        routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", section_feed))
+        routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", list_feed))
+        routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", list_feed))
     app = Starlette(routes=routes, exception_handlers={404: not_found})
     seconds = float(pages.config.get("site.page_cache_seconds"))
     if seconds > 0:

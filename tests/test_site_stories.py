@@ -1,0 +1,445 @@
+"""Story and tag pages, the front page's top stories and the article page's links to
+them, in serve mode and in static builds (full, incremental, after a takedown).
+
+The organising stage fills stories and tags; these tests insert the rows directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+from sqlalchemy import update
+from starlette.testclient import TestClient
+
+from babelwire.config import Config
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.takedown import take_down
+from babelwire.publish.pages import SitePages
+from babelwire.publish.static import build_site_report
+from babelwire.storage.tables import (
+    ArticleRow,
+    ArticleTagRow,
+    StoryRow,
+    TagRow,
+    TranslationRow,
+)
+from babelwire.web.app import create_app
+from tests.test_site import (
+    HOSTILE_IMG,
+    HOSTILE_SCRIPT,
+    _article,
+    _translation,
+    add_source_row,
+    populate_site,
+)
+
+BASE = "https://wire.example"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+HOSTILE_TAG = f"{HOSTILE_SCRIPT} Tag {HOSTILE_IMG}"
+
+
+def populate_organised(newsroom: Newsroom, ids: dict[str, int]) -> dict[str, int]:
+    """Stories and tags over `populate_site`'s articles, as the organising stage leaves them.
+
+    - "budget": the Catalan budget article (central), an English report of it from a
+      second source, and a hidden near-duplicate of that report from a third;
+    - "strike": two reports from two sources, seen two hours ago;
+    - "old": five sources, but last seen five days ago (not on the front page);
+    - "lonely": one source only (not on the front page);
+    - tags: "govern" (named per edition) on the budget reports and the strike,
+      "anna-puig" (one name for all) on the budget article, "economy" on the 45
+      economy articles (three pages), and a tag whose name is hostile text.
+    """
+    now = datetime.now(UTC)
+    with newsroom.sessions.begin() as session:
+        courier = add_source_row(session, "https://courier.example/feed", "Harbour Courier")
+        faro = add_source_row(session, "https://faro.example/feed", "El Faro")
+        copier = add_source_row(session, "https://copy.example/feed", "Copy Wire")
+
+        def story(key: str, *, sources: int, seen: datetime) -> StoryRow:
+            row = StoryRow(
+                headline=f"headline of {key}",
+                headline_language="en",
+                first_seen=seen,
+                last_seen=seen,
+                article_count=sources,
+                source_count=sources,
+                languages=["ca", "en"],
+                terms={},
+                updated_at=seen,
+            )
+            session.add(row)
+            session.flush()
+            ids[f"story-{key}"] = row.id
+            return row
+
+        budget = story("budget", sources=3, seen=now - timedelta(minutes=10))
+        strike = story("strike", sources=2, seen=now - timedelta(hours=2))
+        old = story("old", sources=5, seen=now - timedelta(days=5))
+        lonely = story("lonely", sources=1, seen=now)
+
+        full = session.get(ArticleRow, ids["full"])
+        assert full is not None
+        full.story_id = budget.id
+        budget.central_article_id = full.id
+        report = _article(
+            session,
+            courier,
+            "budget-report",
+            n=95,
+            language="en",
+            title="Parliament passes the budget",
+            url="https://courier.example/budget",
+            canonical_url="https://courier.example/budget",
+            story_id=budget.id,
+        )
+        _translation(session, report, "en", status="original", title=report.title)
+        _translation(session, report, "es", title="El Parlamento aprueba los presupuestos")
+        ids["budget-report"] = report.id
+        copy = _article(
+            session,
+            copier,
+            "budget-copy",
+            n=96,
+            language="en",
+            title="Parliament passes the budget (copy)",
+            url="https://copy.example/budget",
+            canonical_url="https://copy.example/budget",
+            first_published_at=None,
+            duplicate_of=report.id,
+            story_id=budget.id,
+            stage="duplicate",
+        )
+        ids["budget-copy"] = copy.id
+
+        for n, (source, key) in enumerate(((courier, "strike-1"), (faro, "strike-2"))):
+            row = _article(
+                session,
+                source,
+                key,
+                n=10 + n,
+                language="es",
+                title=f"Huelga {n}",
+                story_id=strike.id,
+                url=f"https://x{n}.example/{key}",
+                canonical_url=f"https://x{n}.example/{key}",
+            )
+            _translation(session, row, "en", title=f"Strike report {n}")
+            _translation(session, row, "es", status="original", title=f"Huelga {n}")
+            ids[key] = row.id
+        strike.central_article_id = ids["strike-2"]
+
+        for n, key in enumerate(("old-1", "lonely-1")):
+            row = _article(
+                session,
+                faro,
+                key,
+                n=5 + n,
+                story_id=(old if key.startswith("old") else lonely).id,
+                url=f"https://faro.example/{key}",
+                canonical_url=f"https://faro.example/{key}",
+            )
+            _translation(session, row, "en", title=f"Story {key}")
+            ids[key] = row.id
+
+        def tag(slug: str, name: str, names: dict[str, str], articles: list[int]) -> None:
+            row = TagRow(slug=slug, kind="other", name=name, names=names, origin="gazetteer")
+            session.add(row)
+            session.flush()
+            ids[f"tag-{slug}"] = row.id
+            for article_id in articles:
+                session.add(ArticleTagRow(article_id=article_id, tag_id=row.id, mentions=1))
+
+        tag(
+            "govern",
+            "Govern",
+            {"en": "Catalan government", "es": "Gobierno catalán"},
+            [ids["full"], ids["budget-report"], ids["strike-1"]],
+        )
+        tag("anna-puig", "Anna Puig", {}, [ids["full"]])
+        economy = [
+            a.id
+            for a in session.query(ArticleRow).filter(ArticleRow.section == "economy").all()
+            if a.first_published_at is not None
+        ]
+        tag("economy", "Economy", {"es": "Economía"}, economy)
+        tag("hostile", HOSTILE_TAG, {}, [ids["full"]])
+        tag("Bad Slug/..", "Unsafe", {}, [ids["full"]])
+    return ids
+
+
+@dataclass
+class Site:
+    newsroom: Newsroom
+    client: TestClient
+    ids: dict[str, int]
+
+
+def _newsroom(root: Path) -> tuple[Newsroom, dict[str, int]]:
+    root.mkdir(parents=True, exist_ok=True)
+    config = Config.from_mapping(
+        root,
+        {
+            "site": {
+                "languages": ["en", "es"],
+                "title": "Test Wire",
+                "base_url": BASE,
+                "page_size": 20,
+            },
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    newsroom = Newsroom.from_config(config)
+    ids = populate_organised(newsroom, populate_site(newsroom))
+    return newsroom, ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    newsroom, ids = _newsroom(tmp_path_factory.mktemp("stories") / "site")
+    with TestClient(create_app(newsroom)) as client:
+        yield Site(newsroom, client, ids)
+    newsroom.close()
+
+
+def _get(site: Site, path: str, status: int = 200) -> Any:
+    response = site.client.get(path, follow_redirects=False)
+    assert response.status_code == status, (path, response.status_code)
+    return lxml_html.fromstring(response.text)
+
+
+def _text(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _article_path(site: Site, key: str, language: str = "en") -> str:
+    path = SitePages.for_newsroom(site.newsroom).article_url(language, site.ids[key])
+    assert path is not None
+    return path
+
+
+def test_story_page_lists_every_report_with_its_source_and_original(site: Site) -> None:
+    doc = _get(site, f"/en/story/{site.ids['story-budget']}/")
+    # The central article's title in this edition's translation.
+    assert _text(doc.xpath("//h1")[0]) == "The government approves the budget"
+    members = doc.xpath("//ul[contains(@class, 'story-members')]/li")
+    assert len(members) == 3
+    texts = [_text(m) for m in members]
+    assert any("Diari Example" in t and "in Catalan" in t for t in texts)
+    assert any("Harbour Courier" in t and "in English" in t for t in texts)
+    copy = next(m for m in members if "Copy Wire" in _text(m))
+    # The hidden near-duplicate: its original link only, nothing on this site.
+    assert copy.xpath(".//a/@href") == ["https://copy.example/budget"]
+    assert "not republished here" in _text(copy)
+    # Reports shown here link to their page here and to their original.
+    for key, original in (
+        ("full", "https://diari.example/budget"),
+        ("budget-report", "https://courier.example/budget"),
+    ):
+        member = next(m for m in members if _article_path(site, key) in m.xpath(".//a/@href"))
+        assert original in member.xpath(".//a/@href")
+    assert "Reported by 3 sources" in _text(doc.xpath("//main")[0])
+
+
+def test_story_page_in_spanish_uses_the_spanish_headline(site: Site) -> None:
+    doc = _get(site, f"/es/story/{site.ids['story-budget']}/")
+    assert doc.getroottree().getroot().get("lang") == "es"
+    assert _text(doc.xpath("//h1")[0]) == "El Gobierno aprueba el presupuesto"
+    assert "Contada por 3 fuentes" in _text(doc.xpath("//main")[0])
+
+
+def test_unknown_story_and_tag_are_not_found(site: Site) -> None:
+    _get(site, "/en/story/999999/", 404)
+    _get(site, "/en/tag/no-such-tag/", 404)
+    _get(site, "/en/tag/economy/page/9/", 404)
+    _get(site, "/en/tag/economy/page/1/", 404)
+    _get(site, "/xx/story/1/", 404)
+
+
+def test_tag_pages_are_named_per_edition_and_paginated(site: Site) -> None:
+    doc = _get(site, "/en/tag/govern/")
+    assert _text(doc.xpath("//h1")[0]) == "Catalan government"
+    hrefs = doc.xpath("//main//a/@href")
+    for key in ("full", "budget-report", "strike-1"):
+        assert _article_path(site, key) in hrefs
+    assert _text(_get(site, "/es/tag/govern/").xpath("//h1")[0]) == "Gobierno catalán"
+    # No name for the edition: the tag's own name.
+    assert _text(_get(site, "/es/tag/anna-puig/").xpath("//h1")[0]) == "Anna Puig"
+
+    first = _get(site, "/en/tag/economy/")
+    assert _text(first.xpath("//h1")[0]) == "Economy"
+    assert first.xpath("//link[@rel='next']/@href") == ["/en/tag/economy/page/2/"]
+    third = _get(site, "/en/tag/economy/page/3/")
+    assert len(third.xpath("//ul[@class='teasers']/li")) == 5  # 45 articles, 20 a page
+    assert third.xpath("//link[@rel='prev']/@href") == ["/en/tag/economy/page/2/"]
+    # The economy articles are English only: no Spanish tag page.
+    _get(site, "/es/tag/economy/", 404)
+
+
+def test_tag_feeds_hold_only_the_tagged_articles(site: Site) -> None:
+    rss = site.client.get("/en/tag/govern/feed.xml")
+    assert rss.status_code == 200 and rss.headers["content-type"].startswith("application/rss+xml")
+    parsed = feedparser.parse(rss.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.title == "Catalan government · Test Wire"
+    links = {entry.link for entry in parsed.entries}
+    assert links == {BASE + _article_path(site, k) for k in ("full", "budget-report", "strike-1")}
+    atom = feedparser.parse(site.client.get("/en/tag/govern/atom.xml").content)
+    assert not atom.bozo and len(atom.entries) == 3
+    feed = json.loads(site.client.get("/en/tag/govern/feed.json").content)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["feed_url"] == BASE + "/en/tag/govern/feed.json"
+    assert len(feed["items"]) == 3
+    assert site.client.get("/en/tag/no-such-tag/feed.xml").status_code == 404
+    # The tag page announces its own feeds.
+    doc = _get(site, "/en/tag/govern/")
+    assert "/en/tag/govern/feed.xml" in doc.xpath("//link[@rel='alternate']/@href")
+
+
+def test_tag_pages_are_in_the_sitemaps(site: Site) -> None:
+    index = etree.fromstring(site.client.get("/sitemap.xml").content)
+    locs = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
+    assert BASE + "/sitemaps/en-tags.xml" in locs and BASE + "/sitemaps/es-tags.xml" in locs
+    english = etree.fromstring(site.client.get("/sitemaps/en-tags.xml").content)
+    urls = [u.findtext(f"{SM}loc") for u in english.findall(f"{SM}url")]
+    assert BASE + "/en/tag/govern/" in urls and BASE + "/en/tag/economy/" in urls
+    assert not any("Bad" in u for u in urls)
+    spanish = etree.fromstring(site.client.get("/sitemaps/es-tags.xml").content)
+    assert BASE + "/es/tag/economy/" not in [u.findtext(f"{SM}loc") for u in spanish]
+
+
+def test_front_page_leads_with_the_biggest_recent_stories(site: Site) -> None:
+    doc = _get(site, "/en/")
+    top = doc.xpath("//section[contains(@class, 'top-stories')]")[0]
+    headlines = [_text(a) for a in top.xpath(".//li//a")]
+    # Three sources ten minutes ago beat two sources two hours ago; the five-day-old
+    # story and the one-source story are not top stories.
+    assert headlines == ["The government approves the budget", "Strike report 1"]
+    assert "3 sources" in _text(top.xpath(".//li")[0])
+    # Top stories first, then the sections.
+    sections = doc.xpath("//section[contains(@class, 'front-section')]")
+    assert sections[0] is top and len(sections) > 1
+    spanish = _get(site, "/es/").xpath("//section[contains(@class, 'top-stories')]//li//a")
+    assert _text(spanish[0]) == "El Gobierno aprueba el presupuesto"
+
+
+def test_article_page_links_its_tags_story_and_related_stories(site: Site) -> None:
+    doc = _get(site, _article_path(site, "full"))
+    tag_links = doc.xpath("//nav[@class='tags']//a")
+    assert [a.get("href") for a in tag_links] == [
+        "/en/tag/anna-puig/",
+        "/en/tag/govern/",
+        "/en/tag/hostile/",
+    ]
+    assert _text(tag_links[1]) == "Catalan government"
+    story = doc.xpath("//p[@class='story-link']/a")[0]
+    assert story.get("href") == f"/en/story/{site.ids['story-budget']}/"
+    assert _text(story) == "This story: 3 sources"
+    # The strike names the same tag and was published earlier.
+    related = doc.xpath("//aside[contains(@class, 'related-stories')]//a/@href")
+    assert related == [f"/en/story/{site.ids['story-strike']}/"]
+    # A one-source story gets no story link.
+    lonely = _get(site, _article_path(site, "lonely-1"))
+    assert not lonely.xpath("//p[@class='story-link']")
+
+
+def test_hostile_tag_names_are_inert(site: Site) -> None:
+    for path in ("/en/tag/hostile/", _article_path(site, "full"), "/en/tag/hostile/feed.xml"):
+        body = site.client.get(path).text
+        assert HOSTILE_SCRIPT not in body and HOSTILE_IMG not in body, path
+    assert "Tag" in _text(_get(site, "/en/tag/hostile/").xpath("//h1")[0])
+
+
+def _read(out: Path, path: str) -> str:
+    return (out / path.strip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    with newsroom.sessions.begin() as session:
+        # Written long before any build here, as a site's archive is.
+        long_ago = datetime(2026, 3, 2, tzinfo=UTC)
+        session.execute(update(TranslationRow).values(updated_at=long_ago))
+        session.execute(update(StoryRow).values(updated_at=long_ago))
+    try:
+        out = tmp_path / "public"
+        pages = SitePages.for_newsroom(newsroom)
+        full = build_site_report(newsroom, out, search_index=False)
+        assert full.full
+        story_path = f"/en/story/{ids['story-budget']}/"
+        assert "Parliament passes the budget" in _read(out, story_path)
+        assert (out / "en" / "tag" / "economy" / "page" / "3" / "index.html").is_file()
+        assert (out / "en" / "tag" / "govern" / "feed.xml").is_file()
+        assert (out / "sitemaps" / "en-tags.xml").is_file()
+        assert not (out / "es" / "tag" / "economy").exists()
+        front = _read(out, "/en/")
+        assert f'href="{story_path}"' in front
+
+        # A new report joins the budget story and names "govern".
+        now = datetime.now(UTC)
+        with newsroom.sessions.begin() as session:
+            source = add_source_row(session, "https://gazette.example/feed", "Gazette")
+            row = _article(
+                session,
+                source,
+                "budget-late",
+                n=0,
+                language="en",
+                title="Budget: what it means",
+                url="https://gazette.example/budget",
+                canonical_url="https://gazette.example/budget",
+                first_published_at=now,
+                story_id=ids["story-budget"],
+            )
+            _translation(session, row, "en", status="original", title=row.title)
+            session.add(ArticleTagRow(article_id=row.id, tag_id=ids["tag-govern"], mentions=2))
+            story = session.get(StoryRow, ids["story-budget"])
+            assert story is not None
+            story.source_count, story.last_seen, story.updated_at = 4, now, now
+            late = row.id
+        report = build_site_report(newsroom, out, search_index=False)
+        assert not report.full and report.articles_changed == 1
+        assert "Budget: what it means" in _read(out, story_path)
+        assert "Budget: what it means" in _read(out, "/en/tag/govern/")
+        assert "Budget: what it means" in (out / "en" / "tag" / "govern" / "feed.xml").read_text()
+        # The other reports' pages now say four sources.
+        assert "This story: 4 sources" in _read(out, pages.article_url("en", ids["full"]) or "")
+
+        # A takedown removes it from the story page and the tag page.
+        take_down(newsroom, str(late), "Removal requested")
+        build_site_report(newsroom, out, search_index=False)
+        assert "Budget: what it means" not in _read(out, story_path)
+        assert "Budget: what it means" not in _read(out, "/en/tag/govern/")
+        assert "This story: 3 sources" in _read(out, pages.article_url("en", ids["full"]) or "")
+
+        # A story whose last shown report is taken down loses its page.
+        take_down(newsroom, str(ids["lonely-1"]), "Removal requested")
+        build_site_report(newsroom, out, search_index=False)
+        assert not (out / "en" / "story" / str(ids["story-lonely"])).exists()
+    finally:
+        newsroom.close()
+
+
+def test_takedown_leaves_story_and_tag_pages_in_serve_mode(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    try:
+        with TestClient(create_app(newsroom)) as client:
+            story_path = f"/en/story/{ids['story-budget']}/"
+            assert "Parliament passes the budget" in client.get(story_path).text
+            take_down(newsroom, str(ids["budget-report"]), "Removal requested")
+            story = client.get(story_path).text
+            assert "Harbour Courier" not in story and "courier.example/budget" not in story
+            assert "Copy Wire" in story  # another outlet's copy of it is not taken down
+            assert "Parliament passes the budget" not in client.get("/en/tag/govern/").text
+            assert "Parliament passes the budget" not in client.get("/en/tag/govern/feed.xml").text
+    finally:
+        newsroom.close()
