@@ -27,6 +27,7 @@ from babelwire.jobs.site import create_site
 from babelwire.publish import search
 from babelwire.publish.static import build_site_report
 from tests.test_site import populate_site
+from tests.test_site_stories import populate_organised
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -62,7 +63,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "port").write_text(str(port))
     newsroom = Newsroom.open(root)
     try:
-        populate_site(newsroom)
+        populate_organised(newsroom, populate_site(newsroom))
         with newsroom.sessions() as session:
             search.reindex_all(session)
             session.commit()
@@ -182,6 +183,38 @@ def test_reader_flow_front_section_article_top_edition(server: str, page: Any) -
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator(".notice").inner_text().startswith("Traducido automáticamente")
     _axe(page, "spanish article")
+
+
+def test_follow_a_story_and_a_tag_from_an_article(server: str, page: Any) -> None:
+    page.goto(server + "/en/section/politics/")
+    page.get_by_role("link", name="The government approves the budget").first.click()
+    page.wait_for_url("**/en/article/*-the-government-approves-the-budget/")
+
+    page.get_by_role("link", name="This story: 3 sources").click()
+    page.wait_for_url("**/en/story/*/")
+    assert page.locator("h1").inner_text() == "The government approves the budget"
+    reports = page.locator("ul.story-members > li")
+    assert reports.count() == 3
+    assert "not republished here" in reports.filter(has_text="Copy Wire").inner_text()
+    _axe(page, "story")
+    _shoot(page, "story")
+
+    page.go_back()
+    page.get_by_role("navigation", name="Topics").get_by_role(
+        "link", name="Catalan government"
+    ).click()
+    page.wait_for_url("**/en/tag/govern/")
+    assert page.locator("h1").inner_text() == "Catalan government"
+    assert page.locator("main li.teaser").count() == 3
+    _axe(page, "tag")
+    _shoot(page, "tag")
+
+    # The front page leads with the biggest story.
+    page.goto(server + "/en/")
+    top = page.get_by_role("region", name="Top stories")
+    top.get_by_role("link").first.click()
+    page.wait_for_url("**/en/story/*/")
+    assert page.locator("h1").inner_text() == "The government approves the budget"
 
 
 def test_search_and_original_text_view(server: str, page: Any) -> None:

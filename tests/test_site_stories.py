@@ -94,10 +94,10 @@ def populate_organised(newsroom: Newsroom, ids: dict[str, int]) -> dict[str, int
         report = _article(
             session,
             courier,
-            "budget-report",
+            "parliament-report",
             n=95,
             language="en",
-            title="Parliament passes the budget",
+            title="Parliament passes the spending plan",
             url="https://courier.example/budget",
             canonical_url="https://courier.example/budget",
             story_id=budget.id,
@@ -108,10 +108,10 @@ def populate_organised(newsroom: Newsroom, ids: dict[str, int]) -> dict[str, int
         copy = _article(
             session,
             copier,
-            "budget-copy",
+            "parliament-copy",
             n=96,
             language="en",
-            title="Parliament passes the budget (copy)",
+            title="Parliament passes the spending plan (copy)",
             url="https://copy.example/budget",
             canonical_url="https://copy.example/budget",
             first_published_at=None,
@@ -184,7 +184,9 @@ class Site:
     ids: dict[str, int]
 
 
-def _newsroom(root: Path) -> tuple[Newsroom, dict[str, int]]:
+def _newsroom(
+    root: Path, database_url: str = "sqlite:///t.sqlite3"
+) -> tuple[Newsroom, dict[str, int]]:
     root.mkdir(parents=True, exist_ok=True)
     config = Config.from_mapping(
         root,
@@ -195,7 +197,7 @@ def _newsroom(root: Path) -> tuple[Newsroom, dict[str, int]]:
                 "base_url": BASE,
                 "page_size": 20,
             },
-            "database": {"url": "sqlite:///t.sqlite3"},
+            "database": {"url": database_url},
         },
     )
     newsroom = Newsroom.from_config(config)
@@ -334,6 +336,7 @@ def test_front_page_leads_with_the_biggest_recent_stories(site: Site) -> None:
 
 def test_article_page_links_its_tags_story_and_related_stories(site: Site) -> None:
     doc = _get(site, _article_path(site, "full"))
+    assert _text(doc.xpath("//title")[0]) == "The government approves the budget · Test Wire"
     tag_links = doc.xpath("//nav[@class='tags']//a")
     assert [a.get("href") for a in tag_links] == [
         "/en/tag/anna-puig/",
@@ -376,7 +379,7 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         full = build_site_report(newsroom, out, search_index=False)
         assert full.full
         story_path = f"/en/story/{ids['story-budget']}/"
-        assert "Parliament passes the budget" in _read(out, story_path)
+        assert "Parliament passes the spending plan" in _read(out, story_path)
         assert (out / "en" / "tag" / "economy" / "page" / "3" / "index.html").is_file()
         assert (out / "en" / "tag" / "govern" / "feed.xml").is_file()
         assert (out / "sitemaps" / "en-tags.xml").is_file()
@@ -429,17 +432,28 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         newsroom.close()
 
 
-def test_takedown_leaves_story_and_tag_pages_in_serve_mode(tmp_path: Path) -> None:
-    newsroom, ids = _newsroom(tmp_path / "site")
+def test_takedown_leaves_story_and_tag_pages_in_serve_mode(
+    tmp_path: Path, database_url: str
+) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site", database_url)
     try:
         with TestClient(create_app(newsroom)) as client:
             story_path = f"/en/story/{ids['story-budget']}/"
-            assert "Parliament passes the budget" in client.get(story_path).text
+            assert "Parliament passes the spending plan" in client.get(story_path).text
+            front = lxml_html.fromstring(client.get("/en/").text)
+            top = front.xpath("//section[contains(@class, 'top-stories')]//li//a/@href")
+            assert top == [story_path, f"/en/story/{ids['story-strike']}/"]
+            article = client.get(f"/en/article/{ids['full']}/", follow_redirects=True).text
+            assert "/en/tag/govern/" in article and f"/en/story/{ids['story-strike']}/" in article
+            assert client.get("/en/tag/economy/page/3/").status_code == 200
             take_down(newsroom, str(ids["budget-report"]), "Removal requested")
             story = client.get(story_path).text
             assert "Harbour Courier" not in story and "courier.example/budget" not in story
             assert "Copy Wire" in story  # another outlet's copy of it is not taken down
-            assert "Parliament passes the budget" not in client.get("/en/tag/govern/").text
-            assert "Parliament passes the budget" not in client.get("/en/tag/govern/feed.xml").text
+            assert "Parliament passes the spending plan" not in client.get("/en/tag/govern/").text
+            assert (
+                "Parliament passes the spending plan"
+                not in client.get("/en/tag/govern/feed.xml").text
+            )
     finally:
         newsroom.close()
