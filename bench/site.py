@@ -326,9 +326,13 @@ def serve_bench(root: Path, pages: SitePages, args: argparse.Namespace, cache_se
             "stylesheet (baseline)": ["/style.css"],
             "front /en/": ["/en/"],
             "section /en/section/world/": ["/en/section/world/"],
-            "section pages 2-50": [
+            "section archive pages (newest 49)": [
                 f"/en/section/world/page/{n}/"
-                for n in range(2, min(51, pages.page_count("en", "world") + 1))
+                for n in range(
+                    pages.archive_pages("en", "world"),
+                    max(0, pages.archive_pages("en", "world") - 49),
+                    -1,
+                )
             ],
             "article (2,000 random)": articles,
             "article (100 newest)": [

@@ -123,11 +123,17 @@ def test_original_text_view_related_and_source_pages(
     assert source_href == ["/en/source/1/"]
     source = lxml_html.fromstring(pages.source("en", 1) or "")
     assert "Diari Example" in source.xpath("//h1/text()")[0]
-    assert source.xpath("//a[@rel='next']/@href") == ["/en/source/1/page/2/"]
+    assert source.xpath("//a[@rel='next']/@href") == ["/en/source/1/page/1/"]
     assert pages.source("en", 1, 4) is None and pages.source("en", 99) is None
 
 
-def _publish(room: Newsroom, n: int, title: str, section: str = "economy") -> int:
+def _publish(
+    room: Newsroom,
+    n: int,
+    title: str,
+    section: str = "economy",
+    published_at: datetime | None = None,
+) -> int:
     now = datetime.now(UTC)
     with room.sessions.begin() as session:
         source = session.query(SourceRow).one()
@@ -139,7 +145,7 @@ def _publish(room: Newsroom, n: int, title: str, section: str = "economy") -> in
             blocks=[{"kind": "p", "text": "Text."}],
             stage="published",
             first_published_at=now,
-            published_at=now + timedelta(days=400),  # newest of all
+            published_at=published_at or now + timedelta(days=400 + n),  # newest of all
             language="ca",
             version=1,
             attempts=0,
@@ -185,6 +191,8 @@ def test_incremental_build_writes_only_what_changed(
     untouched = {
         "politics article": out / pages.article_url("en", ids["full"]).strip("/") / "index.html",
         "politics section": out / "en" / "section" / "politics" / "index.html",
+        "economy archive": out / "en" / "section" / "economy" / "page" / "1" / "index.html",
+        "source archive": out / "en" / "source" / "1" / "page" / "1" / "index.html",
         "about": out / "en" / "about" / "index.html",
         "spanish front": out / "es" / "index.html",
     }
@@ -206,7 +214,8 @@ def test_incremental_build_writes_only_what_changed(
     assert "A brand new economy story" in economy
     assert "A brand new economy story" in (out / "en" / "feed.xml").read_text(encoding="utf-8")
     assert new_path in (out / "sitemaps" / "en-1.xml").read_text(encoding="utf-8")
-    assert (out / "en" / "section" / "economy" / "page" / "3" / "index.html").is_file()
+    # 46 articles: still one archive page of the 20 oldest, untouched.
+    assert not (out / "en" / "section" / "economy" / "page" / "2").exists()
     for name, path in untouched.items():
         assert _stamp(path) == before[name], f"{name} was rewritten"
 
@@ -227,6 +236,64 @@ def test_incremental_build_writes_only_what_changed(
     rebuilt = build_site_report(room, out, full=True, search_index=False)
     assert rebuilt.full and rebuilt.pages >= full.pages
     assert _stamp(untouched["about"]) != before["about"]
+
+
+def _list_pages(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for folder in ("en/section", "en/source")
+        for p in (root / folder).rglob("index.html")
+    }
+
+
+def test_incremental_lists_match_a_full_build_across_page_boundaries(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out, search_index=False)
+    archive = out / "en" / "section" / "economy" / "page" / "1" / "index.html"
+
+    def articles_on(page: Path) -> list[str]:
+        return [
+            str(h) for h in lxml_html.fromstring(page.read_bytes()).xpath("//main//li//a/@href")
+        ]
+
+    oldest = articles_on(archive)
+    assert len(oldest) == 20
+    # 45 economy articles become 62: a second archive page appears (20 a page).
+    for n in range(17):
+        _publish(room, n, f"Economy arrival {n}")
+        if n % 4 == 0:
+            build_site_report(room, out, search_index=False)
+    build_site_report(room, out, search_index=False)
+    assert (out / "en" / "section" / "economy" / "page" / "2" / "index.html").is_file()
+    # Its articles stay; only its link to newer articles changed.
+    assert articles_on(archive) == oldest
+    second = out / "en" / "section" / "economy" / "page" / "2" / "index.html"
+    before = _stamp(second)
+    with room.sessions.begin() as session:
+        # Out of reach of the next build's safety margin: only the next article is new.
+        hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.published_at.is_not(None))  # lists sort by it
+            .values(first_published_at=hour_ago)
+        )
+        session.execute(update(TranslationRow).values(updated_at=hour_ago))
+    _publish(room, 50, "One more economy arrival")
+    build_site_report(room, out, search_index=False)
+    assert _stamp(second) == before, "a new article leaves the full archive pages alone"
+    full = tmp_path / "full"
+    build_site_report(room, full, full=True, search_index=False)
+    assert _list_pages(out) == _list_pages(full)
+
+    # An article the source dates long ago falls on the oldest page: it is rewritten.
+    _publish(room, 99, "Economy from the archive", published_at=datetime(2020, 1, 1, tzinfo=UTC))
+    build_site_report(room, out, search_index=False)
+    assert "Economy from the archive" in archive.read_text(encoding="utf-8")
+    build_site_report(room, full, full=True, search_index=False)
+    assert _list_pages(out) == _list_pages(full)
 
 
 def test_changed_settings_force_a_full_build(

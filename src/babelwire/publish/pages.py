@@ -8,14 +8,14 @@ marked safe, and links to sources are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
@@ -183,10 +183,10 @@ class SitePages:
     def has_section(self, slug: str) -> bool:
         return is_section_slug(slug) and self.config.section(slug) is not None
 
-    def page_count(self, language: str, slug: str) -> int:
-        """How many pages a section has in an edition (0 when it does not exist)."""
-        listing = self._listing(language, slug, 1)
-        return 0 if listing is None else listing.page_count
+    def archive_pages(self, language: str, slug: str) -> int:
+        """How many archive pages a section has in an edition (0 when it does not exist)."""
+        listing = self._listing(language, slug, 0)
+        return 0 if listing is None else listing.archive_pages
 
     def article_url(self, language: str, article_id: int) -> str | None:
         """The canonical path of an article in an edition, or None when it is not shown there."""
@@ -251,6 +251,7 @@ class SitePages:
             "alternates": alternate_links,
             "prev_href": "",
             "next_href": "",
+            "pager_label": "",
             "search_href": url_for_search(language),
             "feeds": [
                 {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, feed_section)}
@@ -314,40 +315,40 @@ class SitePages:
         with self.sessions() as session:
             return queries.section_listing(session, self.config, language, slug, page)
 
-    def section(self, language: str, slug: str, page: int = 1) -> str | None:
+    def section(self, language: str, slug: str, page: int = 0) -> str | None:
         listing = self._listing(language, slug, page)
         if listing is None:
             return None
         return self._render_section(listing)
 
-    def section_pages(self, language: str, slug: str) -> Iterator[tuple[str, str]]:
-        """(path, html) of every page of a section, from one query (for static builds)."""
+    def section_pages(
+        self, language: str, slug: str, from_page: int | None = None
+    ) -> Iterator[tuple[queries.SectionListing, str]]:
+        """(listing, html) of the pages of a section (static builds): every page, or
+        page 0 and archive pages from `from_page` on."""
         if not self.has_edition(language) or not self.has_section(slug):
             return
         rule = self.config.section(slug)
         assert rule is not None
-        with self.sessions() as session:
-            teasers = queries.section_teasers(session, language, slug)
-        for listing in self._pages_of(language, slug, rule.name(language), teasers, minimum=1):
-            yield url_for_section(language, slug, listing.page), self._render_section(listing)
+        where = ArticleRow.section == slug
+        for listing in self._list_pages(
+            language, slug, rule.name(language), where, from_page, keep_empty=True
+        ):
+            yield listing, self._render_section(listing)
 
     def _render_section(self, listing: queries.SectionListing) -> str:
         language, slug, page = listing.language, listing.slug, listing.page
         context = self._context(
             language,
             path=url_for_section(language, slug, page),
-            # Page n of one edition is not page n of another: only page 1 has alternates.
+            # Page n of one edition is not page n of another: only page 0 has alternates.
             alternates={code: url_for_section(code, slug) for code in self.languages}
-            if page == 1
+            if page == 0
             else None,
             current_section=slug,
             feed_section=slug,
         )
-        context["listing"] = listing
-        if listing.page > 1:
-            context["prev_href"] = url_for_section(language, slug, listing.page - 1)
-        if listing.page < listing.page_count:
-            context["next_href"] = url_for_section(language, slug, listing.page + 1)
+        self._pager(context, listing, lambda n: url_for_section(language, slug, n))
         return self._render("section.html", context)
 
     def article(self, language: str, article_id: int) -> str | None:
@@ -518,11 +519,7 @@ class SitePages:
         with self.sessions() as session:
             return list(queries.source_ids(session, language))
 
-    def source_page_count(self, language: str, source_id: int) -> int:
-        listing = self._source_listing(language, source_id, 1)
-        return 0 if listing is None else listing.page_count
-
-    def source(self, language: str, source_id: int, page: int = 1) -> str | None:
+    def source(self, language: str, source_id: int, page: int = 0) -> str | None:
         """What the site took from one source, newest first."""
         listing = self._source_listing(language, source_id, page)
         if listing is None:
@@ -532,31 +529,26 @@ class SitePages:
         assert info is not None
         return self._render_source(info, listing)
 
-    def source_pages(self, language: str, source_id: int) -> Iterator[tuple[str, str]]:
-        """(path, html) of every page of a source, from one query (for static builds)."""
+    def source_pages(
+        self, language: str, source_id: int, from_page: int | None = None
+    ) -> Iterator[tuple[queries.SectionListing, str]]:
+        """(listing, html) of the pages of a source, as `section_pages`."""
         if not self.has_edition(language):
             return
         with self.sessions() as session:
             info = queries.source_info(session, source_id)
-            if info is None:
-                return
-            teasers = queries.source_teasers(session, language, source_id)
-        for listing in self._pages_of(language, str(source_id), info.name, teasers):
-            yield (
-                url_for_source(language, source_id, listing.page),
-                self._render_source(info, listing),
-            )
+        if info is None:
+            return
+        where = ArticleRow.source_id == source_id
+        for listing in self._list_pages(language, str(source_id), info.name, where, from_page):
+            yield listing, self._render_source(info, listing)
 
     def _render_source(self, info: queries.SourceInfo, listing: queries.SectionListing) -> str:
         language, source_id = listing.language, info.id
         context = self._context(language, path=url_for_source(language, source_id, listing.page))
-        context["listing"] = listing
         context["source"] = info
         context["source_href"] = safe_url(info.url)
-        if listing.page > 1:
-            context["prev_href"] = url_for_source(language, source_id, listing.page - 1)
-        if listing.page < listing.page_count:
-            context["next_href"] = url_for_source(language, source_id, listing.page + 1)
+        self._pager(context, listing, lambda n: url_for_source(language, source_id, n))
         return self._render("source.html", context)
 
     # -- stories and tags ------------------------------------------------------------
@@ -613,7 +605,7 @@ class SitePages:
         with self.sessions() as session:
             return [tag.slug for tag in tags.shown_tags(session, language)]
 
-    def tag(self, language: str, slug: str, page: int = 1) -> str | None:
+    def tag(self, language: str, slug: str, page: int = 0) -> str | None:
         """Page `page` of the articles naming a tag."""
         if not self.has_edition(language) or not is_tag_slug(slug):
             return None
@@ -623,47 +615,87 @@ class SitePages:
             return None
         return self._render_tag(*found)
 
-    def tag_page_count(self, language: str, slug: str) -> int:
-        if not self.has_edition(language) or not is_tag_slug(slug):
-            return 0
-        with self.sessions() as session:
-            found = tags.tag_listing(session, self.config, language, slug, 1)
-        return 0 if found is None else found[1].page_count
-
-    def tag_pages(self, language: str, slug: str) -> Iterator[tuple[str, str]]:
-        """(path, html) of every page of a tag, from one query (for static builds)."""
+    def tag_pages(
+        self, language: str, slug: str, from_page: int | None = None
+    ) -> Iterator[tuple[queries.SectionListing, str]]:
+        """(listing, html) of the pages of a tag, as `section_pages`."""
         if not self.has_edition(language) or not is_tag_slug(slug):
             return
         with self.sessions() as session:
             info = tags.tag_info(session, language, slug)
-            if info is None:
-                return
-            teasers = tags.tag_teasers(session, language, info.id)
-        for listing in self._pages_of(language, slug, info.name, teasers):
-            yield url_for_tag(language, slug, listing.page), self._render_tag(info, listing)
+        if info is None:
+            return
+        for listing in self._list_pages(language, slug, info.name, tags.named(info.id), from_page):
+            yield listing, self._render_tag(info, listing)
 
-    def _pages_of(
+    def list_where(self, language: str, kind: str, key: str) -> ColumnElement[bool] | None:
+        """The articles of a list ("section", "source" or "tag"), or None for no such list."""
+        if kind == "section":
+            return ArticleRow.section == key
+        if kind == "source":
+            return ArticleRow.source_id == int(key)
+        with self.sessions() as session:
+            info = tags.tag_info(session, language, key)
+        return None if info is None else tags.named(info.id)
+
+    def _list_pages(
         self,
         language: str,
         slug: str,
         name: str,
-        teasers: Sequence[queries.Teaser],
-        minimum: int = 0,
+        where: ColumnElement[bool],
+        from_page: int | None,
+        keep_empty: bool = False,
     ) -> Iterator[queries.SectionListing]:
-        """A list cut into pages; `minimum` 1 gives an empty list its one page."""
+        """Page 0 and the archive pages of a list (all, or from `from_page` on), reading
+        only the articles those pages show."""
         size = queries.page_size(self.config)
-        page_count = max(minimum, -(-len(teasers) // size))
-        for page in range(1, page_count + 1):
+        with self.sessions() as session:
+            if from_page is None:
+                teasers = queries.teasers_where(session, language, where)
+                total = len(teasers)
+            else:
+                total = queries.count_visible(session, language, where)
+                first = min(max(1, from_page), queries.archive_pages(total, size) + 1)
+                teasers = queries.teasers_where(
+                    session, language, where, limit=total - (first - 1) * size
+                )
+        if total == 0 and not keep_empty:
+            return
+        archive = queries.archive_pages(total, size)
+        numbers = range(max(1, from_page or 1), archive + 1)
+        for page in (0, *numbers):
+            bounds = queries.page_slice(total, size, page)
+            assert bounds is not None
             yield queries.SectionListing(
                 language=language,
                 slug=slug,
                 name=name,
                 page=page,
-                page_count=page_count,
+                archive_pages=archive,
                 page_size=size,
-                total=len(teasers),
-                teasers=tuple(teasers[(page - 1) * size : page * size]),
+                total=total,
+                teasers=tuple(teasers[bounds[0] : bounds[1]]),
             )
+
+    def _pager(
+        self,
+        context: dict[str, Any],
+        listing: queries.SectionListing,
+        url: Callable[[int], str],
+    ) -> None:
+        """Links and label of a list page: newer is "previous", older is "next"."""
+        t = context["t"]
+        context["listing"] = listing
+        if listing.page == 0:
+            context["pager_label"] = t["articles_count"].format(count=listing.total)
+            if listing.archive_pages:
+                context["next_href"] = url(listing.archive_pages)
+            return
+        context["pager_label"] = t["archive_page"].format(page=listing.page)
+        context["prev_href"] = url(listing.page + 1 if listing.page < listing.archive_pages else 0)
+        if listing.page > 1:
+            context["next_href"] = url(listing.page - 1)
 
     def _render_tag(self, info: tags.TagInfo, listing: queries.SectionListing) -> str:
         language, page = listing.language, listing.page
@@ -671,19 +703,15 @@ class SitePages:
             language,
             path=url_for_tag(language, info.slug, page),
             alternates={code: url_for_tag(code, info.slug) for code in self.languages}
-            if page == 1
+            if page == 0
             else None,
         )
         context["feeds"] = [
             {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, tag=info.slug)}
             for kind in ("rss", "atom", "json")
         ]
-        context["listing"] = listing
         context["tag"] = info
-        if page > 1:
-            context["prev_href"] = url_for_tag(language, info.slug, page - 1)
-        if page < listing.page_count:
-            context["next_href"] = url_for_tag(language, info.slug, page + 1)
+        self._pager(context, listing, lambda n: url_for_tag(language, info.slug, n))
         return self._render("tag.html", context)
 
     # -- search --------------------------------------------------------------------
@@ -703,6 +731,9 @@ class SitePages:
         context.update(query=query, results=results, robots="noindex, follow")
         if results is not None:
             base = url_for_search(language) + "?" + urlencode({"q": query})
+            context["pager_label"] = context["t"]["page_of"].format(
+                page=results.page, pages=results.page_count
+            )
             if results.page > 1:
                 context["prev_href"] = f"{base}&page={results.page - 1}"
             if results.page < results.page_count:

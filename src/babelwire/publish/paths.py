@@ -59,9 +59,10 @@ def url_for_front(language: str) -> str:
     return f"/{quote(language, safe='')}/"
 
 
-def url_for_section(language: str, slug: str, page: int = 1) -> str:
+def url_for_section(language: str, slug: str, page: int = 0) -> str:
+    """A section's newest articles (page 0), or its archive page `page`, counted from the oldest."""
     path = f"/{quote(language, safe='')}/section/{quote(slug, safe='')}/"
-    return path if page < 2 else f"{path}page/{page}/"
+    return path if page < 1 else f"{path}page/{int(page)}/"
 
 
 def url_for_article(language: str, article_id: int, title: str) -> str:
@@ -77,18 +78,18 @@ def url_for_original(language: str, article_id: int, title: str) -> str:
     return url_for_article(language, article_id, title) + "original/"
 
 
-def url_for_source(language: str, source_id: int, page: int = 1) -> str:
+def url_for_source(language: str, source_id: int, page: int = 0) -> str:
     path = f"/{quote(language, safe='')}/source/{int(source_id)}/"
-    return path if page < 2 else f"{path}page/{page}/"
+    return path if page < 1 else f"{path}page/{int(page)}/"
 
 
 def url_for_story(language: str, story_id: int) -> str:
     return f"/{quote(language, safe='')}/story/{int(story_id)}/"
 
 
-def url_for_tag(language: str, slug: str, page: int = 1) -> str:
+def url_for_tag(language: str, slug: str, page: int = 0) -> str:
     path = f"/{quote(language, safe='')}/tag/{quote(slug, safe='')}/"
-    return path if page < 2 else f"{path}page/{page}/"
+    return path if page < 1 else f"{path}page/{int(page)}/"
 
 
 def url_for_search(language: str) -> str:

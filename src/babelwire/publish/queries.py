@@ -10,7 +10,6 @@ An article is visible in edition L when it has been published
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,16 +61,38 @@ class FrontPage:
 
 @dataclass(frozen=True, slots=True)
 class SectionListing:
-    """One page of a section's articles, newest first."""
+    """One page of a list of articles (a section's, a source's, a tag's), newest first.
+
+    Lists are numbered from their oldest end, so that a new article changes only
+    the newest pages: page 0, the list's own address, holds the newest articles
+    (between one and two pages' worth); archive page n (1 to `archive_pages`)
+    holds the n-th `page_size` articles counted from the oldest, and keeps them
+    as articles arrive.
+    """
 
     language: str
     slug: str
     name: str
     page: int
-    page_count: int
+    archive_pages: int
     page_size: int
     total: int
     teasers: tuple[Teaser, ...]
+
+
+def archive_pages(total: int, size: int) -> int:
+    """How many full archive pages a list of `total` articles has (see SectionListing)."""
+    return max(0, total // size - 1)
+
+
+def page_slice(total: int, size: int, page: int) -> tuple[int, int] | None:
+    """The newest-first [start, stop) of page `page` of a list, or None past its end."""
+    archive = archive_pages(total, size)
+    if page == 0:
+        return 0, total - archive * size
+    if 1 <= page <= archive:
+        return total - page * size, total - (page - 1) * size
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +235,16 @@ def page_size(config: Config) -> int:
     return max(1, int(config.get("site.page_size")))
 
 
+def count_visible(session: Session, language: str, *where: ColumnElement[bool]) -> int:
+    """How many articles visible in an edition match `where`."""
+    total = session.scalar(
+        select(func.count(ArticleRow.id))
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*visible_in(language), *where)
+    )
+    return int(total or 0)
+
+
 def list_page(
     session: Session,
     config: Config,
@@ -223,35 +254,50 @@ def list_page(
     page: int,
     where: ColumnElement[bool],
 ) -> SectionListing | None:
-    """Page `page` (from 1) of the articles matching `where`, newest first."""
-    if page < 1:
-        return None
+    """Page `page` (0: the newest; see SectionListing) of the articles matching `where`."""
     size = page_size(config)
-    total = session.scalar(
-        select(func.count(ArticleRow.id))
-        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*visible_in(language), where)
-    )
-    total = int(total or 0)
-    page_count = max(1, math.ceil(total / size))
-    if page > page_count:
+    total = count_visible(session, language, where)
+    bounds = page_slice(total, size, page)
+    if bounds is None:
         return None
+    start, stop = bounds
     return SectionListing(
         language=language,
         slug=slug,
         name=name,
         page=page,
-        page_count=page_count,
+        archive_pages=archive_pages(total, size),
         page_size=size,
         total=total,
-        teasers=_teasers(session, language, where, offset=(page - 1) * size, limit=size),
+        teasers=_teasers(session, language, where, offset=start, limit=stop - start),
+    )
+
+
+def newer_than(
+    session: Session, language: str, article_id: int, *where: ColumnElement[bool]
+) -> int:
+    """How many articles of a list (visible in `language`, matching `where`) sort before
+    this one, newest first; -1 when the article is not in the list."""
+    row = session.execute(
+        select(_shown_time())
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*visible_in(language), ArticleRow.id == article_id, *where)
+    ).first()
+    if row is None:
+        return -1
+    time = _shown_time()
+    return count_visible(
+        session,
+        language,
+        *where,
+        or_(time > row[0], and_(time == row[0], ArticleRow.id > article_id)),
     )
 
 
 def section_listing(
-    session: Session, config: Config, language: str, slug: str, page: int = 1
+    session: Session, config: Config, language: str, slug: str, page: int = 0
 ) -> SectionListing | None:
-    """Page `page` (from 1) of a section; None for an unknown section or a page past the end."""
+    """Page `page` of a section; None for an unknown section or a page past the end."""
     rule = config.section(slug)
     if rule is None:
         return None
@@ -276,7 +322,7 @@ def source_info(session: Session, source_id: int) -> SourceInfo | None:
 
 
 def source_listing(
-    session: Session, config: Config, language: str, source_id: int, page: int = 1
+    session: Session, config: Config, language: str, source_id: int, page: int = 0
 ) -> SectionListing | None:
     """Page `page` of what the site took from one source (None when it shows nothing)."""
     info = source_info(session, source_id)
@@ -447,20 +493,10 @@ def highest_visible_id(session: Session, language: str) -> int:
 
 
 def teasers_where(
-    session: Session, language: str, *where: ColumnElement[bool]
+    session: Session, language: str, *where: ColumnElement[bool], limit: int | None = None
 ) -> tuple[Teaser, ...]:
-    """Every article visible in an edition matching `where`, newest first."""
-    return _teasers(session, language, *where)
-
-
-def section_teasers(session: Session, language: str, slug: str) -> tuple[Teaser, ...]:
-    """Every article of a section visible in an edition, newest first."""
-    return _teasers(session, language, ArticleRow.section == slug)
-
-
-def source_teasers(session: Session, language: str, source_id: int) -> tuple[Teaser, ...]:
-    """Every article of a source visible in an edition, newest first."""
-    return _teasers(session, language, ArticleRow.source_id == source_id)
+    """The articles visible in an edition matching `where`, newest first (all, or `limit`)."""
+    return _teasers(session, language, *where, limit=limit)
 
 
 def edition_teasers(session: Session, language: str) -> tuple[Teaser, ...]:

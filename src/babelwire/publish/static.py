@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -212,43 +212,81 @@ def _write_edition_lists(pages: SitePages, out: _Writer, language: str) -> None:
             out.file(url_for_feed(language, kind), body)
 
 
-def _write_section(pages: SitePages, out: _Writer, language: str, slug: str) -> None:
-    written = 0
-    for path, html in pages.section_pages(language, slug):
-        out.page(path, html)
-        written += 1
-    _remove_pages_after(out, url_for_section(language, slug), written)
-    for kind in FEED_FILES:
-        body = pages.feed(language, kind, slug)
-        if body is not None:
-            out.file(url_for_feed(language, kind, slug), body)
+@dataclass(frozen=True, slots=True)
+class _List:
+    """A paginated list of an edition: kind is "section", "source" or "tag"."""
+
+    kind: str
+    key: str
 
 
-def _write_source(pages: SitePages, out: _Writer, language: str, source_id: int) -> None:
-    count = 0
-    for path, html in pages.source_pages(language, source_id):
-        out.page(path, html)
-        count += 1
-    if count == 0:
-        out.remove_tree(url_for_source(language, source_id))
-    else:
-        _remove_pages_after(out, url_for_source(language, source_id), count)
+def _list_url(language: str, lst: _List, page: int = 0) -> str:
+    if lst.kind == "section":
+        return url_for_section(language, lst.key, page)
+    if lst.kind == "source":
+        return url_for_source(language, int(lst.key), page)
+    return url_for_tag(language, lst.key, page)
 
 
-def _write_tag(pages: SitePages, out: _Writer, language: str, slug: str) -> None:
-    """Every page and feed of a tag, or its folder removed when the edition no longer shows it."""
-    count = 0
-    for path, html in pages.tag_pages(language, slug):
-        out.page(path, html)
-        count += 1
-    if count == 0:
-        out.remove_tree(url_for_tag(language, slug))
+def _list_pages(
+    pages: SitePages, language: str, lst: _List, from_page: int | None
+) -> Iterator[tuple[queries.SectionListing, str]]:
+    if lst.kind == "section":
+        return pages.section_pages(language, lst.key, from_page)
+    if lst.kind == "source":
+        return pages.source_pages(language, int(lst.key), from_page)
+    return pages.tag_pages(language, lst.key, from_page)
+
+
+def _write_list(
+    pages: SitePages, out: _Writer, language: str, lst: _List, from_page: int | None = None
+) -> None:
+    """A list's pages (every one, or page 0 and archive pages from `from_page` on) and
+    its feeds; its folder goes when the edition no longer shows it."""
+    archive = None
+    for listing, html in _list_pages(pages, language, lst, from_page):
+        out.page(_list_url(language, lst, listing.page), html)
+        archive = listing.archive_pages
+    if archive is None:
+        out.remove_tree(_list_url(language, lst))
         return
-    _remove_pages_after(out, url_for_tag(language, slug), count)
+    _remove_pages_after(out, _list_url(language, lst), archive)
+    if lst.kind == "source":
+        return
+    section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
     for kind in FEED_FILES:
-        body = pages.feed(language, kind, tag=slug)
+        body = pages.feed(language, kind, section, tag)
         if body is not None:
-            out.file(url_for_feed(language, kind, tag=slug), body)
+            out.file(url_for_feed(language, kind, section, tag), body)
+
+
+def _first_changed_page(pages: SitePages, language: str, lst: _List, changed: Iterable[int]) -> int:
+    """The oldest archive page of a list that the changed articles may alter.
+
+    Pages are counted from the oldest article, so an article changes only the page
+    it falls on and the newer ones; a list that grew may have gained archive pages,
+    and the newest old one then links to them. An article that left the list (taken
+    down, no longer shown) moved every page: the whole list is rewritten.
+    """
+    where = pages.list_where(language, lst.kind, lst.key)
+    if where is None:
+        return 1
+    size = queries.page_size(pages.config)
+    ids = sorted(set(changed))
+    with pages.sessions() as session:
+        total = queries.count_visible(session, language, where)
+        archive = queries.archive_pages(total, size)
+        lowest = archive + 1
+        for article_id in ids:
+            newer = queries.newer_than(session, language, article_id, where)
+            if newer < 0:
+                return 1
+            lowest = min(lowest, (total - 1 - newer) // size + 1)
+    # Were all of them new, the list had this many archive pages before.
+    before = queries.archive_pages(total - len(ids), size)
+    if archive > before:
+        lowest = min(lowest, before)
+    return max(1, lowest)
 
 
 def _write_story(pages: SitePages, out: _Writer, language: str, story_id: int) -> None:
@@ -301,11 +339,11 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
         out.page(url_for_search(language), pages.search(language))
         for rule in pages.config.sections:
             if pages.has_section(rule.slug):
-                _write_section(pages, out, language, rule.slug)
+                _write_list(pages, out, language, _List("section", rule.slug))
         for source_id in pages.source_ids(language):
-            _write_source(pages, out, language, source_id)
+            _write_list(pages, out, language, _List("source", str(source_id)))
         for slug in pages.tag_slugs(language):
-            _write_tag(pages, out, language, slug)
+            _write_list(pages, out, language, _List("tag", slug))
         for story_id in pages.story_ids(language):
             _write_story(pages, out, language, story_id)
         for article_id, _path in pages.article_ids(language):
@@ -421,10 +459,16 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             )
             if row.article_id is not None
         }
-        tag_slugs = [slug for _id, slug in tags.tags_of_articles(session, changed)]
+        tagged = tags.tags_of_articles(session, changed)
         story_members = _story_members(session, story_ids)
-    sections = {row[1] for row in rows if row[1]}
-    sources = {int(row[2]) for row in rows}
+    # Each list the changed articles are in, with those articles.
+    lists: dict[_List, set[int]] = {}
+    for article_id, section, source_id in rows:
+        if section and pages.has_section(section):
+            lists.setdefault(_List("section", section), set()).add(article_id)
+        lists.setdefault(_List("source", str(source_id)), set()).add(article_id)
+    for article_id, slug in tagged:
+        lists.setdefault(_List("tag", slug), set()).add(article_id)
     chunks: dict[str, set[int]] = {}
     for language in pages.languages:
         articles_root = _target(outdir, f"/{language}/article/").parent
@@ -449,14 +493,10 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             _write_article(pages, out, language, article_id)
         for story_id in story_ids:
             _write_story(pages, out, language, story_id)
-        for slug in tag_slugs:
-            _write_tag(pages, out, language, slug)
         _write_edition_lists(pages, out, language)
-        for slug in sorted(sections):
-            if pages.has_section(slug):
-                _write_section(pages, out, language, slug)
-        for source_id in sorted(sources):
-            _write_source(pages, out, language, source_id)
+        for lst, members in sorted(lists.items(), key=lambda item: (item[0].kind, item[0].key)):
+            first = _first_changed_page(pages, language, lst, members)
+            _write_list(pages, out, language, lst, first)
     _write_gone(pages, out, [p for paths in gone.values() for p in paths])
     out.page("/", pages.home())
     _write_sitemaps(pages, out, chunks)

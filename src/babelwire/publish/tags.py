@@ -50,7 +50,7 @@ def named(tag_id: int) -> ColumnElement[bool]:
 
 
 def tag_listing(
-    session: Session, config: Config, language: str, slug: str, page: int = 1
+    session: Session, config: Config, language: str, slug: str, page: int = 0
 ) -> tuple[TagInfo, SectionListing] | None:
     """Page `page` of the articles naming a tag; None when the edition shows none of them."""
     info = tag_info(session, language, slug)
@@ -79,15 +79,14 @@ def tags_for_article(session: Session, language: str, article_id: int) -> tuple[
 
 
 def tags_of_articles(session: Session, article_ids: list[int]) -> list[tuple[int, str]]:
-    """(id, slug) of every tag the given articles name (for incremental builds)."""
+    """(article id, tag slug) for every tag the given articles name (incremental builds)."""
     if not article_ids:
         return []
     rows = session.execute(
-        select(TagRow.id, TagRow.slug)
+        select(ArticleTagRow.article_id, TagRow.slug)
         .join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
         .where(ArticleTagRow.article_id.in_(article_ids))
-        .group_by(TagRow.id, TagRow.slug)
-        .order_by(TagRow.slug)
+        .order_by(TagRow.slug, ArticleTagRow.article_id)
     ).all()
     return [(int(i), str(s)) for i, s in rows if is_tag_slug(s)]
 

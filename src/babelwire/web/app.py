@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from babelwire.publish.pages import SitePages
-from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref, url_for_section
+from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
 from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
@@ -55,6 +55,16 @@ def _page_number(request: Request) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
 
 
+def _list_page(request: Request) -> int:
+    """A list's page from its path: 0 for the list's own address, else archive page n >= 1."""
+    if "page" not in request.path_params:
+        return 0
+    page = int(request.path_params["page"])
+    if not 1 <= page <= MAX_PAGE:
+        raise HTTPException(status_code=404)
+    return page
+
+
 def create_app(newsroom: Newsroom) -> Starlette:
     """The public site of `newsroom` as an ASGI app."""
     return create_app_for_pages(SitePages.for_newsroom(newsroom))
@@ -81,17 +91,13 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
     async def section(request: Request) -> Response:
         lang = request.path_params["lang"]
         slug = request.path_params["slug"]
-        page = int(request.path_params.get("page", 1))
-        if page == 1 and "page" in request.path_params:
-            return RedirectResponse(url_for_section(lang, slug), status_code=301)
+        page = _list_page(request)
         return await render(lambda: pages.section(lang, slug, page))
 
     async def source(request: Request) -> Response:
         lang = request.path_params["lang"]
         source_id = int(request.path_params["source_id"])
-        page = int(request.path_params.get("page", 1))
-        if page < 2 and "page" in request.path_params:
-            raise HTTPException(status_code=404)
+        page = _list_page(request)
         return await render(lambda: pages.source(lang, source_id, page))
 
     async def story(request: Request) -> Response:
@@ -102,9 +108,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
     async def tag(request: Request) -> Response:
         lang = request.path_params["lang"]
         slug = request.path_params["slug"]
-        page = int(request.path_params.get("page", 1))
-        if page < 2 and "page" in request.path_params:
-            raise HTTPException(status_code=404)
+        page = _list_page(request)
         return await render(lambda: pages.tag(lang, slug, page))
 
     async def search(request: Request) -> Response:
