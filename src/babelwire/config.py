@@ -45,8 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site.page_size", 20, "Articles per list page."),
     Setting(
         "site.page_cache_seconds",
-        0,
-        "Serve mode: seconds a rendered page is reused from memory (0: render every request).",
+        300,
+        "Serve mode: seconds a rendered page may be reused from memory while the database "
+        "is unchanged; any change empties it at once (0: render every request).",
     ),
     # Public site: stories and tags
     Setting("site.front_stories", 5, "Top stories leading each edition's front page (0: none)."),

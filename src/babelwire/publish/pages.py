@@ -8,6 +8,7 @@ marked safe, and links to sources are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -125,7 +126,9 @@ class Link:
 # ---------------------------------------------------------------------------
 
 
+@functools.cache
 def make_environment() -> Environment:
+    """The templates, compiled once per process and shared by every SitePages."""
     env = Environment(
         loader=PackageLoader("babelwire.web", "templates"),
         autoescape=True,

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
+from babelwire.web.data_version import DataVersion
 from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
@@ -243,5 +244,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: not_found})
     seconds = float(pages.config.get("site.page_cache_seconds"))
     if seconds > 0:
-        app.add_middleware(PageCache, seconds=seconds)
+        version = DataVersion(pages.sessions.kw["bind"])
+        if version.supported:
+            app.add_middleware(PageCache, seconds=seconds, version=version)
     return app

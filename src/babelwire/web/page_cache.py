@@ -3,8 +3,11 @@
 Rendering a page costs several queries and a template; under load the same
 front, section and article pages are asked for again and again. With
 `site.page_cache_seconds` above 0, a GET response (200, 301 or 410) is
-replayed for that long, so a change (a new article, a takedown) shows within
-that many seconds. Bounded in entries, least recently used first out.
+replayed for up to that long, but only while the database is unchanged: before
+each request the cache asks `version` (see data_version.py) and a page stored
+under an older version is never replayed, so a new article, an update or a
+takedown shows on the very next request. Replays carry `X-Page-Cache: hit`.
+Bounded in entries, least recently used first out.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,31 +24,54 @@ MAX_ENTRIES = 4096
 CACHED_STATUSES = frozenset({200, 301, 410})
 
 
-class _Entry:
-    __slots__ = ("body", "expires", "start")
+HIT_HEADER = (b"x-page-cache", b"hit")
 
-    def __init__(self, expires: float, start: Message, body: bytes) -> None:
+
+class _Entry:
+    __slots__ = ("body", "expires", "start", "version")
+
+    def __init__(self, expires: float, start: Message, body: bytes, version: object) -> None:
         self.expires = expires
         self.start = start
         self.body = body
+        self.version = version
 
 
 class PageCache:
     """ASGI middleware replaying recent GET responses from memory."""
 
-    def __init__(self, app: ASGIApp, seconds: float, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        seconds: float,
+        max_entries: int = MAX_ENTRIES,
+        version: Callable[[], object] | None = None,
+    ) -> None:
         self.app = app
         self.seconds = seconds
         self.max_entries = max_entries
+        self.version = version
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._version: object = None
 
-    def _get(self, key: str) -> _Entry | None:
+    def _current(self) -> object:
+        """The database's version now; a change forgets every stored page."""
+        if self.version is None:
+            return None
+        current = self.version()
+        with self._lock:
+            if current != self._version:
+                self._entries.clear()
+                self._version = current
+        return current
+
+    def _get(self, key: str, version: object) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry.expires < time.monotonic():
+            if entry.expires < time.monotonic() or entry.version != version:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
@@ -62,9 +89,12 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-        entry = self._get(key)
+        version = self._current()
+        entry = self._get(key, version)
         if entry is not None:
-            await send(entry.start)
+            replay = dict(entry.start)
+            replay["headers"] = [*entry.start.get("headers", []), HIT_HEADER]
+            await send(replay)
             await send({"type": "http.response.body", "body": entry.body})
             return
         start: dict[str, Any] = {}
@@ -77,7 +107,8 @@ class PageCache:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body") and start.get("status") in CACHED_STATUSES:
                     expires = time.monotonic() + self.seconds
-                    self._put(key, _Entry(expires, dict(start), b"".join(chunks)))
+                    entry = _Entry(expires, dict(start), b"".join(chunks), version)
+                    self._put(key, entry)
             await send(message)
 
         await self.app(scope, receive, capture)
