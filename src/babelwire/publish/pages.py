@@ -274,10 +274,9 @@ class SitePages:
         return languages[0] if languages else "en"
 
     def home(self) -> str:
-        """The root page: a link to each edition."""
+        """The root page: a link to each edition (nothing on it changes with the news, so
+        incremental builds leave it alone)."""
         language = self._default_language()
-        with self.sessions() as session:
-            editions = queries.editions(session, self.config)
         context = self._context(
             language,
             path=url_for_home(),
@@ -285,14 +284,11 @@ class SitePages:
         )
         context["choices"] = [
             {
-                "link": Link(url_for_front(e.language), endonym(e.language), e.language),
-                "dir": direction(e.language),
-                "t": messages(e.language),
-                "count": e.articles,
-                "latest": e.latest,
+                "link": Link(url_for_front(code), endonym(code), code),
+                "dir": direction(code),
+                "t": messages(code),
             }
-            for e in editions
-            if is_language_code(e.language)
+            for code in self.languages
         ]
         return self._render("home.html", context)
 
@@ -325,17 +321,18 @@ class SitePages:
         return self._render_section(listing)
 
     def section_pages(
-        self, language: str, slug: str, from_page: int | None = None
+        self, language: str, slug: str, since: tuple[int, int] | None = None
     ) -> Iterator[tuple[queries.SectionListing, str]]:
-        """(listing, html) of the pages of a section (static builds): every page, or
-        page 0 and archive pages from `from_page` on."""
+        """(listing, html) of the pages of a section (static builds): every page, or with
+        `since` = (archive page, the list's length) page 0 and the archive pages from
+        that one on."""
         if not self.has_edition(language) or not self.has_section(slug):
             return
         rule = self.config.section(slug)
         assert rule is not None
         where = ArticleRow.section == slug
         for listing in self._list_pages(
-            language, slug, rule.name(language), where, from_page, keep_empty=True
+            language, slug, rule.name(language), where, since, keep_empty=True
         ):
             yield listing, self._render_section(listing)
 
@@ -533,7 +530,7 @@ class SitePages:
         return self._render_source(info, listing)
 
     def source_pages(
-        self, language: str, source_id: int, from_page: int | None = None
+        self, language: str, source_id: int, since: tuple[int, int] | None = None
     ) -> Iterator[tuple[queries.SectionListing, str]]:
         """(listing, html) of the pages of a source, as `section_pages`."""
         if not self.has_edition(language):
@@ -543,7 +540,7 @@ class SitePages:
         if info is None:
             return
         where = ArticleRow.source_id == source_id
-        for listing in self._list_pages(language, str(source_id), info.name, where, from_page):
+        for listing in self._list_pages(language, str(source_id), info.name, where, since):
             yield listing, self._render_source(info, listing)
 
     def _render_source(self, info: queries.SourceInfo, listing: queries.SectionListing) -> str:
@@ -619,7 +616,7 @@ class SitePages:
         return self._render_tag(*found)
 
     def tag_pages(
-        self, language: str, slug: str, from_page: int | None = None
+        self, language: str, slug: str, since: tuple[int, int] | None = None
     ) -> Iterator[tuple[queries.SectionListing, str]]:
         """(listing, html) of the pages of a tag, as `section_pages`."""
         if not self.has_edition(language) or not is_tag_slug(slug):
@@ -628,7 +625,7 @@ class SitePages:
             info = tags.tag_info(session, language, slug)
         if info is None:
             return
-        for listing in self._list_pages(language, slug, info.name, tags.named(info.id), from_page):
+        for listing in self._list_pages(language, slug, info.name, tags.named(info.id), since):
             yield listing, self._render_tag(info, listing)
 
     def list_where(self, language: str, kind: str, key: str) -> ColumnElement[bool] | None:
@@ -647,19 +644,20 @@ class SitePages:
         slug: str,
         name: str,
         where: ColumnElement[bool],
-        from_page: int | None,
+        since: tuple[int, int] | None,
         keep_empty: bool = False,
     ) -> Iterator[queries.SectionListing]:
-        """Page 0 and the archive pages of a list (all, or from `from_page` on), reading
-        only the articles those pages show."""
+        """Page 0 and the archive pages of a list (all, or with `since` = (archive page,
+        the list's length) from that page on), reading only the articles they show."""
         size = queries.page_size(self.config)
+        from_page = None if since is None else since[0]
         with self.sessions() as session:
-            if from_page is None:
+            if since is None:
                 teasers = queries.teasers_where(session, language, where)
                 total = len(teasers)
             else:
-                total = queries.count_visible(session, language, where)
-                first = min(max(1, from_page), queries.archive_pages(total, size) + 1)
+                total = since[1]
+                first = min(max(1, since[0]), queries.archive_pages(total, size) + 1)
                 teasers = queries.teasers_where(
                     session, language, where, limit=total - (first - 1) * size
                 )
@@ -914,6 +912,7 @@ class SitePages:
                     ArticleRow.first_published_at >= since,
                     limit=NEWS_SITEMAP_MAX,
                     with_summary=False,
+                    recent=True,
                 )
                 urls += [
                     sitemaps.NewsUrl(

@@ -14,22 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
 VISIBLE_STATUSES = ("translated", "original")
-
-
-@dataclass(frozen=True, slots=True)
-class Edition:
-    """One language edition of the site and how many articles it shows."""
-
-    language: str
-    articles: int
-    latest: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,37 +179,6 @@ def _teasers(
         )
         for row in session.execute(query)
     )
-
-
-def editions(session: Session, config: Config) -> tuple[Edition, ...]:
-    """The configured editions, in configured order, with their article counts."""
-    query = (
-        select(
-            TranslationRow.language,
-            func.count(ArticleRow.id),
-            func.max(ArticleRow.first_published_at),
-        )
-        .join(ArticleRow, TranslationRow.article_id == ArticleRow.id)
-        .where(
-            ArticleRow.first_published_at.is_not(None),
-            TranslationRow.status.in_(VISIBLE_STATUSES),
-        )
-        .group_by(TranslationRow.language)
-    )
-    counts: dict[str, tuple[int, Any]] = {
-        row[0]: (row[1], row[2]) for row in session.execute(query)
-    }
-    result = []
-    for language in config.languages:
-        count, latest = counts.get(language, (0, None))
-        result.append(
-            Edition(
-                language=language,
-                articles=int(count),
-                latest=latest if isinstance(latest, datetime) else None,
-            )
-        )
-    return tuple(result)
 
 
 def front_page(session: Session, config: Config, language: str, per_section: int = 5) -> FrontPage:
@@ -432,8 +392,12 @@ def feed_items(
     limit: int | None = 50,
     offset: int = 0,
     with_summary: bool = True,
+    recent: bool = False,
 ) -> tuple[FeedItem, ...]:
-    """The newest articles visible in `language` matching `where`, for feeds and sitemaps."""
+    """The newest articles visible in `language` matching `where`, for feeds and sitemaps.
+
+    `recent`: `where` keeps only articles first published lately (the news sitemap).
+    """
     columns: list[Any] = [
         ArticleRow.id,
         TranslationRow.title,
@@ -455,6 +419,11 @@ def feed_items(
         .offset(offset)
         .limit(limit)
     )
+    if recent:
+        # The same order through an expression no index covers, so that the database
+        # reads the few recent articles by first_published_at and sorts them.
+        shown = func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at, null())
+        query = query.order_by(None).order_by(shown.desc(), ArticleRow.id.desc())
     items = []
     for row in session.execute(query):
         summary = ""

@@ -229,22 +229,27 @@ def _list_url(language: str, lst: _List, page: int = 0) -> str:
 
 
 def _list_pages(
-    pages: SitePages, language: str, lst: _List, from_page: int | None
+    pages: SitePages, language: str, lst: _List, since: tuple[int, int] | None
 ) -> Iterator[tuple[queries.SectionListing, str]]:
     if lst.kind == "section":
-        return pages.section_pages(language, lst.key, from_page)
+        return pages.section_pages(language, lst.key, since)
     if lst.kind == "source":
-        return pages.source_pages(language, int(lst.key), from_page)
-    return pages.tag_pages(language, lst.key, from_page)
+        return pages.source_pages(language, int(lst.key), since)
+    return pages.tag_pages(language, lst.key, since)
 
 
 def _write_list(
-    pages: SitePages, out: _Writer, language: str, lst: _List, from_page: int | None = None
+    pages: SitePages,
+    out: _Writer,
+    language: str,
+    lst: _List,
+    since: tuple[int, int] | None = None,
 ) -> None:
-    """A list's pages (every one, or page 0 and archive pages from `from_page` on) and
-    its feeds; its folder goes when the edition no longer shows it."""
+    """A list's pages (every one, or with `since` = (archive page, the list's length)
+    page 0 and the archive pages from that one on) and its feeds; its folder goes
+    when the edition no longer shows it."""
     archive = None
-    for listing, html in _list_pages(pages, language, lst, from_page):
+    for listing, html in _list_pages(pages, language, lst, since):
         out.page(_list_url(language, lst, listing.page), html)
         archive = listing.archive_pages
     if archive is None:
@@ -260,8 +265,11 @@ def _write_list(
             out.file(url_for_feed(language, kind, section, tag), body)
 
 
-def _first_changed_page(pages: SitePages, language: str, lst: _List, changed: Iterable[int]) -> int:
-    """The oldest archive page of a list that the changed articles may alter.
+def _first_changed_page(
+    pages: SitePages, language: str, lst: _List, changed: Iterable[int]
+) -> tuple[int, int] | None:
+    """The oldest archive page of a list that the changed articles may alter, and the
+    list's length (None: no such list any more).
 
     Pages are counted from the oldest article, so an article changes only the page
     it falls on and the newer ones; a list that grew may have gained archive pages,
@@ -270,7 +278,7 @@ def _first_changed_page(pages: SitePages, language: str, lst: _List, changed: It
     """
     where = pages.list_where(language, lst.kind, lst.key)
     if where is None:
-        return 1
+        return None
     size = queries.page_size(pages.config)
     ids = sorted(set(changed))
     with pages.sessions() as session:
@@ -280,13 +288,13 @@ def _first_changed_page(pages: SitePages, language: str, lst: _List, changed: It
         for article_id in ids:
             newer = queries.newer_than(session, language, article_id, where)
             if newer < 0:
-                return 1
+                return 1, total
             lowest = min(lowest, (total - 1 - newer) // size + 1)
     # Were all of them new, the list had this many archive pages before.
     before = queries.archive_pages(total - len(ids), size)
     if archive > before:
         lowest = min(lowest, before)
-    return max(1, lowest)
+    return max(1, lowest), total
 
 
 def _write_story(pages: SitePages, out: _Writer, language: str, story_id: int) -> None:
@@ -498,7 +506,6 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             first = _first_changed_page(pages, language, lst, members)
             _write_list(pages, out, language, lst, first)
     _write_gone(pages, out, [p for paths in gone.values() for p in paths])
-    out.page("/", pages.home())
     _write_sitemaps(pages, out, chunks)
     return report
 

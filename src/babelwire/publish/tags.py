@@ -102,7 +102,14 @@ def _shown(language: str) -> Select[int]:
 
 def any_shown(session: Session, language: str) -> bool:
     """True when an edition shows at least one article that names a tag."""
-    return session.scalar(_shown(language).limit(1)) is not None
+    visible = (
+        select(ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(ArticleRow.id == ArticleTagRow.article_id, *visible_in(language))
+        .exists()
+    )
+    # Driven from the tags side: a site with few tags answers at once.
+    return session.scalar(select(ArticleTagRow.tag_id).where(visible).limit(1)) is not None
 
 
 def shown_tags(session: Session, language: str) -> list[TagInfo]:
