@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, null, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
@@ -494,48 +494,103 @@ def _blocks(raw: Any) -> tuple[TextBlock, ...]:
     return tuple(blocks)
 
 
-def _original_url(article: ArticleRow) -> str:
+def original_url(url: str | None, canonical: str | None) -> str:
     """The canonical URL the page declared, else the URL it was fetched from."""
-    for url in (article.canonical_url, article.url):
-        if url and url.lower().startswith(("https://", "http://")):
-            return url
-    return article.url
+    for candidate in (canonical, url):
+        if candidate and candidate.lower().startswith(("https://", "http://")):
+            return candidate
+    return url or ""
 
 
 def article_view(
     session: Session, config: Config, language: str, article_id: int
 ) -> ArticleView | None:
-    """One article as edition `language` shows it, or None when it is not visible there."""
-    article = session.get(ArticleRow, article_id)
-    if article is None or article.first_published_at is None:
+    """One article as edition `language` shows it, or None when it is not visible there.
+
+    Two plain queries (the article with its source; its visible translations, with
+    the body of this edition's only), no ORM objects: every page view runs this.
+    """
+    article = session.execute(
+        select(
+            ArticleRow.title,
+            ArticleRow.blocks,
+            ArticleRow.language,
+            ArticleRow.url,
+            ArticleRow.canonical_url,
+            ArticleRow.author,
+            ArticleRow.section,
+            ArticleRow.published_at,
+            ArticleRow.first_published_at,
+            ArticleRow.updated_at,
+            ArticleRow.source_id,
+            ArticleRow.story_id,
+            SourceRow.name,
+            SourceRow.url,
+        )
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(ArticleRow.id == article_id, ArticleRow.first_published_at.is_not(None))
+    ).first()
+    if article is None:
         return None
-    visible = {t.language: t for t in article.translations if t.status in VISIBLE_STATUSES}
+    visible = {
+        row.language: row
+        for row in session.execute(
+            select(
+                TranslationRow.language,
+                TranslationRow.status,
+                TranslationRow.title,
+                TranslationRow.engine,
+                TranslationRow.engine_version,
+                TranslationRow.model_version,
+                case((TranslationRow.language == language, TranslationRow.blocks)).label("blocks"),
+            ).where(
+                TranslationRow.article_id == article_id,
+                TranslationRow.status.in_(VISIBLE_STATUSES),
+            )
+        )
+    }
     translation = visible.get(language)
     if translation is None:
         return None
     others = tuple(code for code in config.languages if code != language and code in visible)
+    (
+        original_title,
+        original_blocks,
+        original_language,
+        url,
+        canonical,
+        author,
+        section,
+        published_at,
+        first_published_at,
+        updated_at,
+        source_id,
+        story_id,
+        source_name,
+        source_url,
+    ) = article
     return ArticleView(
-        id=article.id,
+        id=article_id,
         language=language,
         status=translation.status,
         title=translation.title,
         blocks=_blocks(translation.blocks),
-        original_title=article.title,
-        original_blocks=_blocks(article.blocks),
-        original_language=article.language,
-        original_url=_original_url(article),
-        source_name=article.source.name,
-        source_url=article.source.url,
+        original_title=original_title,
+        original_blocks=_blocks(original_blocks),
+        original_language=original_language,
+        original_url=original_url(url, canonical),
+        source_name=source_name,
+        source_url=source_url,
         engine=translation.engine,
         engine_version=translation.engine_version,
         model_version=translation.model_version,
-        author=article.author,
-        section=article.section,
-        published_at=article.published_at,
-        first_published_at=article.first_published_at,
-        updated_at=article.updated_at,
+        author=author,
+        section=section,
+        published_at=published_at,
+        first_published_at=first_published_at,
+        updated_at=updated_at,
         other_languages=others,
-        source_id=article.source_id,
+        source_id=source_id,
         other_titles=tuple((code, visible[code].title) for code in others),
-        story_id=article.story_id,
+        story_id=story_id,
     )

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from babelwire.publish.queries import VISIBLE_STATUSES, visible_in
+from babelwire.publish.queries import VISIBLE_STATUSES, original_url, visible_in
 from babelwire.storage.tables import (
     ArticleRow,
     ArticleTagRow,
@@ -69,13 +69,6 @@ class StoryTeaser:
     source_count: int
     article_count: int
     last_seen: datetime | None
-
-
-def _original_url(url: str | None, canonical: str | None) -> str:
-    for candidate in (canonical, url):
-        if candidate and candidate.lower().startswith(("https://", "http://")):
-            return candidate
-    return ""
 
 
 def _headlines(
@@ -168,7 +161,7 @@ def story_view(session: Session, language: str, story_id: int) -> StoryView | No
                 title_language=language if shown else original_language,
                 source_name=row[8],
                 original_language=original_language,
-                original_url=_original_url(url, canonical),
+                original_url=original_url(url, canonical),
                 shown_here=shown,
                 duplicate=first is None and duplicate_of is not None,
                 published=row[7] or first,
