@@ -387,6 +387,12 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert not (out / "es" / "tag" / "economy").exists()
         front = _read(out, "/en/")
         assert f'href="{story_path}"' in front
+        # A full build reads each edition's neighbours and tags at once: its article
+        # pages are the ones rendered one by one.
+        static_pages = SitePages.for_newsroom(newsroom, static=True)
+        for key in ("full", "strike-1", "budget-report", "lonely-1"):
+            ((path, html), *_rest) = static_pages.article_pages("en", ids[key])
+            assert _read(out, path) == html, key
 
         # A new report joins the budget story and names "govern".
         now = datetime.now(UTC)

@@ -153,6 +153,14 @@ def make_environment() -> Environment:
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class EditionIndex:
+    """Per article of an edition: the earlier articles of its section, and its tags."""
+
+    related: Mapping[int, tuple[queries.Teaser, ...]]
+    tags: Mapping[int, tuple[tags.TagInfo, ...]]
+
+
 class SitePages:
     """Renders every public page of a site; a method returns None when there is no such page.
 
@@ -371,7 +379,21 @@ class SitePages:
             path = url_for_article(language, view.id, view.title)
             return path, self._render_article(session, view)
 
-    def article_pages(self, language: str, article_id: int) -> list[tuple[str, str]]:
+    def edition_index(self, language: str) -> EditionIndex:
+        """What every article page of an edition shows from its neighbours, read at once
+        (a full build passes it to `article_pages` instead of a few queries a page)."""
+        related: dict[int, tuple[queries.Teaser, ...]] = {}
+        with self.sessions() as session:
+            for rule in self.config.sections:
+                teasers = queries.teasers_where(session, language, ArticleRow.section == rule.slug)
+                for index, teaser in enumerate(teasers):
+                    related[teaser.id] = teasers[index + 1 : index + 1 + RELATED_ARTICLES]
+            named = tags.tags_by_article(session, language)
+        return EditionIndex(related=related, tags=named)
+
+    def article_pages(
+        self, language: str, article_id: int, index: EditionIndex | None = None
+    ) -> list[tuple[str, str]]:
         """(path, html) of an article's page and its original-text view (for static builds)."""
         if not self.has_edition(language):
             return []
@@ -380,13 +402,15 @@ class SitePages:
             if view is None:
                 return []
             path = url_for_article(language, view.id, view.title)
-            result = [(path, self._render_article(session, view))]
+            result = [(path, self._render_article(session, view, index))]
         original = self._render_original(view)
         if original is not None:
             result.append((path + "original/", original))
         return result
 
-    def _render_article(self, session: Session, view: queries.ArticleView) -> str:
+    def _render_article(
+        self, session: Session, view: queries.ArticleView, index: EditionIndex | None = None
+    ) -> str:
         language = view.language
         alternates: dict[str, str] = {}
         alternates[language] = url_for_article(language, view.id, view.title)
@@ -394,15 +418,21 @@ class SitePages:
         for code, title in view.other_titles:
             if is_language_code(code):
                 alternates[code] = url_for_article(code, view.id, title)
-        related = queries.related_teasers(
-            session,
-            language,
-            view.id,
-            view.section,
-            view.published_at or view.first_published_at,
-            RELATED_ARTICLES,
-        )
-        named = tags.tags_for_article(session, language, view.id)
+        if index is not None and view.id in index.related:
+            related = index.related[view.id]
+        else:
+            related = queries.related_teasers(
+                session,
+                language,
+                view.id,
+                view.section,
+                view.published_at or view.first_published_at,
+                RELATED_ARTICLES,
+            )
+        if index is not None:
+            named = index.tags.get(view.id, ())
+        else:
+            named = tags.tags_for_article(session, language, view.id)
         story = stories.story_of(session, language, view.story_id)
         related_stories = stories.related_stories(
             session, language, view.id, view.story_id, [tag.id for tag in named], RELATED_ARTICLES

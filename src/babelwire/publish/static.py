@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from babelwire import __version__
 from babelwire.publish import queries, tags
-from babelwire.publish.pages import SitePages
+from babelwire.publish.pages import EditionIndex, SitePages
 from babelwire.publish.paths import (
     FEED_FILES,
     STYLESHEET,
@@ -316,9 +316,15 @@ def _remove_pages_after(out: _Writer, list_path: str, count: int) -> None:
             out.report.removed += 1
 
 
-def _write_article(pages: SitePages, out: _Writer, language: str, article_id: int) -> bool:
+def _write_article(
+    pages: SitePages,
+    out: _Writer,
+    language: str,
+    article_id: int,
+    index: EditionIndex | None = None,
+) -> bool:
     """An article's page and original-text view; False when it is not in this edition."""
-    written = pages.article_pages(language, article_id)
+    written = pages.article_pages(language, article_id, index)
     for path, html in written:
         out.page(path, html)
     return bool(written)
@@ -354,8 +360,9 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
             _write_list(pages, out, language, _List("tag", slug))
         for story_id in pages.story_ids(language):
             _write_story(pages, out, language, story_id)
+        index = pages.edition_index(language)
         for article_id, _path in pages.article_ids(language):
-            _write_article(pages, out, language, article_id)
+            _write_article(pages, out, language, article_id, index)
     _write_sitemaps(pages, out, None)
     return report.pages
 
