@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, null, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
@@ -502,6 +502,45 @@ def original_url(url: str | None, canonical: str | None) -> str:
     return url or ""
 
 
+# Built once: every page view runs these two.
+_ARTICLE = (
+    select(
+        ArticleRow.title,
+        ArticleRow.blocks,
+        ArticleRow.language,
+        ArticleRow.url,
+        ArticleRow.canonical_url,
+        ArticleRow.author,
+        ArticleRow.section,
+        ArticleRow.published_at,
+        ArticleRow.first_published_at,
+        ArticleRow.updated_at,
+        ArticleRow.source_id,
+        ArticleRow.story_id,
+        SourceRow.name,
+        SourceRow.url,
+    )
+    .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+    .where(
+        ArticleRow.id == bindparam("article_id"),
+        ArticleRow.first_published_at.is_not(None),
+    )
+)
+_TRANSLATIONS = select(
+    TranslationRow.language,
+    TranslationRow.status,
+    TranslationRow.title,
+    TranslationRow.engine,
+    TranslationRow.engine_version,
+    TranslationRow.model_version,
+    # The body of the edition asked for only.
+    case((TranslationRow.language == bindparam("language"), TranslationRow.blocks)).label("blocks"),
+).where(
+    TranslationRow.article_id == bindparam("article_id"),
+    TranslationRow.status.in_(VISIBLE_STATUSES),
+)
+
+
 def article_view(
     session: Session, config: Config, language: str, article_id: int
 ) -> ArticleView | None:
@@ -510,44 +549,12 @@ def article_view(
     Two plain queries (the article with its source; its visible translations, with
     the body of this edition's only), no ORM objects: every page view runs this.
     """
-    article = session.execute(
-        select(
-            ArticleRow.title,
-            ArticleRow.blocks,
-            ArticleRow.language,
-            ArticleRow.url,
-            ArticleRow.canonical_url,
-            ArticleRow.author,
-            ArticleRow.section,
-            ArticleRow.published_at,
-            ArticleRow.first_published_at,
-            ArticleRow.updated_at,
-            ArticleRow.source_id,
-            ArticleRow.story_id,
-            SourceRow.name,
-            SourceRow.url,
-        )
-        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(ArticleRow.id == article_id, ArticleRow.first_published_at.is_not(None))
-    ).first()
+    article = session.execute(_ARTICLE, {"article_id": article_id}).first()
     if article is None:
         return None
     visible = {
         row.language: row
-        for row in session.execute(
-            select(
-                TranslationRow.language,
-                TranslationRow.status,
-                TranslationRow.title,
-                TranslationRow.engine,
-                TranslationRow.engine_version,
-                TranslationRow.model_version,
-                case((TranslationRow.language == language, TranslationRow.blocks)).label("blocks"),
-            ).where(
-                TranslationRow.article_id == article_id,
-                TranslationRow.status.in_(VISIBLE_STATUSES),
-            )
-        )
+        for row in session.execute(_TRANSLATIONS, {"article_id": article_id, "language": language})
     }
     translation = visible.get(language)
     if translation is None:
