@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -241,10 +242,17 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         routes.append(Route(f"/{{lang}}/{file_name}", edition_feed))
         routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", list_feed))
         routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", list_feed))
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
     seconds = float(pages.config.get("site.page_cache_seconds"))
-    if seconds > 0:
-        version = DataVersion(pages.sessions.kw["bind"])
-        if version.supported:
-            app.add_middleware(PageCache, seconds=seconds, version=version)
+    version = DataVersion(pages.sessions.kw["bind"])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            version.close()
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    if seconds > 0 and version.supported:
+        app.add_middleware(PageCache, seconds=seconds, version=version)
     return app
