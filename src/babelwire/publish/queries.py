@@ -250,7 +250,9 @@ def newer_than(
         session,
         language,
         *where,
-        or_(time > row[0], and_(time == row[0], ArticleRow.id > article_id)),
+        # A range on the list's index (only the newer articles are read), then the ties.
+        time >= row[0],
+        or_(time > row[0], ArticleRow.id > article_id),
     )
 
 
