@@ -284,8 +284,10 @@ def test_tag_pages_are_named_per_edition_and_paginated(site: Site) -> None:
     archive = _get(site, "/en/tag/economy/page/1/")
     assert len(archive.xpath("//ul[@class='teasers']/li")) == 20
     assert archive.xpath("//link[@rel='prev']/@href") == ["/en/tag/economy/"]
-    # The economy articles are English only: no Spanish tag page.
+    # The economy articles are English only: no Spanish tag page, and no link to one.
     _get(site, "/es/tag/economy/", 404)
+    assert not first.xpath("//link[@hreflang='es']")
+    assert doc.xpath("//link[@hreflang='es']/@href") == [BASE + "/es/tag/govern/"]
 
 
 def test_tag_feeds_hold_only_the_tagged_articles(site: Site) -> None:
@@ -387,6 +389,22 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert not (out / "es" / "tag" / "economy").exists()
         front = _read(out, "/en/")
         assert f'href="{story_path}"' in front
+        # Every internal link resolves, the story and tag pages' included; hostile tag
+        # names are inert.
+        linked = set()
+        for page in out.rglob("*.html"):
+            doc = lxml_html.fromstring(page.read_bytes())
+            assert not doc.xpath("//*[@onerror] | //img"), page
+            for href in doc.xpath("//a/@href | //link/@href"):
+                href = href.removeprefix(BASE) if href.startswith(BASE) else href
+                if href.startswith("/") and not href.startswith(("//", "/pagefind/")):
+                    path = href.split("?")[0]
+                    target = out / path.lstrip("/")
+                    target = target / "index.html" if path.endswith("/") else target
+                    assert target.is_file(), (page.relative_to(out).as_posix(), href)
+                    linked.add(path)
+        assert story_path in linked and "/en/tag/govern/" in linked
+        assert "/es/tag/govern/feed.xml" in linked
         # A full build reads each edition's neighbours and tags at once: its article
         # pages are the ones rendered one by one.
         static_pages = SitePages.for_newsroom(newsroom, static=True)

@@ -641,9 +641,10 @@ class SitePages:
             return None
         with self.sessions() as session:
             found = tags.tag_listing(session, self.config, language, slug, page)
-        if found is None:
-            return None
-        return self._render_tag(*found)
+            if found is None:
+                return None
+            editions = tags.editions_showing(session, found[0].id) if page == 0 else set()
+        return self._render_tag(*found, editions)
 
     def tag_pages(
         self, language: str, slug: str, since: tuple[int, int] | None = None
@@ -653,10 +654,11 @@ class SitePages:
             return
         with self.sessions() as session:
             info = tags.tag_info(session, language, slug)
-        if info is None:
-            return
+            if info is None:
+                return
+            editions = tags.editions_showing(session, info.id)
         for listing in self._list_pages(language, slug, info.name, tags.named(info.id), since):
-            yield listing, self._render_tag(info, listing)
+            yield listing, self._render_tag(info, listing, editions)
 
     def list_where(self, language: str, kind: str, key: str) -> ColumnElement[bool] | None:
         """The articles of a list ("section", "source" or "tag"), or None for no such list."""
@@ -728,12 +730,17 @@ class SitePages:
         if listing.page > 1:
             context["next_href"] = url(listing.page - 1)
 
-    def _render_tag(self, info: tags.TagInfo, listing: queries.SectionListing) -> str:
+    def _render_tag(
+        self, info: tags.TagInfo, listing: queries.SectionListing, editions: set[str]
+    ) -> str:
+        """A tag page; `editions` show the tag too (page 0 names them as alternates)."""
         language, page = listing.language, listing.page
         context = self._context(
             language,
             path=url_for_tag(language, info.slug, page),
-            alternates={code: url_for_tag(code, info.slug) for code in self.languages}
+            alternates={
+                code: url_for_tag(code, info.slug) for code in self.languages if code in editions
+            }
             if page == 0
             else None,
         )

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from babelwire.config import Config
 from babelwire.publish.paths import is_tag_slug
-from babelwire.publish.queries import SectionListing, Teaser, list_page, teasers_where, visible_in
+from babelwire.publish.queries import (
+    VISIBLE_STATUSES,
+    SectionListing,
+    Teaser,
+    list_page,
+    teasers_where,
+    visible_in,
+)
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow, TranslationRow
 
 
@@ -76,6 +83,21 @@ def tags_for_article(session: Session, language: str, article_id: int) -> tuple[
         .order_by(ArticleTagRow.mentions.desc(), TagRow.slug)
     ).all()
     return tuple(_info(row, language) for row, _ in rows if is_tag_slug(row.slug))
+
+
+def editions_showing(session: Session, tag_id: int) -> set[str]:
+    """The editions with at least one article naming the tag (they have its page)."""
+    rows = session.scalars(
+        select(TranslationRow.language)
+        .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
+        .where(
+            ArticleRow.first_published_at.is_not(None),
+            TranslationRow.status.in_(VISIBLE_STATUSES),
+            named(tag_id),
+        )
+        .group_by(TranslationRow.language)
+    )
+    return set(rows)
 
 
 def tags_by_article(session: Session, language: str) -> dict[int, tuple[TagInfo, ...]]:
