@@ -10,11 +10,12 @@ An article is visible in edition L when it has been published
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
@@ -154,6 +155,17 @@ def _teasers(
 ) -> tuple[Teaser, ...]:
     """Teasers of the articles visible in `language` matching `where`, newest first."""
     query = (
+        _teaser_select()
+        .where(*visible_in(language), *where)
+        .order_by(*_newest_first())
+        .offset(offset)
+        .limit(limit)
+    )
+    return _teaser_rows(session, language, query)
+
+
+def _teaser_select() -> Select[Any]:
+    return (
         select(
             ArticleRow.id,
             TranslationRow.title,
@@ -163,11 +175,12 @@ def _teasers(
         )
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(*visible_in(language), *where)
-        .order_by(*_newest_first())
-        .offset(offset)
-        .limit(limit)
     )
+
+
+def _teaser_rows(
+    session: Session, language: str, query: Select[Any], params: dict[str, Any] | None = None
+) -> tuple[Teaser, ...]:
     return tuple(
         Teaser(
             id=row[0],
@@ -177,7 +190,27 @@ def _teasers(
             section=row[3],
             published=row[4],
         )
-        for row in session.execute(query)
+        for row in session.execute(query, params)
+    )
+
+
+@functools.cache
+def _related_query(limit: int) -> Select[Any]:
+    """Built once: every article page runs it. A range on the section's index (time up
+    to the article's), so only the rows just before the article are read."""
+    time = _shown_time()
+    return (
+        _teaser_select()
+        .where(
+            ArticleRow.first_published_at.is_not(None),
+            TranslationRow.language == bindparam("language"),
+            TranslationRow.status.in_(VISIBLE_STATUSES),
+            ArticleRow.section == bindparam("section"),
+            time <= bindparam("shown"),
+            or_(time < bindparam("shown"), ArticleRow.id < bindparam("article_id")),
+        )
+        .order_by(*_newest_first())
+        .limit(limit)
     )
 
 
@@ -331,14 +364,8 @@ def related_teasers(
     """
     if section is None or shown is None:
         return ()
-    time = _shown_time()
-    return _teasers(
-        session,
-        language,
-        ArticleRow.section == section,
-        or_(time < shown, and_(time == shown, ArticleRow.id < article_id)),
-        limit=limit,
-    )
+    params = {"language": language, "section": section, "shown": shown, "article_id": article_id}
+    return _teaser_rows(session, language, _related_query(limit), params)
 
 
 def later_in_section(
@@ -356,7 +383,8 @@ def later_in_section(
         .where(
             *visible_in(language),
             ArticleRow.section == article.section,
-            or_(time > shown, and_(time == shown, ArticleRow.id > article_id)),
+            time >= shown,
+            or_(time > shown, ArticleRow.id > article_id),
         )
         .order_by(time.asc(), ArticleRow.id.asc())
         .limit(limit)
