@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -128,9 +128,12 @@ class Link:
 
 @functools.cache
 def make_environment() -> Environment:
-    """The templates, compiled once per process and shared by every SitePages."""
+    """The templates, compiled once per process and shared by every SitePages; the
+    compiled code is kept in Jinja's per-user cache folder, so a `babelwire build`
+    process that writes a few pages does not spend most of its time compiling."""
     env = Environment(
         loader=PackageLoader("babelwire.web", "templates"),
+        bytecode_cache=FileSystemBytecodeCache(),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
