@@ -310,7 +310,7 @@ def test_tag_feeds_hold_only_the_tagged_articles(site: Site) -> None:
     assert "/en/tag/govern/feed.xml" in doc.xpath("//link[@rel='alternate']/@href")
 
 
-def test_tag_pages_are_in_the_sitemaps(site: Site) -> None:
+def test_tag_and_story_pages_are_in_the_sitemaps(site: Site) -> None:
     index = etree.fromstring(site.client.get("/sitemap.xml").content)
     locs = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
     assert BASE + "/sitemaps/en-tags.xml" in locs and BASE + "/sitemaps/es-tags.xml" in locs
@@ -320,6 +320,12 @@ def test_tag_pages_are_in_the_sitemaps(site: Site) -> None:
     assert not any("Bad" in u for u in urls)
     spanish = etree.fromstring(site.client.get("/sitemaps/es-tags.xml").content)
     assert BASE + "/es/tag/economy/" not in [u.findtext(f"{SM}loc") for u in spanish]
+    # Story pages have their own sitemap per edition.
+    assert BASE + "/sitemaps/en-stories.xml" in locs
+    stories = etree.fromstring(site.client.get("/sitemaps/en-stories.xml").content)
+    story_urls = {u.findtext(f"{SM}loc") for u in stories.findall(f"{SM}url")}
+    assert BASE + f"/en/story/{site.ids['story-budget']}/" in story_urls
+    assert site.client.get("/sitemaps/xx-stories.xml").status_code == 404
 
 
 def test_front_page_leads_with_the_biggest_recent_stories(site: Site) -> None:
@@ -386,6 +392,7 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert (out / "en" / "tag" / "economy" / "page" / "1" / "index.html").is_file()
         assert (out / "en" / "tag" / "govern" / "feed.xml").is_file()
         assert (out / "sitemaps" / "en-tags.xml").is_file()
+        assert story_path in (out / "sitemaps" / "en-stories.xml").read_text(encoding="utf-8")
         assert not (out / "es" / "tag" / "economy").exists()
         front = _read(out, "/en/")
         assert f'href="{story_path}"' in front

@@ -42,6 +42,7 @@ from babelwire.publish.paths import (
     url_for_sitemap_index,
     url_for_source,
     url_for_story,
+    url_for_story_sitemap,
     url_for_style,
     url_for_tag,
     url_for_tag_sitemap,
@@ -886,8 +887,25 @@ class SitePages:
             for language in self.languages
             if self.has_tags(language)
         ]
+        entries += [
+            sitemaps.SitemapUrl(self._absolute(url_for_story_sitemap(language)))
+            for language in self.languages
+            if self.story_ids(language)
+        ]
         entries.append(sitemaps.SitemapUrl(self._absolute(url_for_news_sitemap())))
         return sitemaps.sitemap_index(entries)
+
+    def story_sitemap(self, language: str) -> bytes | None:
+        """The story pages of an edition (None when it has none)."""
+        shown = self.story_ids(language)
+        if not shown:
+            return None
+        return sitemaps.url_set(
+            [
+                sitemaps.SitemapUrl(self._absolute(url_for_story(language, story_id)))
+                for story_id in shown[-sitemaps.MAX_URLS :]
+            ]
+        )
 
     def has_tags(self, language: str) -> bool:
         with self.sessions() as session:

@@ -130,6 +130,10 @@ def url_for_tag_sitemap(language: str) -> str:
     return f"/sitemaps/{quote(language, safe='')}-tags.xml"
 
 
+def url_for_story_sitemap(language: str) -> str:
+    return f"/sitemaps/{quote(language, safe='')}-stories.xml"
+
+
 def url_for_news_sitemap() -> str:
     return "/sitemaps/news.xml"
 

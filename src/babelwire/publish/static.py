@@ -52,6 +52,7 @@ from babelwire.publish.paths import (
     url_for_sitemap_index,
     url_for_source,
     url_for_story,
+    url_for_story_sitemap,
     url_for_tag,
     url_for_tag_sitemap,
 )
@@ -194,6 +195,9 @@ def _write_sitemaps(pages: SitePages, out: _Writer, chunks: dict[str, set[int]] 
         tag_map = pages.tag_sitemap(language)
         if tag_map is not None:
             out.file(url_for_tag_sitemap(language), tag_map)
+        story_map = pages.story_sitemap(language)
+        if story_map is not None:
+            out.file(url_for_story_sitemap(language), story_map)
         count = pages.sitemap_count(language)
         numbers: Iterable[int] = range(1, count + 1)
         if chunks is not None:

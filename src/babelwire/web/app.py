@@ -189,11 +189,12 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         if name == "news":
             return _document(await run_in_threadpool(pages.news_sitemap), "application/xml")
         lang, _, number = name.rpartition("-")
-        if number == "tags":
-            tag_body = await run_in_threadpool(pages.tag_sitemap, lang)
-            if tag_body is None:
+        if number in ("tags", "stories"):
+            build = pages.tag_sitemap if number == "tags" else pages.story_sitemap
+            listing = await run_in_threadpool(build, lang)
+            if listing is None:
                 raise HTTPException(status_code=404)
-            return _document(tag_body, "application/xml")
+            return _document(listing, "application/xml")
         if not number.isdigit() or len(number) > 6:
             raise HTTPException(status_code=404)
         body = await run_in_threadpool(pages.sitemap, lang, int(number))
