@@ -437,6 +437,10 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
             )
             _translation(session, row, "en", status="original", title=row.title)
             session.add(ArticleTagRow(article_id=row.id, tag_id=ids["tag-govern"], mentions=2))
+            fresh = TagRow(slug="budget-office", kind="org", name="Budget Office", names={})
+            session.add(fresh)
+            session.flush()
+            session.add(ArticleTagRow(article_id=row.id, tag_id=fresh.id, mentions=1))
             story = session.get(StoryRow, ids["story-budget"])
             assert story is not None
             story.source_count, story.last_seen, story.updated_at = 4, now, now
@@ -445,6 +449,9 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert not report.full and report.articles_changed == 1
         assert "Budget: what it means" in _read(out, story_path)
         assert "Budget: what it means" in _read(out, "/en/tag/govern/")
+        assert "Budget: what it means" in _read(out, "/en/tag/budget-office/")
+        tag_map = (out / "sitemaps" / "en-tags.xml").read_text(encoding="utf-8")
+        assert "/en/tag/budget-office/" in tag_map
         assert "Budget: what it means" in (out / "en" / "tag" / "govern" / "feed.xml").read_text()
         # The other reports' pages now say four sources.
         assert "This story: 4 sources" in _read(out, pages.article_url("en", ids["full"]) or "")
@@ -454,6 +461,7 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         build_site_report(newsroom, out, search_index=False)
         assert "Budget: what it means" not in _read(out, story_path)
         assert "Budget: what it means" not in _read(out, "/en/tag/govern/")
+        assert not (out / "en" / "tag" / "budget-office").exists()  # it named nothing else
         assert "This story: 3 sources" in _read(out, pages.article_url("en", ids["full"]) or "")
 
         # A story whose last shown report is taken down loses its page.

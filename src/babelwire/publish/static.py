@@ -187,15 +187,23 @@ def _write_site_files(pages: SitePages, out: _Writer) -> None:
     out.file("/robots.txt", pages.robots())
 
 
-def _write_sitemaps(pages: SitePages, out: _Writer, chunks: dict[str, set[int]] | None) -> None:
-    """The index, the news sitemap and the numbered sitemaps (only `chunks` when given)."""
+def _write_sitemaps(
+    pages: SitePages,
+    out: _Writer,
+    chunks: dict[str, set[int]] | None,
+    *,
+    tags_changed: bool = True,
+    stories_changed: bool = True,
+) -> None:
+    """The index, the news sitemap and the numbered sitemaps (only `chunks` when given);
+    the tag and story sitemaps when tags or stories may have changed."""
     out.file(url_for_sitemap_index(), pages.sitemap_index())
     out.file(url_for_news_sitemap(), pages.news_sitemap())
     for language in pages.languages:
-        tag_map = pages.tag_sitemap(language)
+        tag_map = pages.tag_sitemap(language) if tags_changed else None
         if tag_map is not None:
             out.file(url_for_tag_sitemap(language), tag_map)
-        story_map = pages.story_sitemap(language)
+        story_map = pages.story_sitemap(language) if stories_changed else None
         if story_map is not None:
             out.file(url_for_story_sitemap(language), story_map)
         count = pages.sitemap_count(language)
@@ -517,7 +525,13 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             first = _first_changed_page(pages, language, lst, members)
             _write_list(pages, out, language, lst, first)
     _write_gone(pages, out, [p for paths in gone.values() for p in paths])
-    _write_sitemaps(pages, out, chunks)
+    _write_sitemaps(
+        pages,
+        out,
+        chunks,
+        tags_changed=any(lst.kind == "tag" for lst in lists),
+        stories_changed=bool(story_ids),
+    )
     return report
 
 
