@@ -238,6 +238,14 @@ Index(
     sqlite_where=ArticleRow.first_published_at.is_not(None),
     postgresql_where=ArticleRow.first_published_at.is_not(None),
 )
+Index(
+    "ix_articles_published_source_shown",
+    ArticleRow.source_id,
+    func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at),
+    ArticleRow.id,
+    sqlite_where=ArticleRow.first_published_at.is_not(None),
+    postgresql_where=ArticleRow.first_published_at.is_not(None),
+)
 
 
 class TombstoneRow(Base):
