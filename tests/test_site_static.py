@@ -296,6 +296,31 @@ def test_incremental_lists_match_a_full_build_across_page_boundaries(
     assert _list_pages(out) == _list_pages(full)
 
 
+def test_an_article_that_moves_section_leaves_the_old_lists(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    moved = _publish(room, 7, "A story filed under economy at first")
+    build_site_report(room, out, search_index=False)
+    economy = out / "en" / "section" / "economy" / "index.html"
+    politics = out / "en" / "section" / "politics" / "index.html"
+    assert "A story filed under economy at first" in economy.read_text(encoding="utf-8")
+
+    with room.sessions.begin() as session:
+        row = session.get(ArticleRow, moved)
+        assert row is not None
+        row.section = "politics"
+        row.updated_at = datetime.now(UTC)
+    report = build_site_report(room, out, search_index=False)
+    assert not report.full
+    assert "A story filed under economy at first" not in economy.read_text(encoding="utf-8")
+    assert "A story filed under economy at first" in politics.read_text(encoding="utf-8")
+    full = tmp_path / "full"
+    build_site_report(room, full, full=True, search_index=False)
+    assert _list_pages(out) == _list_pages(full)
+
+
 def test_changed_settings_force_a_full_build(
     newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
 ) -> None:

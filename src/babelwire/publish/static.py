@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -496,10 +498,19 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
         lists.setdefault(_List("source", str(source_id)), set()).add(article_id)
     for article_id, slug in tagged:
         lists.setdefault(_List("tag", slug), set()).add(article_id)
+    # An updated article may have left a section or lost a tag: its old pages say
+    # which lists showed it, and those are rewritten too.
+    old_folders = {
+        language: _article_folders(_target(outdir, f"/{language}/article/").parent, set(changed))
+        for language in pages.languages
+    }
+    for language, folders in old_folders.items():
+        for article_id, paths in folders.items():
+            for lst in _lists_linked_from(language, paths):
+                lists.setdefault(lst, set()).add(article_id)
     chunks: dict[str, set[int]] = {}
     for language in pages.languages:
-        articles_root = _target(outdir, f"/{language}/article/").parent
-        old = _article_folders(articles_root, set(changed))
+        old = old_folders[language]
         touched = (
             bool(old)
             or bool(story_ids)
@@ -572,6 +583,28 @@ def _article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:
             head = entry.name.split("-", 1)[0]
             if head.isdigit() and int(head) in ids and entry.is_dir():
                 found.setdefault(int(head), []).append(Path(entry.path))
+    return found
+
+
+_OWN_LIST_LINK = re.compile(
+    r'<p class="kicker"><a href="(/[^"/]+/section/[^"/]+/)"'
+    r'|<a href="(/[^"/]+/tag/[^"/]+/)" rel="tag"'
+)
+
+
+def _lists_linked_from(language: str, folders: list[Path]) -> set[_List]:
+    """The section and tag lists an article page written earlier links as its own."""
+    found: set[_List] = set()
+    for folder in folders:
+        try:
+            page = (folder / "index.html").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for match in _OWN_LIST_LINK.finditer(page):
+            href = match.group(1) or match.group(2)
+            lang, kind, key = (unquote(part) for part in href.strip("/").split("/"))
+            if lang == language:
+                found.add(_List(kind, key))
     return found
 
 
