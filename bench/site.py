@@ -8,7 +8,7 @@ view and a Spanish page). Then prints:
 - full static build: seconds and pages/s (Pagefind indexing timed apart);
 - incremental publish: one new article, then `babelwire build` incrementally
   (median of several), with the pages it rewrote;
-- serve mode: a real `babelwire serve` (uvicorn, one process) on 127.0.0.1
+- serve mode: a real `babelwire serve` (uvicorn, one process or --serve-workers N) on 127.0.0.1
   under wrk (or a small asyncio client when wrk is missing): requests/s, p50
   and p99 for the front, a section, random articles and search, each beside
   the stylesheet route of the same server as the baseline (no database, no
@@ -330,7 +330,8 @@ def serve_bench(root: Path, pages: SitePages, args: argparse.Namespace, cache_se
     port = _free_port()
     command = [sys.executable, "-m", "babelwire.cli.main", "serve", "--site", str(root)]
     env = {**os.environ, "BABELWIRE_SITE_PAGE_CACHE_SECONDS": str(cache_seconds)}
-    server = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.DEVNULL, env=env)
+    command += ["--port", str(port), "--workers", str(args.serve_workers)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -379,7 +380,8 @@ def serve_bench(root: Path, pages: SitePages, args: argparse.Namespace, cache_se
         tool = "wrk" if shutil.which("wrk") else "asyncio client"
         cached = "every page asked for once before" if cache_seconds else "every page rendered"
         print(
-            f"\nserve mode, page cache {cache_seconds} s ({cached}): 1 uvicorn process, {tool}, "
+            f"\nserve mode, page cache {cache_seconds} s ({cached}): "
+            f"{args.serve_workers} uvicorn process(es), {tool}, "
             f"{args.connections} connections, "
             f"{args.seconds} s each (median of {args.rounds})"
         )
@@ -415,6 +417,9 @@ def main() -> None:
     parser.add_argument("--incremental", type=int, default=5, help="incremental publishes")
     parser.add_argument("--no-build", action="store_true", help="skip the static builds")
     parser.add_argument("--no-serve", action="store_true", help="skip serve mode")
+    parser.add_argument(
+        "--serve-workers", type=int, default=1, help="server processes (serve --workers)"
+    )
     parser.add_argument("--pagefind", action="store_true", help="also time Pagefind indexing")
     parser.add_argument(
         "--add-missing-indexes",

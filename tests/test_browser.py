@@ -74,11 +74,12 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site_root: Path) -> Iterator[str]:
-    """A real `babelwire serve` (uvicorn) process on loopback."""
+    """A real `babelwire serve` on loopback, with two server processes as a site
+    would run on a machine with two cores."""
     port = int((site_root / "port").read_text())
     command = [sys.executable, "-m", "babelwire.cli.main", "serve", "--site", str(site_root)]
     process = subprocess.Popen(
-        [*command, "--port", str(port)],
+        [*command, "--port", str(port), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

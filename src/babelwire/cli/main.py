@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -111,15 +112,29 @@ def serve(
     site: SiteOption = Path("."),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes (one per core serves the most).")
+    ] = 1,
 ) -> None:
     """Serve the public site."""
     import uvicorn
 
-    from babelwire.web.app import create_app
+    from babelwire.web.app import SITE_VARIABLE, create_app
 
     with open_newsroom(site) as newsroom:
         console.print(f"Serving {newsroom.config.title} at http://{host}:{port}/")
-        uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning")
+            return
+    os.environ[SITE_VARIABLE] = str(site.resolve())
+    uvicorn.run(
+        "babelwire.web.app:app_for_worker",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @app.command()

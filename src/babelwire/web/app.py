@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -70,6 +72,18 @@ def _list_page(request: Request) -> int:
 def create_app(newsroom: Newsroom) -> Starlette:
     """The public site of `newsroom` as an ASGI app."""
     return create_app_for_pages(SitePages.for_newsroom(newsroom))
+
+
+SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
+
+
+def app_for_worker() -> Starlette:
+    """The app a `serve --workers N` worker process builds for itself, from the site
+    folder the parent named in BABELWIRE_SERVE_SITE (each process opens its own
+    database connections and keeps its own page cache)."""
+    from babelwire.jobs.newsroom import Newsroom
+
+    return create_app(Newsroom.open(Path(os.environ[SITE_VARIABLE])))
 
 
 def create_app_for_pages(pages: SitePages) -> Starlette:
