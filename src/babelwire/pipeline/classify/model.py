@@ -116,7 +116,7 @@ def train_model(
     *,
     language: str,
     folds: int = 5,
-    c: float = 10.0,
+    c: float = 100.0,
 ) -> SectionModel:
     """Fit the classifier on labelled texts; its accuracy is cross-validated when every
     section has at least two examples."""
