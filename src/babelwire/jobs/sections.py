@@ -86,7 +86,9 @@ class Filing:
         if self.model is None:
             return None
         text = pivot_text(article, self.model.language)
-        return None if text is None else self.model.guess(text)
+        found = None if text is None else self.model.guess(text)
+        # A section removed from babelwire.toml since training is not a place to file.
+        return found if found is not None and self.config.section(found.slug) else None
 
     def choose(
         self,

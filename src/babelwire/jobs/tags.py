@@ -82,7 +82,7 @@ class Tagger:
     gazetteer: Gazetteer
     problem: str = ""
     _matcher: EntityMatcher | None = field(default=None, repr=False)
-    _synced: bool = field(default=False, repr=False)
+    _ids: dict[str, int] | None = field(default=None, repr=False)  # gazetteer tags by slug
 
     @classmethod
     def for_config(cls, config: Config) -> Tagger:
@@ -104,13 +104,16 @@ class Tagger:
         """
         if self.problem:
             return {}
-        if not self._synced:
+        if self._ids is None:
             sync_gazetteer_tags(session, self.gazetteer)
-            self._synced = True
+            # Every gazetteer tag, including those of entities the file no longer lists.
+            self._ids = dict(
+                session.execute(
+                    select(TagRow.slug, TagRow.id).where(TagRow.origin == GAZETTEER)
+                ).all()
+            )
+        ids = self._ids
         counts = self.matcher.count(article_texts(article))
-        ids = dict(
-            session.execute(select(TagRow.slug, TagRow.id).where(TagRow.origin == GAZETTEER)).all()
-        )
         session.execute(
             delete(ArticleTagRow).where(
                 ArticleTagRow.article_id == article.id,
