@@ -16,14 +16,17 @@ from babelwire.pipeline.entities.matching import EntityMatcher
 from babelwire.pipeline.entities.recurring import Document, capitalised_names, recurring_names
 from babelwire.pipeline.translate.glossary import Glossary
 
-GAZETTEER = """
+PASHINYAN = """
 [[entity]]
 slug = "nikol-pashinyan"
 kind = "person"
 name = "Nikol Pashinyan"
 names = { es = "Nikol Pashinián", ca = "Nikol Paixinian" }
 aliases = { en = ["Pashinyan"], es = ["Pashinián"], ca = ["Paixinian"] }
-
+"""
+GAZETTEER = (
+    PASHINYAN
+    + """
 [[entity]]
 slug = "universitat-de-portvell"
 kind = "organisation"
@@ -35,6 +38,7 @@ slug = "portvell"
 kind = "place"
 name = "Portvell"
 """
+)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TagRow, TranslationRow
+from tests.test_entities import PASHINYAN
 
 runner = CliRunner()
 
@@ -54,20 +55,14 @@ slug = "world"
 names = {{ en = "World" }}
 """
 
-GAZETTEER = """
-[[entity]]
-slug = "nikol-pashinyan"
-kind = "person"
-name = "Nikol Pashinyan"
-names = { es = "Nikol Pashinián", ca = "Nikol Paixinian" }
-aliases = { en = ["Pashinyan"], es = ["Pashinián"], ca = ["Paixinian"] }
-
+PUERTO_VIEJO = """
 [[entity]]
 slug = "puerto-viejo"
 kind = "place"
 name = "Old Harbour"
 names = { es = "Puerto Viejo", ca = "Port Vell" }
 """
+GAZETTEER = PASHINYAN + PUERTO_VIEJO
 
 CULTURE = [
     "A film festival opens with a concert in the old museum",

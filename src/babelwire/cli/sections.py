@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.jobs.sections import SectionsError, explain_article, label_article, train_sections
 
 sections_app = typer.Typer(
@@ -17,11 +15,6 @@ sections_app = typer.Typer(
     no_args_is_help=True,
 )
 console = make_console()
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    Console(stderr=True).print(Text.assemble(("error: ", "red"), str(exc)), soft_wrap=True)
-    return typer.Exit(2)
 
 
 @sections_app.command("label")
@@ -35,7 +28,7 @@ def label(
         try:
             article_id = label_article(newsroom, article, section)
         except SectionsError as exc:
-            raise _fail(exc) from exc
+            raise fail(str(exc)) from exc
     console.print(f"Article {article_id} labelled {section}.")
 
 
@@ -52,7 +45,7 @@ def train(
         try:
             report = train_sections(newsroom, examples)
         except SectionsError as exc:
-            raise _fail(exc) from exc
+            raise fail(str(exc)) from exc
     model = report.model
     console.print(
         f"Trained on {report.from_labels + report.from_file} examples"
@@ -84,7 +77,7 @@ def explain(
         try:
             found = explain_article(newsroom, article)
         except SectionsError as exc:
-            raise _fail(exc) from exc
+            raise fail(str(exc)) from exc
     console.print(f"Article {found.article_id}: {found.title}", markup=False, highlight=False)
     for step, note in found.steps:
         console.print(f"  {step}: {note}", markup=False, highlight=False)

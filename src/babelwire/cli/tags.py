@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.jobs.tags import gazetteer_path, list_tags, refresh_recurring, retag_published
 from babelwire.pipeline.entities.gazetteer import GazetteerError, load_gazetteer
 
@@ -62,9 +61,7 @@ def refresh(site: SiteOption = Path(".")) -> None:
         done, tagger = retag_published(newsroom)
         report = refresh_recurring(newsroom)
     if tagger.problem:
-        Console(stderr=True).print(
-            Text.assemble(("error: ", "red"), tagger.problem), highlight=False, soft_wrap=True
-        )
+        fail(tagger.problem)
     console.print(
         f"Tagged {done} articles from {len(tagger.gazetteer.entities)} gazetteer entities."
     )
