@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
@@ -218,7 +219,12 @@ def refresh_if_due(newsroom: Newsroom) -> RefreshReport | None:
     last = _last_refresh.get(newsroom.config.database_url)
     if last is not None and time.monotonic() - last < minutes * 60:
         return None
-    return refresh_recurring(newsroom)
+    try:
+        return refresh_recurring(newsroom)
+    except IntegrityError as exc:
+        # Another worker stored the same name at the same moment: the next search has it.
+        _last_refresh[newsroom.config.database_url] = time.monotonic()
+        return RefreshReport([], 0, f"recurring names: {exc.orig}")
 
 
 # --- listing and re-tagging ------------------------------------------------------------
