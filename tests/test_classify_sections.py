@@ -24,7 +24,8 @@ def test_keywords_in_any_language_pick_the_section() -> None:
             source_section=None, rules=DEFAULT_SECTIONS, texts=[text], default="world"
         )
         assert choice.slug == expected, text
-        assert "keyword hits" in choice.reason
+        assert choice.reason.startswith(f"rule {expected} matched")
+        assert choice.step == "rule"
 
 
 def test_no_match_goes_to_the_default() -> None:

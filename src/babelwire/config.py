@@ -60,6 +60,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site.story_min_sources", 2, "Front page: fewest sources a top story needs."),
     Setting("sections.default", "world", "Section for articles no rule matches."),
     Setting(
+        "sections.model_file",
+        "sections-model.json",
+        "Section classifier written by `babelwire sections train` (relative to the site).",
+    ),
+    Setting(
+        "sections.min_probability",
+        0.5,
+        "The classifier files an article only when its best section has this probability.",
+    ),
+    Setting(
+        "tags.gazetteer",
+        "entities.toml",
+        "Gazetteer of people, places and organisations (relative to the site; may be absent).",
+    ),
+    Setting(
+        "tags.recurring_min_articles",
+        3,
+        "A capitalised name becomes a tag when this many recent articles name it ...",
+    ),
+    Setting("tags.recurring_min_sources", 2, "... from at least this many sources ..."),
+    Setting("tags.recurring_days", 3, "... within this many days."),
+    Setting(
+        "tags.refresh_minutes",
+        60,
+        "Least minutes between two searches for recurring names during `babelwire run`.",
+    ),
+    Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
     ),
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),
@@ -132,11 +159,13 @@ _BY_KEY = {s.key: s for s in SETTINGS}
 
 @dataclass(frozen=True, slots=True)
 class SectionRule:
-    """A section of the site and the keywords that file an article under it."""
+    """A section of the site and the keywords and entities (tag slugs) that file an article
+    under it."""
 
     slug: str
     names: Mapping[str, str]
     keywords: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names.get("en") or self.slug.title()
@@ -372,13 +401,19 @@ def _read_sections(raw: Any) -> tuple[SectionRule, ...]:
             raise ConfigError(f"[[section]] needs a slug: {item!r}")
         names = item.get("names", {})
         keywords = item.get("keywords", [])
+        entities = item.get("entities", [])
         if not isinstance(names, dict) or not isinstance(keywords, list):
             raise ConfigError(f"section {item['slug']}: names is a table, keywords a list")
+        if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
+            raise ConfigError(
+                f"section {item['slug']}: entities is a list of tag slugs (see entities.toml)"
+            )
         rules.append(
             SectionRule(
                 slug=str(item["slug"]),
                 names={str(k): str(v) for k, v in names.items()},
                 keywords=tuple(str(k).lower() for k in keywords),
+                entities=tuple(entities),
             )
         )
     return tuple(rules)
@@ -412,8 +447,10 @@ def render_config(
     lines.append("")
     lines.append("# Sections, in the order they appear. An article goes to its source's section,")
     lines.append(
-        "# else to the first section with the most keyword matches, else sections.default."
+        "# else to the first section with the most keyword and entity matches (entities are"
     )
+    lines.append("# tag slugs from the gazetteer), else to the classifier's choice once trained")
+    lines.append("# (`babelwire sections train`), else sections.default.")
     for rule in DEFAULT_SECTIONS:
         lines.append("")
         lines.append("[[section]]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +30,9 @@ def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool
             overwrite=True,
         )
         console.print(f"Site folder: {root}")
+        # The people, places and organisations of the sample outlets become tags.
+        gazetteer = resources.files("babelwire.demo").joinpath("entities.toml")
+        (root / "entities.toml").write_text(gazetteer.read_text(encoding="utf-8"), "utf-8")
         # Every sample outlet is on this machine: no politeness delay between requests.
         os.environ.setdefault("BABELWIRE_FETCH_HOST_DELAY", "0")
         with Newsroom.open(root) as newsroom:

@@ -14,7 +14,9 @@ from babelwire import __version__
 from babelwire.cli import progress as progress_ui
 from babelwire.cli.engines import engines_app
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
+from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.config import ConfigError
@@ -32,6 +34,8 @@ app.add_typer(engines_app, name="engines")
 app.add_typer(translations_app, name="translations")
 app.command()(retranslate)
 app.command("eval-mt")(eval_mt)
+app.add_typer(sections_app, name="sections")
+app.add_typer(tags_app, name="tags")
 console = make_console()
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from babelwire.config import ConfigError
 from babelwire.jobs.newsroom import Newsroom
@@ -30,3 +31,9 @@ def open_newsroom(site: Path) -> Newsroom:
     except ConfigError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error on stderr (the message as it is, never as markup) and the exit to raise."""
+    Console(stderr=True).print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+    return typer.Exit(code)

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.sections import Filing
+from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
-from babelwire.pipeline.classify.sections import choose_section
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import ExtractionError, article_from_feed, extract_article
 from babelwire.pipeline.fetch.http import FetchError
@@ -33,7 +34,7 @@ from babelwire.pipeline.translate.article import (
     translate_texts,
 )
 from babelwire.pipeline.translate.engine import EngineError
-from babelwire.pipeline.translate.glossary import GlossaryError, load_glossary
+from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, EntryRow, TranslationRow
 
@@ -216,7 +217,7 @@ class Gate:
 def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
     """The site's translation path: protection, glossary, chunking and its memory."""
     config = newsroom.config
-    glossary = load_glossary(config.root, None, list(config.get("translation.glossary_files")))
+    glossary = site_glossary(config)  # with the gazetteer's names
     use_memory = bool(config.get("translation.memory")) and session is not None
     return PathSettings(
         kinds=tuple(config.get("translation.protect")),
@@ -445,22 +446,14 @@ def _clear_provenance(row: TranslationRow) -> None:
 def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
     """File TRANSLATED articles under a section and make them visible on the site."""
     result = StageResult()
-    config = newsroom.config
+    filing = Filing.for_config(newsroom.config)
     with newsroom.sessions() as session:
         for article in session.scalars(
             select(ArticleRow)
             .where(ArticleRow.id.in_(article_ids))
             .where(ArticleRow.stage == Stage.TRANSLATED.value)
         ):
-            blocks = blocks_of(article.blocks)
-            choice = choose_section(
-                source_section=article.source.section,
-                rules=config.sections,
-                texts=[article.title, article.title, *(b.text for b in blocks)],
-                default=str(config.get("sections.default")),
-            )
-            article.section = choice.slug
-            article.section_reason = choice.reason[:300]
+            filing.file(session, article)  # tags, then the section (jobs/sections.py)
             if article.first_published_at is None:
                 article.first_published_at = utcnow()
             article.stage = Stage.PUBLISHED.value

@@ -22,6 +22,7 @@ from babelwire.jobs.articles import (
 )
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
+from babelwire.jobs.tags import refresh_if_due
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, SourceRow
 
@@ -55,6 +56,7 @@ class RunReport:
     segments_translated: int = 0
     memory_hits: int = 0
     article_errors: dict[int, str] = field(default_factory=dict)
+    recurring_tags: int | None = None  # names tagged by the last recurring-name search
 
     @property
     def ok(self) -> bool:
@@ -115,6 +117,9 @@ def run_pass(
             _account(report, stage, result)
             progress.advance(stage, len(chunk))
     _attribute_failures(newsroom, report, by_source)
+    refreshed = refresh_if_due(newsroom)  # recurring names: now and then, not per article
+    if refreshed is not None:
+        report.recurring_tags = len(refreshed.names)
     return report
 
 

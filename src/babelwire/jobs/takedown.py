@@ -70,7 +70,8 @@ def tombstoned_paths(session: Session) -> list[str]:
     return sorted(paths)
 
 
-def _find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
+def find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
+    """The article `ref` names: its id, its address on this site, or its original URL."""
     ref = ref.strip()
     if ref.isdigit():
         return session.get(ArticleRow, int(ref))
@@ -102,7 +103,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
     if not reason:
         raise TakedownError("a takedown needs a reason (--reason)")
     with newsroom.sessions() as session:
-        article = _find_article(newsroom, session, ref)
+        article = find_article(newsroom, session, ref)
         if article is None:
             raise TakedownError(f"no article matches {ref!r}")
         existing = tombstone_for_article(session, article.id)

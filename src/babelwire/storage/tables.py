@@ -334,3 +334,15 @@ class ArticleTagRow(Base):
 
 
 Index("ix_article_tags_tag_id", ArticleTagRow.tag_id, ArticleTagRow.article_id)
+
+
+class SectionLabelRow(Base):
+    """The section an operator says an article belongs in: a training example."""
+
+    __tablename__ = "section_labels"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    section: Mapped[str] = mapped_column(String(100))
+    labelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

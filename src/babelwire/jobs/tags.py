@@ -1,0 +1,281 @@
+"""Tags: the gazetteer's entities found in each article as it is published, and names
+that recur across sources, found now and then over recent articles.
+
+Every write is an upsert keyed by (article, tag), so tagging an article again
+changes nothing; a gazetteer entity the article no longer names loses its link.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from babelwire.clock import utcnow
+from babelwire.config import Config
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import Block
+from babelwire.pipeline.entities.gazetteer import (
+    Gazetteer,
+    GazetteerError,
+    glossary_terms,
+    load_gazetteer,
+)
+from babelwire.pipeline.entities.matching import EntityMatcher
+from babelwire.pipeline.entities.recurring import Document, RecurringName, recurring_names
+from babelwire.pipeline.translate.glossary import Glossary, GlossaryError, load_glossary
+from babelwire.publish.paths import slugify
+from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
+
+GAZETTEER, RECURRING = "gazetteer", "recurring"
+TEXT_STATUSES = ("translated", "original", "held")
+
+
+def gazetteer_path(config: Config) -> Path:
+    path = Path(str(config.get("tags.gazetteer")))
+    return path if path.is_absolute() else config.root / path
+
+
+def site_gazetteer(config: Config) -> Gazetteer:
+    """The site's gazetteer (empty when its file does not exist); GazetteerError if invalid."""
+    return load_gazetteer(gazetteer_path(config))
+
+
+def site_glossary(config: Config) -> Glossary:
+    """The operator's glossary plus the gazetteer's names, so every edition spells them alike."""
+    glossary = load_glossary(config.root, None, list(config.get("translation.glossary_files")))
+    try:
+        gazetteer = site_gazetteer(config)
+    except GazetteerError as exc:
+        raise GlossaryError(f"gazetteer: {exc}") from exc
+    # The operator's own entries come first: they win over the gazetteer's for a term.
+    names = [t for t in glossary_terms(gazetteer) if t.term not in {g.term for g in glossary.terms}]
+    return Glossary(glossary.terms + tuple(names))
+
+
+def article_texts(article: ArticleRow) -> list[str]:
+    """The article's original text and each translation's, title first."""
+    texts = [_text(article.title, article.blocks)]
+    for translation in article.translations:
+        if translation.status in TEXT_STATUSES and translation.blocks:
+            texts.append(_text(translation.title, translation.blocks))
+    return texts
+
+
+def _text(title: str, blocks: Iterable[dict[str, str]]) -> str:
+    return "\n".join([title, *(Block.from_json(b).text for b in blocks)])
+
+
+@dataclass
+class Tagger:
+    """The gazetteer of a site, loaded once for a batch of articles.
+
+    A gazetteer that cannot be read leaves `problem` set and tags nothing, so
+    articles are still published; the problem is written on each article.
+    """
+
+    gazetteer: Gazetteer
+    problem: str = ""
+    _matcher: EntityMatcher | None = field(default=None, repr=False)
+    _ids: dict[str, int] | None = field(default=None, repr=False)  # gazetteer tags by slug
+
+    @classmethod
+    def for_config(cls, config: Config) -> Tagger:
+        try:
+            return cls(site_gazetteer(config))
+        except GazetteerError as exc:
+            return cls(Gazetteer(), problem=f"gazetteer not used: {exc}")
+
+    @property
+    def matcher(self) -> EntityMatcher:
+        if self._matcher is None:
+            self._matcher = EntityMatcher(self.gazetteer)
+        return self._matcher
+
+    def tag(self, session: Session, article: ArticleRow) -> dict[str, int]:
+        """Link the article to the entities it names; returns slug -> mentions.
+
+        With an unreadable gazetteer it changes nothing: the links made before stay.
+        """
+        if self.problem:
+            return {}
+        if self._ids is None:
+            sync_gazetteer_tags(session, self.gazetteer)
+            # Every gazetteer tag, including those of entities the file no longer lists.
+            self._ids = dict(
+                session.execute(
+                    select(TagRow.slug, TagRow.id).where(TagRow.origin == GAZETTEER)
+                ).all()
+            )
+        ids = self._ids
+        counts = self.matcher.count(article_texts(article))
+        session.execute(
+            delete(ArticleTagRow).where(
+                ArticleTagRow.article_id == article.id,
+                ArticleTagRow.tag_id.in_([i for s, i in ids.items() if s not in counts]),
+            )
+        )
+        for slug, mentions in counts.items():
+            if slug in ids:
+                _link(session, article.id, ids[slug], mentions)
+        return counts
+
+
+def _link(session: Session, article_id: int, tag_id: int, mentions: int) -> None:
+    row = session.get(ArticleTagRow, (article_id, tag_id))
+    if row is None:
+        session.add(ArticleTagRow(article_id=article_id, tag_id=tag_id, mentions=mentions))
+    elif row.mentions != mentions:
+        row.mentions = mentions
+
+
+def sync_gazetteer_tags(session: Session, gazetteer: Gazetteer) -> dict[str, TagRow]:
+    """A tag per gazetteer entity, with its kind and names as the file says now."""
+    existing = {
+        row.slug: row
+        for row in session.scalars(
+            select(TagRow).where(TagRow.slug.in_([e.slug for e in gazetteer.entities]))
+        )
+    }
+    for entity in gazetteer.entities:
+        row = existing.get(entity.slug)
+        if row is None:
+            row = TagRow(slug=entity.slug, created_at=utcnow())
+            session.add(row)
+            existing[entity.slug] = row
+        row.kind = entity.kind
+        row.name = entity.name[:300]
+        row.names = {k: v[:300] for k, v in entity.names.items()}
+        row.origin = GAZETTEER
+    session.flush()
+    return existing
+
+
+# --- recurring names -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    names: list[RecurringName]
+    articles: int  # articles read
+    problem: str = ""
+
+
+_last_refresh: dict[str, float] = {}
+
+
+def refresh_recurring(newsroom: Newsroom, *, now: datetime | None = None) -> RefreshReport:
+    """Tag the names that recent articles from several sources share (`origin="recurring"`)."""
+    config = newsroom.config
+    now = now or utcnow()
+    since = now - timedelta(days=int(config.get("tags.recurring_days")))
+    try:
+        known = {s for e in site_gazetteer(config).entities for _, s in e.spellings()}
+        problem = ""
+    except GazetteerError as exc:
+        known, problem = set(), f"gazetteer not used: {exc}"
+    with newsroom.sessions() as session:
+        rows = session.execute(
+            select(ArticleRow.id, ArticleRow.source_id, ArticleRow.title, ArticleRow.blocks).where(
+                ArticleRow.first_published_at.is_not(None), ArticleRow.first_published_at >= since
+            )
+        ).all()
+        documents = [Document(i, s, _text(t, b)) for i, s, t, b in rows]
+        found = recurring_names(
+            documents,
+            min_articles=int(config.get("tags.recurring_min_articles")),
+            min_sources=int(config.get("tags.recurring_min_sources")),
+            known=known,
+        )
+        kept = [name for name in found if _store_recurring(session, name)]
+        session.commit()
+    _last_refresh[config.database_url] = time.monotonic()
+    return RefreshReport(kept, len(documents), problem)
+
+
+def _store_recurring(session: Session, name: RecurringName) -> bool:
+    slug = slugify(name.name, 200)
+    row = session.scalar(select(TagRow).where(TagRow.slug == slug))
+    if row is None:
+        row = TagRow(slug=slug, kind="other", name=name.name[:300], names={}, origin=RECURRING)
+        session.add(row)
+        session.flush()
+    elif row.origin != RECURRING:
+        return False  # the gazetteer has it (under another spelling)
+    for article_id, mentions in name.mentions.items():
+        _link(session, article_id, row.id, mentions)
+    return True
+
+
+def refresh_if_due(newsroom: Newsroom) -> RefreshReport | None:
+    """`refresh_recurring` when `tags.refresh_minutes` have passed in this process."""
+    minutes = float(newsroom.config.get("tags.refresh_minutes"))
+    last = _last_refresh.get(newsroom.config.database_url)
+    if last is not None and time.monotonic() - last < minutes * 60:
+        return None
+    try:
+        return refresh_recurring(newsroom)
+    except IntegrityError as exc:
+        # Another worker stored the same name at the same moment: the next search has it.
+        _last_refresh[newsroom.config.database_url] = time.monotonic()
+        return RefreshReport([], 0, f"recurring names: {exc.orig}")
+
+
+# --- listing and re-tagging ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagSummary:
+    slug: str
+    kind: str
+    origin: str
+    name: str
+    names: dict[str, str]
+    articles: int
+
+
+def list_tags(newsroom: Newsroom) -> list[TagSummary]:
+    """Every tag with the number of articles naming it, most named first."""
+    with newsroom.sessions() as session:
+        counts = (
+            select(ArticleTagRow.tag_id, func.count().label("n"))
+            .group_by(ArticleTagRow.tag_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(TagRow, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.tag_id == TagRow.id)
+            .order_by(func.coalesce(counts.c.n, 0).desc(), TagRow.slug)
+        ).all()
+        return [
+            TagSummary(r.slug, r.kind, r.origin, r.name, dict(r.names or {}), int(n))
+            for r, n in rows
+        ]
+
+
+def retag_published(newsroom: Newsroom) -> tuple[int, Tagger]:
+    """Tag every published article again with the current gazetteer (after editing it)."""
+    tagger = Tagger.for_config(newsroom.config)
+    done = 0
+    with newsroom.sessions() as session:
+        ids = list(
+            session.scalars(
+                select(ArticleRow.id)
+                .where(ArticleRow.first_published_at.is_not(None))
+                .order_by(ArticleRow.id)
+            )
+        )
+        for start in range(0, len(ids), 200):
+            for article in session.scalars(
+                select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 200]))
+            ):
+                tagger.tag(session, article)
+                done += 1
+            session.commit()
+    return done, tagger

@@ -1,0 +1,1 @@
+"""entities stage: the people, places and organisations articles name, as tags."""
