@@ -87,6 +87,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Least minutes between two searches for recurring names during `babelwire run`.",
     ),
     Setting(
+        "stories.window_hours",
+        72,
+        "A story stays open for new reports this many hours after its last one.",
+    ),
+    Setting(
+        "stories.threshold",
+        0.35,
+        "Least similarity (0-1, cosine of TF-IDF vectors) for a report to join a story.",
+    ),
+    Setting(
+        "stories.pivot_language",
+        "",
+        "Language reports are compared in (empty: the first of site.languages).",
+    ),
+    Setting(
+        "stories.duplicate_hours",
+        72,
+        "A new article is checked for being a copy of those extracted within this many hours.",
+    ),
+    Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
     ),
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),

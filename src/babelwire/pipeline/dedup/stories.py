@@ -29,6 +29,8 @@ NAME_WEIGHT = 2.0
 # A story's centroid keeps its strongest terms: the weak tail adds little to the
 # cosine and would make memory and comparison time grow with the story's size.
 MAX_CENTROID_TERMS = 400
+# A story read back from storage is found through its centroid's strongest terms.
+RESTORED_POSTINGS = 2 * TERMS_PER_ARTICLE
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:[A-ZÀ-ÖØ-Þ][\w'·-]+|\d[\d.,]*)", re.UNICODE)
 
 
@@ -69,6 +71,16 @@ class Story:
             kept = heapq.nlargest(MAX_CENTROID_TERMS, centroid.items(), key=lambda kv: kv[1])
             self.centroid = centroid = dict(kept)
         self.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where an article goes (`story_id` None: a new story) and its vector."""
+
+    story_id: int | None
+    similarity: float
+    vector: dict[str, float]
+    top_terms: list[tuple[str, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +158,8 @@ class StoryClusterer:
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         return dot / story.norm
 
-    def assign(self, item: StoryInput) -> Assignment:
-        """Put one article into the best open story, or start a story with it."""
+    def decide(self, item: StoryInput) -> Decision:
+        """The open story `item` would join (None: it starts one); it now counts for the idf."""
         self._observe(item.title, item.text)
         vector = self.vector(item.title, item.text)
         top_terms = heapq.nlargest(self.terms_per_article, vector.items(), key=lambda kv: kv[1])
@@ -156,27 +168,59 @@ class StoryClusterer:
             score = self.similarity(vector, self.stories[story_id])
             if score > best_score:
                 best_id, best_score = story_id, score
-        new_story = best_score < self.threshold
-        if new_story:
-            best_id = self._next_id
-            self._next_id += 1
-            self.stories[best_id] = Story(best_id, item.time, item.time)
-            best_score = 1.0
-        story = self.stories[best_id]
+        if best_score < self.threshold:
+            return Decision(None, 1.0, vector, top_terms)
+        return Decision(best_id, best_score, vector, top_terms)
+
+    def place(self, item: StoryInput, decision: Decision, new_id: int | None = None) -> Assignment:
+        """Put `item` where `decision` says; a new story gets `new_id` (else the next free id)."""
+        new_story = decision.story_id is None
+        if decision.story_id is None:
+            if new_id is None:
+                new_id = self._next_id
+            self._next_id = max(self._next_id, new_id + 1)
+            story_id = new_id
+            self.stories[story_id] = Story(story_id, item.time, item.time)
+        else:
+            story_id = decision.story_id
+        story = self.stories[story_id]
         story.members.append(item.key)
         story.first_seen = min(story.first_seen, item.time)
         story.last_seen = max(story.last_seen, item.time)
-        story.add(vector)
-        for term, _weight in top_terms:
-            if best_id not in self._postings[term]:
-                self._postings[term].add(best_id)
-                self._story_terms[best_id].append(term)
-        if new_story or best_score > story.central_score:
-            story.central, story.central_score, story.headline = item.key, best_score, item.title
+        story.add(decision.vector)
+        self._post(story_id, (term for term, _weight in decision.top_terms))
+        if new_story or decision.similarity > story.central_score:
+            story.central, story.central_score = item.key, decision.similarity
+            story.headline = item.title
         self._assignments_since_prune += 1
         if self._assignments_since_prune >= 1000:
             self.prune(item.time)
-        return Assignment(best_id, best_score, new_story)
+        return Assignment(story_id, decision.similarity, new_story)
+
+    def assign(self, item: StoryInput) -> Assignment:
+        """Put one article into the best open story, or start a story with it."""
+        return self.place(item, self.decide(item))
+
+    def observe(self, title: str, text: str) -> None:
+        """Count an article placed elsewhere (by another process) in the idf."""
+        self._observe(title, text)
+
+    def restore(self, story: Story, posted_terms: int = RESTORED_POSTINGS) -> None:
+        """Take in a stored story (or its newer state): its centroid and strongest terms."""
+        story.norm = math.sqrt(sum(w * w for w in story.centroid.values())) or 1.0
+        known = self.stories.get(story.id)
+        if known is not None:
+            story.members = known.members
+        self.stories[story.id] = story
+        self._next_id = max(self._next_id, story.id + 1)
+        strongest = heapq.nlargest(posted_terms, story.centroid.items(), key=lambda kv: kv[1])
+        self._post(story.id, (term for term, _weight in strongest))
+
+    def _post(self, story_id: int, terms: Iterable[str]) -> None:
+        for term in terms:
+            if story_id not in self._postings[term]:
+                self._postings[term].add(story_id)
+                self._story_terms[story_id].append(term)
 
     def assign_all(self, items: Iterable[StoryInput]) -> dict[Hashable, int]:
         return {item.key: self.assign(item).story_id for item in items}
