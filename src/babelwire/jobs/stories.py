@@ -8,6 +8,10 @@ assignment happens under a lock shared by all processes and raises one counter
 (`stories.seq`, also written on the article as `story_seq`); a process whose
 cache is behind the counter reads only the stories and articles changed since
 its own number, so no process reloads the whole window per article.
+
+A story is open to an article reported (published by its source) within the
+window after the story's newest report; `first_seen` and `last_seen` are when
+this site saw its articles, which is what the front page ranks by.
 """
 
 from __future__ import annotations
@@ -126,8 +130,8 @@ def pivot_texts(
 def _story_of_row(row: StoryRow) -> Story:
     return Story(
         id=row.id,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
+        first_seen=row.first_reported_at or row.first_seen,
+        last_seen=row.last_reported_at or row.last_seen,
         centroid={str(k): float(v) for k, v in (row.terms or {}).items()},
         central=row.central_article_id,
         central_score=float(row.central_score or 0.0),
@@ -219,22 +223,29 @@ def _assign(
     )
     touched = {a.story_id for a in articles if a.story_id is not None}
     texts = pivot_texts(session, [a.id for a in pending], desk.pivot)
+    # The whole batch counts for the term weights before any of it is placed: a
+    # young site's first articles are then weighed against more than themselves.
+    for article in pending:
+        title, text, _language = texts[article.id]
+        desk.clusterer.observe(title, text)
     seq = desk.seq
     placed: dict[int, int] = {}
     for article in pending:
         seq += 1
         title, text, language = texts[article.id]
-        moment = article.first_published_at or now
+        reported = min(article.published_at or now, now)
         row = _story_of_original(session, article)
         if row is not None:
-            desk.clusterer.observe(title, text)
-            row.last_seen = max(row.last_seen, moment)
+            row.first_reported_at = min(row.first_reported_at or reported, reported)
+            row.last_reported_at = max(row.last_reported_at or reported, reported)
             known = desk.clusterer.stories.get(row.id)
             if known is not None:
-                known.last_seen = max(known.last_seen, moment)
+                known.first_seen = min(known.first_seen, reported)
+                known.last_seen = max(known.last_seen, reported)
         else:
-            item = StoryInput(article.id, title, text, moment)
-            row = _place(desk, session, item, article.id, language)
+            item = StoryInput(article.id, title, text, reported)
+            row = _place(desk, session, item, article.id, language, now)
+        row.last_seen = max(row.last_seen, now)
         row.seq = seq
         row.updated_at = now
         article.story_id = row.id
@@ -265,18 +276,23 @@ def _story_of_original(session: Session, article: ArticleRow) -> StoryRow | None
 
 
 def _place(
-    desk: StoryDesk, session: Session, item: StoryInput, article_id: int, language: str
+    desk: StoryDesk,
+    session: Session,
+    item: StoryInput,
+    article_id: int,
+    language: str,
+    now: datetime,
 ) -> StoryRow:
     clusterer = desk.clusterer
-    decision = clusterer.decide(item)
+    decision = clusterer.decide(item, observe=False)
     row = session.get(StoryRow, decision.story_id) if decision.story_id is not None else None
     if row is None:
         row = StoryRow(
             headline=item.title,
             headline_language=language,
             central_article_id=None,
-            first_seen=item.time,
-            last_seen=item.time,
+            first_seen=now,
+            last_seen=now,
             article_count=0,
             source_count=0,
             languages=[],
@@ -290,8 +306,8 @@ def _place(
         assignment = clusterer.place(item, decision)
     story = clusterer.stories[assignment.story_id]
     row.terms = {t: round(w, TERM_DIGITS) for t, w in story.centroid.items()}
-    row.first_seen = story.first_seen
-    row.last_seen = story.last_seen
+    row.first_reported_at = story.first_seen
+    row.last_reported_at = story.last_seen
     if story.central == article_id:
         row.central_article_id = article_id
         row.central_score = story.central_score

@@ -312,6 +312,11 @@ class StoryRow(Base):
     # The sequence number of the story's last change: one counter for all stories,
     # raised under a lock by whoever assigns an article.
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # When its articles were reported (published by their sources): a story is open to
+    # reports up to `stories.window_hours` before its first and after its last.
+    # first_seen and last_seen are when this site saw its articles.
+    first_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 Index("ix_stories_rank", StoryRow.source_count, StoryRow.last_seen)

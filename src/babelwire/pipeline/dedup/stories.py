@@ -143,7 +143,8 @@ class StoryClusterer:
     # -- assignment ------------------------------------------------------------------
 
     def _is_open(self, story: Story, time: datetime) -> bool:
-        return time - story.last_seen <= self.window
+        # An article arriving late (reported before the story began) is in range too.
+        return story.first_seen - self.window <= time <= story.last_seen + self.window
 
     def _candidates(self, top_terms: list[tuple[str, float]], time: datetime) -> list[int]:
         scores: dict[int, float] = defaultdict(float)
@@ -158,9 +159,14 @@ class StoryClusterer:
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         return dot / story.norm
 
-    def decide(self, item: StoryInput) -> Decision:
-        """The open story `item` would join (None: it starts one); it now counts for the idf."""
-        self._observe(item.title, item.text)
+    def decide(self, item: StoryInput, *, observe: bool = True) -> Decision:
+        """The open story `item` would join (None: it starts one).
+
+        With `observe` the article counts for the idf first; without, the caller
+        has counted it already (a batch counts all its articles before deciding).
+        """
+        if observe:
+            self._observe(item.title, item.text)
         vector = self.vector(item.title, item.text)
         top_terms = heapq.nlargest(self.terms_per_article, vector.items(), key=lambda kv: kv[1])
         best_id, best_score = 0, 0.0

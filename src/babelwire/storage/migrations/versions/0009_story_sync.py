@@ -7,8 +7,11 @@ Create Date: 2026-11-27
 `stories.seq` is one counter for all stories, raised under a lock each time an
 article joins one; `articles.story_seq` records it on the article. A process
 that cached the open stories catches up by reading what changed since the
-number it last saw. `stories.central_score` keeps how close the central
-article is, so a restart chooses the same central article. `article_bands`
+number it last saw. `stories.first_reported_at` and `last_reported_at` are when
+the story's articles were published by their sources: a story is open to
+reports near those times, not to those this site happens to see at the time.
+`stories.central_score` keeps how close the central article is, so a restart
+chooses the same central article. `article_bands`
 holds the LSH band keys of each recent article's MinHash fingerprint.
 """
 
@@ -32,6 +35,8 @@ def upgrade() -> None:
             sa.Column("central_score", sa.Float(), nullable=False, server_default="0")
         )
         batch_op.add_column(sa.Column("seq", sa.Integer(), nullable=False, server_default="0"))
+        for name in ("first_reported_at", "last_reported_at"):
+            batch_op.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_stories_seq", ["seq"], unique=False)
     op.create_table(
         "article_bands",
@@ -51,6 +56,8 @@ def downgrade() -> None:
     op.drop_table("article_bands")
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_index("ix_stories_seq")
+        batch_op.drop_column("last_reported_at")
+        batch_op.drop_column("first_reported_at")
         batch_op.drop_column("seq")
         batch_op.drop_column("central_score")
     with op.batch_alter_table("articles", schema=None) as batch_op:
