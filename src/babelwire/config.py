@@ -341,6 +341,7 @@ class Config:
             if raw is not None:
                 value = _parse_env(setting, raw)
             values[setting.key] = _check_type(setting, value)
+        _check_stories(values)
         sections = _read_sections(data.get("section"))
         return cls(root=root, values=values, sections=sections)
 
@@ -408,6 +409,22 @@ def _check_type(setting: Setting, value: Any) -> Any:
             f"{setting.key}: expected {type(default).__name__}, got {value!r} ({setting.help})"
         )
     return value
+
+
+def _check_stories(values: Mapping[str, Any]) -> None:
+    """The [stories] settings within their ranges, the pivot one of the editions."""
+    threshold = values["stories.threshold"]
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"stories.threshold: expected a number in (0, 1], got {threshold!r}")
+    for key in ("stories.window_hours", "stories.duplicate_hours"):
+        if values[key] <= 0:
+            raise ConfigError(f"{key}: expected a positive number of hours, got {values[key]!r}")
+    pivot, editions = values["stories.pivot_language"], values["site.languages"]
+    if pivot and pivot not in editions:
+        raise ConfigError(
+            f"stories.pivot_language: {pivot!r} is not an edition (site.languages: {editions}); "
+            "articles are only translated into the editions' languages"
+        )
 
 
 def _read_sections(raw: Any) -> tuple[SectionRule, ...]:

@@ -65,6 +65,7 @@ def _new_clusterer(config: Config) -> StoryClusterer:
     return StoryClusterer(
         threshold=float(config.get("stories.threshold")),
         window=timedelta(hours=float(config.get("stories.window_hours"))),
+        keep_closed=False,  # a long-running worker holds the open stories only
     )
 
 

@@ -100,11 +100,14 @@ class StoryClusterer:
         window: timedelta = DEFAULT_WINDOW,
         terms_per_article: int = TERMS_PER_ARTICLE,
         candidates: int = CANDIDATES,
+        keep_closed: bool = True,
     ) -> None:
         self.threshold = threshold
         self.window = window
         self.terms_per_article = terms_per_article
         self.candidates = candidates
+        # False: a closed story is forgotten altogether (its members are stored elsewhere).
+        self.keep_closed = keep_closed
         self.stories: dict[int, Story] = {}
         self._document_frequency: Counter[str] = Counter()
         self._documents = 0
@@ -232,9 +235,17 @@ class StoryClusterer:
         return {item.key: self.assign(item).story_id for item in items}
 
     def prune(self, now: datetime) -> int:
-        """Drop closed stories from the candidate index (they keep their members)."""
+        """Drop stories closed by `now` from the candidate index (they keep their members).
+
+        Only stories that ended a window before `now`: a late article (reported
+        long ago) does not close the stories of today.
+        """
         self._assignments_since_prune = 0
-        closed = [sid for sid, s in self.stories.items() if not self._is_open(s, now)]
+        closed = [
+            sid
+            for sid, s in self.stories.items()
+            if now - s.last_seen > self.window and (s.centroid or not self.keep_closed)
+        ]
         for story_id in closed:
             for term in self._story_terms.pop(story_id, []):
                 postings = self._postings.get(term)
@@ -242,5 +253,8 @@ class StoryClusterer:
                     postings.discard(story_id)
                     if not postings:
                         del self._postings[term]
-            self.stories[story_id].centroid = {}
+            if self.keep_closed:
+                self.stories[story_id].centroid = {}
+            else:
+                del self.stories[story_id]
         return len(closed)
