@@ -19,7 +19,6 @@ import resource
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import record_and_find_original
@@ -36,7 +35,7 @@ from babelwire.jobs.site import create_site
 from babelwire.jobs.stories import assign_stories, desk_for
 from babelwire.model import Block, BlockKind, Stage
 from babelwire.pipeline.dedup.near import NUM_PERM, band_keys, fingerprint_from_bytes
-from babelwire.storage.database import normalise_url
+from babelwire.storage.database import scratch_schema
 from babelwire.storage.tables import (
     ArticleBandRow,
     ArticleRow,
@@ -69,17 +68,8 @@ def _database(base_url: str, folder: Path) -> Iterator[str]:
     if not base_url:
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base_url))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(base_url, "bench") as url:
+        yield url
 
 
 def _insert(newsroom: Newsroom, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -7,9 +7,11 @@ two newsrooms publishing at once."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -150,32 +152,38 @@ def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) 
             assert copy.stage == Stage.PUBLISHED.value and copy.duplicate_of is not None
 
 
-def test_one_event_in_three_languages_is_one_story_and_other_reports_are_not(
-    tmp_path: Path, database_url: str, demo_server: DemoServer
-) -> None:
+@pytest.fixture
+def published(tmp_path: Path, database_url: str, demo_server: DemoServer) -> Iterator[Newsroom]:
+    """A site after one pass over the sample outlets."""
     with make_site(tmp_path / "site", demo_server, database_url) as room:
         assert run_pass(room).ok
-        articles = _articles(room)
-        assert all(a.story_id is not None for a in articles.values())
-        for pair in (BRIDGE, SEAGRASS):
-            assert len({articles[key].story_id for key in pair}) == 1, pair
-        for pair in SAME_PLACE:
-            assert len({articles[key].story_id for key in pair}) == 2, pair
-        grouped: dict[int | None, set[str]] = {}
-        for key, article in articles.items():
-            grouped.setdefault(article.story_id, set()).add(key)
-        merged = {frozenset(g) for g in grouped.values() if len(g) > 1}
-        assert merged == {frozenset(BRIDGE), frozenset(SEAGRASS)}
-        bridge = _story(room, articles[BRIDGE[0]].story_id)
-        assert sorted(bridge.languages) == ["ca", "es"]
-        assert (bridge.article_count, bridge.source_count) == (2, 2)
-        assert bridge.central_article_id in {articles[k].id for k in BRIDGE}
-        assert "bridge" in bridge.headline.lower() and bridge.headline_language == "en"
-        assert bridge.terms and bridge.first_seen <= bridge.last_seen
-        assert bridge.first_reported_at and bridge.first_reported_at.day == 18
-        # the front page leads with the two stories of two sources
-        front = SitePages.for_newsroom(room).front("en")
-        assert front is not None and bridge.headline in front
+        yield room
+
+
+def test_one_event_in_three_languages_is_one_story_and_other_reports_are_not(
+    published: Newsroom,
+) -> None:
+    articles = _articles(published)
+    assert all(a.story_id is not None for a in articles.values())
+    for pair in (BRIDGE, SEAGRASS):
+        assert len({articles[key].story_id for key in pair}) == 1, pair
+    for pair in SAME_PLACE:
+        assert len({articles[key].story_id for key in pair}) == 2, pair
+    grouped: dict[int | None, set[str]] = {}
+    for key, article in articles.items():
+        grouped.setdefault(article.story_id, set()).add(key)
+    merged = {frozenset(g) for g in grouped.values() if len(g) > 1}
+    assert merged == {frozenset(BRIDGE), frozenset(SEAGRASS)}
+    bridge = _story(published, articles[BRIDGE[0]].story_id)
+    assert sorted(bridge.languages) == ["ca", "es"]
+    assert (bridge.article_count, bridge.source_count) == (2, 2)
+    assert bridge.central_article_id in {articles[k].id for k in BRIDGE}
+    assert "bridge" in bridge.headline.lower() and bridge.headline_language == "en"
+    assert bridge.terms and bridge.first_seen <= bridge.last_seen
+    assert bridge.first_reported_at and bridge.first_reported_at.day == 18
+    # the front page leads with the two stories of two sources
+    front = SitePages.for_newsroom(published).front("en")
+    assert front is not None and bridge.headline in front
 
 
 def test_a_restarted_newsroom_continues_the_same_stories(tmp_path: Path, database_url: str) -> None:
@@ -252,20 +260,18 @@ def test_two_newsrooms_publishing_at_once_make_one_story(
 
 
 def test_taking_down_the_central_article_leaves_its_story_consistent(
-    tmp_path: Path, database_url: str, demo_server: DemoServer
+    published: Newsroom,
 ) -> None:
-    with make_site(tmp_path / "site", demo_server, database_url) as room:
-        assert run_pass(room).ok
-        articles = _articles(room)
-        story = _story(room, articles[BRIDGE[0]].story_id)
-        central = story.central_article_id
-        other = next(articles[k].id for k in BRIDGE if articles[k].id != central)
-        take_down(room, str(central), "rights holder asked")
-        after = _story(room, story.id)
-        assert after.central_article_id == other
-        assert (after.article_count, after.source_count) == (1, 1)
-        assert after.headline and after.seq > story.seq
-        with room.sessions() as session:
-            removed = session.get(ArticleRow, central)
-            assert removed is not None and removed.minhash is None
-        assert run_pass(room, force=True).ok  # and the pipeline goes on
+    articles = _articles(published)
+    story = _story(published, articles[BRIDGE[0]].story_id)
+    central = story.central_article_id
+    other = next(articles[k].id for k in BRIDGE if articles[k].id != central)
+    take_down(published, str(central), "rights holder asked")
+    after = _story(published, story.id)
+    assert after.central_article_id == other
+    assert (after.article_count, after.source_count) == (1, 1)
+    assert after.headline and after.seq > story.seq
+    with published.sessions() as session:
+        removed = session.get(ArticleRow, central)
+        assert removed is not None and removed.minhash is None
+    assert run_pass(published, force=True).ok  # and the pipeline goes on

@@ -28,11 +28,11 @@ from babelwire.pipeline.dedup.near import (
     fingerprint_to_bytes,
     fingerprints,
 )
+from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleBandRow, ArticleRow
 
 COPIES_LOCK = "babelwire.copies"
-REMOVED_STAGE = "removed"
 # Articles sharing a band with the new one that are compared with it (a band shared
 # by very many articles, such as a boilerplate text's, must not make the check slow).
 MAX_CANDIDATES = 64

@@ -31,11 +31,11 @@ from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
 from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput
+from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
 
 STORIES_LOCK = "babelwire.stories"
-REMOVED_STAGE = "removed"
 # Texts that count for the term weights (idf) of a process that has just started.
 SEED_ARTICLES = 500
 # Statuses of a translation whose text can stand for the article ("held": below the
