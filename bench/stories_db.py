@@ -165,6 +165,8 @@ def _fill(
                         f"FROM {table}"
                     )
                 )
+            # What autovacuum does after a bulk load, and a live database has had long since.
+            connection.execute(text("ANALYZE"))
     return topics
 
 

@@ -11,6 +11,7 @@ fingerprint comparisons, however many articles are stored.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ COPIES_LOCK = "babelwire.copies"
 # Articles sharing a band with the new one that are compared with it (a band shared
 # by very many articles, such as a boilerplate text's, must not make the check slow).
 MAX_CANDIDATES = 64
+MAX_BAND_ROWS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +92,18 @@ def _find(
     keys: list[int],
     cutoff: datetime,
 ) -> Copy | None:
+    # Plain equality lookups, no ORDER BY ... LIMIT: a planner might otherwise walk the
+    # primary key hoping to meet a match early, reading the whole table when there is none.
     live = (ArticleRow.id != article_id, ArticleRow.stage != REMOVED_STAGE)
-    exact = session.execute(
-        select(ArticleRow.id, ArticleRow.duplicate_of)
-        .where(ArticleRow.content_hash == digest, ArticleRow.fetched_at >= cutoff, *live)
-        .order_by(ArticleRow.id)
-        .limit(1)
-    ).first()
-    if exact is not None:
-        return _root(session, article_id, exact[0], exact[1], 1.0, exact=True)
-    candidates = list(
+    same = session.execute(
+        select(ArticleRow.id, ArticleRow.duplicate_of).where(
+            ArticleRow.content_hash == digest, ArticleRow.fetched_at >= cutoff, *live
+        )
+    ).all()
+    if same:
+        first, duplicate_of = min(same)
+        return _root(session, article_id, first, duplicate_of, 1.0, exact=True)
+    shared = Counter(
         session.scalars(
             select(ArticleBandRow.article_id)
             .where(
@@ -107,10 +111,11 @@ def _find(
                 ArticleBandRow.seen_at >= cutoff,
                 ArticleBandRow.article_id != article_id,
             )
-            .distinct()
-            .limit(MAX_CANDIDATES)
+            .limit(MAX_BAND_ROWS)
         )
     )
+    # The articles sharing the most bands are the likeliest copies.
+    candidates = [other for other, _count in shared.most_common(MAX_CANDIDATES)]
     if not candidates:
         return None
     best: tuple[float, int, int | None] | None = None
