@@ -128,15 +128,31 @@ def pivot_texts(
 # --- reading the stories back ----------------------------------------------------------
 
 
-def _story_of_row(row: StoryRow) -> Story:
+# What a cached story needs, read as plain columns (no ORM objects: a restart reads
+# every open story).
+_STORY_COLUMNS = (
+    StoryRow.id,
+    StoryRow.first_seen,
+    StoryRow.last_seen,
+    StoryRow.first_reported_at,
+    StoryRow.last_reported_at,
+    StoryRow.terms,
+    StoryRow.central_article_id,
+    StoryRow.central_score,
+    StoryRow.headline,
+)
+
+
+def _story_of_row(row: Any) -> Story:
+    (story_id, first_seen, last_seen, first_reported, last_reported, terms, central) = row[:7]
     return Story(
-        id=row.id,
-        first_seen=row.first_reported_at or row.first_seen,
-        last_seen=row.last_reported_at or row.last_seen,
-        centroid={str(k): float(v) for k, v in (row.terms or {}).items()},
-        central=row.central_article_id,
-        central_score=float(row.central_score or 0.0),
-        headline=row.headline,
+        id=story_id,
+        first_seen=first_reported or first_seen,
+        last_seen=last_reported or last_seen,
+        centroid={str(k): float(v) for k, v in (terms or {}).items()},
+        central=central,
+        central_score=float(row[7] or 0.0),
+        headline=row[8],
     )
 
 
@@ -144,7 +160,9 @@ def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> N
     """Read the open stories of the window, and recent texts for the term weights."""
     started = time.perf_counter()
     desk.clusterer = _new_clusterer(config)
-    for row in session.scalars(select(StoryRow).where(StoryRow.last_seen >= now - desk.window)):
+    for row in session.execute(
+        select(*_STORY_COLUMNS).where(StoryRow.last_seen >= now - desk.window)
+    ):
         desk.clusterer.restore(_story_of_row(row))
     recent = list(
         session.scalars(
@@ -165,11 +183,12 @@ def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> N
 def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
     """Take in what other processes did since `since`: changed stories and new members."""
     desk.synced = []
-    for row in session.scalars(
-        select(StoryRow).where(StoryRow.seq > since, StoryRow.last_seen >= now - desk.window)
+    for row in session.execute(
+        select(*_STORY_COLUMNS).where(StoryRow.seq > since, StoryRow.last_seen >= now - desk.window)
     ):
-        desk.clusterer.restore(_story_of_row(row))
-        desk.synced.append(row.id)
+        story = _story_of_row(row)
+        desk.clusterer.restore(story)
+        desk.synced.append(story.id)
     joined = list(
         session.scalars(
             select(ArticleRow.id).where(ArticleRow.story_seq > since).order_by(ArticleRow.story_seq)
