@@ -35,6 +35,7 @@ from babelwire.jobs.site import create_site
 from babelwire.jobs.stories import assign_stories, desk_for
 from babelwire.model import Block, BlockKind, Stage
 from babelwire.pipeline.dedup.near import NUM_PERM, band_keys, fingerprint_from_bytes
+from babelwire.pipeline.dedup.stories import strongest_first
 from babelwire.storage.database import scratch_schema
 from babelwire.storage.tables import (
     ArticleBandRow,
@@ -60,7 +61,7 @@ def _terms(rng: random.Random, vocabulary: list[str], topic: list[str]) -> dict[
     for word in rng.sample(vocabulary, 150):
         weights.setdefault(word, rng.uniform(0.02, 0.06))
     norm = sum(w * w for w in weights.values()) ** 0.5
-    return {t: round(w / norm, 5) for t, w in weights.items()}
+    return strongest_first({t: w / norm for t, w in weights.items()})  # as stories are stored
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
-from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput
+from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput, strongest_first
 from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
@@ -41,7 +41,6 @@ SEED_ARTICLES = 500
 # Statuses of a translation whose text can stand for the article ("held": below the
 # quality threshold, still the article's words in the pivot language).
 TEXT_STATUSES = ("translated", "original", "held")
-TERM_DIGITS = 5
 
 
 @dataclass(slots=True)
@@ -149,7 +148,7 @@ def _story_of_row(row: Any) -> Story:
         id=story_id,
         first_seen=first_reported or first_seen,
         last_seen=last_reported or last_seen,
-        centroid={str(k): float(v) for k, v in (terms or {}).items()},
+        centroid=dict(terms or {}),
         central=central,
         central_score=float(row[7] or 0.0),
         headline=row[8],
@@ -163,7 +162,7 @@ def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> N
     for row in session.execute(
         select(*_STORY_COLUMNS).where(StoryRow.last_seen >= now - desk.window)
     ):
-        desk.clusterer.restore(_story_of_row(row))
+        desk.clusterer.restore(_story_of_row(row), ordered=True)
     recent = list(
         session.scalars(
             select(ArticleRow.id)
@@ -187,7 +186,7 @@ def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
         select(*_STORY_COLUMNS).where(StoryRow.seq > since, StoryRow.last_seen >= now - desk.window)
     ):
         story = _story_of_row(row)
-        desk.clusterer.restore(story)
+        desk.clusterer.restore(story, ordered=True)
         desk.synced.append(story.id)
     joined = list(
         session.scalars(
@@ -325,7 +324,7 @@ def _place(
     else:
         assignment = clusterer.place(item, decision)
     story = clusterer.stories[assignment.story_id]
-    row.terms = {t: round(w, TERM_DIGITS) for t, w in story.centroid.items()}
+    row.terms = strongest_first(story.centroid)
     row.first_reported_at = story.first_seen
     row.last_reported_at = story.last_seen
     if story.central == article_id:

@@ -11,6 +11,7 @@ stories share a term with the article, not on how many articles are stored.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -71,6 +72,12 @@ class Story:
             kept = heapq.nlargest(MAX_CENTROID_TERMS, centroid.items(), key=lambda kv: kv[1])
             self.centroid = centroid = dict(kept)
         self.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+
+
+def strongest_first(centroid: dict[str, float], digits: int = 5) -> dict[str, float]:
+    """A centroid for storage: its terms strongest first, weights rounded."""
+    ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {term: round(weight, digits) for term, weight in ranked}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,16 +221,25 @@ class StoryClusterer:
         """Count an article placed elsewhere (by another process) in the idf."""
         self._observe(title, text)
 
-    def restore(self, story: Story, posted_terms: int = RESTORED_POSTINGS) -> None:
-        """Take in a stored story (or its newer state): its centroid and strongest terms."""
-        story.norm = math.sqrt(sum(w * w for w in story.centroid.values())) or 1.0
+    def restore(
+        self, story: Story, posted_terms: int = RESTORED_POSTINGS, *, ordered: bool = False
+    ) -> None:
+        """Take in a stored story (or its newer state): its centroid and strongest terms.
+
+        `ordered`: the centroid lists its terms strongest first (as `strongest_first`
+        writes them), so they need no sorting.
+        """
+        story.norm = math.hypot(*story.centroid.values()) or 1.0
         known = self.stories.get(story.id)
         if known is not None:
             story.members = known.members
         self.stories[story.id] = story
         self._next_id = max(self._next_id, story.id + 1)
-        strongest = heapq.nlargest(posted_terms, story.centroid.items(), key=lambda kv: kv[1])
-        self._post(story.id, (term for term, _weight in strongest))
+        if ordered:
+            self._post(story.id, itertools.islice(story.centroid, posted_terms))
+        else:
+            strongest = heapq.nlargest(posted_terms, story.centroid.items(), key=lambda kv: kv[1])
+            self._post(story.id, (term for term, _weight in strongest))
 
     def _post(self, story_id: int, terms: Iterable[str]) -> None:
         for term in terms:
