@@ -194,6 +194,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 def database_cost(sizes: list[int], new: int, seed: int, database_url: str) -> None:
     fork = multiprocessing.get_context("fork")
+    medians: list[tuple[float, float]] = []
     for size in sizes:  # in increasing order: the peak memory printed is this size's
         with tempfile.TemporaryDirectory() as folder, _database(database_url, Path(folder)) as url:
             root = Path(folder) / "site"
@@ -207,7 +208,15 @@ def database_cost(sizes: list[int], new: int, seed: int, database_url: str) -> N
             filled = time.perf_counter() - started
             topics, _rng = _topics(size, seed, VOCABULARY)
             with Newsroom.open(root, migrate=False) as room:  # a restart: nothing cached
-                _measure(room, size, new, random.Random(seed + 1), VOCABULARY, topics, filled)
+                medians.append(
+                    _measure(room, size, new, random.Random(seed + 1), VOCABULARY, topics, filled)
+                )
+    if len(medians) > 1:  # the smallest archive is the baseline
+        (check0, assign0), (check1, assign1) = medians[0], medians[-1]
+        print(
+            f"  {sizes[-1]:,} against {sizes[0]:,} articles stored: copy check "
+            f"x{check1 / check0:.2f}, story assignment x{assign1 / assign0:.2f} (medians)"
+        )
 
 
 def _measure(
@@ -218,7 +227,8 @@ def _measure(
     vocabulary: list[str],
     topics: list[list[str]],
     filled: float,
-) -> None:
+) -> tuple[float, float]:
+    """Prints the figures of one archive; returns the median copy check and assignment."""
     checks: list[float] = []
     assignments: list[float] = []
     startup = 0.0
@@ -297,3 +307,4 @@ def _measure(
         f"{len(desk.clusterer.stories):,} open stories: {desk.load_seconds * ms:,.0f} ms); "
         f"peak RSS of the measuring process {peak:,.0f} MiB"
     )
+    return statistics.median(checks), statistics.median(assignments)
