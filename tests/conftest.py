@@ -4,18 +4,16 @@ loopback sample-news server, and a site following its sources."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from babelwire.demo.server import DemoServer, load_samples
 from babelwire.demo.site import follow_outlets
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
-from babelwire.storage.database import normalise_url
+from babelwire.storage.database import scratch_schema
 
 PG_URL = os.environ.get("BABELWIRE_TEST_DATABASE_URL", "")
 # Every test server listens on loopback, which the SSRF guard refuses by default:
@@ -29,18 +27,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 def _postgres_schema_url() -> Iterator[str]:
     """A fresh schema on the test server, so tests never see each other's rows."""
-    base = normalise_url(PG_URL)
-    schema = f"bw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

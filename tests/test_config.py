@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,22 @@ def test_every_setting_is_documented() -> None:
     text = DOCS.read_text(encoding="utf-8")
     missing = [s.key for s in SETTINGS if f"`{s.key}`" not in text or s.env not in text]
     assert not missing, f"undocumented settings in docs/configuration.md: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("stories", "complaint"),
+    [
+        ({"threshold": 1.5}, "stories.threshold"),
+        ({"threshold": 0}, "stories.threshold"),
+        ({"window_hours": 0}, "stories.window_hours"),
+        ({"duplicate_hours": -1}, "stories.duplicate_hours"),
+        ({"pivot_language": "fr"}, "'fr' is not an edition"),
+    ],
+)
+def test_story_settings_out_of_range_are_refused(
+    tmp_path: Path, stories: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(complaint)):
+        Config.from_mapping(tmp_path, {"site": {"languages": ["en", "es"]}, "stories": stories})
+    config = Config.from_mapping(tmp_path, {"stories": {"pivot_language": "es"}})
+    assert config.get("stories.pivot_language") == "es"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babelwire.demo.server import load_samples
 from babelwire.pipeline.dedup.near import (
     NearDuplicateIndex,
+    band_keys,
     fingerprint_from_bytes,
     fingerprint_to_bytes,
     fingerprints,
@@ -59,3 +60,18 @@ def test_fingerprints_survive_storage_and_accents_do_not_matter() -> None:
     again = fingerprint_from_bytes(fingerprint_to_bytes(a))
     assert again.jaccard(a) == 1.0
     assert words("L'equip, pel·lícula!") == ["l", "equip", "pel", "licula"]
+
+
+def test_band_keys_find_what_the_in_memory_index_finds() -> None:
+    texts = _texts()
+    original = next(iter(texts.values()))
+    copy = "A new headline\nBy a staff reporter\n" + "\n".join(original.split("\n")[:-1])
+    hashes = fingerprints([original, copy, *list(texts.values())[1:]])
+    keys = [set(band_keys(h)) for h in hashes]
+    assert len(keys[0]) == 25 and all(isinstance(k, int) and -(2**63) <= k < 2**63 for k in keys[0])
+    assert keys[0] & keys[1]  # the copy shares a band with its original
+    assert band_keys(fingerprint_from_bytes(fingerprint_to_bytes(hashes[0]))) == band_keys(
+        hashes[0]
+    )
+    for other in keys[2:]:  # and no other sample article does
+        assert not keys[0] & other

@@ -17,7 +17,7 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.model import Stage
-from babelwire.storage.tables import ArticleRow, EntryRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, EntryRow, StoryRow, TranslationRow
 
 ARTICLES = 120
 
@@ -79,3 +79,8 @@ def test_killed_pass_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
                     select(TranslationRow).where(TranslationRow.language == "en")
                 ).all()
                 assert {t.status for t in english} == {"translated"}
+                # every article in exactly one story, each assignment numbered once
+                seqs = sorted(session.scalars(select(ArticleRow.story_seq)))
+                assert seqs == list(range(1, ARTICLES + 1))
+                counted = session.scalar(select(func.sum(StoryRow.article_count)))
+                assert counted == ARTICLES

@@ -87,6 +87,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Least minutes between two searches for recurring names during `babelwire run`.",
     ),
     Setting(
+        "stories.window_hours",
+        72,
+        "A story stays open for new reports this many hours after its last one.",
+    ),
+    Setting(
+        "stories.threshold",
+        0.35,
+        "Least similarity (0-1, cosine of TF-IDF vectors) for a report to join a story.",
+    ),
+    Setting(
+        "stories.pivot_language",
+        "",
+        "Language reports are compared in (empty: the first of site.languages).",
+    ),
+    Setting(
+        "stories.duplicate_hours",
+        72,
+        "A new article is checked for being a copy of those extracted within this many hours.",
+    ),
+    Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
     ),
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),
@@ -321,6 +341,7 @@ class Config:
             if raw is not None:
                 value = _parse_env(setting, raw)
             values[setting.key] = _check_type(setting, value)
+        _check_stories(values)
         sections = _read_sections(data.get("section"))
         return cls(root=root, values=values, sections=sections)
 
@@ -388,6 +409,22 @@ def _check_type(setting: Setting, value: Any) -> Any:
             f"{setting.key}: expected {type(default).__name__}, got {value!r} ({setting.help})"
         )
     return value
+
+
+def _check_stories(values: Mapping[str, Any]) -> None:
+    """The [stories] settings within their ranges, the pivot one of the editions."""
+    threshold = values["stories.threshold"]
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"stories.threshold: expected a number in (0, 1], got {threshold!r}")
+    for key in ("stories.window_hours", "stories.duplicate_hours"):
+        if values[key] <= 0:
+            raise ConfigError(f"{key}: expected a positive number of hours, got {values[key]!r}")
+    pivot, editions = values["stories.pivot_language"], values["site.languages"]
+    if pivot and pivot not in editions:
+        raise ConfigError(
+            f"stories.pivot_language: {pivot!r} is not an edition (site.languages: {editions}); "
+            "articles are only translated into the editions' languages"
+        )
 
 
 def _read_sections(raw: Any) -> tuple[SectionRule, ...]:

@@ -18,6 +18,7 @@ class Stage(enum.StrEnum):
     EXTRACTED = "extracted"  # text, metadata and language stored
     TRANSLATED = "translated"  # every target language translated or skipped with a reason
     PUBLISHED = "published"  # filed in a section and visible on the site
+    DUPLICATE = "duplicate"  # a copy of another article: stored and linked, not published
     FAILED = "failed"  # a stage failed; `error` on the article says why
 
     @property
@@ -30,6 +31,7 @@ _STAGE_ORDER = {
     Stage.EXTRACTED: 1,
     Stage.TRANSLATED: 2,
     Stage.PUBLISHED: 3,
+    Stage.DUPLICATE: 1,
     Stage.FAILED: -1,
 }
 

@@ -67,6 +67,11 @@ def print_report(console: Console, report: RunReport) -> None:
         for stage, seconds in report.stage_seconds.items()
     )
     console.print(f"Stages: {timing}")
+    if report.duplicates:
+        console.print(
+            f"Found {report.duplicates} copies of other articles "
+            "(linked to their original's story; published only from preferred sources)"
+        )
     if report.words_translated:
         line = f"Translated {report.words_translated} words"
         if report.engine_words:

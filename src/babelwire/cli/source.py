@@ -20,6 +20,7 @@ from babelwire.jobs.sources import (
     export_opml,
     import_opml,
     list_sources,
+    prefer_source,
     remove_source,
 )
 from babelwire.pipeline.discover.poll import KINDS
@@ -55,6 +56,13 @@ def add(
             help="Let this source's host be on a loopback or private network.",
         ),
     ] = False,
+    preferred: Annotated[
+        bool,
+        typer.Option(
+            "--preferred",
+            help="Publish this source's copies of other articles (wire copy) all the same.",
+        ),
+    ] = False,
 ) -> None:
     """Follow a new source (or update one already followed), saying what the URL is."""
     with open_newsroom(site) as newsroom:
@@ -77,13 +85,15 @@ def add(
                 section=section,
                 kind=kind,
                 allow_private=allow_private or None,
+                preferred=preferred or None,
             )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     if found:
         console.print(f"Found {found}")
-    console.print(f"Source {info.id}: {info.name} <{info.url}> ({info.kind})")
+    note = ", preferred" if info.preferred else ""
+    console.print(f"Source {info.id}: {info.name} <{info.url}> ({info.kind}{note})")
 
 
 def _next(s: SourceInfo) -> str:
@@ -124,7 +134,9 @@ def list_command(site: SiteOption = Path(".")) -> None:
         table.add_row(
             str(s.id),
             s.name,
-            s.kind + (" (private ok)" if s.allow_private else ""),
+            s.kind
+            + (" (private ok)" if s.allow_private else "")
+            + (" (preferred)" if s.preferred else ""),
             s.language or "auto",
             s.section or "-",
             str(s.articles),
@@ -136,6 +148,27 @@ def list_command(site: SiteOption = Path(".")) -> None:
             s.last_error or "",
         )
     console.print(table)
+
+
+@source_app.command("prefer")
+def prefer(
+    ref: Annotated[str, typer.Argument(help="Source id or URL.")],
+    site: SiteOption = Path("."),
+    off: Annotated[bool, typer.Option("--off", help="Stop preferring it.")] = False,
+) -> None:
+    """Publish a source's copies of other articles (or, with --off, keep them back again)."""
+    with open_newsroom(site) as newsroom:
+        try:
+            info = prefer_source(newsroom, int(ref) if ref.isdigit() else ref, not off)
+        except SourceError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    state = (
+        "preferred: its copies of other articles are published"
+        if info.preferred
+        else ("not preferred: its copies of other articles are kept back")
+    )
+    console.print(f"Source {info.id}: {info.name} is {state}")
 
 
 @source_app.command("remove")

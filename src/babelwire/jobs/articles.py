@@ -17,8 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
+from babelwire.jobs.duplicates import prune_bands, record_and_find_original
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.sections import Filing
+from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.discover.urls import canonical_url
@@ -50,6 +52,7 @@ class StageResult:
     unchanged: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     merged: dict[int, int] = field(default_factory=dict)  # article -> the one it is a copy of
+    duplicates: dict[int, int] = field(default_factory=dict)  # copy -> its original
     words: int = 0
     engine_words: int = 0  # words the engines translated (not found in memory)
     engine_seconds: float = 0.0
@@ -88,6 +91,9 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
                 continue
             _extract_one(newsroom, session, article, result)
             session.commit()
+    if result.done:
+        with newsroom.sessions.begin() as session:
+            prune_bands(session, float(newsroom.config.get("stories.duplicate_hours")))
     return result
 
 
@@ -160,9 +166,7 @@ def _extract_one(
     article.attempts = 0
     if digest == article.content_hash:
         # Seen before and unchanged: go back to where the article was.
-        article.stage = (
-            Stage.PUBLISHED.value if article.first_published_at else Stage.EXTRACTED.value
-        )
+        article.stage = _stage_reached(article)
         result.unchanged.append(article.id)
         return
     canonical = canonical_url(extracted.canonical_url) if extracted.canonical_url else ""
@@ -199,6 +203,33 @@ def _extract_one(
     article.version += 1
     article.stage = Stage.EXTRACTED.value
     result.done.append(article.id)
+    # A published article keeps its place; its new fingerprint serves later copies.
+    copy = record_and_find_original(
+        session,
+        article,
+        title,
+        blocks,
+        digest,
+        hours=float(newsroom.config.get("stories.duplicate_hours")),
+        look=article.first_published_at is None,
+    )
+    if article.first_published_at is not None:
+        return
+    article.duplicate_of = copy.original_id if copy else None
+    if copy is None:
+        return
+    result.duplicates[article.id] = copy.original_id
+    attach_copy(session, article)
+    article.stage = _stage_reached(article)
+
+
+def _stage_reached(article: ArticleRow) -> str:
+    """Where an extracted article rests: a copy is kept back unless its source is preferred."""
+    if article.first_published_at is not None:
+        return Stage.PUBLISHED.value
+    if article.duplicate_of is not None and not article.source.preferred:
+        return Stage.DUPLICATE.value
+    return Stage.EXTRACTED.value
 
 
 # --- translate -------------------------------------------------------------------------
@@ -448,6 +479,7 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
     result = StageResult()
     filing = Filing.for_config(newsroom.config)
     with newsroom.sessions() as session:
+        published = []
         for article in session.scalars(
             select(ArticleRow)
             .where(ArticleRow.id.in_(article_ids))
@@ -458,11 +490,17 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
                 article.first_published_at = utcnow()
             article.stage = Stage.PUBLISHED.value
             result.done.append(article.id)
+            published.append(article)
         session.flush()
         from babelwire.publish.search import index_articles
 
         index_articles(session, result.done)  # same transaction: searchable once visible
-        session.commit()
+        assign_stories(newsroom, session, published)  # and in its story (jobs/stories.py)
+        try:
+            session.commit()
+        except BaseException:
+            forget_desk(newsroom)  # the cached stories are ahead of the database
+            raise
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
@@ -24,6 +25,9 @@ from babelwire.publish.paths import url_for_about
 from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
 from babelwire.storage.tables import SectionRow, SourceRow
 
+if TYPE_CHECKING:
+    from babelwire.jobs.stories import StoryDesk
+
 
 @dataclass
 class Newsroom:
@@ -33,6 +37,8 @@ class Newsroom:
     _fetcher: Fetcher | None = field(default=None, repr=False)
     _robots: RobotsCache | None = field(default=None, repr=False)
     _translators: Translators | None = field(default=None, repr=False)
+    # The open stories, cached between calls (jobs/stories.py reads them on first use).
+    story_desk: StoryDesk | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, root: Path, *, migrate: bool = True) -> Newsroom:

@@ -56,6 +56,7 @@ class RunReport:
     segments_translated: int = 0
     memory_hits: int = 0
     article_errors: dict[int, str] = field(default_factory=dict)
+    duplicates: int = 0  # copies of other articles found at extract
     recurring_tags: int | None = None  # names tagged by the last recurring-name search
 
     @property
@@ -130,6 +131,7 @@ def _account(report: RunReport, stage: str, result: StageResult) -> None:
     report.engine_words += result.engine_words
     report.segments_translated += result.segments
     report.memory_hits += result.memory_hits
+    report.duplicates += len(result.duplicates)
     report.article_errors.update(result.failed)
 
 

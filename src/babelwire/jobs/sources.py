@@ -9,9 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import Stage
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
@@ -52,6 +53,7 @@ class SourceInfo:
     interval_minutes: int = 30
     poll_reason: str = ""
     consecutive_failures: int = 0
+    preferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +146,13 @@ def add_source(
     section: str | None = None,
     allow_private: bool | None = None,
     kind: str | None = None,
+    preferred: bool | None = None,
 ) -> SourceInfo:
     """Add a source, or update its name/language/section when the URL is already listed.
 
     `kind` is feed (the default for a new source), sitemap or page;
-    `allow_private` lets this source's host be on a private network.
+    `allow_private` lets this source's host be on a private network; a `preferred`
+    source's copies of other articles are published all the same.
     """
     url = _check_url(url)
     if kind is not None and kind not in KINDS:
@@ -166,6 +170,7 @@ def add_source(
                 kind=kind or "feed",
                 allow_private=bool(allow_private),
                 poll_reason="",
+                preferred=bool(preferred),
             )
             session.add(row)
         else:
@@ -175,6 +180,8 @@ def add_source(
                 row.kind = kind
             if allow_private is not None:
                 row.allow_private = allow_private
+            if preferred is not None:
+                row.preferred = preferred
         if allow_private:
             newsroom.fetcher.guard.allow_host(urlsplit(url).hostname or "")
         if language:
@@ -219,9 +226,30 @@ def list_sources(newsroom: Newsroom) -> list[SourceInfo]:
                 interval_minutes=r.interval_minutes,
                 poll_reason=r.poll_reason,
                 consecutive_failures=r.consecutive_failures,
+                preferred=r.preferred,
             )
             for r in rows
         ]
+
+
+def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) -> SourceInfo:
+    """Mark a source preferred (its copies of other articles are published) or not.
+
+    Its copies kept back so far go on to translation and publication; turning it
+    off does not withdraw copies already published.
+    """
+    info = get_source(newsroom, ref)
+    with newsroom.sessions.begin() as session:
+        row = session.get(SourceRow, info.id)
+        if row is not None:
+            row.preferred = preferred
+        if preferred:
+            session.execute(
+                update(ArticleRow)
+                .where(ArticleRow.source_id == info.id, ArticleRow.stage == Stage.DUPLICATE.value)
+                .values(stage=Stage.EXTRACTED.value)
+            )
+    return get_source(newsroom, info.id)
 
 
 def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:

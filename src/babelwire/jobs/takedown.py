@@ -16,7 +16,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
+from babelwire.jobs.duplicates import forget_fingerprint
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.stories import after_takedown
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish import queries, search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
@@ -147,5 +149,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
         article.stage = REMOVED_STAGE
         article.error = f"taken down: {reason}"[:2000]
         search.remove_articles(session, [article.id])
+        forget_fingerprint(session, article)  # later copies of it stand on their own
+        after_takedown(session, article)  # its story's counts and central article
         session.commit()
     return result

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -142,6 +143,9 @@ class ArticleRow(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the article joined its story: the stories' sequence number at that moment
+    # (StoryRow.seq), so another process can catch up with what it has not seen.
+    story_seq: Mapped[int | None] = mapped_column(Integer, index=True)
 
     source: Mapped[SourceRow] = relationship(lazy="joined")
     translations: Mapped[list[TranslationRow]] = relationship(
@@ -302,9 +306,39 @@ class StoryRow(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     terms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How close the central article was to the story when it joined (a later report
+    # closer to the story becomes central).
+    central_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # The sequence number of the story's last change: one counter for all stories,
+    # raised under a lock by whoever assigns an article.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # When its articles were reported (published by their sources): a story is open to
+    # reports up to `stories.window_hours` before its first and after its last.
+    # first_seen and last_seen are when this site saw its articles.
+    first_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 Index("ix_stories_rank", StoryRow.source_count, StoryRow.last_seen)
+
+
+class ArticleBandRow(Base):
+    """One LSH band of an article's MinHash fingerprint: copies share at least one.
+
+    Looking up a new article's band keys finds the stored articles likely to be
+    near-duplicates of it, without comparing against all of them.
+    """
+
+    __tablename__ = "article_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+Index("ix_article_bands_key", ArticleBandRow.key)
 
 
 class TagRow(Base):

@@ -8,6 +8,7 @@ then checked against the threshold with the MinHash estimate itself.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
 
 NUM_PERM = 128
 # datasketch's hashing scheme; stored fingerprints are only comparable within one scheme.
@@ -59,6 +61,36 @@ def fingerprint_from_bytes(data: bytes, num_perm: int = NUM_PERM) -> MinHash:
     if len(values) != num_perm:
         raise ValueError(f"fingerprint has {len(values)} values, expected {num_perm}")
     return MinHash(num_perm=num_perm, hashvalues=values, scheme=SCHEME)
+
+
+def band_keys(
+    minhash: MinHash, threshold: float = DEFAULT_THRESHOLD, num_perm: int = NUM_PERM
+) -> list[int]:
+    """The LSH bands of a fingerprint as signed 64-bit keys, for an index in the database.
+
+    Two texts share a key when one band of their hash minima is equal: the same
+    banding datasketch's MinHashLSH chooses for `threshold`, so a database lookup
+    of these keys finds what an in-memory MinHashLSH would.
+    """
+    bands, rows = _banding(threshold, num_perm)
+    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+    keys = []
+    for band in range(bands):
+        chunk = values[band * rows : (band + 1) * rows].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "big")).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+_BANDINGS: dict[tuple[float, int], tuple[int, int]] = {}
+
+
+def _banding(threshold: float, num_perm: int) -> tuple[int, int]:
+    found = _BANDINGS.get((threshold, num_perm))
+    if found is None:
+        # The same choice MinHashLSH makes (equal weight to false positives and negatives).
+        found = _BANDINGS[(threshold, num_perm)] = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

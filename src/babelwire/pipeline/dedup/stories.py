@@ -11,6 +11,7 @@ stories share a term with the article, not on how many articles are stored.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -29,6 +30,8 @@ NAME_WEIGHT = 2.0
 # A story's centroid keeps its strongest terms: the weak tail adds little to the
 # cosine and would make memory and comparison time grow with the story's size.
 MAX_CENTROID_TERMS = 400
+# A story read back from storage is found through its centroid's strongest terms.
+RESTORED_POSTINGS = 2 * TERMS_PER_ARTICLE
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:[A-ZÀ-ÖØ-Þ][\w'·-]+|\d[\d.,]*)", re.UNICODE)
 
 
@@ -71,6 +74,22 @@ class Story:
         self.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
 
 
+def strongest_first(centroid: dict[str, float], digits: int = 5) -> dict[str, float]:
+    """A centroid for storage: its terms strongest first, weights rounded."""
+    ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {term: round(weight, digits) for term, weight in ranked}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where an article goes (`story_id` None: a new story) and its vector."""
+
+    story_id: int | None
+    similarity: float
+    vector: dict[str, float]
+    top_terms: list[tuple[str, float]]
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     story_id: int
@@ -88,11 +107,14 @@ class StoryClusterer:
         window: timedelta = DEFAULT_WINDOW,
         terms_per_article: int = TERMS_PER_ARTICLE,
         candidates: int = CANDIDATES,
+        keep_closed: bool = True,
     ) -> None:
         self.threshold = threshold
         self.window = window
         self.terms_per_article = terms_per_article
         self.candidates = candidates
+        # False: a closed story is forgotten altogether (its members are stored elsewhere).
+        self.keep_closed = keep_closed
         self.stories: dict[int, Story] = {}
         self._document_frequency: Counter[str] = Counter()
         self._documents = 0
@@ -131,7 +153,8 @@ class StoryClusterer:
     # -- assignment ------------------------------------------------------------------
 
     def _is_open(self, story: Story, time: datetime) -> bool:
-        return time - story.last_seen <= self.window
+        # An article arriving late (reported before the story began) is in range too.
+        return story.first_seen - self.window <= time <= story.last_seen + self.window
 
     def _candidates(self, top_terms: list[tuple[str, float]], time: datetime) -> list[int]:
         scores: dict[int, float] = defaultdict(float)
@@ -146,9 +169,14 @@ class StoryClusterer:
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         return dot / story.norm
 
-    def assign(self, item: StoryInput) -> Assignment:
-        """Put one article into the best open story, or start a story with it."""
-        self._observe(item.title, item.text)
+    def decide(self, item: StoryInput, *, observe: bool = True) -> Decision:
+        """The open story `item` would join (None: it starts one).
+
+        With `observe` the article counts for the idf first; without, the caller
+        has counted it already (a batch counts all its articles before deciding).
+        """
+        if observe:
+            self._observe(item.title, item.text)
         vector = self.vector(item.title, item.text)
         top_terms = heapq.nlargest(self.terms_per_article, vector.items(), key=lambda kv: kv[1])
         best_id, best_score = 0, 0.0
@@ -156,35 +184,84 @@ class StoryClusterer:
             score = self.similarity(vector, self.stories[story_id])
             if score > best_score:
                 best_id, best_score = story_id, score
-        new_story = best_score < self.threshold
-        if new_story:
-            best_id = self._next_id
-            self._next_id += 1
-            self.stories[best_id] = Story(best_id, item.time, item.time)
-            best_score = 1.0
-        story = self.stories[best_id]
+        if best_score < self.threshold:
+            return Decision(None, 1.0, vector, top_terms)
+        return Decision(best_id, best_score, vector, top_terms)
+
+    def place(self, item: StoryInput, decision: Decision, new_id: int | None = None) -> Assignment:
+        """Put `item` where `decision` says; a new story gets `new_id` (else the next free id)."""
+        new_story = decision.story_id is None
+        if decision.story_id is None:
+            if new_id is None:
+                new_id = self._next_id
+            self._next_id = max(self._next_id, new_id + 1)
+            story_id = new_id
+            self.stories[story_id] = Story(story_id, item.time, item.time)
+        else:
+            story_id = decision.story_id
+        story = self.stories[story_id]
         story.members.append(item.key)
         story.first_seen = min(story.first_seen, item.time)
         story.last_seen = max(story.last_seen, item.time)
-        story.add(vector)
-        for term, _weight in top_terms:
-            if best_id not in self._postings[term]:
-                self._postings[term].add(best_id)
-                self._story_terms[best_id].append(term)
-        if new_story or best_score > story.central_score:
-            story.central, story.central_score, story.headline = item.key, best_score, item.title
+        story.add(decision.vector)
+        self._post(story_id, (term for term, _weight in decision.top_terms))
+        if new_story or decision.similarity > story.central_score:
+            story.central, story.central_score = item.key, decision.similarity
+            story.headline = item.title
         self._assignments_since_prune += 1
         if self._assignments_since_prune >= 1000:
             self.prune(item.time)
-        return Assignment(best_id, best_score, new_story)
+        return Assignment(story_id, decision.similarity, new_story)
+
+    def assign(self, item: StoryInput) -> Assignment:
+        """Put one article into the best open story, or start a story with it."""
+        return self.place(item, self.decide(item))
+
+    def observe(self, title: str, text: str) -> None:
+        """Count an article placed elsewhere (by another process) in the idf."""
+        self._observe(title, text)
+
+    def restore(
+        self, story: Story, posted_terms: int = RESTORED_POSTINGS, *, ordered: bool = False
+    ) -> None:
+        """Take in a stored story (or its newer state): its centroid and strongest terms.
+
+        `ordered`: the centroid lists its terms strongest first (as `strongest_first`
+        writes them), so they need no sorting.
+        """
+        story.norm = math.hypot(*story.centroid.values()) or 1.0
+        known = self.stories.get(story.id)
+        if known is not None:
+            story.members = known.members
+        self.stories[story.id] = story
+        self._next_id = max(self._next_id, story.id + 1)
+        if ordered:
+            self._post(story.id, itertools.islice(story.centroid, posted_terms))
+        else:
+            strongest = heapq.nlargest(posted_terms, story.centroid.items(), key=lambda kv: kv[1])
+            self._post(story.id, (term for term, _weight in strongest))
+
+    def _post(self, story_id: int, terms: Iterable[str]) -> None:
+        for term in terms:
+            if story_id not in self._postings[term]:
+                self._postings[term].add(story_id)
+                self._story_terms[story_id].append(term)
 
     def assign_all(self, items: Iterable[StoryInput]) -> dict[Hashable, int]:
         return {item.key: self.assign(item).story_id for item in items}
 
     def prune(self, now: datetime) -> int:
-        """Drop closed stories from the candidate index (they keep their members)."""
+        """Drop stories closed by `now` from the candidate index (they keep their members).
+
+        Only stories that ended a window before `now`: a late article (reported
+        long ago) does not close the stories of today.
+        """
         self._assignments_since_prune = 0
-        closed = [sid for sid, s in self.stories.items() if not self._is_open(s, now)]
+        closed = [
+            sid
+            for sid, s in self.stories.items()
+            if now - s.last_seen > self.window and (s.centroid or not self.keep_closed)
+        ]
         for story_id in closed:
             for term in self._story_terms.pop(story_id, []):
                 postings = self._postings.get(term)
@@ -192,5 +269,8 @@ class StoryClusterer:
                     postings.discard(story_id)
                     if not postings:
                         del self._postings[term]
-            self.stories[story_id].centroid = {}
+            if self.keep_closed:
+                self.stories[story_id].centroid = {}
+            else:
+                del self.stories[story_id]
         return len(closed)

@@ -1,0 +1,408 @@
+"""Stories in the live pipeline: each published article joins the best open story or starts one.
+
+Articles are compared in one pivot language (`stories.pivot_language`, else the
+first edition's): their translation into it, or the original when written in it.
+The open stories (those seen within `stories.window_hours`) are cached per
+Newsroom in a StoryClusterer, read from the database on first use. Every
+assignment happens under a lock shared by all processes and raises one counter
+(`stories.seq`, also written on the article as `story_seq`); a process whose
+cache is behind the counter reads only the stories and articles changed since
+its own number, so no process reloads the whole window per article.
+
+A story is open to an article reported (published by its source) within the
+window after the story's newest report; `first_seen` and `last_seen` are when
+this site saw its articles, which is what the front page ranks by.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from babelwire.clock import utcnow
+from babelwire.config import Config
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import Stage
+from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput, strongest_first
+from babelwire.publish.stories import REMOVED_STAGE
+from babelwire.storage.locks import serialise
+from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
+
+STORIES_LOCK = "babelwire.stories"
+# Texts that count for the term weights (idf) of a process that has just started.
+SEED_ARTICLES = 500
+# Statuses of a translation whose text can stand for the article ("held": below the
+# quality threshold, still the article's words in the pivot language).
+TEXT_STATUSES = ("translated", "original", "held")
+
+
+@dataclass(slots=True)
+class StoryDesk:
+    """One process's view of the open stories, and the counter it has caught up with."""
+
+    clusterer: StoryClusterer
+    pivot: str
+    window: timedelta
+    seq: int = -1  # -1: not read from the database yet
+    load_seconds: float = 0.0  # what the last full read took
+    loads: int = 0
+    synced: list[int] = field(default_factory=list)  # stories read back by the last catch-up
+
+
+def pivot_language(config: Config) -> str:
+    return str(config.get("stories.pivot_language")) or config.languages[0]
+
+
+def _new_clusterer(config: Config) -> StoryClusterer:
+    return StoryClusterer(
+        threshold=float(config.get("stories.threshold")),
+        window=timedelta(hours=float(config.get("stories.window_hours"))),
+        keep_closed=False,  # a long-running worker holds the open stories only
+    )
+
+
+def desk_for(newsroom: Newsroom) -> StoryDesk:
+    """The Newsroom's story desk, made on first use (stories are read at the first assignment)."""
+    if newsroom.story_desk is None:
+        config = newsroom.config
+        newsroom.story_desk = StoryDesk(
+            _new_clusterer(config),
+            pivot_language(config),
+            timedelta(hours=float(config.get("stories.window_hours"))),
+        )
+    desk: StoryDesk = newsroom.story_desk
+    return desk
+
+
+def forget_desk(newsroom: Newsroom) -> None:
+    """Drop the cache (after a failed transaction): the next assignment reads the stories again."""
+    newsroom.story_desk = None
+
+
+# --- texts -----------------------------------------------------------------------------
+
+
+def _plain(blocks: Iterable[Any]) -> str:
+    return " ".join(
+        str(b.get("text", "")) for b in blocks or () if isinstance(b, dict) and b.get("text")
+    )
+
+
+def pivot_texts(
+    session: Session, article_ids: Sequence[int], pivot: str
+) -> dict[int, tuple[str, str, str]]:
+    """Per article: (title, text, language) in the pivot language, else as written."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return {}
+    found: dict[int, tuple[str, str, str]] = {}
+    for article_id, title, blocks in session.execute(
+        select(TranslationRow.article_id, TranslationRow.title, TranslationRow.blocks).where(
+            TranslationRow.article_id.in_(ids),
+            TranslationRow.language == pivot,
+            TranslationRow.status.in_(TEXT_STATUSES),
+        )
+    ):
+        text = _plain(blocks)
+        if text or title:
+            found[article_id] = (title or "", text, pivot)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        for article_id, title, blocks, language in session.execute(
+            select(ArticleRow.id, ArticleRow.title, ArticleRow.blocks, ArticleRow.language).where(
+                ArticleRow.id.in_(missing)
+            )
+        ):
+            found[article_id] = (title or "", _plain(blocks), language or "")
+    return found
+
+
+# --- reading the stories back ----------------------------------------------------------
+
+
+# What a cached story needs, read as plain columns (no ORM objects: a restart reads
+# every open story).
+_STORY_COLUMNS = (
+    StoryRow.id,
+    StoryRow.first_seen,
+    StoryRow.last_seen,
+    StoryRow.first_reported_at,
+    StoryRow.last_reported_at,
+    StoryRow.terms,
+    StoryRow.central_article_id,
+    StoryRow.central_score,
+    StoryRow.headline,
+)
+
+
+def _story_of_row(row: Any) -> Story:
+    (story_id, first_seen, last_seen, first_reported, last_reported, terms, central) = row[:7]
+    return Story(
+        id=story_id,
+        first_seen=first_reported or first_seen,
+        last_seen=last_reported or last_seen,
+        centroid=dict(terms or {}),
+        central=central,
+        central_score=float(row[7] or 0.0),
+        headline=row[8],
+    )
+
+
+def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
+    """Read the open stories of the window, and recent texts for the term weights."""
+    started = time.perf_counter()
+    desk.clusterer = _new_clusterer(config)
+    for row in session.execute(
+        select(*_STORY_COLUMNS).where(StoryRow.last_seen >= now - desk.window)
+    ):
+        desk.clusterer.restore(_story_of_row(row), ordered=True)
+    recent = list(
+        session.scalars(
+            select(ArticleRow.id)
+            .where(ArticleRow.story_seq.is_not(None))
+            .order_by(ArticleRow.story_seq.desc())
+            .limit(SEED_ARTICLES)
+        )
+    )
+    texts = pivot_texts(session, recent, desk.pivot)
+    for article_id in reversed(recent):
+        title, text, _language = texts[article_id]
+        desk.clusterer.observe(title, text)
+    desk.load_seconds = time.perf_counter() - started
+    desk.loads += 1
+
+
+def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
+    """Take in what other processes did since `since`: changed stories and new members."""
+    desk.synced = []
+    for row in session.execute(
+        select(*_STORY_COLUMNS).where(StoryRow.seq > since, StoryRow.last_seen >= now - desk.window)
+    ):
+        story = _story_of_row(row)
+        desk.clusterer.restore(story, ordered=True)
+        desk.synced.append(story.id)
+    joined = list(
+        session.scalars(
+            select(ArticleRow.id).where(ArticleRow.story_seq > since).order_by(ArticleRow.story_seq)
+        )
+    )
+    texts = pivot_texts(session, joined, desk.pivot)
+    for article_id in joined:
+        title, text, _language = texts[article_id]
+        desk.clusterer.observe(title, text)
+
+
+def _catch_up(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
+    current = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
+    if desk.seq < 0 or current < desk.seq:
+        _load(desk, session, config, now)
+    elif current > desk.seq:
+        _sync(desk, session, desk.seq, now)
+    desk.seq = current
+
+
+# --- assigning -------------------------------------------------------------------------
+
+
+def assign_stories(
+    newsroom: Newsroom, session: Session, articles: Sequence[ArticleRow]
+) -> dict[int, int]:
+    """Put each published article without a story into one; returns article -> story.
+
+    Runs inside the caller's transaction (the one that publishes the articles), so
+    an article is published with its story or not at all. A copy of another
+    article joins its original's story directly.
+    """
+    if not articles:
+        return {}
+    desk = desk_for(newsroom)
+    try:
+        return _assign(newsroom, desk, session, articles)
+    except BaseException:
+        forget_desk(newsroom)
+        raise
+
+
+def _assign(
+    newsroom: Newsroom, desk: StoryDesk, session: Session, articles: Sequence[ArticleRow]
+) -> dict[int, int]:
+    serialise(session, STORIES_LOCK)
+    now = utcnow()
+    _catch_up(desk, session, newsroom.config, now)
+    pending = sorted(
+        (a for a in articles if a.story_id is None and a.stage == Stage.PUBLISHED.value),
+        key=lambda a: (a.duplicate_of is not None, a.id),  # originals before their copies
+    )
+    touched = {a.story_id for a in articles if a.story_id is not None}
+    texts = pivot_texts(session, [a.id for a in pending], desk.pivot)
+    # The whole batch counts for the term weights before any of it is placed: a
+    # young site's first articles are then weighed against more than themselves.
+    for article in pending:
+        title, text, _language = texts[article.id]
+        desk.clusterer.observe(title, text)
+    seq = desk.seq
+    placed: dict[int, int] = {}
+    for article in pending:
+        seq += 1
+        title, text, language = texts[article.id]
+        reported = min(article.published_at or now, now)
+        row = _story_of_original(session, article)
+        if row is not None:
+            row.first_reported_at = min(row.first_reported_at or reported, reported)
+            row.last_reported_at = max(row.last_reported_at or reported, reported)
+            known = desk.clusterer.stories.get(row.id)
+            if known is not None:
+                known.first_seen = min(known.first_seen, reported)
+                known.last_seen = max(known.last_seen, reported)
+        else:
+            item = StoryInput(article.id, title, text, reported)
+            row = _place(desk, session, item, article.id, language, now)
+        row.last_seen = max(row.last_seen, now)
+        row.seq = seq
+        row.updated_at = now
+        article.story_id = row.id
+        article.story_seq = seq
+        # Its copies (stored, not published) belong to the same story.
+        session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.duplicate_of == article.id, ArticleRow.story_id.is_(None))
+            .values(story_id=row.id)
+        )
+        touched.add(row.id)
+        placed[article.id] = row.id
+    session.flush()
+    for story_id in touched:
+        if story_id is not None:
+            recount(session, story_id)
+    desk.seq = seq
+    return placed
+
+
+def _story_of_original(session: Session, article: ArticleRow) -> StoryRow | None:
+    if article.duplicate_of is None:
+        return None
+    story_id = session.scalar(
+        select(ArticleRow.story_id).where(ArticleRow.id == article.duplicate_of)
+    )
+    return session.get(StoryRow, story_id) if story_id is not None else None
+
+
+def _place(
+    desk: StoryDesk,
+    session: Session,
+    item: StoryInput,
+    article_id: int,
+    language: str,
+    now: datetime,
+) -> StoryRow:
+    clusterer = desk.clusterer
+    decision = clusterer.decide(item, observe=False)
+    row = session.get(StoryRow, decision.story_id) if decision.story_id is not None else None
+    if row is None:
+        row = StoryRow(
+            headline=item.title,
+            headline_language=language,
+            central_article_id=None,
+            first_seen=now,
+            last_seen=now,
+            article_count=0,
+            source_count=0,
+            languages=[],
+            terms={},
+        )
+        session.add(row)
+        session.flush()
+        decision = replace(decision, story_id=None, similarity=1.0)
+        assignment = clusterer.place(item, decision, new_id=row.id)
+    else:
+        assignment = clusterer.place(item, decision)
+    story = clusterer.stories[assignment.story_id]
+    row.terms = strongest_first(story.centroid)
+    row.first_reported_at = story.first_seen
+    row.last_reported_at = story.last_seen
+    if story.central == article_id:
+        row.central_article_id = article_id
+        row.central_score = story.central_score
+        row.headline = item.title
+        row.headline_language = language
+    return row
+
+
+def recount(session: Session, story_id: int) -> None:
+    """A story's articles, sources and languages, from its members now."""
+    row = session.get(StoryRow, story_id)
+    if row is None:
+        return
+    members = session.execute(
+        select(
+            ArticleRow.source_id,
+            ArticleRow.language,
+            ArticleRow.first_published_at.is_not(None),
+        ).where(ArticleRow.story_id == story_id, ArticleRow.stage != REMOVED_STAGE)
+    ).all()
+    languages = Counter(language for _s, language, _p in members if language)
+    row.article_count = sum(1 for *_rest, published in members if published)
+    row.source_count = len({source for source, _l, _p in members})
+    row.languages = sorted(languages, key=lambda code: (-languages[code], code))
+
+
+def attach_copy(session: Session, article: ArticleRow) -> int | None:
+    """A copy (not published) joins its original's story, if the original has one yet."""
+    if article.duplicate_of is None:
+        return None
+    story_id = session.scalar(
+        select(ArticleRow.story_id).where(ArticleRow.id == article.duplicate_of)
+    )
+    if story_id is None or article.story_id == story_id:
+        return story_id
+    serialise(session, STORIES_LOCK)
+    article.story_id = story_id
+    session.flush()
+    recount(session, story_id)
+    return int(story_id)
+
+
+def after_takedown(session: Session, article: ArticleRow) -> None:
+    """Keep the story of a removed article consistent: counts, and another central article.
+
+    The removed article's words stay in the story's centroid (a centroid keeps
+    only its strongest terms, so they cannot be taken out exactly).
+    """
+    if article.story_id is None:
+        return
+    serialise(session, STORIES_LOCK)
+    row = session.get(StoryRow, article.story_id)
+    if row is None:
+        return
+    if row.central_article_id == article.id:
+        successor = session.execute(
+            select(ArticleRow.id, ArticleRow.title)
+            .where(
+                ArticleRow.story_id == row.id,
+                ArticleRow.id != article.id,
+                ArticleRow.first_published_at.is_not(None),
+                ArticleRow.stage != REMOVED_STAGE,
+            )
+            .order_by(ArticleRow.first_published_at, ArticleRow.id)
+            .limit(1)
+        ).first()
+        row.central_article_id = successor[0] if successor else None
+        row.central_score = 0.0
+        if successor is not None:
+            title, _text, language = pivot_texts(
+                session, [successor[0]], row.headline_language or ""
+            )[successor[0]]
+            row.headline, row.headline_language = title, language
+        else:
+            row.headline = ""
+    row.seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0) + 1
+    row.updated_at = utcnow()
+    session.flush()
+    recount(session, row.id)
