@@ -66,7 +66,9 @@ def test_two_workers_make_the_same_site_as_the_embedded_runner(
             expected = {"published": len(embedded)}
             from tests.workers_harness import wait_for
 
-            wait_for(settled(newsroom, expected), 180, f"not all published: {stages(newsroom)}")
+            wait_for(
+                settled(newsroom, expected), 180, lambda: f"not all published: {stages(newsroom)}"
+            )
             assert articles_by_url(newsroom) == embedded
             status = workers.babelwire("status").stdout
             assert "published 34" in status

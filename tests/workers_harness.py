@@ -161,6 +161,19 @@ class Cluster:
         )
         return process
 
+    def start_process(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        """Another babelwire command (e.g. the scheduler) running beside the workers."""
+        log = self.logs / f"{name}.log"
+        process = subprocess.Popen(
+            [BABELWIRE, *args, "--site", str(self.root)],
+            env=self.env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
     def kill(self, name: str) -> None:
         """SIGKILL the worker's whole process group: parent and pool processes at once."""
         process = self.processes.pop(name)
@@ -210,7 +223,7 @@ def cluster(root: Path, logs: Path) -> Iterator[Cluster]:
 def wait_for(
     condition: Callable[[], bool],
     seconds: float,
-    message: str,
+    message: str | Callable[[], str],
     *,
     process: subprocess.Popen[bytes] | None = None,
     log: Path | None = None,
@@ -221,10 +234,14 @@ def wait_for(
             return
         if process is not None and process.poll() is not None:
             text = log.read_text(errors="replace")[-3000:] if log else ""
-            raise AssertionError(f"{message} (exited {process.returncode})\n{text}")
+            raise AssertionError(f"{_say(message)} (exited {process.returncode})\n{text}")
         time.sleep(0.2)
     text = log.read_text(errors="replace")[-3000:] if log else ""
-    raise AssertionError(f"{message} (after {seconds:.0f} s)\n{text}")
+    raise AssertionError(f"{_say(message)} (after {seconds:.0f} s)\n{text}")
+
+
+def _say(message: str | Callable[[], str]) -> str:
+    return message if isinstance(message, str) else message()
 
 
 def stages(newsroom: Newsroom) -> dict[str, int]:
@@ -276,3 +293,95 @@ def follow(newsroom: Newsroom, server: DemoServer) -> None:
     from babelwire.demo.site import follow_outlets
 
     follow_outlets(newsroom, server)
+
+
+@contextmanager
+def private_redis(tmp: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own on a free loopback port, so that restarting it
+    (it keeps nothing on disk: a restart loses every queued message) touches no other
+    user of the machine's Redis."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    require_services()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateRedis(port=port, log=tmp / "redis.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class PrivateRedis:
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(self.log),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(lambda: reachable(("127.0.0.1", self.port)), 20, "redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def restart(self) -> None:
+        """Killed and started again: empty, as a restarted Redis without persistence is."""
+        self.stop()
+        self.start()
+
+
+def running_tasks(newsroom: Newsroom, stage: str) -> int:
+    with newsroom.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(TaskRunRow)
+                .where(TaskRunRow.stage == stage, TaskRunRow.outcome == "running")
+            )
+            or 0
+        )
+
+
+def assert_every_article_once(newsroom: Newsroom, count: int) -> None:
+    """`count` articles, each published once with one translation row per edition."""
+    from babelwire.storage.tables import EntryRow
+
+    assert stages(newsroom) == {"published": count}
+    with newsroom.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(EntryRow)) == count
+        per_article = session.execute(
+            select(TranslationRow.article_id, func.count()).group_by(TranslationRow.article_id)
+        ).all()
+        assert len(per_article) == count
+        assert {n for _id, n in per_article} == {len(newsroom.config.languages)}
+        statuses = session.scalars(
+            select(TranslationRow.status).where(TranslationRow.language == "en")
+        ).all()
+        assert set(statuses) == {"translated"}

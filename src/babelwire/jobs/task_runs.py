@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
@@ -25,6 +26,7 @@ DONE = "done"
 FAILED = "failed"  # the task raised and was not retried (the work waits for the scheduler)
 SPLIT = "split"  # failed every try; its items were sent again one per task
 DEAD = "dead"  # failed every try; in the dead letters
+LOST = "lost"  # not finished within workers.requeue_after: its work was sent again
 OPEN = (QUEUED, RUNNING, RETRY)
 
 
@@ -146,19 +148,38 @@ def finish_run(
         )
 
 
+def _last_heard() -> Any:
+    """When a task was last heard of: its latest start, else when it was sent."""
+    return func.coalesce(TaskRunRow.started_at, TaskRunRow.enqueued_at)
+
+
 def on_the_way(newsroom: Newsroom, stage: str, within: timedelta) -> set[int]:
-    """Items of `stage` that a task sent within `within` will see to, or that are in
-    the dead letters (they wait for the operator)."""
+    """Items of `stage` that a task heard of within `within` will see to, or that are
+    in the dead letters (they wait for the operator)."""
     since = utcnow() - within
     with newsroom.sessions() as session:
         batches = session.scalars(
             select(TaskRunRow.items).where(
                 TaskRunRow.stage == stage,
                 TaskRunRow.outcome.in_(OPEN),
-                TaskRunRow.enqueued_at >= since,
+                _last_heard() >= since,
             )
         ).all()
         dead = session.scalars(select(DeadLetterRow.items).where(DeadLetterRow.stage == stage))
         covered = {int(i) for batch in batches for i in batch}
         covered.update(int(i) for batch in dead for i in batch)
     return covered
+
+
+def mark_lost(newsroom: Newsroom, within: timedelta) -> int:
+    """Open tasks not heard of within `within` are lost (a broker restart, a worker
+    killed for good): their work is sent again, and they no longer count as in flight.
+    If such a task turns up after all, it runs as usual and changes nothing."""
+    since = utcnow() - within
+    with newsroom.sessions.begin() as session:
+        result = session.execute(
+            update(TaskRunRow)
+            .where(TaskRunRow.outcome.in_(OPEN), _last_heard() < since)
+            .values(outcome=LOST)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

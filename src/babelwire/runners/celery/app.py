@@ -44,6 +44,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
             f"workers.time_limit ({hard}) must be longer than workers.soft_time_limit ({soft})"
         )
     backend = str(config.get("workers.result_backend")) or None
+    visibility = int(config.get("workers.visibility_timeout"))
     return {
         "broker_url": broker,
         "result_backend": backend,
@@ -61,7 +62,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "accept_content": ["json"],
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
-            "visibility_timeout": int(config.get("workers.visibility_timeout")),
+            # Redis: a message taken by a worker that died is put back once the timeout
+            # has passed; look for such messages often enough for the timeout to matter.
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
         },
         "worker_send_task_events": False,
         "broker_pool_limit": 4,

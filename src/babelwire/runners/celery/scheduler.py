@@ -19,7 +19,7 @@ from babelwire.jobs.dead_letters import STAGE_INPUT
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import due_source_ids
 from babelwire.jobs.tags import refresh_if_due
-from babelwire.jobs.task_runs import on_the_way
+from babelwire.jobs.task_runs import mark_lost, on_the_way
 from babelwire.runners.celery.dispatch import send
 
 log = logging.getLogger("babelwire.scheduler")
@@ -31,12 +31,14 @@ class Round:
 
     sent: dict[str, int] = field(default_factory=dict)
     tasks: int = 0
+    lost: int = 0  # tasks not heard of within workers.requeue_after
 
 
 def schedule_round(newsroom: Newsroom) -> Round:
     """Send due sources and waiting articles to the queues."""
     window = timedelta(seconds=int(newsroom.config.get("workers.requeue_after")))
     result = Round()
+    result.lost = mark_lost(newsroom, window)
     sources = due_source_ids(newsroom)
     work = {"fetch": sources}
     for stage, waiting in STAGE_INPUT.items():
@@ -57,8 +59,8 @@ def run_scheduler(newsroom: Newsroom, *, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             sent = schedule_round(newsroom)
-            if sent.tasks:
-                log.info("sent %d tasks: %s", sent.tasks, sent.sent)
+            if sent.tasks or sent.lost:
+                log.info("sent %d tasks: %s; %d lost", sent.tasks, sent.sent, sent.lost)
         except Exception as exc:
             log.error("scheduling round failed: %s", exc)
         stop.wait(pause)

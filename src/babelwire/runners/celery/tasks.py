@@ -55,6 +55,7 @@ def _open_newsroom(**_: Any) -> None:
     for a translate worker its engines and models, loaded once rather than per task."""
     global _newsroom
     _newsroom = None  # never use a pool inherited from the parent
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per page fetched
     newsroom = worker_newsroom()
     if "translate" in os.environ.get(QUEUES_VARIABLE, "translate").split(","):
         try:
