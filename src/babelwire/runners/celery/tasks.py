@@ -93,7 +93,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
         start = start_run(newsroom, task_id=task_id, stage=stage, items=ids, worker=worker)
     except Exception as exc:  # the database is away: try again later, no try counted
         delay = backoff(newsroom, int(task.request.retries or 0) + 1)
-        log.warning("%s %s could not start, again in %.0f s: %s", stage, task_id, delay, exc)
+        log.warning("%s %s could not start, again in %.1f s: %s", stage, task_id, delay, exc)
         raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
     if start.tries > allowed:
         # Delivered again after its worker died on every try: it never got to raise.
@@ -111,7 +111,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
         if start.tries < allowed:
             delay = backoff(newsroom, start.tries)
             log.warning(
-                "%s %s failed (try %d), again in %.0f s: %s",
+                "%s %s failed (try %d), again in %.1f s: %s",
                 stage,
                 task_id,
                 start.tries,
