@@ -182,7 +182,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Queues a `babelwire worker` consumes when --queues is not given.",
     ),
     Setting("workers.concurrency", 2, "Worker processes per `babelwire worker` (--concurrency)."),
-    Setting("workers.batch_articles", 10, "Articles per task: each stage task takes this many."),
+    Setting(
+        "workers.batch_articles",
+        25,
+        "Articles per task: each stage task takes this many (bigger batches keep Apertium busy).",
+    ),
     Setting("workers.batch_sources", 20, "Sources polled together by one fetch task."),
     Setting(
         "workers.soft_time_limit",
