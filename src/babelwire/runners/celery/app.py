@@ -51,7 +51,10 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "task_ignore_result": backend is None,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "task_acks_on_failure_or_timeout": True,
+        # A task that raised was retried or dead-lettered by babelwire: acknowledge it.
+        # One killed at the hard time limit goes back on its queue, and its tries count.
+        "task_acks_on_failure": True,
+        "task_acks_on_timeout": False,
         "worker_prefetch_multiplier": 1,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "task_soft_time_limit": soft,

@@ -97,7 +97,9 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
         raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
     if start.tries > allowed:
         # Delivered again after its worker died on every try: it never got to raise.
-        _give_up(newsroom, task_id, stage, ids, start.tries - 1, "the worker died on every try")
+        _give_up_or_retry(
+            task, newsroom, stage, ids, start.tries - 1, "the worker died on every try"
+        )
         return {"done": 0, "failed": len(ids)}
     began = time.perf_counter()
     try:
@@ -105,6 +107,16 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
         following = NEXT_STAGE.get(stage)
         if following and outcome.next_ids:
             send(newsroom, following, outcome.next_ids)
+        # Recorded inside the try: if the database goes away here, the retry finds the
+        # work done, sends nothing twice and records it then.
+        finish_run(
+            newsroom,
+            task_id=task_id,
+            outcome=DONE,
+            seconds=time.perf_counter() - began,
+            done=outcome.done,
+            failed=outcome.failed,
+        )
     except Exception as exc:
         seconds = time.perf_counter() - began
         error = f"{type(exc).__name__}: {exc}"
@@ -125,18 +137,24 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
             )
             raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
         log.error("%s %s failed %d times: %s", stage, task_id, start.tries, error)
-        _give_up(newsroom, task_id, stage, ids, start.tries, traceback.format_exc())
+        _give_up_or_retry(task, newsroom, stage, ids, start.tries, traceback.format_exc())
         return {"done": 0, "failed": len(ids)}
-    seconds = time.perf_counter() - began
-    finish_run(
-        newsroom,
-        task_id=task_id,
-        outcome=DONE,
-        seconds=seconds,
-        done=outcome.done,
-        failed=outcome.failed,
-    )
     return {"done": outcome.done, "failed": outcome.failed}
+
+
+def _give_up_or_retry(
+    task: Task, newsroom: Newsroom, stage: str, ids: list[int], tries: int, error: str
+) -> None:
+    """Give up on the task; if even that fails (the database is away), come back later:
+    the next delivery finds its tries spent and gives up then."""
+    try:
+        _give_up(newsroom, str(task.request.id), stage, ids, tries, error)
+    except Exception as exc:
+        delay = backoff(newsroom, tries)
+        log.warning(
+            "%s %s could not be given up, again in %.1f s: %s", stage, task.request.id, delay, exc
+        )
+        raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
 
 
 def _give_up(
