@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run demo test check lint typecheck bench bench-site clean
+.PHONY: setup setup-run system system-run demo test check lint typecheck bench bench-site bench-scale clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -57,6 +57,10 @@ bench: setup-run
 bench-site: setup
 	@BABELWIRE_BENCH=1 bash scripts/setup-system.sh
 	$(BIN)/python bench/site.py
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/scale.py for the variables).
+bench-scale: setup-run
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -109,6 +109,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
     ),
+    Setting(
+        "database.pool_size",
+        5,
+        "Connections each process keeps open to PostgreSQL (workers: 1 or 2 per process).",
+    ),
+    Setting("database.max_overflow", 10, "Extra connections a process may open at busy moments."),
+    Setting(
+        "database.pool_recycle",
+        1800,
+        "Seconds after which a pooled connection is replaced (0: never); each is also "
+        "checked before use, so a restarted database costs one reconnect.",
+    ),
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),
     Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
     Setting(
@@ -172,6 +184,59 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval."),
     Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval."),
     Setting("fetch.failing_after", 5, "Failures in a row after which a source is failing."),
+    # Celery workers (`babelwire worker`, `babelwire scheduler`): see docs/deployment.md
+    Setting(
+        "workers.broker_url",
+        "",
+        "Celery broker, redis://host:6379/0 or amqp://user:password@host:5672/vhost "
+        "(empty: no workers, `babelwire run` does everything).",
+    ),
+    Setting(
+        "workers.result_backend",
+        "",
+        "Celery result backend (empty: none; babelwire keeps its own record of task runs).",
+    ),
+    Setting(
+        "workers.queues",
+        ["fetch", "extract", "translate", "publish"],
+        "Queues a `babelwire worker` consumes when --queues is not given.",
+    ),
+    Setting("workers.concurrency", 2, "Worker processes per `babelwire worker` (--concurrency)."),
+    Setting(
+        "workers.batch_articles",
+        25,
+        "Articles per task: each stage task takes this many (bigger batches keep Apertium busy).",
+    ),
+    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task."),
+    Setting(
+        "workers.soft_time_limit",
+        300,
+        "Seconds a task may run before it is interrupted and retried.",
+    ),
+    Setting(
+        "workers.time_limit",
+        360,
+        "Seconds after which the process running a task is killed (the task is redelivered).",
+    ),
+    Setting(
+        "workers.max_retries",
+        5,
+        "Tries after the first before a failing task goes to the dead letters.",
+    ),
+    Setting("workers.retry_backoff", 2.0, "Seconds before the first retry; doubles each time."),
+    Setting("workers.retry_backoff_max", 600.0, "Longest wait between two retries, in seconds."),
+    Setting(
+        "workers.requeue_after",
+        900,
+        "Seconds after which the scheduler sends again work whose task has not finished "
+        "(a message lost with a broker restart); a duplicate changes nothing.",
+    ),
+    Setting(
+        "workers.visibility_timeout",
+        3600,
+        "Redis broker: seconds before a task taken by a worker that died is delivered again.",
+    ),
+    Setting("workers.poll_seconds", 30.0, "Seconds between two rounds of `babelwire scheduler`."),
 )
 
 _BY_KEY = {s.key: s for s in SETTINGS}

@@ -12,13 +12,17 @@ import typer
 
 from babelwire import __version__
 from babelwire.cli import progress as progress_ui
+from babelwire.cli.database import db_app
+from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
+from babelwire.cli.status import status
 from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
+from babelwire.cli.workers import scheduler, worker
 from babelwire.config import ConfigError
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
@@ -36,6 +40,11 @@ app.command()(retranslate)
 app.command("eval-mt")(eval_mt)
 app.add_typer(sections_app, name="sections")
 app.add_typer(tags_app, name="tags")
+app.command()(worker)
+app.command()(scheduler)
+app.command()(status)
+app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(db_app, name="db")
 console = make_console()
 
 

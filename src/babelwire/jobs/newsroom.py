@@ -48,7 +48,12 @@ class Newsroom:
 
     @classmethod
     def from_config(cls, config: Config, *, migrate: bool = True) -> Newsroom:
-        db = make_engine(config.database_url)
+        db = make_engine(
+            config.database_url,
+            pool_size=int(config.get("database.pool_size")),
+            max_overflow=int(config.get("database.max_overflow")),
+            pool_recycle=int(config.get("database.pool_recycle")),
+        )
         if migrate:
             upgrade(db)
         newsroom = cls(config=config, db=db, sessions=make_sessionmaker(db))

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from babelwire.clock import utcnow
 from babelwire.jobs.articles import (
     StageResult,
     extract_articles,
@@ -23,6 +24,7 @@ from babelwire.jobs.articles import (
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.tags import refresh_if_due
+from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, SourceRow
 
@@ -85,6 +87,7 @@ def run_pass(
         source_ids = due_source_ids(newsroom)
     progress.start("fetch", len(source_ids))
     started = time.perf_counter()
+    fetch_began = utcnow()
     by_source: dict[int, SourceReport] = {}
     # All due sources are polled concurrently, each host at its own pace.
     for source_id, source_report in zip(
@@ -96,6 +99,16 @@ def run_pass(
         by_source[source_id] = source_report
     report.stage_seconds["fetch"] += time.perf_counter() - started
     report.stage_articles["fetch"] = sum(s.new + s.updated for s in report.sources)
+    if source_ids:  # the record `babelwire status` reads, as the workers write it
+        record_stage_run(
+            newsroom,
+            stage="fetch",
+            items=source_ids,
+            started_at=fetch_began,
+            seconds=report.stage_seconds["fetch"],
+            done=sum(1 for s in report.sources if s.error is None),
+            failed=sum(1 for s in report.sources if s.error is not None),
+        )
 
     pending = sorted(
         set(pending_article_ids(newsroom, Stage.DISCOVERED))
@@ -112,10 +125,20 @@ def run_pass(
             ("translate", translate_articles),
             ("publish", publish_articles),
         ):
-            began = time.perf_counter()
+            began, began_at = time.perf_counter(), utcnow()
             result = function(newsroom, chunk)
-            report.stage_seconds[stage] += time.perf_counter() - began
+            seconds = time.perf_counter() - began
+            report.stage_seconds[stage] += seconds
             _account(report, stage, result)
+            record_stage_run(
+                newsroom,
+                stage=stage,
+                items=chunk,
+                started_at=began_at,
+                seconds=seconds,
+                done=len(result.done) + len(result.unchanged),
+                failed=len(result.failed),
+            )
             progress.advance(stage, len(chunk))
     _attribute_failures(newsroom, report, by_source)
     refreshed = refresh_if_due(newsroom)  # recurring names: now and then, not per article

@@ -35,13 +35,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_recycle: int = 1800
+) -> Engine:
+    """An engine for `url`. On PostgreSQL every process keeps its own small pool; each
+    connection is checked before use (pre-ping), so a restarted server or a connection
+    ended by the server costs one reconnect, not an error."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=pool_recycle if pool_recycle > 0 else -1,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

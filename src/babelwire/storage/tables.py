@@ -380,3 +380,50 @@ class SectionLabelRow(Base):
     )
     section: Mapped[str] = mapped_column(String(100))
     labelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaskRunRow(Base):
+    """One run of a stage over a batch: queued, running, done, failed, split or dead.
+
+    Workers write a row when a task is sent and update it as it runs; the embedded
+    runner writes one per stage and chunk. `babelwire status` reads them (tasks in
+    flight, failures, the slowest stage) and the scheduler knows from them which
+    work is already on its way.
+    """
+
+    __tablename__ = "task_runs"
+    __table_args__ = (
+        Index("ix_task_runs_stage_outcome", "stage", "outcome"),
+        Index("ix_task_runs_enqueued_at", "enqueued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    runner: Mapped[str] = mapped_column(String(16))  # "embedded" or "celery"
+    stage: Mapped[str] = mapped_column(String(16))  # fetch, extract, translate, publish
+    items: Mapped[list[int]] = mapped_column(JSON, default=list)  # source or article ids
+    outcome: Mapped[str] = mapped_column(String(16))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds: Mapped[float | None] = mapped_column(Float)  # running time
+    queue_seconds: Mapped[float | None] = mapped_column(Float)  # sent -> started
+    done: Mapped[int] = mapped_column(Integer, default=0)  # items moved on
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # items that failed
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeadLetterRow(Base):
+    """A task that failed every try: kept for the operator to retry or drop."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    items: Mapped[list[int]] = mapped_column(JSON, default=list)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

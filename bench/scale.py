@@ -1,0 +1,299 @@
+"""Workers at scale: N articles through the whole pipeline, embedded vs Celery workers.
+
+Serves N generated English articles from loopback feeds and runs them through every
+stage (fetch, extract, translate with Apertium into a Spanish and a Catalan edition,
+publish) three ways, each into a fresh PostgreSQL database, in the same run:
+
+- embedded: one `run_pass` in this process (the baseline);
+- Celery with one worker process (`babelwire worker --concurrency 1`);
+- Celery with two worker processes (`--concurrency 2`).
+
+For each it prints articles/s from the first fetch to the last article published;
+then the speed-up from one to two worker processes, the Celery overhead against
+embedded, the queue wait p50/p99 and what each stage costs per article (from the
+task-run record).
+
+    python bench/scale.py                     # 2,000 articles
+    python bench/scale.py -n 300 --words 150  # a quick look
+
+Needs PostgreSQL (BABELWIRE_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test,
+used only to create and drop the databases) and Redis (BABELWIRE_BENCH_BROKER_URL, default
+redis://127.0.0.1:6379/13, emptied before each Celery run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from babelwire.demo.server import DemoServer, SampleOutlet, synthetic_outlet
+from babelwire.demo.site import follow_outlets
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.run import run_pass
+from babelwire.jobs.site import create_site
+from babelwire.storage.database import normalise_url
+from babelwire.storage.tables import ArticleRow, TaskRunRow
+
+PER_FEED = 200  # fetch.max_entries
+EDITIONS = ["es", "ca"]
+BABELWIRE = shutil.which("babelwire") or str(Path(sys.executable).parent / "babelwire")
+
+
+@dataclass
+class Result:
+    name: str
+    articles: int
+    seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # per article
+    queue_waits: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # babelwire's processes and their Apertium processes
+
+    @property
+    def cores(self) -> float:
+        return self.cpu_seconds / self.seconds
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.seconds
+
+
+def cpu_used(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def outlets_for(count: int, words: int) -> list[SampleOutlet]:
+    feeds = -(-count // PER_FEED)
+    outlets = []
+    for number in range(feeds):
+        size = min(PER_FEED, count - number * PER_FEED)
+        outlets.append(synthetic_outlet(size, words=words, seed=number, slug=f"wire-{number}"))
+    return outlets
+
+
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """A new PostgreSQL database for one configuration, dropped afterwards."""
+    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    name = f"bw_scale_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            make_url(normalise_url(admin_url))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def new_site(folder: Path, database_url: str, server: DemoServer) -> Newsroom:
+    create_site(folder, title="scale", languages=EDITIONS, database_url=database_url)
+    newsroom = Newsroom.open(folder)
+    follow_outlets(newsroom, server, declare=False)
+    return newsroom
+
+
+def published(newsroom: Newsroom) -> int:
+    with newsroom.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(ArticleRow)
+                .where(ArticleRow.stage.in_(("published", "failed")))
+            )
+            or 0
+        )
+
+
+def stage_costs(newsroom: Newsroom, articles: int) -> dict[str, float]:
+    """Seconds of stage work per article, from the task-run record."""
+    with newsroom.sessions() as session:
+        rows = session.execute(
+            select(TaskRunRow.stage, func.sum(TaskRunRow.seconds))
+            .where(TaskRunRow.outcome == "done")
+            .group_by(TaskRunRow.stage)
+        ).all()
+    return {stage: float(total or 0.0) / articles for stage, total in rows}
+
+
+def run_embedded(count: int, server: DemoServer, admin_url: str, folder: Path) -> Result:
+    with fresh_database(admin_url) as url, new_site(folder, url, server) as newsroom:
+        cpu = cpu_used(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        report = run_pass(newsroom)
+        seconds = time.perf_counter() - started
+        cpu = cpu_used(resource.RUSAGE_SELF) - cpu
+        children = cpu_used(resource.RUSAGE_CHILDREN)
+        newsroom.close()  # the Apertium processes end and are counted
+        cpu += cpu_used(resource.RUSAGE_CHILDREN) - children
+        done = published(newsroom)
+        if done != count or not report.ok:
+            raise SystemExit(f"embedded: {done} of {count} articles done; {report.sources}")
+        return Result("embedded", count, seconds, stage_costs(newsroom, count), cpu_seconds=cpu)
+
+
+def run_celery(
+    count: int, processes: int, server: DemoServer, admin_url: str, broker: str, folder: Path
+) -> Result:
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+    env = {**os.environ, "BABELWIRE_WORKERS_BROKER_URL": broker}
+    os.environ["BABELWIRE_WORKERS_BROKER_URL"] = broker
+    with fresh_database(admin_url) as url, new_site(folder, url, server) as newsroom:
+        log = folder / "worker.log"
+        children = cpu_used(resource.RUSAGE_CHILDREN)
+        worker = subprocess.Popen(
+            [
+                BABELWIRE,
+                "worker",
+                "--site",
+                str(folder),
+                "--concurrency",
+                str(processes),
+                "--loglevel",
+                "warning",
+                "--name",
+                f"scale-{processes}@%h",
+            ],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            time.sleep(2.0)
+            _wait_ready(folder, processes)
+            from babelwire.runners.celery.app import configure
+            from babelwire.runners.celery.scheduler import schedule_round
+
+            configure(newsroom.config)
+            started = time.perf_counter()
+            schedule_round(newsroom)
+            deadline = started + 3600
+            while published(newsroom) < count:
+                if worker.poll() is not None or time.perf_counter() > deadline:
+                    raise SystemExit(f"the worker stopped: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            seconds = time.perf_counter() - started
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+        # The worker's whole tree, start-up and shut-down included (a little over).
+        cpu = cpu_used(resource.RUSAGE_CHILDREN) - children
+        with newsroom.sessions() as session:
+            waits = [
+                float(w)
+                for w in session.scalars(
+                    select(TaskRunRow.queue_seconds).where(TaskRunRow.queue_seconds.is_not(None))
+                )
+            ]
+        name = f"celery, {processes} worker process{'es' if processes > 1 else ''}"
+        return Result(name, count, seconds, stage_costs(newsroom, count), waits, cpu)
+
+
+def _wait_ready(folder: Path, processes: int) -> None:
+    """The worker's pool processes have opened their newsrooms (engines loaded)."""
+    from babelwire.config import Config
+    from babelwire.runners.celery.app import app, configure
+
+    configure(Config.load(folder))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0)
+        if replies:
+            return
+    raise SystemExit("the worker did not answer")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--articles", type=int, default=2000)
+    parser.add_argument("-w", "--words", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=None, help="workers.batch_articles")
+    args = parser.parse_args()
+    admin_url = os.environ.get(
+        "BABELWIRE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    broker = os.environ.get("BABELWIRE_BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+    # One loopback host serves every feed and page: no politeness delay, private allowed.
+    os.environ.setdefault("BABELWIRE_FETCH_HOST_DELAY", "0")
+    os.environ.setdefault("BABELWIRE_FETCH_ALLOW_PRIVATE_NETWORKS", "true")
+    os.environ.setdefault("BABELWIRE_FETCH_MAX_ENTRIES", str(PER_FEED))
+    os.environ.setdefault("BABELWIRE_DATABASE_POOL_SIZE", "2")
+    if args.batch:
+        os.environ["BABELWIRE_WORKERS_BATCH_ARTICLES"] = str(args.batch)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{args.articles} articles x ~{args.words} words, en -> {' and '.join(EDITIONS)}, "
+        f"batch {os.environ.get('BABELWIRE_WORKERS_BATCH_ARTICLES', 'default')}"
+    )
+    outlets = outlets_for(args.articles, args.words)
+    results: list[Result] = []
+    with DemoServer(outlets) as server:
+        for make in (
+            lambda d: run_embedded(args.articles, server, admin_url, d),
+            lambda d: run_celery(args.articles, 1, server, admin_url, broker, d),
+            lambda d: run_celery(args.articles, 2, server, admin_url, broker, d),
+        ):
+            with tempfile.TemporaryDirectory(prefix="babelwire-scale-") as folder:
+                result = make(Path(folder))
+            results.append(result)
+            costs = ", ".join(
+                f"{k} {v * 1000:.1f} ms" for k, v in sorted(result.stage_seconds.items())
+            )
+            waits = (
+                f"; queue wait p50 {percentile(result.queue_waits, 0.5):.2f} s, "
+                f"p99 {percentile(result.queue_waits, 0.99):.2f} s"
+                if result.queue_waits
+                else ""
+            )
+            print(
+                f"{result.name:<28} {result.rate:7.2f} articles/s ({result.seconds:6.1f} s); "
+                f"per article: {costs}{waits}; {result.cores:.2f} cores busy; "
+                f"load average {os.getloadavg()[0]:.2f}"
+            )
+    embedded, one, two = results
+    print(f"Celery 1 process / embedded: {one.rate / embedded.rate:.2f} (target >= 0.85)")
+    print(f"Celery 2 processes / 1:      {two.rate / one.rate:.2f} (target >= 1.70)")
+    print(
+        f"median queue wait, 1 / 2 processes: "
+        f"{statistics.median(one.queue_waits):.2f} / {statistics.median(two.queue_waits):.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""`babelwire status`: articles per stage, queues, tasks in flight, failures, the slowest stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.jobs.status import STAGES, work_status
+
+console = make_console()
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def status(
+    site: SiteOption = Path("."),
+    hours: Annotated[float, typer.Option(help="Look back this many hours.")] = 24.0,
+) -> None:
+    """What the workers (or `babelwire run`) are doing and how fast each stage goes."""
+    with open_newsroom(site) as newsroom:
+        figures = work_status(newsroom, hours=hours)
+        depths: dict[str, int | None] = {}
+        broker = str(newsroom.config.get("workers.broker_url"))
+        if broker:
+            from babelwire.runners.celery.app import queue_depths
+
+            depths = queue_depths(newsroom.config)
+    articles = ", ".join(f"{stage} {count}" for stage, count in sorted(figures.articles.items()))
+    console.print(f"Articles: {articles or 'none yet'}")
+    if not broker:
+        console.print("Queues: none (workers.broker_url is empty: `babelwire run` does the work)")
+    elif all(depth is None for depth in depths.values()):
+        console.print(f"Queues: the broker at {broker} is not reachable")
+    table = Table(title=f"Stages, last {hours:g} hours")
+    for column in ("stage", "queued", "in flight", "runs", "items", "s/item", "wait p50 s"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    table.add_column("failures", justify="right")
+    for stage in STAGES:
+        s = figures.stages[stage]
+        depth = depths.get(stage)
+        table.add_row(
+            stage,
+            "-" if depth is None else str(depth),
+            str(s.in_flight),
+            str(s.runs),
+            str(s.items),
+            _seconds(s.seconds_per_item),
+            _seconds(s.queue_p50),
+            f"{s.failures} tasks, {s.failed_items} items",
+        )
+    console.print(table)
+    slowest = figures.slowest
+    if slowest is not None:
+        console.print(
+            f"Slowest stage: {slowest.stage}, {slowest.seconds:.1f} s in {slowest.runs} runs "
+            f"({slowest.seconds_per_item or 0.0:.3f} s per item)"
+        )
+    for stage in STAGES:
+        error = figures.stages[stage].last_error
+        if error:
+            console.print(f"Last {stage} failure: {error}", markup=False)
+    console.print(
+        f"Dead letters: {figures.dead_letters}"
+        + (" (babelwire dead-letters list)" if figures.dead_letters else "")
+    )

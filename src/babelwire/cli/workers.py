@@ -1,0 +1,117 @@
+"""`babelwire worker` and `babelwire scheduler`: the pipeline on Celery workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from babelwire.cli.options import SiteOption, fail, make_console
+from babelwire.config import Config, ConfigError
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.runners.celery.app import STAGE_QUEUES
+from babelwire.storage.database import current_heads, known_heads
+
+console = make_console()
+
+
+def _worker_site(site: Path) -> Newsroom:
+    """The site, configured for Celery, its schema as new as this babelwire's (else exit)."""
+    from babelwire.runners.celery.app import configure
+
+    try:
+        config = Config.load(site)
+        configure(config)
+        newsroom = Newsroom.from_config(config, migrate=False)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    have, want = current_heads(newsroom.db), known_heads()
+    if have != want:
+        newsroom.close()
+        raise fail(
+            f"the database is at migration {sorted(have) or 'none'}, this babelwire needs "
+            f"{sorted(want)}: run `babelwire db upgrade` first"
+        )
+    return newsroom
+
+
+def worker(
+    site: SiteOption = Path("."),
+    queues: Annotated[
+        str | None,
+        typer.Option(help="Queues to take tasks from: fetch,extract,translate,publish."),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default workers.concurrency).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Worker name, unique per machine (default from queues).")
+    ] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "info",
+) -> None:
+    """Start a Celery worker for the site's stages (one newsroom per worker process)."""
+    newsroom = _worker_site(site)
+    config = newsroom.config
+    newsroom.close()
+    chosen = queues.split(",") if queues else [str(q) for q in config.get("workers.queues")]
+    chosen = [q.strip() for q in chosen if q.strip()]
+    unknown = [q for q in chosen if q not in STAGE_QUEUES]
+    if unknown or not chosen:
+        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STAGE_QUEUES)}")
+    processes = concurrency or int(config.get("workers.concurrency"))
+    from babelwire.runners.celery.app import app
+    from babelwire.runners.celery.tasks import QUEUES_VARIABLE
+
+    os.environ[QUEUES_VARIABLE] = ",".join(chosen)
+    hostname = name or f"babelwire-{'-'.join(chosen)}-{os.getpid()}@%h"
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            ",".join(chosen),
+            "--concurrency",
+            str(processes),
+            "--pool",
+            "prefork",
+            "--hostname",
+            hostname,
+            "--loglevel",
+            loglevel,
+            "--optimization",
+            "fair",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def scheduler(
+    site: SiteOption = Path("."),
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+) -> None:
+    """Send due sources and waiting articles to the workers' queues, every poll_seconds."""
+    from babelwire.runners.celery.scheduler import run_scheduler, schedule_round
+
+    newsroom = _worker_site(site)
+    with newsroom:
+        if once:
+            try:
+                sent = schedule_round(newsroom)
+            except Exception as exc:  # the broker or the database is away
+                raise fail(f"scheduling round failed: {exc}", 1) from exc
+            parts = ", ".join(f"{stage} {count}" for stage, count in sent.sent.items())
+            console.print(f"Sent {sent.tasks} tasks ({parts}).")
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        console.print(f"Scheduling for {newsroom.config.title}; Ctrl-C stops.")
+        try:
+            run_scheduler(newsroom, stop=stop)
+        except KeyboardInterrupt:
+            console.print("stopped")

@@ -1,0 +1,98 @@
+"""Dead letters: tasks that failed every try, kept until the operator retries or drops them.
+
+While a task's items are in the dead letters the scheduler does not send them again,
+so one poison batch does not fail forever in a loop. Retrying sends the same work as a
+fresh task; dropping gives up on it: the articles still waiting for that stage are
+marked failed with the task's last error, and sources are simply polled when next due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import Stage
+from babelwire.storage.tables import ArticleRow, DeadLetterRow
+
+# The stage an article is at when a stage task has work for it.
+STAGE_INPUT = {
+    "extract": Stage.DISCOVERED,
+    "translate": Stage.EXTRACTED,
+    "publish": Stage.TRANSLATED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    id: int
+    task_id: str
+    stage: str
+    items: list[int]
+    tries: int
+    error: str
+    created_at: datetime
+
+
+def add_dead_letter(
+    newsroom: Newsroom, *, task_id: str, stage: str, items: Sequence[int], tries: int, error: str
+) -> None:
+    with newsroom.sessions.begin() as session:
+        if session.scalar(select(DeadLetterRow.id).where(DeadLetterRow.task_id == task_id)):
+            return  # the same task dead-lettered twice (a redelivery): one letter
+        session.add(
+            DeadLetterRow(
+                task_id=task_id, stage=stage, items=list(items), tries=tries, error=error[:4000]
+            )
+        )
+
+
+def list_dead_letters(newsroom: Newsroom, ids: Sequence[int] | None = None) -> list[DeadLetter]:
+    """The dead letters, oldest first (only `ids` when given)."""
+    query = select(DeadLetterRow).order_by(DeadLetterRow.id)
+    if ids is not None:
+        query = query.where(DeadLetterRow.id.in_(list(ids)))
+    with newsroom.sessions() as session:
+        return [
+            DeadLetter(
+                id=row.id,
+                task_id=row.task_id,
+                stage=row.stage,
+                items=[int(i) for i in row.items],
+                tries=row.tries,
+                error=row.error,
+                created_at=row.created_at,
+            )
+            for row in session.scalars(query)
+        ]
+
+
+def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> None:
+    """Remove the letters (after their work was sent again)."""
+    with newsroom.sessions.begin() as session:
+        session.execute(delete(DeadLetterRow).where(DeadLetterRow.id.in_([x.id for x in letters])))
+
+
+def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
+    """Give up on the letters' work; returns how many articles were marked failed."""
+    failed = 0
+    with newsroom.sessions.begin() as session:
+        for letter in letters:
+            waiting = STAGE_INPUT.get(letter.stage)
+            if waiting is not None and letter.items:
+                result = session.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.id.in_(letter.items), ArticleRow.stage == waiting.value)
+                    .values(
+                        stage=Stage.FAILED.value,
+                        error=f"{letter.stage} dropped after {letter.tries} tries: {letter.error}"[
+                            :4000
+                        ],
+                    )
+                )
+                failed += int(getattr(result, "rowcount", 0) or 0)
+            session.execute(delete(DeadLetterRow).where(DeadLetterRow.id == letter.id))
+    return failed

@@ -1,0 +1,106 @@
+"""The state of the newsroom's work, whichever runner does it: articles per stage,
+tasks in flight, recent failures, dead letters, and what each stage costs."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from babelwire.clock import utcnow
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
+from babelwire.storage.tables import ArticleRow, DeadLetterRow, TaskRunRow
+
+STAGES = ("fetch", "extract", "translate", "publish")
+
+
+@dataclass(slots=True)
+class StageFigures:
+    """One stage over the window: runs, items, time per item, queue wait, failures."""
+
+    stage: str
+    runs: int = 0
+    items: int = 0
+    seconds: float = 0.0
+    in_flight: int = 0
+    failures: int = 0  # tasks that raised (retried, split or dead-lettered)
+    failed_items: int = 0  # articles or sources a stage recorded as failed
+    queue_p50: float | None = None
+    last_error: str | None = None
+
+    @property
+    def seconds_per_item(self) -> float | None:
+        return self.seconds / self.items if self.items else None
+
+
+@dataclass(slots=True)
+class WorkStatus:
+    articles: dict[str, int]
+    stages: dict[str, StageFigures]
+    dead_letters: int
+    hours: float
+    runners: set[str] = field(default_factory=set)
+
+    @property
+    def slowest(self) -> StageFigures | None:
+        """The stage that took the most time: the one to give more workers."""
+        timed = [s for s in self.stages.values() if s.runs]
+        return max(timed, key=lambda s: s.seconds, default=None)
+
+
+def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
+    since = utcnow() - timedelta(hours=hours)
+    stall = timedelta(seconds=int(newsroom.config.get("workers.time_limit")) * 2)
+    stages = {name: StageFigures(name) for name in STAGES}
+    waits: dict[str, list[float]] = {name: [] for name in STAGES}
+    runners: set[str] = set()
+    with newsroom.sessions() as session:
+        articles = dict(
+            session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage)).all()
+        )
+        dead = session.scalar(select(func.count()).select_from(DeadLetterRow)) or 0
+        rows = session.execute(
+            select(
+                TaskRunRow.stage,
+                TaskRunRow.outcome,
+                TaskRunRow.runner,
+                TaskRunRow.seconds,
+                TaskRunRow.queue_seconds,
+                TaskRunRow.done,
+                TaskRunRow.failed,
+                TaskRunRow.started_at,
+                TaskRunRow.error,
+            )
+            .where(TaskRunRow.enqueued_at >= since)
+            .order_by(TaskRunRow.id)
+        ).all()
+    now = utcnow()
+    for stage, outcome, runner, seconds, queued, done, failed, started, error in rows:
+        figures = stages.setdefault(stage, StageFigures(stage))
+        runners.add(runner)
+        if outcome == RUNNING and started is not None and now - started < stall:
+            figures.in_flight += 1
+        if outcome == DONE:
+            figures.runs += 1
+            figures.items += done + failed
+            figures.seconds += seconds or 0.0
+            figures.failed_items += failed
+        if outcome in (FAILED, DEAD, SPLIT, RETRY):
+            figures.failures += 1
+            lines = (error or "").strip().splitlines()
+            figures.last_error = lines[-1] if lines else figures.last_error
+        if queued is not None and runner == "celery":
+            waits.setdefault(stage, []).append(queued)
+    for stage, values in waits.items():
+        if values:
+            stages[stage].queue_p50 = statistics.median(values)
+    return WorkStatus(
+        articles={str(k): int(v) for k, v in articles.items()},
+        stages=stages,
+        dead_letters=int(dead),
+        hours=hours,
+        runners=runners,
+    )

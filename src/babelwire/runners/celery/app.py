@@ -1,0 +1,109 @@
+"""The Celery application and its settings, read from the site's `[workers]` table.
+
+Crash safety comes from the broker settings here: a message is acknowledged only when
+its task has finished (acks_late), a task whose worker process died is put back on
+its queue (reject_on_worker_lost), and each worker process takes one message at a time
+(prefetch multiplier 1), so a killed worker holds no more than the task it was running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from babelwire.config import Config, ConfigError
+
+STAGE_QUEUES = ("fetch", "extract", "translate", "publish")
+SITE_VARIABLE = "BABELWIRE_SITE"
+
+app = Celery("babelwire", include=["babelwire.runners.celery.tasks"])
+
+
+def task_name(stage: str) -> str:
+    return f"babelwire.{stage}"
+
+
+def celery_settings(config: Config) -> dict[str, Any]:
+    """The Celery settings for a site (ConfigError when workers are not set up)."""
+    broker = str(config.get("workers.broker_url"))
+    if not broker:
+        raise ConfigError(
+            "workers.broker_url is empty: set it in [workers] of babelwire.toml or "
+            "BABELWIRE_WORKERS_BROKER_URL (redis://host:6379/0 or amqp://user:pass@host//)"
+        )
+    if not broker.startswith(("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://")):
+        raise ConfigError(f"workers.broker_url: {broker!r} is neither a Redis nor an AMQP URL")
+    soft = int(config.get("workers.soft_time_limit"))
+    hard = int(config.get("workers.time_limit"))
+    if hard <= soft:
+        raise ConfigError(
+            f"workers.time_limit ({hard}) must be longer than workers.soft_time_limit ({soft})"
+        )
+    backend = str(config.get("workers.result_backend")) or None
+    visibility = int(config.get("workers.visibility_timeout"))
+    return {
+        "broker_url": broker,
+        "result_backend": backend,
+        "task_ignore_result": backend is None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # A task that raised was retried or dead-lettered by babelwire: acknowledge it.
+        # One killed at the hard time limit goes back on its queue, and its tries count.
+        "task_acks_on_failure": True,
+        "task_acks_on_timeout": False,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_soft_time_limit": soft,
+        "task_time_limit": hard,
+        "task_default_queue": "extract",
+        "task_routes": {task_name(stage): {"queue": stage} for stage in STAGE_QUEUES},
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            # Redis: a message taken by a worker that died is put back once the timeout
+            # has passed; look for such messages often enough for the timeout to matter.
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        },
+        "worker_send_task_events": False,
+        "broker_pool_limit": 4,
+    }
+
+
+def configure(config: Config) -> Celery:
+    """Point the application at the site's broker; the site's folder goes to the workers."""
+    app.conf.update(celery_settings(config))
+    os.environ[SITE_VARIABLE] = str(config.root)
+    return app
+
+
+def queue_depths(config: Config) -> dict[str, int | None]:
+    """Messages waiting on each stage's queue, from the broker (None: not reachable)."""
+    configure(config)
+    depths: dict[str, int | None] = dict.fromkeys(STAGE_QUEUES)
+    try:
+        with app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.default_channel
+            for name in STAGE_QUEUES:
+                try:
+                    depths[name] = int(channel.queue_declare(queue=name, passive=True)[1])
+                except Exception:  # the queue does not exist yet: nothing waits on it
+                    depths[name] = 0
+                    channel = connection.channel()
+    except Exception:
+        return dict.fromkeys(STAGE_QUEUES)
+    return depths
+
+
+# `celery -A babelwire.runners.celery.app worker` finds its site the same way
+# (`babelwire worker` configures the application itself, with clear errors).
+if os.environ.get(SITE_VARIABLE):
+    with contextlib.suppress(ConfigError):
+        configure(Config.load(Path(os.environ[SITE_VARIABLE])))

@@ -1,0 +1,32 @@
+"""Sending work to a stage's queue: batches recorded in task_runs, then sent to the broker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.task_runs import queue_runs
+from babelwire.runners.celery.app import app, task_name
+
+
+def batch_size(newsroom: Newsroom, stage: str) -> int:
+    key = "workers.batch_sources" if stage == "fetch" else "workers.batch_articles"
+    return max(1, int(newsroom.config.get(key)))
+
+
+def send(newsroom: Newsroom, stage: str, ids: Sequence[int], *, size: int | None = None) -> int:
+    """Send `ids` to `stage` in batches; returns how many tasks were sent.
+
+    The rows are committed before the messages leave, so a worker always finds the
+    row of the task it starts; a message lost on the way leaves a queued row, and the
+    scheduler sends the work again once `workers.requeue_after` has passed.
+    """
+    ids = list(ids)
+    if not ids:
+        return 0
+    step = size or batch_size(newsroom, stage)
+    batches = [ids[i : i + step] for i in range(0, len(ids), step)]
+    task_ids = queue_runs(newsroom, stage, batches)
+    for task_id, batch in zip(task_ids, batches, strict=True):
+        app.send_task(task_name(stage), args=[batch], task_id=task_id, queue=stage)
+    return len(batches)

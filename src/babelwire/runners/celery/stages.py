@@ -1,0 +1,108 @@
+"""What each stage task does with its batch: claim, run the stage function, say what is next.
+
+The work is the same stage functions `babelwire run` calls (jobs/refresh.py and
+jobs/articles.py); they skip every article that is no longer at the stage before their
+own, so a task delivered twice, or retried after part of its batch was committed,
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from babelwire.clock import utcnow
+from babelwire.jobs.articles import (
+    StageResult,
+    extract_articles,
+    publish_articles,
+    translate_articles,
+)
+from babelwire.jobs.claims import claimed
+from babelwire.jobs.dead_letters import STAGE_INPUT
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.refresh import refresh_sources
+from babelwire.jobs.task_runs import on_the_way
+from babelwire.storage.tables import ArticleRow, SourceRow
+
+NEXT_STAGE = {"fetch": "extract", "extract": "translate", "translate": "publish"}
+ARTICLE_STAGES: dict[str, Callable[[Newsroom, Sequence[int]], StageResult]] = {
+    "extract": extract_articles,
+    "translate": translate_articles,
+    "publish": publish_articles,
+}
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a batch came to: items moved on, items failed, and work for the next stage."""
+
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0  # claimed by another worker, or no longer waiting for this stage
+    next_ids: list[int] = field(default_factory=list)
+
+
+def work_on(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Outcome:
+    """Run `stage` on the ids this worker can claim; the ids ready for the next stage."""
+    outcome = Outcome()
+    with claimed(newsroom, stage, ids) as mine:
+        outcome.skipped = len(ids) - len(mine)
+        if stage == "fetch":
+            candidates = _fetch(newsroom, mine, outcome)
+        else:
+            result = ARTICLE_STAGES[stage](newsroom, mine)
+            outcome.done = len(result.done) + len(result.unchanged)
+            outcome.failed = len(result.failed)
+            candidates = mine
+    following = NEXT_STAGE.get(stage)
+    if following is not None:
+        outcome.next_ids = ready_for(newsroom, following, candidates)
+    return outcome
+
+
+def _fetch(newsroom: Newsroom, source_ids: Sequence[int], outcome: Outcome) -> list[int]:
+    """Poll the sources still due (a duplicate delivery finds them polled: no request)."""
+    now = utcnow()
+    with newsroom.sessions() as session:
+        due = list(
+            session.scalars(
+                select(SourceRow.id).where(
+                    SourceRow.id.in_(list(source_ids)),
+                    SourceRow.enabled.is_(True),
+                    (SourceRow.next_fetch_at.is_(None)) | (SourceRow.next_fetch_at <= now),
+                )
+            )
+        )
+    outcome.skipped += len(source_ids) - len(due)
+    reports = refresh_sources(newsroom, due) if due else []
+    outcome.done = sum(1 for r in reports if r.error is None)
+    outcome.failed = len(reports) - outcome.done
+    return [article_id for r in reports for article_id in r.article_ids]
+
+
+def ready_for(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> list[int]:
+    """Of `ids`, the articles waiting for `stage` that no task is already on its way to.
+
+    After a first delivery that is what the batch moved on; after a redelivery (the
+    worker died between committing and sending) it is what was committed but not sent.
+    """
+    if not ids:
+        return []
+    waiting = STAGE_INPUT[stage].value
+    with newsroom.sessions() as session:
+        ready = list(
+            session.scalars(
+                select(ArticleRow.id)
+                .where(ArticleRow.id.in_(list(ids)), ArticleRow.stage == waiting)
+                .order_by(ArticleRow.id)
+            )
+        )
+    if not ready:
+        return []
+    window = timedelta(seconds=int(newsroom.config.get("workers.requeue_after")))
+    sent = on_the_way(newsroom, stage, window)
+    return [i for i in ready if i not in sent]
