@@ -146,8 +146,10 @@ def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) 
         )
         assert result.exit_code == 0, result.output
         assert "preferred" in result.output
+        result = runner.invoke(app, ["run", "--once", "--site", str(site)], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert "Copies of other articles found: 1" in result.output
         with Newsroom.open(site) as room:
-            assert run_pass(room).duplicates == 1
             copy = _articles(room)["wire-mirror/seagrass-comeback"]
             assert copy.stage == Stage.PUBLISHED.value and copy.duplicate_of is not None
 

@@ -38,6 +38,9 @@ from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
 STORIES_LOCK = "babelwire.stories"
 # Texts that count for the term weights (idf) of a process that has just started.
 SEED_ARTICLES = 500
+# A process this many assignments behind (idle for long) reads the window again
+# rather than every change since.
+RELOAD_AFTER = 20_000
 # Statuses of a translation whose text can stand for the article ("held": below the
 # quality threshold, still the article's words in the pivot language).
 TEXT_STATUSES = ("translated", "original", "held")
@@ -201,7 +204,7 @@ def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
 
 def _catch_up(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
     current = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
-    if desk.seq < 0 or current < desk.seq:
+    if desk.seq < 0 or current < desk.seq or current - desk.seq > RELOAD_AFTER:
         _load(desk, session, config, now)
     elif current > desk.seq:
         _sync(desk, session, desk.seq, now)
