@@ -21,7 +21,7 @@ from babelwire.jobs.articles import extract_articles, publish_articles, translat
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import run_pass
-from babelwire.jobs.sources import list_sources
+from babelwire.jobs.sources import list_sources, remove_source
 from babelwire.jobs.stories import desk_for
 from babelwire.jobs.takedown import take_down
 from babelwire.model import Stage
@@ -152,6 +152,27 @@ def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) 
         with Newsroom.open(site) as room:
             copy = _articles(room)["wire-mirror/seagrass-comeback"]
             assert copy.stage == Stage.PUBLISHED.value and copy.duplicate_of is not None
+
+
+def test_removing_the_source_of_an_original_releases_its_copy(
+    tmp_path: Path, database_url: str
+) -> None:
+    outlets, _mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
+    with DemoServer(outlets) as server, make_site(tmp_path / "site", server, database_url) as room:
+        assert run_pass(room).duplicates == 1
+        articles = _articles(room)
+        story_id = articles[SEAGRASS[1]].story_id
+        assert _story(room, story_id).central_article_id == articles[SEAGRASS[0]].id
+        courier = next(s for s in list_sources(room) if s.name == "The Harbour Courier")
+        remove_source(room, courier.id)
+        copy = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert (copy.stage, copy.duplicate_of) == (Stage.EXTRACTED.value, None)
+        story = _story(room, story_id)
+        assert (story.article_count, story.source_count) == (1, 2)  # the Catalan report left
+        assert run_pass(room).ok
+        copy = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert copy.stage == Stage.PUBLISHED.value and copy.story_id == story_id
+        assert _story(room, story_id).article_count == 2
 
 
 @pytest.fixture

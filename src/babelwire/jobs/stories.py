@@ -378,34 +378,44 @@ def after_takedown(session: Session, article: ArticleRow) -> None:
     The removed article's words stay in the story's centroid (a centroid keeps
     only its strongest terms, so they cannot be taken out exactly).
     """
-    if article.story_id is None:
+    session.flush()  # the article's new stage counts
+    if article.story_id is not None:
+        repair_stories(session, [article.story_id])
+
+
+def repair_stories(session: Session, story_ids: Iterable[int]) -> None:
+    """After members left (a takedown, a removed source): counts again, and a central
+    article still shown (the earliest remaining report), with its headline."""
+    ids = sorted(set(story_ids))
+    if not ids:
         return
     serialise(session, STORIES_LOCK)
-    row = session.get(StoryRow, article.story_id)
-    if row is None:
-        return
-    if row.central_article_id == article.id:
-        successor = session.execute(
-            select(ArticleRow.id, ArticleRow.title)
-            .where(
-                ArticleRow.story_id == row.id,
-                ArticleRow.id != article.id,
-                ArticleRow.first_published_at.is_not(None),
-                ArticleRow.stage != REMOVED_STAGE,
+    seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
+    for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids))):
+        live = (
+            ArticleRow.story_id == row.id,
+            ArticleRow.first_published_at.is_not(None),
+            ArticleRow.stage != REMOVED_STAGE,
+        )
+        central = session.scalar(
+            select(ArticleRow.id).where(ArticleRow.id == row.central_article_id, *live)
+        )
+        if central is None:
+            successor = session.scalar(
+                select(ArticleRow.id)
+                .where(*live)
+                .order_by(ArticleRow.first_published_at, ArticleRow.id)
+                .limit(1)
             )
-            .order_by(ArticleRow.first_published_at, ArticleRow.id)
-            .limit(1)
-        ).first()
-        row.central_article_id = successor[0] if successor else None
-        row.central_score = 0.0
-        if successor is not None:
-            title, _text, language = pivot_texts(
-                session, [successor[0]], row.headline_language or ""
-            )[successor[0]]
-            row.headline, row.headline_language = title, language
-        else:
+            row.central_article_id = successor
+            row.central_score = 0.0
             row.headline = ""
-    row.seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0) + 1
-    row.updated_at = utcnow()
-    session.flush()
-    recount(session, row.id)
+            if successor is not None:
+                title, _text, language = pivot_texts(
+                    session, [successor], row.headline_language or ""
+                )[successor]
+                row.headline, row.headline_language = title, language
+        seq += 1
+        row.seq = seq  # other processes read the story back
+        row.updated_at = utcnow()
+        recount(session, row.id)
