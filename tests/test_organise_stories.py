@@ -134,6 +134,36 @@ def test_an_edited_wire_copy_is_kept_back_until_its_source_is_preferred(
         assert result.exit_code == 2 and "no source" in result.output
 
 
+def test_a_later_copy_joins_the_story_at_extract_and_a_copy_of_a_copy_names_the_original(
+    tmp_path: Path, database_url: str
+) -> None:
+    outlets, mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
+    (first_copy,) = mirror.articles
+    mirror.articles.clear()
+    with DemoServer(outlets) as server, make_site(tmp_path / "site", server, database_url) as room:
+        assert run_pass(room).duplicates == 0
+        original = _articles(room)[SEAGRASS[1]]
+        before = _story(room, original.story_id)
+        assert before.source_count == 2
+        again = replace(
+            first_copy,
+            slug="seagrass-comeback-again",
+            body=(*first_copy.body, ("p", "(With agencies.)")),
+        )
+        mirror.articles.extend([first_copy, again])
+        server.update_article(mirror.slug, first_copy.slug)  # the feed shows them from now on
+        assert run_pass(room, force=True).duplicates == 2
+        articles = _articles(room)
+        for key in ("wire-mirror/seagrass-comeback", "wire-mirror/seagrass-comeback-again"):
+            copy = articles[key]
+            assert copy.stage == Stage.DUPLICATE.value and copy.translations == []
+            assert copy.duplicate_of == original.id  # not the first copy
+            assert copy.story_id == original.story_id  # joined when extracted
+        after = _story(room, original.story_id)
+        assert (after.article_count, after.source_count) == (2, 3)
+        assert after.updated_at > before.updated_at  # a static build rewrites its page
+
+
 def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) -> None:
     outlets, mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
     with DemoServer(outlets) as server:

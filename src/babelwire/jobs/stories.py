@@ -354,6 +354,7 @@ def recount(session: Session, story_id: int) -> None:
     row.article_count = sum(1 for *_rest, published in members if published)
     row.source_count = len({source for source, _l, _p in members})
     row.languages = sorted(languages, key=lambda code: (-languages[code], code))
+    row.updated_at = utcnow()  # a static build rewrites the story's pages
 
 
 def attach_copy(session: Session, article: ArticleRow) -> int | None:
