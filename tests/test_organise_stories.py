@@ -52,6 +52,16 @@ SAME_PLACE = (
 )
 
 
+OWN_REPORT = (
+    "The night ferry between the harbour and the outer islands will sail again from "
+    "Friday, the operator said, after a two-month pause for repairs to its engines. "
+    "Tickets go on sale on Monday at the quay office and online; fares stay at last "
+    "year's prices, and residents of the islands keep their discount. The crossing "
+    "takes about four hours, and the ship will call at the small port of Sal Vella on "
+    "Saturdays only."
+)
+
+
 def _key(url: str) -> str:
     outlet, page = url.rsplit("/", 2)[-2:]
     return f"{outlet}/{page.removesuffix('.html')}"
@@ -162,6 +172,18 @@ def test_a_later_copy_joins_the_story_at_extract_and_a_copy_of_a_copy_names_the_
         after = _story(room, original.story_id)
         assert (after.article_count, after.source_count) == (2, 3)
         assert after.updated_at > before.updated_at  # a static build rewrites its page
+        # the mirror rewrites its copy into a report of its own: it leaves the story
+        server.update_article(
+            mirror.slug,
+            first_copy.slug,
+            title="Night ferry to the islands returns for the winter season",
+            body=(("p", OWN_REPORT),),
+        )
+        assert run_pass(room, force=True).ok
+        rewritten = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert rewritten.duplicate_of is None and rewritten.stage == Stage.PUBLISHED.value
+        assert rewritten.story_id not in (None, original.story_id)
+        assert _story(room, original.story_id).source_count == 3  # the other copy stays
 
 
 def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) -> None:

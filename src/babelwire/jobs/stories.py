@@ -367,10 +367,25 @@ def attach_copy(session: Session, article: ArticleRow) -> int | None:
     if story_id is None or article.story_id == story_id:
         return story_id
     serialise(session, STORIES_LOCK)
+    left = article.story_id
     article.story_id = story_id
     session.flush()
     recount(session, story_id)
+    if left is not None:
+        repair_stories(session, [left])
     return int(story_id)
+
+
+def leave_story(session: Session, article: ArticleRow) -> None:
+    """An unpublished article that is no longer a copy leaves the story it joined as one
+    (it finds its own story when it is published)."""
+    left = article.story_id
+    if left is None or article.first_published_at is not None:
+        return
+    article.story_id = None
+    article.story_seq = None
+    session.flush()
+    repair_stories(session, [left])
 
 
 def after_takedown(session: Session, article: ArticleRow) -> None:
