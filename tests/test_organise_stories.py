@@ -21,7 +21,7 @@ from babelwire.jobs.articles import extract_articles, publish_articles, translat
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import run_pass
-from babelwire.jobs.sources import list_sources
+from babelwire.jobs.sources import list_sources, remove_source
 from babelwire.jobs.stories import desk_for
 from babelwire.jobs.takedown import take_down
 from babelwire.model import Stage
@@ -49,6 +49,16 @@ SAME_PLACE = (
         "deportes-del-valle/molina-pide-calma-empate-robledo",
         "el-faro-de-almira/atletico-villalmira-gana-castrejon",
     ),
+)
+
+
+OWN_REPORT = (
+    "The night ferry between the harbour and the outer islands will sail again from "
+    "Friday, the operator said, after a two-month pause for repairs to its engines. "
+    "Tickets go on sale on Monday at the quay office and online; fares stay at last "
+    "year's prices, and residents of the islands keep their discount. The crossing "
+    "takes about four hours, and the ship will call at the small port of Sal Vella on "
+    "Saturdays only."
 )
 
 
@@ -134,6 +144,48 @@ def test_an_edited_wire_copy_is_kept_back_until_its_source_is_preferred(
         assert result.exit_code == 2 and "no source" in result.output
 
 
+def test_a_later_copy_joins_the_story_at_extract_and_a_copy_of_a_copy_names_the_original(
+    tmp_path: Path, database_url: str
+) -> None:
+    outlets, mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
+    (first_copy,) = mirror.articles
+    mirror.articles.clear()
+    with DemoServer(outlets) as server, make_site(tmp_path / "site", server, database_url) as room:
+        assert run_pass(room).duplicates == 0
+        original = _articles(room)[SEAGRASS[1]]
+        before = _story(room, original.story_id)
+        assert before.source_count == 2
+        again = replace(
+            first_copy,
+            slug="seagrass-comeback-again",
+            body=(*first_copy.body, ("p", "(With agencies.)")),
+        )
+        mirror.articles.extend([first_copy, again])
+        server.update_article(mirror.slug, first_copy.slug)  # the feed shows them from now on
+        assert run_pass(room, force=True).duplicates == 2
+        articles = _articles(room)
+        for key in ("wire-mirror/seagrass-comeback", "wire-mirror/seagrass-comeback-again"):
+            copy = articles[key]
+            assert copy.stage == Stage.DUPLICATE.value and copy.translations == []
+            assert copy.duplicate_of == original.id  # not the first copy
+            assert copy.story_id == original.story_id  # joined when extracted
+        after = _story(room, original.story_id)
+        assert (after.article_count, after.source_count) == (2, 3)
+        assert after.updated_at > before.updated_at  # a static build rewrites its page
+        # the mirror rewrites its copy into a report of its own: it leaves the story
+        server.update_article(
+            mirror.slug,
+            first_copy.slug,
+            title="Night ferry to the islands returns for the winter season",
+            body=(("p", OWN_REPORT),),
+        )
+        assert run_pass(room, force=True).ok
+        rewritten = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert rewritten.duplicate_of is None and rewritten.stage == Stage.PUBLISHED.value
+        assert rewritten.story_id not in (None, original.story_id)
+        assert _story(room, original.story_id).source_count == 3  # the other copy stays
+
+
 def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) -> None:
     outlets, mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
     with DemoServer(outlets) as server:
@@ -146,10 +198,33 @@ def test_a_preferred_source_publishes_its_copies_from_the_start(tmp_path: Path) 
         )
         assert result.exit_code == 0, result.output
         assert "preferred" in result.output
+        result = runner.invoke(app, ["run", "--once", "--site", str(site)], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert "Copies of other articles found: 1" in result.output
         with Newsroom.open(site) as room:
-            assert run_pass(room).duplicates == 1
             copy = _articles(room)["wire-mirror/seagrass-comeback"]
             assert copy.stage == Stage.PUBLISHED.value and copy.duplicate_of is not None
+
+
+def test_removing_the_source_of_an_original_releases_its_copy(
+    tmp_path: Path, database_url: str
+) -> None:
+    outlets, _mirror = _with_mirror(("harbour-courier", "seagrass-recovery-portvell-bay"))
+    with DemoServer(outlets) as server, make_site(tmp_path / "site", server, database_url) as room:
+        assert run_pass(room).duplicates == 1
+        articles = _articles(room)
+        story_id = articles[SEAGRASS[1]].story_id
+        assert _story(room, story_id).central_article_id == articles[SEAGRASS[0]].id
+        courier = next(s for s in list_sources(room) if s.name == "The Harbour Courier")
+        remove_source(room, courier.id)
+        copy = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert (copy.stage, copy.duplicate_of) == (Stage.EXTRACTED.value, None)
+        story = _story(room, story_id)
+        assert (story.article_count, story.source_count) == (1, 2)  # the Catalan report left
+        assert run_pass(room).ok
+        copy = _articles(room)["wire-mirror/seagrass-comeback"]
+        assert copy.stage == Stage.PUBLISHED.value and copy.story_id == story_id
+        assert _story(room, story_id).article_count == 2
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def print_report(console: Console, report: RunReport) -> None:
     console.print(f"Stages: {timing}")
     if report.duplicates:
         console.print(
-            f"Found {report.duplicates} copies of other articles "
-            "(linked to their original's story; published only from preferred sources)"
+            f"Copies of other articles found: {report.duplicates} (linked to their "
+            "original's story; published only from preferred sources)"
         )
     if report.words_translated:
         line = f"Translated {report.words_translated} words"

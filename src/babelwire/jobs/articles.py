@@ -20,7 +20,7 @@ from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.sections import Filing
-from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk
+from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.discover.urls import canonical_url
@@ -217,6 +217,7 @@ def _extract_one(
         return
     article.duplicate_of = copy.original_id if copy else None
     if copy is None:
+        leave_story(session, article)  # if it was a copy before this change
         return
     result.duplicates[article.id] = copy.original_id
     attach_copy(session, article)

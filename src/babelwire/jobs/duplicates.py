@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from datasketch import MinHash
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.model import Block
+from babelwire.model import Block, Stage
 from babelwire.pipeline.dedup.near import (
     DEFAULT_THRESHOLD,
     band_keys,
@@ -165,4 +165,15 @@ def prune_bands(session: Session, hours: float) -> int:
     """Drop the band keys of articles extracted before the window; returns how many."""
     cutoff = utcnow() - timedelta(hours=hours)
     result = session.execute(delete(ArticleBandRow).where(ArticleBandRow.seen_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_orphans(session: Session) -> int:
+    """Copies whose original was deleted (with its source) stand on their own: they go
+    on to translation and publication. Returns how many."""
+    result = session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.stage == Stage.DUPLICATE.value, ArticleRow.duplicate_of.is_(None))
+        .values(stage=Stage.EXTRACTED.value)
+    )
     return int(getattr(result, "rowcount", 0) or 0)

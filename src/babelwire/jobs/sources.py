@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 from sqlalchemy import func, select, update
 
+from babelwire.jobs.duplicates import release_orphans
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.stories import repair_stories
 from babelwire.model import Stage
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
@@ -253,12 +255,25 @@ def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) ->
 
 
 def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
-    """Stop following a source. Its articles go with it (takedown-style removal)."""
+    """Stop following a source. Its articles go with it (takedown-style removal).
+
+    The stories they were in are counted again; copies of them stand on their own.
+    """
     info = get_source(newsroom, ref)
     with newsroom.sessions.begin() as session:
+        stories = set(
+            session.scalars(
+                select(ArticleRow.story_id).where(
+                    ArticleRow.source_id == info.id, ArticleRow.story_id.is_not(None)
+                )
+            )
+        )
         row = session.get(SourceRow, info.id)
         if row is not None:
             session.delete(row)
+        session.flush()
+        release_orphans(session)
+        repair_stories(session, (s for s in stories if s is not None))
     return info
 
 

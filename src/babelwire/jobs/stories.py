@@ -38,6 +38,9 @@ from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
 STORIES_LOCK = "babelwire.stories"
 # Texts that count for the term weights (idf) of a process that has just started.
 SEED_ARTICLES = 500
+# A process this many assignments behind (idle for long) reads the window again
+# rather than every change since.
+RELOAD_AFTER = 20_000
 # Statuses of a translation whose text can stand for the article ("held": below the
 # quality threshold, still the article's words in the pivot language).
 TEXT_STATUSES = ("translated", "original", "held")
@@ -201,7 +204,7 @@ def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
 
 def _catch_up(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
     current = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
-    if desk.seq < 0 or current < desk.seq:
+    if desk.seq < 0 or current < desk.seq or current - desk.seq > RELOAD_AFTER:
         _load(desk, session, config, now)
     elif current > desk.seq:
         _sync(desk, session, desk.seq, now)
@@ -351,6 +354,7 @@ def recount(session: Session, story_id: int) -> None:
     row.article_count = sum(1 for *_rest, published in members if published)
     row.source_count = len({source for source, _l, _p in members})
     row.languages = sorted(languages, key=lambda code: (-languages[code], code))
+    row.updated_at = utcnow()  # a static build rewrites the story's pages
 
 
 def attach_copy(session: Session, article: ArticleRow) -> int | None:
@@ -363,10 +367,25 @@ def attach_copy(session: Session, article: ArticleRow) -> int | None:
     if story_id is None or article.story_id == story_id:
         return story_id
     serialise(session, STORIES_LOCK)
+    left = article.story_id
     article.story_id = story_id
     session.flush()
     recount(session, story_id)
+    if left is not None:
+        repair_stories(session, [left])
     return int(story_id)
+
+
+def leave_story(session: Session, article: ArticleRow) -> None:
+    """An unpublished article that is no longer a copy leaves the story it joined as one
+    (it finds its own story when it is published)."""
+    left = article.story_id
+    if left is None or article.first_published_at is not None:
+        return
+    article.story_id = None
+    article.story_seq = None
+    session.flush()
+    repair_stories(session, [left])
 
 
 def after_takedown(session: Session, article: ArticleRow) -> None:
@@ -375,34 +394,44 @@ def after_takedown(session: Session, article: ArticleRow) -> None:
     The removed article's words stay in the story's centroid (a centroid keeps
     only its strongest terms, so they cannot be taken out exactly).
     """
-    if article.story_id is None:
+    session.flush()  # the article's new stage counts
+    if article.story_id is not None:
+        repair_stories(session, [article.story_id])
+
+
+def repair_stories(session: Session, story_ids: Iterable[int]) -> None:
+    """After members left (a takedown, a removed source): counts again, and a central
+    article still shown (the earliest remaining report), with its headline."""
+    ids = sorted(set(story_ids))
+    if not ids:
         return
     serialise(session, STORIES_LOCK)
-    row = session.get(StoryRow, article.story_id)
-    if row is None:
-        return
-    if row.central_article_id == article.id:
-        successor = session.execute(
-            select(ArticleRow.id, ArticleRow.title)
-            .where(
-                ArticleRow.story_id == row.id,
-                ArticleRow.id != article.id,
-                ArticleRow.first_published_at.is_not(None),
-                ArticleRow.stage != REMOVED_STAGE,
+    seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
+    for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids))):
+        live = (
+            ArticleRow.story_id == row.id,
+            ArticleRow.first_published_at.is_not(None),
+            ArticleRow.stage != REMOVED_STAGE,
+        )
+        central = session.scalar(
+            select(ArticleRow.id).where(ArticleRow.id == row.central_article_id, *live)
+        )
+        if central is None:
+            successor = session.scalar(
+                select(ArticleRow.id)
+                .where(*live)
+                .order_by(ArticleRow.first_published_at, ArticleRow.id)
+                .limit(1)
             )
-            .order_by(ArticleRow.first_published_at, ArticleRow.id)
-            .limit(1)
-        ).first()
-        row.central_article_id = successor[0] if successor else None
-        row.central_score = 0.0
-        if successor is not None:
-            title, _text, language = pivot_texts(
-                session, [successor[0]], row.headline_language or ""
-            )[successor[0]]
-            row.headline, row.headline_language = title, language
-        else:
+            row.central_article_id = successor
+            row.central_score = 0.0
             row.headline = ""
-    row.seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0) + 1
-    row.updated_at = utcnow()
-    session.flush()
-    recount(session, row.id)
+            if successor is not None:
+                title, _text, language = pivot_texts(
+                    session, [successor], row.headline_language or ""
+                )[successor]
+                row.headline, row.headline_language = title, language
+        seq += 1
+        row.seq = seq  # other processes read the story back
+        row.updated_at = utcnow()
+        recount(session, row.id)
