@@ -64,6 +64,7 @@ class Result:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # per article
     queue_waits: list[float] = field(default_factory=list)
     cpu_seconds: float = 0.0  # babelwire's processes and their Apertium processes
+    machine_busy: float = 0.0  # share of the machine's cores busy (everything on it)
 
     @property
     def cores(self) -> float:
@@ -72,6 +73,13 @@ class Result:
     @property
     def rate(self) -> float:
         return self.articles / self.seconds
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def cpu_used(who: int) -> float:
@@ -270,7 +278,10 @@ def main() -> None:
             lambda d: run_celery(args.articles, 2, server, admin_url, broker, d),
         ):
             with tempfile.TemporaryDirectory(prefix="babelwire-scale-") as folder:
+                busy, total = machine_ticks()
                 result = make(Path(folder))
+                busy_after, total_after = machine_ticks()
+                result.machine_busy = (busy_after - busy) / max(1, total_after - total)
             results.append(result)
             costs = ", ".join(
                 f"{k} {v * 1000:.1f} ms" for k, v in sorted(result.stage_seconds.items())
@@ -284,6 +295,7 @@ def main() -> None:
             print(
                 f"{result.name:<28} {result.rate:7.2f} articles/s ({result.seconds:6.1f} s); "
                 f"per article: {costs}{waits}; {result.cores:.2f} cores busy; "
+                f"machine {result.machine_busy:.0%} busy; "
                 f"load average {os.getloadavg()[0]:.2f}"
             )
     embedded, one, two = results
