@@ -134,6 +134,16 @@ def published(newsroom: Newsroom) -> int:
         )
 
 
+def failed(newsroom: Newsroom) -> int:
+    with newsroom.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(ArticleRow).where(ArticleRow.stage == "failed")
+            )
+            or 0
+        )
+
+
 def stage_costs(newsroom: Newsroom, articles: int) -> dict[str, float]:
     """Seconds of stage work per article, from the task-run record."""
     with newsroom.sessions() as session:
@@ -156,7 +166,7 @@ def run_embedded(count: int, server: DemoServer, admin_url: str, folder: Path) -
         newsroom.close()  # the Apertium processes end and are counted
         cpu += cpu_used(resource.RUSAGE_CHILDREN) - children
         done = published(newsroom)
-        if done != count or not report.ok:
+        if done != count or failed(newsroom) or not report.ok:
             raise SystemExit(f"embedded: {done} of {count} articles done; {report.sources}")
         return Result("embedded", count, seconds, stage_costs(newsroom, count), cpu_seconds=cpu)
 
@@ -205,6 +215,8 @@ def run_celery(
                     raise SystemExit(f"the worker stopped: {log.read_text()[-2000:]}")
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
+            if failed(newsroom):
+                raise SystemExit(f"{failed(newsroom)} articles failed: {log.read_text()[-2000:]}")
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             try:
