@@ -64,6 +64,7 @@ class Result:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # per article
     queue_waits: list[float] = field(default_factory=list)
     cpu_seconds: float = 0.0  # babelwire's processes and their Apertium processes
+    machine_busy: float = 0.0  # share of the machine's cores busy (everything on it)
 
     @property
     def cores(self) -> float:
@@ -72,6 +73,13 @@ class Result:
     @property
     def rate(self) -> float:
         return self.articles / self.seconds
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def cpu_used(who: int) -> float:
@@ -126,6 +134,16 @@ def published(newsroom: Newsroom) -> int:
         )
 
 
+def failed(newsroom: Newsroom) -> int:
+    with newsroom.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(ArticleRow).where(ArticleRow.stage == "failed")
+            )
+            or 0
+        )
+
+
 def stage_costs(newsroom: Newsroom, articles: int) -> dict[str, float]:
     """Seconds of stage work per article, from the task-run record."""
     with newsroom.sessions() as session:
@@ -148,7 +166,7 @@ def run_embedded(count: int, server: DemoServer, admin_url: str, folder: Path) -
         newsroom.close()  # the Apertium processes end and are counted
         cpu += cpu_used(resource.RUSAGE_CHILDREN) - children
         done = published(newsroom)
-        if done != count or not report.ok:
+        if done != count or failed(newsroom) or not report.ok:
             raise SystemExit(f"embedded: {done} of {count} articles done; {report.sources}")
         return Result("embedded", count, seconds, stage_costs(newsroom, count), cpu_seconds=cpu)
 
@@ -197,6 +215,8 @@ def run_celery(
                     raise SystemExit(f"the worker stopped: {log.read_text()[-2000:]}")
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
+            if failed(newsroom):
+                raise SystemExit(f"{failed(newsroom)} articles failed: {log.read_text()[-2000:]}")
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             try:
@@ -270,7 +290,10 @@ def main() -> None:
             lambda d: run_celery(args.articles, 2, server, admin_url, broker, d),
         ):
             with tempfile.TemporaryDirectory(prefix="babelwire-scale-") as folder:
+                busy, total = machine_ticks()
                 result = make(Path(folder))
+                busy_after, total_after = machine_ticks()
+                result.machine_busy = (busy_after - busy) / max(1, total_after - total)
             results.append(result)
             costs = ", ".join(
                 f"{k} {v * 1000:.1f} ms" for k, v in sorted(result.stage_seconds.items())
@@ -284,6 +307,7 @@ def main() -> None:
             print(
                 f"{result.name:<28} {result.rate:7.2f} articles/s ({result.seconds:6.1f} s); "
                 f"per article: {costs}{waits}; {result.cores:.2f} cores busy; "
+                f"machine {result.machine_busy:.0%} busy; "
                 f"load average {os.getloadavg()[0]:.2f}"
             )
     embedded, one, two = results

@@ -7,7 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import ColumnElement, create_engine, func, select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
 from babelwire.jobs.newsroom import Newsroom
@@ -42,6 +42,18 @@ def _site(
     return newsroom
 
 
+def _all_published_once(newsroom: Newsroom) -> None:
+    wait_for(settled(newsroom, {"published": ARTICLES}), 180, lambda: f"stuck: {stages(newsroom)}")
+    assert_every_article_once(newsroom, ARTICLES)
+
+
+def _runs(newsroom: Newsroom, condition: ColumnElement[bool]) -> int:
+    with newsroom.sessions() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(TaskRunRow).where(condition)) or 0
+        )
+
+
 def test_worker_killed_while_translating_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     outlet = synthetic_outlet(ARTICLES, words=250, language="es", slug="cronica")
     with (
@@ -68,12 +80,7 @@ def test_worker_killed_while_translating_loses_and_duplicates_nothing(tmp_path: 
             assert killed.get("published", 0) < ARTICLES, killed
             assert running_tasks(newsroom, "translate") > 0  # it died holding a task
             workers.start_worker("translator", queues="translate")
-            wait_for(
-                settled(newsroom, {"published": ARTICLES}),
-                180,
-                lambda: f"stuck: {stages(newsroom)}",
-            )
-            assert_every_article_once(newsroom, ARTICLES)
+            _all_published_once(newsroom)
             with newsroom.sessions() as session:
                 tries = session.scalars(
                     select(TaskRunRow.tries).where(TaskRunRow.stage == "translate")
@@ -101,18 +108,11 @@ def test_broker_restart_mid_run_loses_nothing(tmp_path: Path) -> None:
                 lambda: f"nothing published: {stages(newsroom)}",
             )
             redis.restart()
-            wait_for(
-                settled(newsroom, {"published": ARTICLES}),
-                180,
-                lambda: f"stuck: {stages(newsroom)}",
-            )
-            assert_every_article_once(newsroom, ARTICLES)
+            _all_published_once(newsroom)
             # The broker forgot the tasks that were queued: the scheduler sent their work again.
-            with newsroom.sessions() as session:
-                lost = session.scalar(
-                    select(func.count()).select_from(TaskRunRow).where(TaskRunRow.outcome == "lost")
-                )
-            assert lost, "no task was lost with the broker: the restart came too late"
+            assert _runs(newsroom, TaskRunRow.outcome == "lost"), (
+                "no task was lost with the broker: the restart came too late"
+            )
 
 
 def test_database_connections_ended_mid_run_lose_nothing(tmp_path: Path) -> None:
@@ -145,15 +145,8 @@ def test_database_connections_ended_mid_run_lose_nothing(tmp_path: Path) -> None
                     )
                 time.sleep(0.7)
             assert ended > 0
-            wait_for(
-                settled(newsroom, {"published": ARTICLES}),
-                180,
-                lambda: f"stuck: {stages(newsroom)}",
+            _all_published_once(newsroom)
+            assert _runs(newsroom, TaskRunRow.tries > 1), (
+                "some task met an ended connection and was tried again"
             )
-            assert_every_article_once(newsroom, ARTICLES)
-            with newsroom.sessions() as session:
-                retried = session.scalar(
-                    select(func.count()).select_from(TaskRunRow).where(TaskRunRow.tries > 1)
-                )
-            assert retried, "some task met an ended connection and was tried again"
         admin.dispose()

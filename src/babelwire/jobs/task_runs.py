@@ -69,21 +69,23 @@ def queue_runs(newsroom: Newsroom, stage: str, batches: Iterable[Sequence[int]])
         for batch in batches:
             task_id = str(uuid.uuid4())
             ids.append(task_id)
-            session.add(
-                TaskRunRow(
-                    task_id=task_id,
-                    runner="celery",
-                    stage=stage,
-                    items=list(batch),
-                    outcome=QUEUED,
-                    tries=0,
-                    enqueued_at=now,
-                    done=0,
-                    failed=0,
-                    worker="",
-                )
-            )
+            session.add(_queued(task_id, stage, batch, now))
     return ids
+
+
+def _queued(task_id: str, stage: str, items: Sequence[int], now: datetime) -> TaskRunRow:
+    return TaskRunRow(
+        task_id=task_id,
+        runner="celery",
+        stage=stage,
+        items=list(items),
+        outcome=QUEUED,
+        tries=0,
+        enqueued_at=now,
+        done=0,
+        failed=0,
+        worker="",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +104,7 @@ def start_run(
     with newsroom.sessions.begin() as session:
         row = session.scalar(select(TaskRunRow).where(TaskRunRow.task_id == task_id))
         if row is None:
-            row = TaskRunRow(
-                task_id=task_id,
-                runner="celery",
-                stage=stage,
-                items=list(items),
-                outcome=QUEUED,
-                tries=0,
-                enqueued_at=now,
-                done=0,
-                failed=0,
-            )
+            row = _queued(task_id, stage, items, now)
             session.add(row)
         row.tries += 1
         row.outcome = RUNNING
