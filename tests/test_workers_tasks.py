@@ -111,7 +111,18 @@ def test_a_task_delivered_twice_changes_nothing(tmp_path: Path) -> None:
                     ).all()
                 return all(r.tries == 3 and r.outcome == "done" for r in rows)
 
-            wait_for(delivered, 60, "the duplicates were not run")
+            def runs() -> str:
+                with newsroom.sessions() as session:
+                    rows = session.scalars(
+                        select(TaskRunRow).where(
+                            TaskRunRow.task_id.in_([r.task_id for r in done.values()])
+                        )
+                    ).all()
+                return "the duplicates were not run: " + ", ".join(
+                    f"{r.stage} {r.task_id[:8]} tries={r.tries} {r.outcome}" for r in rows
+                )
+
+            wait_for(delivered, 60, runs)
             assert _snapshot(newsroom) == before  # no change, and no task sent onwards
             assert_every_article_once(newsroom, 12)
 
