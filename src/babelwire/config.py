@@ -89,7 +89,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "stories.window_hours",
         72,
-        "A story stays open for new reports this many hours after its last one.",
+        "A story takes reports published (by their sources) within this many hours of its own.",
     ),
     Setting(
         "stories.threshold",
