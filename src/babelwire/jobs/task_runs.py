@@ -102,7 +102,7 @@ def start_run(
     """Mark the task running and count the try (a task sent by hand gets its row here)."""
     now = utcnow()
     with newsroom.sessions.begin() as session:
-        # Locked: two deliveries of one task starting at once must count two tries.
+        # Locked, so that two deliveries of one task starting at once count two tries.
         row = session.scalar(
             select(TaskRunRow).where(TaskRunRow.task_id == task_id).with_for_update()
         )
