@@ -35,6 +35,9 @@ _STAGE_ORDER = {
     Stage.FAILED: -1,
 }
 
+#: The steps a runner moves work through, in order (a queue each for the Celery runner).
+STAGES = ("fetch", "extract", "translate", "publish")
+
 
 class BlockKind(enum.StrEnum):
     """The structural kinds of text an article body is made of."""

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
-from babelwire.jobs.status import STAGES, work_status
+from babelwire.jobs.status import work_status
+from babelwire.model import STAGES
 
 console = make_console()
 

@@ -25,10 +25,8 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
-from babelwire.model import Stage
+from babelwire.model import STAGES, Stage
 from babelwire.storage.tables import ArticleRow, SourceRow
-
-STAGES = ("fetch", "extract", "translate", "publish")
 
 
 class Progress(Protocol):

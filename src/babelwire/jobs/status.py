@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
+from babelwire.model import STAGES
 from babelwire.storage.tables import ArticleRow, DeadLetterRow, TaskRunRow
-
-STAGES = ("fetch", "extract", "translate", "publish")
 
 
 @dataclass(slots=True)

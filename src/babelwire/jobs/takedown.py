@@ -22,9 +22,9 @@ from babelwire.jobs.stories import after_takedown
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish import queries, search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
+from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.tables import ArticleRow, EntryRow, TombstoneRow
 
-REMOVED_STAGE = "removed"
 _SITE_ARTICLE_PATH = re.compile(r"^/[^/]+/article/([^/]+)/")
 
 

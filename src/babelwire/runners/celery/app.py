@@ -16,8 +16,9 @@ from typing import Any
 from celery import Celery
 
 from babelwire.config import Config, ConfigError
+from babelwire.model import STAGES
 
-STAGE_QUEUES = ("fetch", "extract", "translate", "publish")
+STAGE_QUEUES = STAGES  # one queue per stage
 SITE_VARIABLE = "BABELWIRE_SITE"
 
 app = Celery("babelwire", include=["babelwire.runners.celery.tasks"])
