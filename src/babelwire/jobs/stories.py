@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.tags import TEXT_STATUSES
 from babelwire.model import Stage
 from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput, strongest_first
 from babelwire.publish.stories import REMOVED_STAGE
@@ -41,9 +42,6 @@ SEED_ARTICLES = 500
 # A process this many assignments behind (idle for long) reads the window again
 # rather than every change since.
 RELOAD_AFTER = 20_000
-# Statuses of a translation whose text can stand for the article ("held": below the
-# quality threshold, still the article's words in the pivot language).
-TEXT_STATUSES = ("translated", "original", "held")
 
 
 @dataclass(slots=True)

@@ -34,6 +34,8 @@ from babelwire.publish.paths import slugify
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
 
 GAZETTEER, RECURRING = "gazetteer", "recurring"
+# Statuses of a translation whose text can stand for the article ("held": below the
+# quality threshold, still the article's words in that language).
 TEXT_STATUSES = ("translated", "original", "held")
 
 
