@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -512,3 +512,18 @@ def pending_article_ids(newsroom: Newsroom, stage: Stage) -> list[int]:
                 select(ArticleRow.id).where(ArticleRow.stage == stage.value).order_by(ArticleRow.id)
             )
         )
+
+
+#: The article stages in order, each the function that runs it: `babelwire run` calls
+#: them one after another, the Celery runner as the tasks of their queues.
+ARTICLE_STAGES: dict[str, Callable[[Newsroom, Sequence[int]], StageResult]] = {
+    "extract": extract_articles,
+    "translate": translate_articles,
+    "publish": publish_articles,
+}
+#: The article stage each of them takes its work from.
+STAGE_INPUT = {
+    "extract": Stage.DISCOVERED,
+    "translate": Stage.EXTRACTED,
+    "publish": Stage.TRANSLATED,
+}

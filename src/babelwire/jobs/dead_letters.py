@@ -14,16 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
+from babelwire.jobs.articles import STAGE_INPUT
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, DeadLetterRow
 
 # The stage an article is at when a stage task has work for it.
-STAGE_INPUT = {
-    "extract": Stage.DISCOVERED,
-    "translate": Stage.EXTRACTED,
-    "publish": Stage.TRANSLATED,
-}
 
 
 @dataclass(frozen=True, slots=True)

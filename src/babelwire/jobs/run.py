@@ -15,17 +15,16 @@ from sqlalchemy import select
 
 from babelwire.clock import utcnow
 from babelwire.jobs.articles import (
+    ARTICLE_STAGES,
+    STAGE_INPUT,
     StageResult,
-    extract_articles,
     pending_article_ids,
-    publish_articles,
-    translate_articles,
 )
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
-from babelwire.model import STAGES, Stage
+from babelwire.model import STAGES
 from babelwire.storage.tables import ArticleRow, SourceRow
 
 
@@ -109,20 +108,14 @@ def run_pass(
         )
 
     pending = sorted(
-        set(pending_article_ids(newsroom, Stage.DISCOVERED))
-        | set(pending_article_ids(newsroom, Stage.EXTRACTED))
-        | set(pending_article_ids(newsroom, Stage.TRANSLATED))
+        {i for waiting in STAGE_INPUT.values() for i in pending_article_ids(newsroom, waiting)}
     )
     size = chunk_size or max(1, int(newsroom.config.get("translation.batch_articles")))
     for stage in STAGES[1:]:
         progress.start(stage, len(pending))
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
-        for stage, function in (
-            ("extract", extract_articles),
-            ("translate", translate_articles),
-            ("publish", publish_articles),
-        ):
+        for stage, function in ARTICLE_STAGES.items():
             began, began_at = time.perf_counter(), utcnow()
             result = function(newsroom, chunk)
             seconds = time.perf_counter() - began

@@ -14,8 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from babelwire.jobs.articles import pending_article_ids
-from babelwire.jobs.dead_letters import STAGE_INPUT
+from babelwire.jobs.articles import STAGE_INPUT, pending_article_ids
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import due_source_ids
 from babelwire.jobs.tags import refresh_if_due

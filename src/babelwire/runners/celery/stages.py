@@ -8,32 +8,21 @@ changes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.articles import (
-    StageResult,
-    extract_articles,
-    publish_articles,
-    translate_articles,
-)
+from babelwire.jobs.articles import ARTICLE_STAGES, STAGE_INPUT
 from babelwire.jobs.claims import claimed
-from babelwire.jobs.dead_letters import STAGE_INPUT
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.task_runs import on_the_way
 from babelwire.storage.tables import ArticleRow, SourceRow
 
 NEXT_STAGE = {"fetch": "extract", "extract": "translate", "translate": "publish"}
-ARTICLE_STAGES: dict[str, Callable[[Newsroom, Sequence[int]], StageResult]] = {
-    "extract": extract_articles,
-    "translate": translate_articles,
-    "publish": publish_articles,
-}
 
 
 @dataclass(slots=True)
