@@ -8,6 +8,13 @@ publish) three ways, each into a fresh PostgreSQL database, in the same run:
 - Celery with one worker process (`babelwire worker --concurrency 1`);
 - Celery with two worker processes (`--concurrency 2`).
 
+With `--per-core`, two more configurations follow, as a diagnostic: one and two
+`babelwire worker --concurrency 1` processes, each confined to a core of its own
+(its Apertium stages inherit the affinity), so that one worker uses at most one core.
+Their ratio is how the runner scales with cores when every worker has one; it is not
+the throughput to deploy (confined, one worker loses the second core its Apertium
+pipeline would use).
+
 For each it prints articles/s from the first fetch to the last article published;
 then the speed-up from one to two worker processes, the Celery overhead against
 embedded, the queue wait p50/p99 and what each stage costs per article (from the
@@ -15,6 +22,7 @@ task-run record).
 
     python bench/scale.py                     # 2,000 articles
     python bench/scale.py -n 300 --words 150  # a quick look
+    python bench/scale.py --per-core          # and the one-core-per-worker diagnostic
 
 Needs PostgreSQL (BABELWIRE_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test,
 used only to create and drop the databases) and Redis (BABELWIRE_BENCH_BROKER_URL, default
@@ -35,7 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +180,13 @@ def run_embedded(count: int, server: DemoServer, admin_url: str, folder: Path) -
 
 
 def run_celery(
-    count: int, processes: int, server: DemoServer, admin_url: str, broker: str, folder: Path
+    count: int,
+    processes: int,
+    server: DemoServer,
+    admin_url: str,
+    broker: str,
+    folder: Path,
+    per_core: bool = False,
 ) -> Result:
     import redis
 
@@ -182,27 +196,10 @@ def run_celery(
     with fresh_database(admin_url) as url, new_site(folder, url, server) as newsroom:
         log = folder / "worker.log"
         children = cpu_used(resource.RUSAGE_CHILDREN)
-        worker = subprocess.Popen(
-            [
-                BABELWIRE,
-                "worker",
-                "--site",
-                str(folder),
-                "--concurrency",
-                str(processes),
-                "--loglevel",
-                "warning",
-                "--name",
-                f"scale-{processes}@%h",
-            ],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        workers = start_workers(folder, processes, per_core, env, log)
         try:
             time.sleep(2.0)
-            _wait_ready(folder, processes)
+            _wait_ready(folder, len(workers))
             from babelwire.runners.celery.app import configure
             from babelwire.runners.celery.scheduler import schedule_round
 
@@ -211,19 +208,14 @@ def run_celery(
             schedule_round(newsroom)
             deadline = started + 3600
             while published(newsroom) < count:
-                if worker.poll() is not None or time.perf_counter() > deadline:
+                if any(w.poll() is not None for w in workers) or time.perf_counter() > deadline:
                     raise SystemExit(f"the worker stopped: {log.read_text()[-2000:]}")
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
             if failed(newsroom):
                 raise SystemExit(f"{failed(newsroom)} articles failed: {log.read_text()[-2000:]}")
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
+            stop_workers(workers)
         # The worker's whole tree, start-up and shut-down included (a little over).
         cpu = cpu_used(resource.RUSAGE_CHILDREN) - children
         with newsroom.sessions() as session:
@@ -234,11 +226,71 @@ def run_celery(
                 )
             ]
         name = f"celery, {processes} worker process{'es' if processes > 1 else ''}"
+        if per_core:
+            name += ", a core each"
         return Result(name, count, seconds, stage_costs(newsroom, count), waits, cpu)
 
 
-def _wait_ready(folder: Path, processes: int) -> None:
-    """The worker's pool processes have opened their newsrooms (engines loaded)."""
+def start_workers(
+    folder: Path, processes: int, per_core: bool, env: dict[str, str], log: Path
+) -> list[subprocess.Popen[bytes]]:
+    """One worker with `processes` pool processes, or (per core) that many workers of one
+    process, the n-th confined to core n with everything it starts."""
+
+    def command(concurrency: int, name: str) -> list[str]:
+        return [
+            BABELWIRE,
+            "worker",
+            "--site",
+            str(folder),
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "warning",
+            "--name",
+            f"{name}@%h",
+        ]
+
+    output = log.open("ab")
+    if not per_core:
+        return [
+            subprocess.Popen(
+                command(processes, f"scale-{processes}"),
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        ]
+    cores = sorted(os.sched_getaffinity(0))
+    if processes > len(cores):
+        raise SystemExit(f"--per-core: {processes} workers, {len(cores)} cores")
+    return [
+        subprocess.Popen(
+            command(1, f"scale-core{core}"),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda core=core: os.sched_setaffinity(0, {core}),  # type: ignore[misc]
+        )
+        for core in cores[:processes]
+    ]
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        os.killpg(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def _wait_ready(folder: Path, workers: int) -> None:
+    """Every worker answers (its pool processes have opened their newsrooms)."""
     from babelwire.config import Config
     from babelwire.runners.celery.app import app, configure
 
@@ -246,7 +298,7 @@ def _wait_ready(folder: Path, processes: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1.0)
-        if replies:
+        if len(replies) >= workers:
             return
     raise SystemExit("the worker did not answer")
 
@@ -261,6 +313,11 @@ def main() -> None:
     parser.add_argument("-n", "--articles", type=int, default=2000)
     parser.add_argument("-w", "--words", type=int, default=300)
     parser.add_argument("--batch", type=int, default=None, help="workers.batch_articles")
+    parser.add_argument(
+        "--per-core",
+        action="store_true",
+        help="also run one and two workers confined to a core each (a diagnostic)",
+    )
     args = parser.parse_args()
     admin_url = os.environ.get(
         "BABELWIRE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -284,11 +341,17 @@ def main() -> None:
     outlets = outlets_for(args.articles, args.words)
     results: list[Result] = []
     with DemoServer(outlets) as server:
-        for make in (
+        runs: list[Callable[[Path], Result]] = [
             lambda d: run_embedded(args.articles, server, admin_url, d),
             lambda d: run_celery(args.articles, 1, server, admin_url, broker, d),
             lambda d: run_celery(args.articles, 2, server, admin_url, broker, d),
-        ):
+        ]
+        if args.per_core:
+            runs += [
+                lambda d: run_celery(args.articles, 1, server, admin_url, broker, d, True),
+                lambda d: run_celery(args.articles, 2, server, admin_url, broker, d, True),
+            ]
+        for make in runs:
             with tempfile.TemporaryDirectory(prefix="babelwire-scale-") as folder:
                 busy, total = machine_ticks()
                 result = make(Path(folder))
@@ -305,18 +368,28 @@ def main() -> None:
                 else ""
             )
             print(
-                f"{result.name:<28} {result.rate:7.2f} articles/s ({result.seconds:6.1f} s); "
+                f"{result.name:<40} {result.rate:7.2f} articles/s ({result.seconds:6.1f} s); "
                 f"per article: {costs}{waits}; {result.cores:.2f} cores busy; "
                 f"machine {result.machine_busy:.0%} busy; "
                 f"load average {os.getloadavg()[0]:.2f}"
             )
-    embedded, one, two = results
+    embedded, one, two = results[:3]
     print(f"Celery 1 process / embedded: {one.rate / embedded.rate:.2f} (target >= 0.85)")
     print(f"Celery 2 processes / 1:      {two.rate / one.rate:.2f} (target >= 1.70)")
     print(
         f"median queue wait, 1 / 2 processes: "
         f"{statistics.median(one.queue_waits):.2f} / {statistics.median(two.queue_waits):.2f} s"
     )
+    print(
+        f"one worker process keeps {one.cores:.2f} of {os.cpu_count()} cores busy: two can be at "
+        f"most {(os.cpu_count() or 1) / one.cores:.2f}x one on this machine"
+    )
+    if args.per_core:
+        one_core, two_cores = results[3:]
+        print(
+            f"a core each, 2 processes / 1:  {two_cores.rate / one_core.rate:.2f} "
+            f"(the runner's scaling with cores; diagnostic)"
+        )
 
 
 if __name__ == "__main__":
