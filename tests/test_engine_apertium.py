@@ -19,6 +19,7 @@ from babelwire.pipeline.translate.engines.apertium import (
     _deformat,
     _reformat,
     _strip_stream_marks,
+    find_tagger,
     parse_mode,
 )
 
@@ -85,6 +86,17 @@ def test_parse_mode_adds_null_flush_and_substitutes() -> None:
     assert generator == 3
     with pytest.raises(EngineError):
         parse_mode("lt-proc x.bin > out.txt")
+
+
+def test_find_tagger_takes_the_hmm_tagger_only() -> None:
+    hmm, generator = parse_mode("lt-proc a.bin | apertium-tagger -g $2 c.prob | t1 | lt-proc $1 g")
+    assert generator is not None and find_tagger(hmm, generator + 1) == 1
+    perceptron, generator = parse_mode(
+        "lt-proc a | cg-proc r | apertium-tagger -gx p | t | lt-proc $1 g"
+    )
+    assert generator is not None and find_tagger(perceptron, generator + 1) is None
+    first, _ = parse_mode("apertium-tagger -g c.prob | t1 | t2")
+    assert find_tagger(first, len(first)) is None  # nothing before it to read from
 
 
 # -- real Apertium ------------------------------------------------------------------
@@ -212,6 +224,56 @@ def test_unsupported_pair(engine: ApertiumEngine) -> None:
     assert engine.translate_batch(["", " "], "es", "en") == ["", ""]
 
 
+# A sentence with a word of an ambiguity class the eng-spa tagger's model lacks ("known
+# as Posidonia"), and one that a tagger changed by such a word tags otherwise.
+CHANGES_THE_TAGGER = "The plant, known as Posidonia, forms meadows."
+TAGGED_DIFFERENTLY = (
+    "Ms Roca rejected the criticism and said the projects had been prepared with local "
+    "councils over the past two years."
+)
+
+
+@needs_apertium
+def test_each_segment_is_translated_as_by_a_fresh_pipeline() -> None:
+    with ApertiumEngine(MODES) as fresh:
+        expected = fresh.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0]
+    with ApertiumEngine(MODES) as eng:
+        eng.translate_batch(["Hello."], "en", "es")
+        tagger = eng.pipeline_pids("en", "es")[1]
+        after = eng.translate_batch([CHANGES_THE_TAGGER, TAGGED_DIFFERENTLY], "en", "es")[1]
+        assert eng.pipeline_pids("en", "es")[1] != tagger  # a fresh tagger was started
+        assert after == expected
+        assert eng.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0] == expected
+
+
+@needs_apertium
+def test_without_fresh_tagging_a_segment_depends_on_what_came_before() -> None:
+    with ApertiumEngine(MODES) as fresh:
+        expected = fresh.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0]
+    with ApertiumEngine(MODES, fresh_tagger=False) as eng:
+        eng.translate_batch([CHANGES_THE_TAGGER], "en", "es")
+        assert eng.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0] != expected
+
+
+@needs_apertium
+def test_translations_do_not_depend_on_what_came_before() -> None:
+    from babelwire.demo.server import load_samples
+
+    texts = [
+        text
+        for outlet in load_samples()
+        if outlet.language == "en"
+        for article in outlet.articles
+        for text in [article.title, *(text for _kind, text in article.body)]
+    ]
+    assert len(texts) > 50
+    shuffled = list(reversed(texts[1::2])) + list(texts[::2])
+    with ApertiumEngine(MODES) as eng:
+        first = dict(zip(texts, eng.translate_batch(texts, "en", "es"), strict=True))
+        second = dict(zip(shuffled, eng.translate_batch(shuffled, "en", "es"), strict=True))
+    assert first == second
+
+
 @needs_apertium
 def test_killed_stage_between_calls_restarts() -> None:
     with ApertiumEngine(MODES) as eng:
@@ -226,7 +288,8 @@ def test_killed_stage_between_calls_restarts() -> None:
 
 
 @needs_apertium
-def test_killed_stage_mid_batch_raises_then_recovers() -> None:
+@pytest.mark.parametrize("stage", [1, 2], ids=["tagger", "pretransfer"])
+def test_killed_stage_mid_batch_raises_then_recovers(stage: int) -> None:
     with ApertiumEngine(MODES) as eng:
         eng.translate_batch(["Hola."], "es", "en")
         pids = eng.pipeline_pids("es", "en")
@@ -242,7 +305,7 @@ def test_killed_stage_mid_batch_raises_then_recovers() -> None:
         thread = threading.Thread(target=call)
         thread.start()
         time.sleep(0.3)
-        os.kill(pids[2], signal.SIGKILL)
+        os.kill(pids[stage], signal.SIGKILL)
         thread.join(timeout=30)
         assert not thread.is_alive()
         (result,) = outcome

@@ -124,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("translation.engines", ["apertium"], "Engines in order of preference."),
     Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
     Setting(
+        "translation.apertium_fresh_tagger",
+        True,
+        "Tag every segment as a fresh Apertium does, whatever the pipeline tagged before "
+        "(false: faster for Catalan sources, but a translation can depend on its order).",
+    ),
+    Setting(
         "translation.batch_articles",
         100,
         "Articles extracted and translated together (one engine batch per language pair).",

@@ -20,6 +20,17 @@ sees is exactly what ``apertium -u`` (``lt-proc -n``) would give it.  Literal
 travel inside Apertium superblanks (``[...]``), which every stage copies
 verbatim; so every unescaped mark outside a superblank is a real mark, and
 ordinary text such as "#hashtag", "@handle", "5*3" or an address survives.
+
+The part-of-speech tagger (``apertium-tagger``) is the one stage with a memory: the
+first time it meets a word whose ambiguity class its model does not know, it swaps
+the class it gives unknown words for a smaller one, for the rest of its life.  A
+long-lived tagger therefore tags a sentence according to what it tagged before (in
+Apertium 3.8, about one English news sentence in eight comes out otherwise than from
+a fresh ``apertium``), so the same article would be translated differently by
+different workers, batches or orders.  The pipeline is split around the tagger too:
+a thread gives it one analysed unit at a time, with ``-d`` so that it says on stderr
+when it meets such a word, and starts a fresh tagger (a few milliseconds) after any
+unit that made it say so.  Every unit is thus tagged as a fresh tagger tags it.
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -150,6 +161,11 @@ _UNESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _STREAM_MARK_RE = re.compile(rb"(\\[^@]|\[(?:[^\]\\]|\\.)*\])|\\@|[*#@]", re.DOTALL)
 
 _STDERR_TAIL = 600
+# What the HMM tagger says (with -d) when it has met an ambiguity class its model lacks
+# and changed its class for unknown words, and the word; its other warnings change nothing.
+_NEW_CLASS_RE = re.compile(rb"new ambiguity class was found.*?^Word '(.*?)'\.$", re.I | re.S | re.M)
+_TAG_GROUP = 32  # the most analysed units given to the tagger at a time
+_SPARE_TAGGERS = 2  # taggers started ahead, loading their model while the current one works
 _POLL_INTERVAL = 0.5  # how often a silent pipeline is checked for dead stages
 
 
@@ -256,19 +272,46 @@ def _utf8_env() -> dict[str, str]:
     return env
 
 
+def find_tagger(commands: Sequence[Sequence[str]], split: int) -> int | None:
+    """The index of the pipeline's HMM tagger (``apertium-tagger -g`` with neither the
+    perceptron, unigram nor sliding-window model), if it can run on its own: with a
+    stage before it and one after it, both ahead of the generator split."""
+    for i, command in enumerate(commands):
+        if os.path.basename(command[0]) != "apertium-tagger" or not 0 < i < split - 1:
+            continue
+        options = [a for a in command[1:] if a.startswith("-")]
+        short = "".join(a[1:] for a in options if not a.startswith("--"))
+        if set(short) & set("xuw") or {"--perceptron", "--unigram", "--sliding-window"} & {
+            a.split("=")[0] for a in options
+        }:
+            return None
+        return i
+    return None
+
+
 @dataclass
 class _Pipeline:
     """The stages of one pair: ``procs[:split]`` up to the generator, then the rest.
 
     When ``split < len(procs)`` the two parts are separate chains, joined by the
-    forwarding thread of each batch; otherwise it is one chain.
+    forwarding thread of each batch; otherwise it is one chain.  When ``tagger`` is
+    set, that stage stands alone (the tagging thread feeds it) and the stages around
+    it form chains of their own.
     """
 
     pair: str
     commands: list[list[str]]
     split: int
+    tagger: int | None = None
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     stderr_files: list[IO[bytes]] = field(default_factory=list)
+    tagger_restarts: int = 0
+    _spares: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = field(default_factory=list)
+    _killed: bool = False
+    _group: int = 1  # units given to the tagger at a time (see tag)
+    cwd: Path = Path(".")
+    env: dict[str, str] = field(default_factory=dict)
+    _swap: threading.Lock = field(default_factory=threading.Lock)
 
     @staticmethod
     def _fd(stream: IO[bytes] | None) -> int:
@@ -276,8 +319,25 @@ class _Pipeline:
         return stream.fileno()
 
     @property
+    def chain_starts(self) -> set[int]:
+        starts = {0, self.split}
+        if self.tagger is not None:
+            starts |= {self.tagger, self.tagger + 1}
+        return starts
+
+    @property
     def input_fd(self) -> int:
         return self._fd(self.procs[0].stdin)
+
+    @property
+    def analysed_fd(self) -> int:
+        assert self.tagger is not None
+        return self._fd(self.procs[self.tagger - 1].stdout)
+
+    @property
+    def tagged_fd(self) -> int:
+        assert self.tagger is not None
+        return self._fd(self.procs[self.tagger + 1].stdin)
 
     @property
     def generated_fd(self) -> int:
@@ -296,37 +356,129 @@ class _Pipeline:
         return self.split < len(self.commands)
 
     def alive(self) -> bool:
-        return all(p.poll() is None for p in self.procs)
+        with self._swap:  # not while the tagger is being replaced
+            return all(p.poll() is None for p in self.procs)
 
     def pids(self) -> list[int]:
-        return [p.pid for p in self.procs]
+        with self._swap:
+            return [p.pid for p in self.procs]
 
     def start(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd, self.env = cwd, env
+        starts = self.chain_starts
         prev: IO[bytes] | None = None
         for i, cmd in enumerate(self.commands):
-            chained = i not in (0, self.split)
-            err = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close_files)
-            self.stderr_files.append(err)
+            chained = i not in starts
             try:
-                proc = subprocess.Popen(
-                    cmd,
-                    stdin=prev if chained else subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=err,
-                    cwd=cwd,
-                    env=env,
-                    bufsize=0,
-                )
-            except OSError as exc:
-                raise EngineError(
-                    f"Apertium {self.pair}: cannot start stage {cmd[0]!r}: {exc}"
-                ) from exc
+                proc, err = self._spawn(cmd, prev if chained else subprocess.PIPE)
             finally:
                 if chained and prev is not None:
                     prev.close()  # the new stage holds it now (or it failed to start)
                     self.procs[-1].stdout = None
             self.procs.append(proc)
+            self.stderr_files.append(err)
             prev = proc.stdout
+        if self.tagger is not None:
+            os.set_blocking(self._fd(self.procs[self.tagger].stdin), False)
+            self._spares = [self._new_tagger() for _ in range(_SPARE_TAGGERS)]
+
+    def _spawn(
+        self, cmd: list[str], stdin: IO[bytes] | int | None
+    ) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+        err = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close_files)
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                cwd=self.cwd,
+                env=self.env,
+                bufsize=0,
+            )
+        except OSError as exc:
+            err.close()
+            raise EngineError(
+                f"Apertium {self.pair}: cannot start stage {cmd[0]!r}: {exc}"
+            ) from exc
+        return proc, err
+
+    def _new_tagger(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+        assert self.tagger is not None
+        proc, err = self._spawn(self.commands[self.tagger], subprocess.PIPE)
+        os.set_blocking(self._fd(proc.stdin), False)
+        return proc, err
+
+    def tag(self, units: Sequence[bytes]) -> list[bytes]:
+        """Analysed units through the tagger, each tagged as a fresh tagger tags it.
+
+        The units go in groups; after a group in which the tagger met a word of an
+        ambiguity class its model lacks (and so changed itself), the answers up to the
+        first unit that holds that word are kept, the tagger is replaced and the rest
+        goes again.  Groups grow while the tagger stays unchanged and shrink to one unit
+        after a change, so text that changes it often is not tagged twice."""
+        tagged: list[bytes] = []
+        while len(tagged) < len(units):
+            group = units[len(tagged) : len(tagged) + self._group]
+            answers, said = self._tag_group(group)
+            found = _NEW_CLASS_RE.search(said)
+            if found is None:
+                tagged += answers
+                self._group = min(_TAG_GROUP, self._group * 2)
+                continue
+            tagged += answers[: _first_holding(group, found.group(1)) + 1]
+            self._group = 1
+            self._restart_tagger()
+        return tagged
+
+    def _tag_group(self, units: Sequence[bytes]) -> tuple[list[bytes], bytes]:
+        """The tagger's answers to `units`, and what it said on stderr meanwhile."""
+        assert self.tagger is not None
+        proc = self.procs[self.tagger]
+        data = memoryview(b"".join(unit + b"\0" for unit in units))
+        in_fd, out_fd = self._fd(proc.stdin), self._fd(proc.stdout)
+        said_before = os.fstat(self.stderr_files[self.tagger].fileno()).st_size
+        out = bytearray()
+        answered = 0
+        while answered < len(units):
+            readable, writable, _ = select.select([out_fd], [in_fd] if data else [], [], 1.0)
+            if writable:
+                with contextlib.suppress(BlockingIOError):
+                    data = data[os.write(in_fd, data) :]
+            if readable:
+                chunk = os.read(out_fd, 1 << 16)
+                if not chunk:
+                    raise EngineError("the tagger closed its output")
+                out += chunk
+                answered += chunk.count(b"\0")
+            elif not writable and proc.poll() is not None:
+                raise EngineError(f"the tagger exited with code {proc.returncode}")
+        if data or answered != len(units) or not out.endswith(b"\0"):
+            raise EngineError("the tagger answered out of step")
+        return bytes(out[:-1]).split(b"\0"), self._said_since(said_before)
+
+    def _said_since(self, offset: int) -> bytes:
+        """What the tagger wrote on stderr from `offset` on."""
+        assert self.tagger is not None
+        err = self.stderr_files[self.tagger]
+        size = os.fstat(err.fileno()).st_size
+        return os.pread(err.fileno(), size - offset, offset) if size > offset else b""
+
+    def _restart_tagger(self) -> None:
+        """Put the oldest spare tagger (its model loaded meanwhile) in place of the
+        changed one, and start another spare."""
+        assert self.tagger is not None
+        fresh = self._spares.pop(0) if self._spares else self._new_tagger()
+        if fresh[0].poll() is not None:  # a spare that died
+            _discard(*fresh)
+            fresh = self._new_tagger()
+        with self._swap:
+            old = (self.procs[self.tagger], self.stderr_files[self.tagger])
+            self.procs[self.tagger], self.stderr_files[self.tagger] = fresh
+        self.tagger_restarts += 1
+        _discard(*old)
+        if not self._killed:
+            self._spares.append(self._new_tagger())
 
     def diagnosis(self) -> str:
         """Exit codes and stderr tails of the stages, for error messages."""
@@ -354,6 +506,10 @@ class _Pipeline:
         return "\n".join(lines) if lines else "  (all stages running, none wrote to stderr)"
 
     def kill_processes(self) -> None:
+        self._killed = True
+        spares, self._spares = self._spares, []
+        for spare in spares:
+            _discard(*spare)
         for proc in self.procs:
             if proc.poll() is None:
                 with contextlib.suppress(OSError):
@@ -378,7 +534,7 @@ class _Pipeline:
 
     def terminate(self) -> None:
         """Close the inputs and let the stages finish; kill what does not."""
-        for i in {0, self.split} & set(range(len(self.procs))):
+        for i in self.chain_starts & set(range(len(self.procs))):
             stdin = self.procs[i].stdin
             if stdin is not None:
                 with contextlib.suppress(OSError):
@@ -422,12 +578,15 @@ class ApertiumEngine:
     native_protection: frozenset[str] = frozenset({"url", "email", "handle", "hashtag", "number"})
     placeholder_style: str = "word"
 
-    def __init__(self, modes_dir: Path | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self, modes_dir: Path | None = None, timeout: float = 60.0, fresh_tagger: bool = True
+    ) -> None:
         if modes_dir is None:
             env_dir = os.environ.get("APERTIUM_MODES_DIR")
             modes_dir = Path(env_dir) if env_dir else DEFAULT_MODES_DIR
         self.modes_dir = Path(modes_dir)
         self.timeout = float(timeout)
+        self.fresh_tagger = fresh_tagger  # each unit tagged as by a fresh HMM tagger
         self._lock = threading.Lock()
         self._version: str | None = None
         self._states: dict[tuple[str, str], _PairState] = {}
@@ -526,7 +685,10 @@ class ApertiumEngine:
             raise EngineError(f"Apertium {pair}: cannot read mode file: {exc}") from exc
         commands, generator = parse_mode(mode_text)
         split = len(commands) if generator is None else generator + 1
-        pipeline = _Pipeline(pair, commands, split)
+        tagger = find_tagger(commands, split) if self.fresh_tagger else None
+        if tagger is not None:  # say on stderr when it meets an unknown ambiguity class
+            commands[tagger].insert(1, "-d")
+        pipeline = _Pipeline(pair, commands, split, tagger)
         try:
             pipeline.start(self.modes_dir, self._env)
         except BaseException:
@@ -551,6 +713,15 @@ class ApertiumEngine:
                 daemon=True,
             )
         ]
+        if pipeline.tagger is not None:
+            threads.append(
+                threading.Thread(
+                    target=_tag_units,
+                    args=(pipeline, batch),
+                    name=f"apertium-{pipeline.pair}-tagger",
+                    daemon=True,
+                )
+            )
         if pipeline.forwarded:
             threads.append(
                 threading.Thread(
@@ -680,32 +851,75 @@ def _write_units(fd: int, units: list[bytes], batch: _Batch) -> None:
         batch.errors.append(f"writing to the pipeline failed: {exc}")
 
 
-def _forward_units(src: int, dst: int, batch: _Batch) -> None:
-    """Forwarder thread: generator -> post-generation, removing and counting marks."""
+def _relay_units(
+    src: int,
+    dst: int,
+    batch: _Batch,
+    source: str,
+    change: Callable[[list[bytes]], list[bytes]],
+) -> None:
+    """Relay thread: read whole units from one stage, change them, write them to the next."""
     buf = b""
     done = 0
     try:
         while done < batch.expected:
             chunk = os.read(src, 1 << 16)
             if not chunk:
-                batch.errors.append("the generation stage closed its output")
+                batch.errors.append(f"the {source} stage closed its output")
                 return
             buf += chunk
             if b"\0" not in chunk:
                 continue
             units, _, buf = buf.rpartition(b"\0")
-            done += units.count(b"\0") + 1
-            cleaned_units: list[bytes] = []
-            for unit in units.split(b"\0"):
-                cleaned, marks = _strip_stream_marks(unit)
-                cleaned_units.append(cleaned)
-                batch.unit_marks.append(marks)
-                batch.marks += marks
-            _write_fully(dst, b"\0".join(cleaned_units) + b"\0")
+            changed = change(units.split(b"\0"))
+            done += len(changed)
+            _write_fully(dst, b"\0".join(changed) + b"\0")
         if done > batch.expected or buf:
-            batch.errors.append(f"the generation stage sent {done} units for {batch.expected}")
-    except (OSError, ValueError) as exc:
-        batch.errors.append(f"forwarding to post-generation failed: {exc}")
+            batch.errors.append(f"the {source} stage sent {done} units for {batch.expected}")
+    except (OSError, ValueError, EngineError) as exc:
+        batch.errors.append(f"relaying the {source} stage's output failed: {exc}")
+
+
+def _tag_units(pipeline: _Pipeline, batch: _Batch) -> None:
+    """Tagging thread: analysis -> tagger (see _Pipeline.tag) -> the stages after it."""
+    _relay_units(pipeline.analysed_fd, pipeline.tagged_fd, batch, "analysis", pipeline.tag)
+
+
+def _forward_units(src: int, dst: int, batch: _Batch) -> None:
+    """Forwarder thread: generator -> post-generation, removing and counting marks."""
+
+    def strip(units: list[bytes]) -> list[bytes]:
+        cleaned_units: list[bytes] = []
+        for unit in units:
+            cleaned, marks = _strip_stream_marks(unit)
+            cleaned_units.append(cleaned)
+            batch.unit_marks.append(marks)
+            batch.marks += marks
+        return cleaned_units
+
+    _relay_units(src, dst, batch, "generation", strip)
+
+
+def _first_holding(units: Sequence[bytes], word: bytes) -> int:
+    """The first unit with `word` as a lexical unit's surface form (0 if none has it):
+    the tagger met it there at the earliest, so every unit before was tagged fresh."""
+    forms = {b"^" + word + b"/", b"^" + _escape(word.decode("utf-8", "replace")).encode() + b"/"}
+    for i, unit in enumerate(units):
+        if any(form in unit for form in forms):
+            return i
+    return 0
+
+
+def _discard(proc: subprocess.Popen[bytes], err: IO[bytes]) -> None:
+    """Kill a stage process and close what the engine holds of it."""
+    with contextlib.suppress(OSError):
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    for stream in (proc.stdin, proc.stdout, err):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _signal_name(number: int) -> str:
