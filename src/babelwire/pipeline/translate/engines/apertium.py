@@ -28,9 +28,10 @@ long-lived tagger therefore tags a sentence according to what it tagged before (
 Apertium 3.8, about one English news sentence in eight comes out otherwise than from
 a fresh ``apertium``), so the same article would be translated differently by
 different workers, batches or orders.  The pipeline is split around the tagger too:
-a thread gives it one analysed unit at a time, with ``-d`` so that it says on stderr
-when it meets such a word, and starts a fresh tagger (a few milliseconds) after any
-unit that made it say so.  Every unit is thus tagged as a fresh tagger tags it.
+a thread gives it the analysed units in groups, with ``-d`` so that it says on stderr
+when it meets such a word, keeps its answers up to the first unit holding that word,
+and puts a fresh tagger (started ahead) in its place for the rest (see
+``_Pipeline.tag``).  Every unit is thus tagged as a fresh tagger tags it.
 """
 
 from __future__ import annotations
