@@ -237,7 +237,7 @@ TAGGED_DIFFERENTLY = (
 def test_each_segment_is_translated_as_by_a_fresh_pipeline() -> None:
     with ApertiumEngine(MODES) as fresh:
         expected = fresh.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0]
-    with ApertiumEngine(MODES) as eng:
+    with ApertiumEngine(MODES, fresh_tagger=True) as eng:
         eng.translate_batch(["Hello."], "en", "es")
         tagger = eng.pipeline_pids("en", "es")[1]
         after = eng.translate_batch([CHANGES_THE_TAGGER, TAGGED_DIFFERENTLY], "en", "es")[1]
@@ -250,7 +250,7 @@ def test_each_segment_is_translated_as_by_a_fresh_pipeline() -> None:
 def test_without_fresh_tagging_a_segment_depends_on_what_came_before() -> None:
     with ApertiumEngine(MODES) as fresh:
         expected = fresh.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0]
-    with ApertiumEngine(MODES, fresh_tagger=False) as eng:
+    with ApertiumEngine(MODES) as eng:  # one tagger for the pipeline's life (the default)
         eng.translate_batch([CHANGES_THE_TAGGER], "en", "es")
         assert eng.translate_batch([TAGGED_DIFFERENTLY], "en", "es")[0] != expected
 
@@ -268,7 +268,7 @@ def test_translations_do_not_depend_on_what_came_before() -> None:
     ]
     assert len(texts) > 50
     shuffled = list(reversed(texts[1::2])) + list(texts[::2])
-    with ApertiumEngine(MODES) as eng:
+    with ApertiumEngine(MODES, fresh_tagger=True) as eng:
         first = dict(zip(texts, eng.translate_batch(texts, "en", "es"), strict=True))
         second = dict(zip(shuffled, eng.translate_batch(shuffled, "en", "es"), strict=True))
     assert first == second
@@ -290,7 +290,7 @@ def test_killed_stage_between_calls_restarts() -> None:
 @needs_apertium
 @pytest.mark.parametrize("stage", [1, 2], ids=["tagger", "pretransfer"])
 def test_killed_stage_mid_batch_raises_then_recovers(stage: int) -> None:
-    with ApertiumEngine(MODES) as eng:
+    with ApertiumEngine(MODES, fresh_tagger=True) as eng:
         eng.translate_batch(["Hola."], "es", "en")
         pids = eng.pipeline_pids("es", "en")
         segments = [f"El perro número {i} come manzanas en la calle." for i in range(6000)]
@@ -374,3 +374,18 @@ def test_modes_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert eng.pairs() == {("xxa", "xxb")}
         assert eng.translate_batch(["a/b"], "xxa", "xxb") == ["a/b"]
         assert eng.pair_version("xxa", "xxb") == ""
+
+
+def test_site_setting_turns_fresh_tagging_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from babelwire.config import Config
+    from babelwire.jobs.site import create_site
+    from babelwire.pipeline.translate.registry import FACTORIES, EngineOptions
+
+    create_site(tmp_path)
+    default = FACTORIES["apertium"](EngineOptions(60.0, Config.load(tmp_path)))
+    assert isinstance(default, ApertiumEngine) and not default.fresh_tagger
+    monkeypatch.setenv("BABELWIRE_TRANSLATION_APERTIUM_FRESH_TAGGER", "true")
+    chosen = FACTORIES["apertium"](EngineOptions(60.0, Config.load(tmp_path)))
+    assert isinstance(chosen, ApertiumEngine) and chosen.fresh_tagger

@@ -1,5 +1,9 @@
 """The demo's sources through Celery workers (Redis, then RabbitMQ) give the same site
-as the embedded runner: same articles, titles, sections and translations per edition."""
+as the embedded runner: same articles, titles, sections and translations per edition.
+
+Both sites tag every segment as a fresh Apertium does (translation.apertium_fresh_tagger),
+as docs/deployment.md advises for several workers: otherwise a long-lived Apertium
+tagger can tag a sentence according to what its process translated before."""
 
 from __future__ import annotations
 
@@ -23,8 +27,11 @@ from tests.workers_harness import (
     redis_broker,
     settled,
     stages,
+    write_settings,
     write_workers_settings,
 )
+
+FRESH_TAGGING = {"apertium_fresh_tagger": True}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +45,7 @@ def embedded(server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> di
     """The site `babelwire run` makes of the same sources (the reference)."""
     root = tmp_path_factory.mktemp("embedded")
     create_site(root, languages=["en", "es"])
+    write_settings(root, "translation", FRESH_TAGGING)
     with Newsroom.open(root) as newsroom:
         follow(newsroom, server)
         report = run_pass(newsroom)
@@ -57,6 +65,7 @@ def test_two_workers_make_the_same_site_as_the_embedded_runner(
         root = tmp_path / "site"
         create_site(root, languages=["en", "es"], database_url=database_url)
         write_workers_settings(root, broker_url)
+        write_settings(root, "translation", FRESH_TAGGING)
         with Newsroom.open(root) as newsroom, cluster(root, tmp_path / "logs") as workers:
             follow(newsroom, server)
             # One worker for fetching, extracting and publishing, one for translating.

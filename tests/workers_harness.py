@@ -104,10 +104,14 @@ WORKER_SETTINGS = {
 
 def write_workers_settings(root: Path, broker: str, **settings: Any) -> None:
     """Set the [workers] table of the site's babelwire.toml (written by init with defaults)."""
-    values = {**WORKER_SETTINGS, **settings, "broker_url": broker}
+    write_settings(root, "workers", {**WORKER_SETTINGS, **settings, "broker_url": broker})
+
+
+def write_settings(root: Path, table_name: str, values: dict[str, Any]) -> None:
+    """Set keys of one table of the site's babelwire.toml (written by init with defaults)."""
     path = root / "babelwire.toml"
     lines = path.read_text(encoding="utf-8").splitlines()
-    table = lines.index("[workers]")
+    table = lines.index(f"[{table_name}]")
     for name, value in values.items():
         line = next(i for i in range(table, len(lines)) if lines[i].startswith(f"{name} = "))
         lines[line] = f"{name} = {json.dumps(value)}"

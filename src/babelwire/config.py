@@ -125,9 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
     Setting(
         "translation.apertium_fresh_tagger",
-        True,
-        "Tag every segment as a fresh Apertium does, whatever the pipeline tagged before "
-        "(false: faster for Catalan sources, but a translation can depend on its order).",
+        False,
+        "Tag every segment as a fresh Apertium does, whatever the pipeline tagged before, "
+        "so that a translation never depends on its order, batch or worker (slower).",
     ),
     Setting(
         "translation.batch_articles",

@@ -42,8 +42,8 @@ class EngineOptions:
 def _apertium(options: EngineOptions) -> Engine:
     from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 
-    fresh = options.get("translation.apertium_fresh_tagger")
-    return ApertiumEngine(timeout=options.timeout, fresh_tagger=fresh is None or bool(fresh))
+    fresh = bool(options.get("translation.apertium_fresh_tagger"))
+    return ApertiumEngine(timeout=options.timeout, fresh_tagger=fresh)
 
 
 def _libretranslate(options: EngineOptions) -> Engine:

@@ -26,12 +26,13 @@ first time it meets a word whose ambiguity class its model does not know, it swa
 the class it gives unknown words for a smaller one, for the rest of its life.  A
 long-lived tagger therefore tags a sentence according to what it tagged before (in
 Apertium 3.8, about one English news sentence in eight comes out otherwise than from
-a fresh ``apertium``), so the same article would be translated differently by
-different workers, batches or orders.  The pipeline is split around the tagger too:
-a thread gives it the analysed units in groups, with ``-d`` so that it says on stderr
-when it meets such a word, keeps its answers up to the first unit holding that word,
-and puts a fresh tagger (started ahead) in its place for the rest (see
-``_Pipeline.tag``).  Every unit is thus tagged as a fresh tagger tags it.
+a fresh ``apertium``), so the same article can be translated differently by
+different workers, batches or orders.  With ``fresh_tagger`` the pipeline is split
+around the tagger too: a thread gives it the analysed units in groups, with ``-d`` so
+that it says on stderr when it meets such a word, keeps its answers up to the first
+unit holding that word, and puts a fresh tagger (started ahead) in its place for the
+rest (see ``_Pipeline.tag``).  Every unit is thus tagged as a fresh tagger tags it, at
+a cost in speed that depends on how often such words come (see docs/translation.md).
 """
 
 from __future__ import annotations
@@ -580,7 +581,7 @@ class ApertiumEngine:
     placeholder_style: str = "word"
 
     def __init__(
-        self, modes_dir: Path | None = None, timeout: float = 60.0, fresh_tagger: bool = True
+        self, modes_dir: Path | None = None, timeout: float = 60.0, fresh_tagger: bool = False
     ) -> None:
         if modes_dir is None:
             env_dir = os.environ.get("APERTIUM_MODES_DIR")
