@@ -251,31 +251,26 @@ def start_workers(
             f"{name}@%h",
         ]
 
-    output = log.open("ab")
-    if not per_core:
+    cores = sorted(os.sched_getaffinity(0))
+    if per_core and processes > len(cores):
+        raise SystemExit(f"--per-core: {processes} workers, {len(cores)} cores")
+    plan = (  # (pool processes, name, the cores it may use)
+        [(1, f"scale-core{core}", {core}) for core in cores[:processes]]
+        if per_core
+        else [(processes, f"scale-{processes}", set(cores))]
+    )
+    with log.open("ab") as output:  # each worker holds its own copy
         return [
             subprocess.Popen(
-                command(processes, f"scale-{processes}"),
+                command(concurrency, name),
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=lambda cpus=cpus: os.sched_setaffinity(0, cpus),  # type: ignore[misc]
             )
+            for concurrency, name, cpus in plan
         ]
-    cores = sorted(os.sched_getaffinity(0))
-    if processes > len(cores):
-        raise SystemExit(f"--per-core: {processes} workers, {len(cores)} cores")
-    return [
-        subprocess.Popen(
-            command(1, f"scale-core{core}"),
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda core=core: os.sched_setaffinity(0, {core}),  # type: ignore[misc]
-        )
-        for core in cores[:processes]
-    ]
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:

@@ -19,8 +19,6 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, DeadLetterRow
 
-# The stage an article is at when a stage task has work for it.
-
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:

@@ -8,6 +8,7 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,9 +21,10 @@ from babelwire.jobs.claims import claimed
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.task_runs import on_the_way
+from babelwire.model import STAGES
 from babelwire.storage.tables import ArticleRow, SourceRow
 
-NEXT_STAGE = {"fetch": "extract", "extract": "translate", "translate": "publish"}
+NEXT_STAGE = dict(itertools.pairwise(STAGES))  # fetch -> extract -> ...
 
 
 @dataclass(slots=True)

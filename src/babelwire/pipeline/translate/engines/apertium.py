@@ -166,6 +166,7 @@ _STDERR_TAIL = 600
 # What the HMM tagger says (with -d) when it has met an ambiguity class its model lacks
 # and changed its class for unknown words, and the word; its other warnings change nothing.
 _NEW_CLASS_RE = re.compile(rb"new ambiguity class was found.*?^Word '(.*?)'\.$", re.I | re.S | re.M)
+_OTHER_TAGGER_MODELS = {"--perceptron", "--unigram", "--sliding-window"}  # not the HMM
 _TAG_GROUP = 32  # the most analysed units given to the tagger at a time
 _SPARE_TAGGERS = 2  # taggers started ahead, loading their model while the current one works
 _POLL_INTERVAL = 0.5  # how often a silent pipeline is checked for dead stages
@@ -282,12 +283,10 @@ def find_tagger(commands: Sequence[Sequence[str]], split: int) -> int | None:
         if os.path.basename(command[0]) != "apertium-tagger" or not 0 < i < split - 1:
             continue
         options = [a for a in command[1:] if a.startswith("-")]
-        short = "".join(a[1:] for a in options if not a.startswith("--"))
-        if set(short) & set("xuw") or {"--perceptron", "--unigram", "--sliding-window"} & {
-            a.split("=")[0] for a in options
-        }:
-            return None
-        return i
+        short = {c for a in options if not a.startswith("--") for c in a[1:]}
+        long = {a.split("=")[0] for a in options if a.startswith("--")}
+        other_model = short & {"x", "u", "w"} or long & _OTHER_TAGGER_MODELS
+        return None if other_model else i
     return None
 
 
@@ -304,15 +303,14 @@ class _Pipeline:
     pair: str
     commands: list[list[str]]
     split: int
-    tagger: int | None = None
+    tagger: int | None
+    cwd: Path  # where the stages run, and their environment
+    env: dict[str, str]
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     stderr_files: list[IO[bytes]] = field(default_factory=list)
-    tagger_restarts: int = 0
     _spares: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = field(default_factory=list)
     _killed: bool = False
     _group: int = 1  # units given to the tagger at a time (see tag)
-    cwd: Path = Path(".")
-    env: dict[str, str] = field(default_factory=dict)
     _swap: threading.Lock = field(default_factory=threading.Lock)
 
     @staticmethod
@@ -365,8 +363,7 @@ class _Pipeline:
         with self._swap:
             return [p.pid for p in self.procs]
 
-    def start(self, cwd: Path, env: dict[str, str]) -> None:
-        self.cwd, self.env = cwd, env
+    def start(self) -> None:
         starts = self.chain_starts
         prev: IO[bytes] | None = None
         for i, cmd in enumerate(self.commands):
@@ -477,7 +474,6 @@ class _Pipeline:
         with self._swap:
             old = (self.procs[self.tagger], self.stderr_files[self.tagger])
             self.procs[self.tagger], self.stderr_files[self.tagger] = fresh
-        self.tagger_restarts += 1
         _discard(*old)
         if not self._killed:
             self._spares.append(self._new_tagger())
@@ -690,9 +686,9 @@ class ApertiumEngine:
         tagger = find_tagger(commands, split) if self.fresh_tagger else None
         if tagger is not None:  # say on stderr when it meets an unknown ambiguity class
             commands[tagger].insert(1, "-d")
-        pipeline = _Pipeline(pair, commands, split, tagger)
+        pipeline = _Pipeline(pair, commands, split, tagger, self.modes_dir, self._env)
         try:
-            pipeline.start(self.modes_dir, self._env)
+            pipeline.start()
         except BaseException:
             pipeline.kill()
             raise
