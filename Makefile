@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run demo test check lint typecheck bench bench-site bench-scale clean
+.PHONY: setup setup-run system system-run demo test fuzz check lint typecheck bench bench-site bench-scale clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -41,6 +41,12 @@ demo: setup-run
 
 test: setup
 	$(BIN)/pytest -q
+
+# The fuzzing suite for as long as asked: FUZZ_SECONDS per target (default 60), e.g.
+# `make fuzz FUZZ_SECONDS=1800`. `make test` runs the same targets on a short, fixed budget.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	BABELWIRE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest -q -s -p no:timeout tests/fuzz
 
 lint: setup
 	$(BIN)/ruff check src tests bench
