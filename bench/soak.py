@@ -635,7 +635,7 @@ def _report(
         if not (error or failures or article_errors[source_id]):
             unrecorded.append(spec.hostile)
 
-    warm = max(1, len(samples.times) // 5)
+    warm = min(max(1, len(samples.times) // 5), max(0, len(samples.times) - 1))
     growth = {name: _growth(values, warm) for name, values in samples.rss.items()}
     fd_end = {name: values[-1] if values else 0 for name, values in samples.fds.items()}
     fd_warm = {
