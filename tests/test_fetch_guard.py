@@ -129,9 +129,12 @@ def _assert_redirect_refused(server: HostileServer, target: str, canary: Canary)
     # The test server is allowed by name and port ("localhost:PORT"), as a source
     # added with --allow-private is: every other private host stays refused.
     first = server.url(path, host="localhost")
-    with _localhost_fetcher() as fetcher, allowed(allowance_for(first)):
-        with pytest.raises(FetchError) as info:
-            fetcher.fetch(first)
+    with (
+        _localhost_fetcher() as fetcher,
+        allowed(allowance_for(first)),
+        pytest.raises(FetchError) as info,
+    ):
+        fetcher.fetch(first)
     assert info.value.blocked, info.value
     assert "refused" in str(info.value)
     assert canary.connections == 0
@@ -147,9 +150,12 @@ def test_redirect_to_ipv6_loopback_refused(server: HostileServer) -> None:
 def test_redirect_to_metadata_address_refused(server: HostileServer) -> None:
     server.routes["/meta"] = _redirect("http://169.254.169.254/latest/meta-data/")
     first = server.url("/meta", host="localhost")
-    with _localhost_fetcher() as fetcher, allowed(allowance_for(first)):
-        with pytest.raises(FetchError) as info:
-            fetcher.fetch(first)
+    with (
+        _localhost_fetcher() as fetcher,
+        allowed(allowance_for(first)),
+        pytest.raises(FetchError) as info,
+    ):
+        fetcher.fetch(first)
     assert info.value.blocked
     assert "169.254.169.254" in str(info.value) and "link-local" in str(info.value)
 
