@@ -56,7 +56,10 @@ def add(
         bool,
         typer.Option(
             "--allow-private",
-            help="Let this source's host be on a loopback or private network.",
+            help=(
+                "Let this source's own host and port be on a loopback or private network"
+                " (not what its entries link or redirect to)."
+            ),
         ),
     ] = False,
     preferred: Annotated[
