@@ -276,3 +276,15 @@ def test_a_feed_discovered_on_the_same_host_and_port_keeps_the_allowance(
         (info,) = list_sources(newsroom)
         assert info.url == public.url("/feed.xml") and info.allow_private
         assert refresh_sources(newsroom, [info.id])[0].error is None
+
+
+@pytest.mark.usefixtures("guarded")
+def test_a_source_added_with_the_allowance_may_not_redirect_elsewhere(
+    internal: HostileServer, public: HostileServer, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    assert runner.invoke(app, ["init", str(site)]).exit_code == 0
+    code, out = _add(site, public.url("/moved.xml"), "--allow-private")
+    assert code == 2 and "private networks are not allowed" in out
+    assert "not where it redirects" in " ".join(out.split())  # the console wraps long lines
+    assert internal.paths() == []

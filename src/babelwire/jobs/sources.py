@@ -19,7 +19,13 @@ from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
 from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
-from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, allowance_for, allowed, origin_of
+from babelwire.pipeline.fetch.guard import (
+    NO_ALLOWANCE,
+    allowance_for,
+    allowed,
+    current_allowance,
+    origin_of,
+)
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.fetch.robots import UNREACHABLE
 from babelwire.storage.tables import ArticleRow, SourceRow
@@ -155,9 +161,11 @@ def _detect(newsroom: Newsroom, url: str) -> Detection:
 
 
 def _private_hint(message: str) -> str:
-    if "private networks are not allowed" in message:
-        return " (add it with --allow-private if it is meant to be)"
-    return ""
+    if "private networks are not allowed" not in message:
+        return ""
+    if current_allowance():  # refused although allowed: it redirected elsewhere
+        return " (--allow-private covers the URL's own host and port, not where it redirects)"
+    return " (add it with --allow-private if it is meant to be)"
 
 
 def add_source(
