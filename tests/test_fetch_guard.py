@@ -8,8 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from babelwire.pipeline.fetch.guard import AddressGuard, BlockedAddress, forbidden_reason
+from babelwire.pipeline.fetch.guard import (
+    NO_ALLOWANCE,
+    AddressGuard,
+    BlockedAddress,
+    allowance_for,
+    allowed,
+    forbidden_reason,
+    origin_of,
+)
 from babelwire.pipeline.fetch.http import AsyncFetcher, Fetcher, FetchError
+from babelwire.pipeline.fetch.robots import RobotsCache
 from tests.hostile_server import Canary, Handler, HostileServer, Route, ipv6_loopback_available
 
 
@@ -75,9 +84,7 @@ def canary() -> Iterator[Canary]:
 
 
 def _localhost_fetcher() -> Fetcher:
-    # The test server is allowed by name ("localhost"), as a source added with
-    # --allow-private is: every other private host stays refused.
-    return Fetcher("test", guard=AddressGuard(allowed_hosts=["localhost"]), total_timeout=5)
+    return Fetcher("test", total_timeout=5)
 
 
 def test_private_address_refused_without_connecting(canary: Canary) -> None:
@@ -119,8 +126,15 @@ def test_redirect_to_private_address_refused(
 def _assert_redirect_refused(server: HostileServer, target: str, canary: Canary) -> None:
     path = f"/to/{abs(hash(target))}"
     server.routes[path] = _redirect(target)
-    with _localhost_fetcher() as fetcher, pytest.raises(FetchError) as info:
-        fetcher.fetch(server.url(path, host="localhost"))
+    # The test server is allowed by name and port ("localhost:PORT"), as a source
+    # added with --allow-private is: every other private host stays refused.
+    first = server.url(path, host="localhost")
+    with (
+        _localhost_fetcher() as fetcher,
+        allowed(allowance_for(first)),
+        pytest.raises(FetchError) as info,
+    ):
+        fetcher.fetch(first)
     assert info.value.blocked, info.value
     assert "refused" in str(info.value)
     assert canary.connections == 0
@@ -135,8 +149,13 @@ def test_redirect_to_ipv6_loopback_refused(server: HostileServer) -> None:
 
 def test_redirect_to_metadata_address_refused(server: HostileServer) -> None:
     server.routes["/meta"] = _redirect("http://169.254.169.254/latest/meta-data/")
-    with _localhost_fetcher() as fetcher, pytest.raises(FetchError) as info:
-        fetcher.fetch(server.url("/meta", host="localhost"))
+    first = server.url("/meta", host="localhost")
+    with (
+        _localhost_fetcher() as fetcher,
+        allowed(allowance_for(first)),
+        pytest.raises(FetchError) as info,
+    ):
+        fetcher.fetch(first)
     assert info.value.blocked
     assert "169.254.169.254" in str(info.value) and "link-local" in str(info.value)
 
@@ -145,10 +164,11 @@ def test_async_fetcher_refuses_redirect_too(server: HostileServer, canary: Canar
     server.routes["/async-hop"] = _redirect(f"http://127.0.0.1:{canary.port}/")
 
     async def go() -> FetchError:
-        guard = AddressGuard(allowed_hosts=["localhost"])
-        async with AsyncFetcher("test", guard=guard, total_timeout=5) as fetcher:
+        first = server.url("/async-hop", host="localhost")
+        async with AsyncFetcher("test", total_timeout=5) as fetcher:
             try:
-                await fetcher.fetch(server.url("/async-hop", host="localhost"))
+                with allowed(allowance_for(first)):
+                    await fetcher.fetch(first)
             except FetchError as exc:
                 return exc
         raise AssertionError("the redirect was followed")
@@ -158,13 +178,33 @@ def test_async_fetcher_refuses_redirect_too(server: HostileServer, canary: Canar
     assert canary.connections == 0
 
 
-def test_per_host_allowance_does_not_extend_to_other_names(canary: Canary) -> None:
-    guard = AddressGuard(allowed_hosts=["localhost"])
-    assert guard.host_allowed("LOCALHOST")
-    assert not guard.host_allowed("127.0.0.1")
-    with Fetcher("test", guard=guard) as fetcher, pytest.raises(FetchError):
-        fetcher.fetch(f"http://127.0.0.1:{canary.port}/")
+def test_an_allowance_names_one_host_and_one_port(canary: Canary) -> None:
+    guard = AddressGuard()
+    with allowed(allowance_for(f"http://LOCALHOST:{canary.port}/feed")):
+        assert guard.private_ok("localhost", canary.port)
+        assert not guard.private_ok("127.0.0.1", canary.port)  # another name
+        assert not guard.private_ok("localhost", canary.port + 1)  # another port
+        assert not guard.private_ok("localhost", 80)
+        with Fetcher("test", guard=guard) as fetcher, pytest.raises(FetchError) as info:
+            fetcher.fetch(f"http://127.0.0.1:{canary.port}/")
+    assert info.value.blocked
+    assert not guard.private_ok("localhost", canary.port)  # over when the block ends
     assert canary.connections == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("http://Example.COM/feed", ("example.com", 80)),
+        ("https://example.com/feed", ("example.com", 443)),
+        ("http://example.com:80/", ("example.com", 80)),
+        ("https://example.com:8443/", ("example.com", 8443)),
+        ("http://[::1]:8080/", ("::1", 8080)),
+        ("http://bücher.example/", ("xn--bcher-kva.example", 80)),
+    ],
+)
+def test_origin_is_named_as_the_connection_pool_names_it(url: str, origin: tuple[str, int]) -> None:
+    assert origin_of(url) == origin
 
 
 def test_dns_answer_that_changes_is_checked_on_every_connection(canary: Canary) -> None:
@@ -182,3 +222,78 @@ def test_dns_answer_that_changes_is_checked_on_every_connection(canary: Canary) 
             fetcher.fetch(url)
     assert second.value.blocked and "127.0.0.1, a loopback address" in str(second.value)
     assert canary.connections == 0
+
+
+def _ok(body: bytes) -> Route:
+    return lambda h: h.send(200, body, {"Content-Type": "text/plain"})
+
+
+def test_a_pooled_connection_opened_under_an_allowance_serves_no_one_else() -> None:
+    # The server keeps connections alive, so httpx would send a second request
+    # to the same origin over the first one's socket without connecting again.
+    with HostileServer() as internal, HostileServer() as other:
+        internal.routes["/pooled"] = _ok(b"internal")
+        url = internal.url("/pooled")
+        with Fetcher("test", total_timeout=5) as fetcher:
+            with allowed(allowance_for(url)):
+                assert fetcher.fetch(url).content == b"internal"
+            with pytest.raises(FetchError) as nobody:
+                fetcher.fetch(url)
+            with allowed(allowance_for(other.url("/"))), pytest.raises(FetchError) as another:
+                fetcher.fetch(url)
+            with allowed(allowance_for(url)):
+                assert fetcher.fetch(url).content == b"internal"  # its own still works
+        assert nobody.value.blocked and "not allowed" in str(nobody.value)
+        assert another.value.blocked
+        assert internal.paths().count("/pooled") == 2
+
+
+def test_async_allowance_is_each_tasks_own_and_pooled_connections_are_too() -> None:
+    with HostileServer() as internal:
+        internal.routes["/pooled"] = _ok(b"internal")
+        url = internal.url("/pooled")
+        allowance = allowance_for(url)
+
+        async def go() -> list[bytes | FetchError]:
+            async with AsyncFetcher("test", total_timeout=5) as fetcher:
+
+                async def for_source(mine: bool) -> bytes | FetchError:
+                    with allowed(allowance if mine else NO_ALLOWANCE):
+                        try:
+                            return (await fetcher.fetch(url)).content
+                        except FetchError as exc:
+                            return exc
+
+                first = await asyncio.create_task(for_source(True))
+                second = await asyncio.create_task(for_source(False))  # a connection waits
+                together = await asyncio.gather(*(for_source(i % 2 == 0) for i in range(6)))
+                return [first, second, *together]
+
+        results = asyncio.run(go())
+    assert [r == b"internal" for r in results] == [True, False] + [True, False] * 3
+    assert all(isinstance(r, FetchError) and r.blocked for r in results[1::2])
+    assert internal.paths().count("/pooled") == 4
+
+
+def test_robots_txt_read_under_one_allowance_answers_no_one_else() -> None:
+    with HostileServer() as internal, Fetcher("test", total_timeout=5) as fetcher:
+        internal.routes["/robots.txt"] = _ok(b"User-agent: *\nDisallow: /private/\n")
+        page = internal.url("/news/1")
+        robots = RobotsCache(fetcher)
+        # Asked first for a source without the allowance: refused without connecting...
+        assert "not allowed" in (robots.check(page) or "")
+        with allowed(allowance_for(page)):
+            # ...which is no answer for the source that has it,
+            assert robots.check(page) is None
+            assert "disallowed" in (robots.check(internal.url("/private/x")) or "")
+        # and what that source read answers no one else.
+        assert "not allowed" in (robots.check(page) or "")
+        assert internal.paths().count("/robots.txt") == 1
+
+
+def test_global_setting_allows_every_private_origin_without_an_allowance() -> None:
+    with HostileServer() as internal, Fetcher("test", allow_private=True) as fetcher:
+        internal.routes["/any"] = _ok(b"any")
+        assert fetcher.fetch(internal.url("/any")).content == b"any"
+        with allowed(allowance_for("http://elsewhere.example/")):
+            assert fetcher.fetch(internal.url("/any", host="localhost")).content == b"any"

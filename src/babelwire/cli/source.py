@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,9 +23,11 @@ from babelwire.jobs.sources import (
     list_sources,
     prefer_source,
     remove_source,
+    same_origin,
 )
 from babelwire.pipeline.discover.poll import KINDS
 from babelwire.pipeline.discover.schedule import human_duration
+from babelwire.pipeline.fetch.guard import origin_of
 
 source_app = typer.Typer(help="The sources a site follows.", no_args_is_help=True)
 console = make_console()
@@ -53,7 +56,10 @@ def add(
         bool,
         typer.Option(
             "--allow-private",
-            help="Let this source's host be on a loopback or private network.",
+            help=(
+                "Let this source's own host and port be on a loopback or private network"
+                " (not what its entries link or redirect to)."
+            ),
         ),
     ] = False,
     preferred: Annotated[
@@ -72,6 +78,9 @@ def add(
                 check_section(newsroom, section)
                 try:
                     detection = detect_source(newsroom, url, allow_private=allow_private)
+                    if allow_private and not same_origin(url, detection.url):
+                        _offer_elsewhere(url, detection.url, detection.found, site)
+                        raise typer.Exit(1)
                     follow, kind, found = detection.url, detection.kind, detection.found
                     name = name or detection.title or None
                 except SourceUnreachable as exc:
@@ -94,6 +103,31 @@ def add(
         console.print(f"Found {found}")
     note = ", preferred" if info.preferred else ""
     console.print(f"Source {info.id}: {info.name} <{info.url}> ({info.kind}{note})")
+
+
+def _offer_elsewhere(url: str, feed: str, found: str, site: Path) -> None:
+    """A feed announced on another host or port is offered, never followed under the flag.
+
+    `--allow-private` names one host and port; a page there must not be able to
+    extend it to another address (a metadata service, another machine) by
+    announcing a feed on it.
+    """
+    console.print(f"Found {found}")
+    console.print(
+        f"Not added: --allow-private covers only {_host_port(url)}, "
+        f"and the feed is on {_host_port(feed)}. To follow it, add it yourself:"
+    )
+    command = ["babelwire", "source", "add", feed, "--site", str(site)]
+    console.print("  " + shlex.join(command), markup=False, highlight=False, soft_wrap=True)
+    console.print("adding --allow-private only if that host, too, is on your own network.")
+
+
+def _host_port(url: str) -> str:
+    try:
+        host, port = origin_of(url)
+    except (ValueError, UnicodeError):
+        return url
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _next(s: SourceInfo) -> str:

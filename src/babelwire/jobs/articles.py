@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import ExtractionError, article_from_feed, extract_article
+from babelwire.pipeline.fetch.guard import allowed
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language
 from babelwire.pipeline.translate.article import (
@@ -135,7 +136,9 @@ def _extract_one(
     newsroom: Newsroom, session: Session, article: ArticleRow, result: StageResult
 ) -> None:
     entry = _entry_for(session, article)
-    extracted, problem = _fetch_and_extract(newsroom, article.url)
+    # The page is fetched for the article's source, with that source's allowance only.
+    with allowed(source_allowance(article.source)):
+        extracted, problem = _fetch_and_extract(newsroom, article.url)
     if extracted is None and entry is not None:
         try:
             extracted = article_from_feed(entry)

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.pipeline.fetch.guard import AddressGuard
+from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, AddressGuard, Allowance, allowance_for
 from babelwire.pipeline.fetch.hosts import HostSpacing
 from babelwire.pipeline.fetch.http import Fetcher, user_agent
 from babelwire.pipeline.fetch.robots import RobotsCache
@@ -71,22 +70,13 @@ class Newsroom:
                 read_timeout=float(c.get("fetch.read_timeout")),
                 total_timeout=float(c.get("fetch.total_timeout")),
                 max_bytes=int(c.get("fetch.max_bytes")),
-                guard=AddressGuard(
-                    allow_private=bool(c.get("fetch.allow_private_networks")),
-                    allowed_hosts=self._private_hosts(),
-                ),
+                guard=AddressGuard(allow_private=bool(c.get("fetch.allow_private_networks"))),
                 spacing=HostSpacing(
                     per_host=int(c.get("fetch.host_concurrency")),
                     delay=float(c.get("fetch.host_delay")),
                 ),
             )
         return self._fetcher
-
-    def _private_hosts(self) -> list[str]:
-        """Hosts of the sources the operator allowed to reach private networks."""
-        with self.sessions() as session:
-            urls = session.scalars(select(SourceRow.url).where(SourceRow.allow_private.is_(True)))
-            return [urlsplit(url).hostname or "" for url in urls]
 
     @property
     def robots(self) -> RobotsCache:
@@ -135,3 +125,15 @@ class Newsroom:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def source_allowance(source: SourceRow) -> Allowance:
+    """What the SSRF guard lets the fetches made for `source` reach beyond the public
+    internet: the host and port of its own URL when the operator added it with
+    `--allow-private`, else nothing. Run its fetches inside `guard.allowed(...)`."""
+    if not source.allow_private:
+        return NO_ALLOWANCE
+    try:
+        return allowance_for(source.url)
+    except (ValueError, UnicodeError):  # a URL no fetch can read needs no allowance
+        return NO_ALLOWANCE

@@ -12,13 +12,12 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.model import FeedEntry, Stage
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
 from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_failure, after_success
@@ -118,8 +117,6 @@ def refresh_round(
             source = session.get(SourceRow, source_id)
             if source is None:
                 raise LookupError(f"no source {source_id}")
-            if source.allow_private:
-                newsroom.fetcher.guard.allow_host(urlsplit(source.url).hostname or "")
             requests.append(
                 PollRequest(
                     source_id=source.id,
@@ -127,6 +124,7 @@ def refresh_round(
                     kind=source.kind or "feed",
                     etag=source.etag,
                     last_modified=source.last_modified,
+                    allowance=source_allowance(source),
                 )
             )
     c = newsroom.config

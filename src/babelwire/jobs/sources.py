@@ -19,6 +19,13 @@ from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
 from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
+from babelwire.pipeline.fetch.guard import (
+    NO_ALLOWANCE,
+    allowance_for,
+    allowed,
+    current_allowance,
+    origin_of,
+)
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.fetch.robots import UNREACHABLE
 from babelwire.storage.tables import ArticleRow, SourceRow
@@ -80,11 +87,31 @@ def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) 
 
     A page that announces feeds (<link rel="alternate">) is followed through
     its first feed; a page without one is followed through its article links.
-    Raises SourceError when the URL cannot be followed, saying why.
+    Raises SourceError when the URL cannot be followed, saying why. With
+    `allow_private`, the URL's own host and port may be private, nothing else.
     """
     url = _check_url(url)
-    if allow_private:
-        newsroom.fetcher.guard.allow_host(urlsplit(url).hostname or "")
+    try:
+        allowance = allowance_for(url) if allow_private else NO_ALLOWANCE
+    except ValueError as exc:
+        raise SourceError(f"not a URL babelwire can fetch: {url!r}") from exc
+    with allowed(allowance):
+        return _detect(newsroom, url)
+
+
+def same_origin(url: str, other: str) -> bool:
+    """Whether `other` is on the host and port of `url`: all that `--allow-private` names.
+
+    A feed that a page announces elsewhere is offered to the operator, never
+    followed under the page's allowance.
+    """
+    try:
+        return origin_of(url) == origin_of(other)
+    except (ValueError, UnicodeError):
+        return False
+
+
+def _detect(newsroom: Newsroom, url: str) -> Detection:
     refusal = newsroom.robots.check(url)
     if refusal:
         if refusal.startswith(UNREACHABLE):
@@ -134,9 +161,11 @@ def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) 
 
 
 def _private_hint(message: str) -> str:
-    if "private networks are not allowed" in message:
-        return " (add it with --allow-private if it is meant to be)"
-    return ""
+    if "private networks are not allowed" not in message:
+        return ""
+    if current_allowance():  # refused although allowed: it redirected elsewhere
+        return " (--allow-private covers the URL's own host and port, not where it redirects)"
+    return " (add it with --allow-private if it is meant to be)"
 
 
 def add_source(
@@ -153,7 +182,8 @@ def add_source(
     """Add a source, or update its name/language/section when the URL is already listed.
 
     `kind` is feed (the default for a new source), sitemap or page;
-    `allow_private` lets this source's host be on a private network; a `preferred`
+    `allow_private` lets this source's own host and port be on a private network
+    (not the hosts its entries link or redirect to); a `preferred`
     source's copies of other articles are published all the same.
     """
     url = _check_url(url)
@@ -184,8 +214,6 @@ def add_source(
                 row.allow_private = allow_private
             if preferred is not None:
                 row.preferred = preferred
-        if allow_private:
-            newsroom.fetcher.guard.allow_host(urlsplit(url).hostname or "")
         if language:
             row.language = language.lower().split("-")[0]
         if section:
@@ -278,7 +306,11 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
 
 
 def import_opml(newsroom: Newsroom, path: Path) -> list[SourceInfo]:
-    """Add every feed (`outline` with `xmlUrl`) of an OPML file; returns those added."""
+    """Add every feed (`outline` with `xmlUrl`) of an OPML file; returns those added.
+
+    None of them may reach a private network: that is said source by source
+    (`add_source(..., allow_private=True)`), never by a file from elsewhere.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         tree = etree.parse(str(path), parser)

@@ -19,6 +19,7 @@ from babelwire.model import FetchResult, ParsedFeed
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, parse_page
 from babelwire.pipeline.discover.sitemaps import NotASitemap, walk_sitemaps
+from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, Allowance, allowed
 from babelwire.pipeline.fetch.hosts import HostLimits, HostPaused, HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher, FetchError
 from babelwire.pipeline.fetch.robots import RobotsCache
@@ -36,13 +37,18 @@ KINDS = ("feed", "sitemap", "page")
 
 @dataclass(frozen=True, slots=True)
 class PollRequest:
-    """One source to poll, with the validators stored from its last poll."""
+    """One source to poll, with the validators stored from its last poll.
+
+    `allowance` is what the SSRF guard lets this source's requests reach beyond
+    the public internet (fetch/guard.py); it covers no other source's.
+    """
 
     source_id: int
     url: str
     kind: str = "feed"
     etag: str | None = None
     last_modified: str | None = None
+    allowance: Allowance = NO_ALLOWANCE
 
 
 @dataclass(slots=True)
@@ -153,7 +159,10 @@ class _Poller:
         outcome = PollOutcome(request)
         started = time.monotonic()
         try:
-            await self._poll(request, outcome)
+            # Each source's coroutine runs in a task of its own, with its own copy
+            # of the context: the allowance set here is seen by its requests only.
+            with allowed(request.allowance):
+                await self._poll(request, outcome)
         finally:
             outcome.seconds = time.monotonic() - started
         return outcome

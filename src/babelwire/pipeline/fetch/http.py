@@ -36,8 +36,8 @@ from babelwire.model import FetchResult
 from babelwire.pipeline.fetch.guard import (
     AddressGuard,
     BlockedAddress,
-    GuardedAsyncBackend,
-    GuardedBackend,
+    GuardedAsyncTransport,
+    GuardedTransport,
 )
 from babelwire.pipeline.fetch.hosts import HostPaused, HostSpacing
 
@@ -255,11 +255,7 @@ class Fetcher(_FetcherBase):
     ) -> None:
         super().__init__(user_agent, **limits)
         self.spacing = spacing  # per-host bound and delay; None: the caller paces requests
-        transport = httpx.HTTPTransport()
-        # httpx has no public hook for the socket layer; the pool reads this
-        # attribute each time it opens a connection, so every connection,
-        # redirects included, passes the guard.
-        transport._pool._network_backend = GuardedBackend(self.guard)
+        transport = GuardedTransport(self.guard)  # every connection, redirects included
         self._client = httpx.Client(
             headers=self.headers,
             transport=transport,
@@ -350,10 +346,9 @@ class AsyncFetcher(_FetcherBase):
         super().__init__(user_agent, **limits)
         # One polling round talks to many hosts at once: keep a connection per
         # host alive between its requests (httpx keeps only 20 by default).
-        transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        transport = GuardedAsyncTransport(
+            self.guard, limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
         )
-        transport._pool._network_backend = GuardedAsyncBackend(self.guard)  # see Fetcher
         self._client = httpx.AsyncClient(
             headers=self.headers,
             transport=transport,

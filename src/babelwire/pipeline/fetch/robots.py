@@ -3,6 +3,11 @@
 Following RFC 9309: a robots.txt that does not exist (4xx) allows everything; one
 that cannot be reached (5xx, network failure) disallows everything for now, and is
 asked again after `retry_seconds`.
+
+A host's rules are kept apart for fetches made under an allowance that names
+it (fetch/guard.py) and for all others: robots.txt is fetched under the
+allowance of the source asking, so a copy read (or refused) for one source is
+never the answer for a source the guard treats differently.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from babelwire.model import FetchResult
+from babelwire.pipeline.fetch.guard import covered
 from babelwire.pipeline.fetch.http import Fetcher, FetchError
 
 UNREACHABLE = "robots.txt unreachable"  # starts a refusal that may pass once it can be read
@@ -43,14 +49,15 @@ class RobotsCache:
         self.agent = agent
         self.ttl = ttl_seconds
         self.retry = retry_seconds
-        self._hosts: dict[str, _HostRules] = {}
+        self._hosts: dict[tuple[str, bool], _HostRules] = {}
         self._lock = threading.Lock()
-        self._loading: dict[tuple[int, str], asyncio.Lock] = {}
+        self._loading: dict[tuple[int, str, bool], asyncio.Lock] = {}
 
     def check(self, url: str) -> str | None:
         """None when `url` may be fetched, else the reason it may not."""
         origin = _origin(url)
-        rules = self._cached(origin)
+        key = (origin, covered(origin))
+        rules = self._cached(key)
         if rules is None:
             try:
                 result: FetchResult | FetchError = self.fetcher.fetch(
@@ -58,7 +65,7 @@ class RobotsCache:
                 )
             except FetchError as exc:
                 result = exc
-            rules = self._store(origin, result)
+            rules = self._store(key, result)
         return self._verdict(url, origin, rules)
 
     async def check_async(
@@ -69,29 +76,29 @@ class RobotsCache:
         Sources on one host wait for a single robots.txt request.
         """
         origin = _origin(url)
-        key = (id(asyncio.get_running_loop()), origin)
-        lock = self._loading.setdefault(key, asyncio.Lock())
+        key = (origin, covered(origin))
+        lock = self._loading.setdefault((id(asyncio.get_running_loop()), *key), asyncio.Lock())
         async with lock:
-            rules = self._cached(origin)
+            rules = self._cached(key)
             if rules is None:
                 try:
                     result: FetchResult | FetchError = await fetch(origin + "/robots.txt")
                 except FetchError as exc:
                     result = exc
-                rules = self._store(origin, result)
+                rules = self._store(key, result)
         return self._verdict(url, origin, rules)
 
-    def _cached(self, origin: str) -> _HostRules | None:
+    def _cached(self, key: tuple[str, bool]) -> _HostRules | None:
         with self._lock:
-            rules = self._hosts.get(origin)
+            rules = self._hosts.get(key)
         if rules is None or rules.expires < time.monotonic():
             return None
         return rules
 
-    def _store(self, origin: str, result: FetchResult | FetchError) -> _HostRules:
+    def _store(self, key: tuple[str, bool], result: FetchResult | FetchError) -> _HostRules:
         rules = self._rules(result)
         with self._lock:
-            self._hosts[origin] = rules
+            self._hosts[key] = rules
         return rules
 
     def _verdict(self, url: str, origin: str, rules: _HostRules) -> str | None:
