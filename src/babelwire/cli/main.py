@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom, styled
+from babelwire.cli.run_lock import SiteBusy, run_lock
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
 from babelwire.cli.status import status
@@ -27,6 +30,7 @@ from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.cli.workers import scheduler, worker
 from babelwire.config import InputError
+from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
 from babelwire.storage.database import is_disk_full
@@ -142,7 +146,7 @@ def run(
     ] = False,
 ) -> None:
     """Poll due sources, extract, translate, file and publish new articles."""
-    with open_newsroom(site) as newsroom:
+    with open_newsroom(site) as newsroom, _site_lock(newsroom):
         if once:
             with progress_ui.RichProgress(console) as bar:
                 report = run_pass(newsroom, force=force, progress=bar)
@@ -160,6 +164,17 @@ def run(
             run_forever(newsroom, stop=stop, on_report=show)
         except KeyboardInterrupt:
             console.print("stopped")
+
+
+@contextmanager
+def _site_lock(newsroom: Newsroom) -> Iterator[None]:
+    """The site's run lock for the block; a second run says who holds it and exits 1."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(newsroom))
+        except SiteBusy as exc:
+            raise fail(str(exc), 1) from exc
+        yield
 
 
 @app.command()
