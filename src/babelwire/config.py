@@ -521,14 +521,19 @@ def unknown_settings(
     for name in sorted(env):
         if not name.startswith("BABELWIRE_") or name in variables or name in _OTHER_VARIABLES:
             continue
-        hint = _closest(name, variables)
-        if hint or name.startswith(tables):
+        # Outside the settings' tables only a near miss is one: BABELWIRE_TEST_DATABASE_URL
+        # belongs to the test suite, BABELWIRE_FECH_HOST_DELAY is a typo.
+        named = name.startswith(tables)
+        hint = _closest(name, variables, cutoff=0.75 if named else 0.9)
+        if hint or named:
             warnings.append(f"environment variable {name} is not a setting and is ignored{hint}")
     return warnings
 
 
-def _closest(name: str, candidates: Sequence[str], *, by_name: bool = False) -> str:
-    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+def _closest(
+    name: str, candidates: Sequence[str], *, by_name: bool = False, cutoff: float = 0.75
+) -> str:
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
     if not match and by_name:
         # A setting written without its table, or under the wrong one.
         short = {key.partition(".")[2]: key for key in candidates}

@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
+from babelwire.clock import utcnow
 from babelwire.config import InputError
 from babelwire.jobs.duplicates import release_orphans
 from babelwire.jobs.newsroom import Newsroom
@@ -355,31 +356,35 @@ def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
         except SourceError:
             language = None  # a feed is worth following without its declared language
         kind = outline.get("type") if outline.get("type") in KINDS else None
-        wanted[url] = (outline.get("title") or outline.get("text"), language, kind)
-    added = updated = 0
+        # A feed listed twice takes what each outline says, the later one winning.
+        before = wanted.get(url, (None, None, None))
+        now = (outline.get("title") or outline.get("text"), language, kind)
+        wanted[url] = (now[0] or before[0], now[1] or before[1], now[2] or before[2])
+    updated = 0
     interval = int(newsroom.config.get("fetch.interval_minutes"))
     with newsroom.sessions.begin() as session:
         # One query and one batch of inserts: an import of tens of thousands of
         # outlines takes seconds, not a query per outline per source already followed.
         followed = {row.url: row for row in session.scalars(select(SourceRow))}
+        new_rows = []
         for url, (name, language, kind) in wanted.items():
             row = followed.get(url)
             if row is None:
-                session.add(
-                    SourceRow(
-                        url=url,
-                        name=_name(name or urlsplit(url).hostname or url),
-                        language=language,
-                        interval_minutes=interval,
-                        enabled=True,
-                        consecutive_failures=0,
-                        kind=kind or "feed",
-                        allow_private=False,
-                        poll_reason="",
-                        preferred=False,
-                    )
+                new_rows.append(
+                    {
+                        "url": url,
+                        "name": _name(name or urlsplit(url).hostname or url),
+                        "language": language,
+                        "interval_minutes": interval,
+                        "enabled": True,
+                        "consecutive_failures": 0,
+                        "kind": kind or "feed",
+                        "allow_private": False,
+                        "poll_reason": "",
+                        "preferred": False,
+                        "created_at": utcnow(),
+                    }
                 )
-                added += 1
                 continue
             if name:
                 row.name = _name(name)
@@ -388,6 +393,9 @@ def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
             if kind:
                 row.kind = kind
             updated += 1
+        if new_rows:
+            session.execute(insert(SourceRow), new_rows)
+        added = len(new_rows)
     return OpmlImport(added=added, updated=updated, skipped=skipped)
 
 
