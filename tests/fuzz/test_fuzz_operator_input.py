@@ -36,8 +36,10 @@ scalars = (
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(NAMES) | st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(NAMES) | st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 documents = st.dictionaries(
@@ -56,7 +58,7 @@ environments = st.dictionaries(
 SEEDS = [
     render_config(title="Wire", base_url="http://x", languages=["en", "es"]).encode(),
     b'[site]\ntitle = "x"\nlanguages = []\n[stories]\nthreshold = nan\n',
-    b'allow_private_network = true\n[fetch]\nhost_dealy = 0\n[[section]]\nslug = 1\n',
+    b"allow_private_network = true\n[fetch]\nhost_dealy = 0\n[[section]]\nslug = 1\n",
 ]
 
 
@@ -65,9 +67,13 @@ def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(
-            value
-        ) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):

@@ -33,7 +33,7 @@ from babelwire.config import InputError
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
-from babelwire.storage.database import is_disk_full
+from babelwire.storage.database import is_disk_full, make_engine
 
 # Longest error message printed; the rest (a 100 KB URL, say) is cut.
 MESSAGE_CHARS = 1000
@@ -124,6 +124,7 @@ def init(
     ] = "sqlite:///babelwire.sqlite3",
 ) -> None:
     """Create a site: babelwire.toml and its database."""
+    make_engine(database_url).dispose()  # a URL that cannot work leaves no site half made
     config = create_site(
         directory,
         title=title,
