@@ -137,11 +137,13 @@ def test_private_hosts_need_allow_private(site: str, monkeypatch: pytest.MonkeyP
         result = runner.invoke(app, ["source", "add", url, "--kind", "feed", "--site", site])
         assert result.exit_code == 2 and "--allow-private" in result.output, result.output
     allowed = ["http://[fd00:ec2::254]/feed", "--kind", "feed", "--allow-private"]
-    result = runner.invoke(app, ["source", "add", *allowed, "--site", site])
+    named = ["--name", "Lab http://[fd00:ec2::254]/"]
+    result = runner.invoke(app, ["source", "add", *allowed, *named, "--site", site])
     assert result.exit_code == 0, result.output
-    assert "http://[fd00:ec2::254]/feed" in result.output
+    assert "<http://[fd00:ec2::254]/feed>" in result.output
     listing = runner.invoke(app, ["source", "list", "--site", site])
-    assert "fd00:ec2::254" in listing.output and "(private ok)" in listing.output
+    assert "Lab http://[fd00:ec2::254]/" in listing.output, listing.output
+    assert "(private ok)" in listing.output
 
 
 EVIL_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel>
