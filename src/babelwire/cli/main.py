@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.text import Text
-from typer import _click
+from typer import _click  # typer vendors click: its groups take this Context
 from typer.core import TyperGroup
 
 from babelwire import __version__
