@@ -27,6 +27,7 @@ class Setting:
     key: str
     default: Any
     help: str
+    minimum: float | None = None  # least value, for numbers that make no sense below it
 
     @property
     def env(self) -> str:
@@ -44,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Languages accepted from sources (ISO 639-1); empty accepts any language.",
     ),
     Setting("site.contact", "", "Contact address for corrections and removals (About page)."),
-    Setting("site.page_size", 20, "Articles per list page."),
+    Setting("site.page_size", 20, "Articles per list page.", minimum=1),
     Setting(
         "site.page_cache_seconds",
         300,
@@ -115,6 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
         "database.pool_size",
         5,
         "Connections each process keeps open to PostgreSQL (workers: 1 or 2 per process).",
+        minimum=1,
     ),
     Setting("database.max_overflow", 10, "Extra connections a process may open at busy moments."),
     Setting(
@@ -135,6 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
         "translation.batch_articles",
         100,
         "Articles extracted and translated together (one engine batch per language pair).",
+        minimum=1,
     ),
     Setting(
         "translation.protect",
@@ -146,7 +149,9 @@ SETTINGS: tuple[Setting, ...] = (
         [],
         "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]].",
     ),
-    Setting("translation.max_sentence_words", 80, "Longer sentences are cut into chunks."),
+    Setting(
+        "translation.max_sentence_words", 80, "Longer sentences are cut into chunks.", minimum=1
+    ),
     Setting("translation.memory", True, "Reuse stored translations of segments seen before."),
     Setting(
         "translation.quality_threshold",
@@ -163,7 +168,9 @@ SETTINGS: tuple[Setting, ...] = (
         "models",
         "Folder of CTranslate2 and Argos models (`babelwire engines add-model`).",
     ),
-    Setting("translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest)."),
+    Setting(
+        "translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest).", minimum=1
+    ),
     Setting("translation.libretranslate_url", "", "LibreTranslate server, e.g. http://host:5000."),
     Setting("translation.libretranslate_key", "", "LibreTranslate API key, if it needs one."),
     Setting("translation.openai_url", "", "OpenAI-compatible API base, e.g. http://host:11434/v1."),
@@ -174,24 +181,28 @@ SETTINGS: tuple[Setting, ...] = (
         ["en", "es", "ca", "fr", "de", "it", "pt"],
         "Languages the OpenAI-compatible engine is asked to translate between.",
     ),
-    Setting("fetch.interval_minutes", 30, "Default minutes between two polls of a source."),
+    Setting(
+        "fetch.interval_minutes", 30, "Default minutes between two polls of a source.", minimum=1
+    ),
     Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
     Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),
     Setting("fetch.total_timeout", 60.0, "Seconds one whole request may take."),
-    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted."),
-    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll."),
+    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted.", minimum=1),
+    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll.", minimum=1),
     Setting("fetch.fetch_pages", True, "Fetch each article page (else use the feed's text)."),
     Setting(
         "fetch.allow_private_networks",
         False,
         "Let every source reach loopback, private and link-local addresses (SSRF guard off).",
     ),
-    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together."),
-    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host."),
+    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together.", minimum=1),
+    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host.", minimum=1),
     Setting("fetch.host_delay", 1.0, "Least seconds between two requests to one host."),
-    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval."),
-    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval."),
-    Setting("fetch.failing_after", 5, "Failures in a row after which a source is failing."),
+    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval.", minimum=1),
+    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval.", minimum=1),
+    Setting(
+        "fetch.failing_after", 5, "Failures in a row after which a source is failing.", minimum=1
+    ),
     # Celery workers (`babelwire worker`, `babelwire scheduler`): see docs/deployment.md
     Setting(
         "workers.broker_url",
@@ -209,13 +220,19 @@ SETTINGS: tuple[Setting, ...] = (
         ["fetch", "extract", "translate", "publish"],
         "Queues a `babelwire worker` consumes when --queues is not given.",
     ),
-    Setting("workers.concurrency", 2, "Worker processes per `babelwire worker` (--concurrency)."),
+    Setting(
+        "workers.concurrency",
+        2,
+        "Worker processes per `babelwire worker` (--concurrency).",
+        minimum=1,
+    ),
     Setting(
         "workers.batch_articles",
         25,
         "Articles per task: each stage task takes this many (bigger batches keep Apertium busy).",
+        minimum=1,
     ),
-    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task."),
+    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task.", minimum=1),
     Setting(
         "workers.soft_time_limit",
         300,
@@ -255,25 +272,6 @@ _OTHER_TABLES = frozenset({"section", "glossary"})
 # BABELWIRE_* variables that name no setting but are read all the same (the site folder
 # of a command, of a server process, of a worker; the queues of a worker).
 _OTHER_VARIABLES = frozenset({"BABELWIRE_SITE", "BABELWIRE_SERVE_SITE", "BABELWIRE_WORKER_QUEUES"})
-# Least value of the whole-number settings that make no sense at zero or below.
-_MINIMUMS = {
-    "site.page_size": 1,
-    "fetch.max_bytes": 1,
-    "fetch.max_entries": 1,
-    "fetch.concurrency": 1,
-    "fetch.host_concurrency": 1,
-    "fetch.interval_minutes": 1,
-    "fetch.min_interval_minutes": 1,
-    "fetch.max_interval_minutes": 1,
-    "fetch.failing_after": 1,
-    "translation.batch_articles": 1,
-    "translation.max_sentence_words": 1,
-    "translation.beam_size": 1,
-    "workers.batch_articles": 1,
-    "workers.batch_sources": 1,
-    "workers.concurrency": 1,
-    "database.pool_size": 1,
-}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -584,7 +582,7 @@ def _shown(value: Any, limit: int = 80) -> str:
 
 def _check_value(setting: Setting, value: Any, origin: str) -> Any:
     value = _check_type(setting, value, origin)
-    least = _MINIMUMS.get(setting.key)
+    least = setting.minimum
     if least is not None and value < least:
         raise ConfigError(f"{origin}: expected at least {least}, got {value!r} ({setting.help})")
     return value
