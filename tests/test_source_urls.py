@@ -192,8 +192,9 @@ def test_markup_from_a_feed_and_a_server_is_printed_as_it_is(
 
 def test_a_long_name_is_cut_and_a_bad_language_refused(site: str) -> None:
     url = ["https://news.example/rss", "--kind", "feed", "--site", site]
-    bad = runner.invoke(app, ["source", "add", *url, "--lang", "not-a-language-code"])
+    bad = runner.invoke(app, ["source", "add", *url, "--lang", "english"])
     assert bad.exit_code == 2 and "ISO 639-1" in bad.output, bad.output
     named = runner.invoke(app, ["source", "add", *url, "--name", "N" * 10_000, "--lang", "es-ES"])
     assert named.exit_code == 0, named.output
-    assert "N" * 300 in named.output and "N" * 301 not in named.output
+    said = named.output.replace("\n", "")  # the console wraps long lines
+    assert "N" * 300 in said and "N" * 301 not in said

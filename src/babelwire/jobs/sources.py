@@ -3,6 +3,7 @@ list, remove, import and export OPML."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from babelwire.storage.tables import ArticleRow, SourceRow
 
 # What the sources table holds: a longer name is cut, a language is an ISO 639 code.
 NAME_CHARS = 300
-LANGUAGE_CHARS = 3
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*")
 
 
 class SourceError(InputError):
@@ -104,10 +105,11 @@ def check_source_url(newsroom: Newsroom, url: str, *, allow_private: bool = Fals
 
 
 def _language(language: str) -> str:
-    code = language.strip().lower().split("-")[0].split("_")[0]
-    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= LANGUAGE_CHARS):
+    """The ISO 639 code of a language tag such as es or es-ES."""
+    tag = language.strip().lower()
+    if not _LANGUAGE_TAG.fullmatch(tag) or len(tag) > 35:
         raise SourceError(f"language {language[:40]!r}: expected an ISO 639-1 code such as en")
-    return code
+    return tag.replace("_", "-").split("-")[0]
 
 
 def _name(name: str) -> str:
