@@ -207,9 +207,14 @@ def test_an_opml_import_gets_no_allowance_on_an_allowed_host(
     )
     with _newsroom(tmp_path / "site", f"sqlite:///{tmp_path / 'db.sqlite3'}") as newsroom:
         inside = add_source(newsroom, internal.url("/feed.xml"), allow_private=True)
-        (imported,) = import_opml(newsroom, opml)
-        assert not imported.allow_private
-        ok, refused = refresh_sources(newsroom, [inside.id, imported.id])
+        done = import_opml(newsroom, opml)
+        # Refused at import, with the reason listed for the operator ...
+        assert done.added == 0
+        assert len(done.skipped) == 1 and "private" in done.skipped[0]
+        # ... and a source on that host without its own allowance is refused at fetch.
+        other = add_source(newsroom, internal.url("/other.xml"))
+        assert not other.allow_private
+        ok, refused = refresh_sources(newsroom, [inside.id, other.id])
     assert ok.error is None
     assert refused.error and "private networks are not allowed" in refused.error
     assert "/other.xml" not in internal.paths()

@@ -7,8 +7,10 @@ which is how workers and containers are configured without editing the file.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ class Setting:
     key: str
     default: Any
     help: str
+    minimum: float | None = None  # least value, for numbers that make no sense below it
 
     @property
     def env(self) -> str:
@@ -42,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Languages accepted from sources (ISO 639-1); empty accepts any language.",
     ),
     Setting("site.contact", "", "Contact address for corrections and removals (About page)."),
-    Setting("site.page_size", 20, "Articles per list page."),
+    Setting("site.page_size", 20, "Articles per list page.", minimum=1),
     Setting(
         "site.page_cache_seconds",
         300,
@@ -113,6 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
         "database.pool_size",
         5,
         "Connections each process keeps open to PostgreSQL (workers: 1 or 2 per process).",
+        minimum=1,
     ),
     Setting("database.max_overflow", 10, "Extra connections a process may open at busy moments."),
     Setting(
@@ -133,6 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
         "translation.batch_articles",
         100,
         "Articles extracted and translated together (one engine batch per language pair).",
+        minimum=1,
     ),
     Setting(
         "translation.protect",
@@ -144,7 +149,9 @@ SETTINGS: tuple[Setting, ...] = (
         [],
         "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]].",
     ),
-    Setting("translation.max_sentence_words", 80, "Longer sentences are cut into chunks."),
+    Setting(
+        "translation.max_sentence_words", 80, "Longer sentences are cut into chunks.", minimum=1
+    ),
     Setting("translation.memory", True, "Reuse stored translations of segments seen before."),
     Setting(
         "translation.quality_threshold",
@@ -161,7 +168,9 @@ SETTINGS: tuple[Setting, ...] = (
         "models",
         "Folder of CTranslate2 and Argos models (`babelwire engines add-model`).",
     ),
-    Setting("translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest)."),
+    Setting(
+        "translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest).", minimum=1
+    ),
     Setting("translation.libretranslate_url", "", "LibreTranslate server, e.g. http://host:5000."),
     Setting("translation.libretranslate_key", "", "LibreTranslate API key, if it needs one."),
     Setting("translation.openai_url", "", "OpenAI-compatible API base, e.g. http://host:11434/v1."),
@@ -172,24 +181,28 @@ SETTINGS: tuple[Setting, ...] = (
         ["en", "es", "ca", "fr", "de", "it", "pt"],
         "Languages the OpenAI-compatible engine is asked to translate between.",
     ),
-    Setting("fetch.interval_minutes", 30, "Default minutes between two polls of a source."),
+    Setting(
+        "fetch.interval_minutes", 30, "Default minutes between two polls of a source.", minimum=1
+    ),
     Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
     Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),
     Setting("fetch.total_timeout", 60.0, "Seconds one whole request may take."),
-    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted."),
-    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll."),
+    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted.", minimum=1),
+    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll.", minimum=1),
     Setting("fetch.fetch_pages", True, "Fetch each article page (else use the feed's text)."),
     Setting(
         "fetch.allow_private_networks",
         False,
         "Let every source reach loopback, private and link-local addresses (SSRF guard off).",
     ),
-    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together."),
-    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host."),
+    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together.", minimum=1),
+    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host.", minimum=1),
     Setting("fetch.host_delay", 1.0, "Least seconds between two requests to one host."),
-    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval."),
-    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval."),
-    Setting("fetch.failing_after", 5, "Failures in a row after which a source is failing."),
+    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval.", minimum=1),
+    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval.", minimum=1),
+    Setting(
+        "fetch.failing_after", 5, "Failures in a row after which a source is failing.", minimum=1
+    ),
     # Celery workers (`babelwire worker`, `babelwire scheduler`): see docs/deployment.md
     Setting(
         "workers.broker_url",
@@ -207,13 +220,19 @@ SETTINGS: tuple[Setting, ...] = (
         ["fetch", "extract", "translate", "publish"],
         "Queues a `babelwire worker` consumes when --queues is not given.",
     ),
-    Setting("workers.concurrency", 2, "Worker processes per `babelwire worker` (--concurrency)."),
+    Setting(
+        "workers.concurrency",
+        2,
+        "Worker processes per `babelwire worker` (--concurrency).",
+        minimum=1,
+    ),
     Setting(
         "workers.batch_articles",
         25,
         "Articles per task: each stage task takes this many (bigger batches keep Apertium busy).",
+        minimum=1,
     ),
-    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task."),
+    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task.", minimum=1),
     Setting(
         "workers.soft_time_limit",
         300,
@@ -246,6 +265,15 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_KEY = {s.key: s for s in SETTINGS}
+_TABLES = frozenset(s.key.partition(".")[0] for s in SETTINGS)
+# Tables of babelwire.toml read besides the settings: [[section]] here, [[glossary]] by
+# the glossary loader.
+_OTHER_TABLES = frozenset({"section", "glossary"})
+# BABELWIRE_* variables that name no setting but are read all the same (the site folder
+# of a command, of a server process, of a worker; the queues of a worker).
+_OTHER_VARIABLES = frozenset({"BABELWIRE_SITE", "BABELWIRE_SERVE_SITE", "BABELWIRE_WORKER_QUEUES"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +398,15 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
 )
 
 
-class ConfigError(ValueError):
+class InputError(ValueError):
+    """Something the operator gave (a setting, a URL, a file) cannot be used as it is.
+
+    The command line prints its message on one line and exits with status 2;
+    anything else that escapes is a bug and shows its traceback.
+    """
+
+
+class ConfigError(InputError):
     """babelwire.toml or an override is invalid."""
 
 
@@ -395,9 +431,19 @@ class Config:
             raise ConfigError(f"{path} not found: run `babelwire init {root}` first")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path}: not UTF-8 text (byte {exc.start}: {exc.object[exc.start : exc.end]!r})"
+            ) from exc
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
-        return cls.from_mapping(root, data, os.environ if env is None else env)
+        env = os.environ if env is None else env
+        config = cls.from_mapping(root, data, env)
+        for warning in unknown_settings(data, env, CONFIG_FILE):
+            _warn_once(root, warning)
+        return config
 
     @classmethod
     def from_mapping(
@@ -407,11 +453,14 @@ class Config:
         for setting in SETTINGS:
             table, _, name = setting.key.partition(".")
             section = data.get(table, {})
-            value = section.get(name, setting.default) if isinstance(section, dict) else None
+            if not isinstance(section, dict):
+                raise ConfigError(f"{CONFIG_FILE}: {table} must be a table ([{table}])")
+            value, origin = section.get(name, setting.default), setting.key
             raw = (env or {}).get(setting.env)
             if raw is not None:
-                value = _parse_env(setting, raw)
-            values[setting.key] = _check_type(setting, value)
+                value, origin = _parse_env(setting, raw), setting.env
+            values[setting.key] = _check_value(setting, value, origin)
+        _check_editions(values)
         _check_stories(values)
         sections = _read_sections(data.get("section"))
         return cls(root=root, values=values, sections=sections)
@@ -446,23 +495,110 @@ class Config:
         return next((s for s in self.sections if s.slug == slug), None)
 
 
+def unknown_settings(
+    data: Mapping[str, Any], env: Mapping[str, str], file: str = CONFIG_FILE
+) -> list[str]:
+    """A warning for each key of `data` and BABELWIRE_* variable that names no setting,
+    with the closest setting's name: a misspelt setting is otherwise silently ignored."""
+    keys = [s.key for s in SETTINGS]
+    found = []
+    for table, section in data.items():
+        if table in _OTHER_TABLES:
+            continue
+        if table in _TABLES and isinstance(section, dict):
+            found += [(f"{table}.{name}", f"{file}: {table}.{name}") for name in section]
+        elif table not in _TABLES:
+            found.append((str(table), f"{file}: {table}"))
+    warnings = [
+        f"{where} is not a setting and is ignored{_closest(name, keys, by_name=True)}"
+        for name, where in found
+        if name not in _BY_KEY
+    ]
+    variables = [s.env for s in SETTINGS]
+    tables = tuple(f"BABELWIRE_{table.upper()}_" for table in _TABLES)
+    for name in sorted(env):
+        if not name.startswith("BABELWIRE_") or name in variables or name in _OTHER_VARIABLES:
+            continue
+        # Outside the settings' tables only a near miss is one: BABELWIRE_TEST_DATABASE_URL
+        # belongs to the test suite, BABELWIRE_FECH_HOST_DELAY is a typo.
+        named = name.startswith(tables)
+        hint = _closest(name, variables, cutoff=0.75 if named else 0.9)
+        if hint or named:
+            warnings.append(f"environment variable {name} is not a setting and is ignored{hint}")
+    return warnings
+
+
+def _closest(
+    name: str, candidates: Sequence[str], *, by_name: bool = False, cutoff: float = 0.75
+) -> str:
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
+    if not match and by_name:
+        # A setting written without its table, or under the wrong one.
+        short = {key.partition(".")[2]: key for key in candidates}
+        near = difflib.get_close_matches(name.rpartition(".")[2], list(short), n=1, cutoff=0.75)
+        match = [short[near[0]]] if near else []
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+_warned: set[tuple[Path, str]] = set()
+
+
+def _warn_once(root: Path, message: str) -> None:
+    # Said once per site and process: a server or worker loads its settings many times.
+    if (root, message) not in _warned:
+        _warned.add((root, message))
+        print(f"warning: {message}", file=sys.stderr)
+
+
 def _parse_env(setting: Setting, raw: str) -> Any:
     default = setting.default
-    if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    if isinstance(default, list):
-        raw = raw.strip()
-        if raw.startswith("["):
-            return json.loads(raw)
-        return [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        if isinstance(default, bool):
+            word = raw.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError("expected true or false (1/0, yes/no, on/off)")
+            return word in _TRUE
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, list):
+            raw = raw.strip()
+            if raw.startswith("["):
+                return json.loads(raw)
+            return [part.strip() for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        kind = type(default).__name__
+        raise ConfigError(
+            f"{setting.env}={_shown(raw)}: not a valid {kind} ({exc}); {setting.help}"
+        ) from exc
     return raw
 
 
-def _check_type(setting: Setting, value: Any) -> Any:
+def _shown(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_value(setting: Setting, value: Any, origin: str) -> Any:
+    value = _check_type(setting, value, origin)
+    least = setting.minimum
+    if least is not None and value < least:
+        raise ConfigError(f"{origin}: expected at least {least}, got {value!r} ({setting.help})")
+    return value
+
+
+def _check_editions(values: Mapping[str, Any]) -> None:
+    """At least one edition, each an ISO 639-1 code: every article is published in each."""
+    editions = values["site.languages"]
+    if not editions:
+        raise ConfigError('site.languages: at least one edition is needed, e.g. ["en"]')
+    bad = [c for c in editions if len(c) not in (2, 3) or not c.isascii() or not c.isalpha()]
+    if bad:
+        raise ConfigError(f"site.languages: expected ISO 639-1 codes such as en, es: got {bad!r}")
+
+
+def _check_type(setting: Setting, value: Any, origin: str) -> Any:
     default = setting.default
     if isinstance(default, bool):
         ok = isinstance(value, bool)
@@ -477,7 +613,7 @@ def _check_type(setting: Setting, value: Any) -> Any:
         ok = isinstance(value, str)
     if not ok:
         raise ConfigError(
-            f"{setting.key}: expected {type(default).__name__}, got {value!r} ({setting.help})"
+            f"{origin}: expected {type(default).__name__}, got {_shown(value)} ({setting.help})"
         )
     return value
 

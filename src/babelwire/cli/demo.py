@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from babelwire.cli import progress as progress_ui
 from babelwire.demo.server import DemoServer, load_samples
@@ -47,7 +48,11 @@ def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool
             from babelwire.web.app import create_app
 
             console.print(
-                f"The demo site is at [bold]http://127.0.0.1:{port}/[/bold] (Ctrl-C stops)"
+                Text.assemble(
+                    "The demo site is at ",
+                    (f"http://127.0.0.1:{port}/", "bold"),
+                    " (Ctrl-C stops)",
+                )
             )
             uvicorn.run(create_app(newsroom), host="127.0.0.1", port=port, log_level="warning")
     return 0

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.registry import Translators
 
@@ -40,7 +41,7 @@ def engines(ctx: typer.Context, site: SiteOption = Path(".")) -> None:
                 pairs = sorted(engine.pairs())
                 version = engine.version()
             except EngineError as exc:
-                table.add_row(name, "", f"[red]{exc}[/red]", "")
+                table.add_row(name, "", Text(str(exc), style="red"), "")
                 continue
             listed = ", ".join(f"{s}>{t}" for s, t in pairs) or "none"
             table.add_row(name, version, listed, _where(engine))
@@ -101,8 +102,7 @@ def add_model(
                 languages=[x.strip() for x in (languages or "").split(",") if x.strip()],
             )
         except (ModelError, EngineError, OSError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise fail(str(exc)) from exc
         pairs = ", ".join(f"{s}>{t}" for s, t in sorted(info.pairs))
         console.print(f"Installed {info.name} ({info.kind}) for {engine}: {pairs}")
         console.print(f"Model folder: {info.path}")

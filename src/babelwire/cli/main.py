@@ -5,17 +5,23 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.text import Text
+from typer import _click  # typer vendors click: its groups take this Context
+from typer.core import TyperGroup
 
 from babelwire import __version__
 from babelwire.cli import progress as progress_ui
 from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom, styled
+from babelwire.cli.run_lock import SiteBusy, run_lock
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
 from babelwire.cli.status import status
@@ -23,11 +29,49 @@ from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.cli.workers import scheduler, worker
-from babelwire.config import ConfigError
+from babelwire.config import InputError
+from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
+from babelwire.storage.database import is_disk_full, make_engine
+
+# Longest error message printed; the rest (a 100 KB URL, say) is cut.
+MESSAGE_CHARS = 1000
+
+
+class Commands(TyperGroup):
+    """babelwire's commands, with the one place where operator errors become a message.
+
+    An InputError (a bad setting, URL, file or database URL) is printed on one line
+    and exits with status 2; a full disk exits with status 1 and says that nothing
+    from the failed step was kept. --debug shows the traceback instead.
+    """
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, InputError):
+                raise fail(_one_line(str(exc))) from None
+            if is_disk_full(exc):
+                raise fail(
+                    "the disk is full: the step that was writing stored nothing (its "
+                    f"transaction was undone); free some space and run it again "
+                    f"({_one_line(str(getattr(exc, 'orig', None) or exc))})",
+                    1,
+                ) from None
+            raise
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= MESSAGE_CHARS else line[:MESSAGE_CHARS] + "..."
+
 
 app = typer.Typer(
+    cls=Commands,
     help="babelwire: an automated, multilingual newsroom that names its sources.",
     no_args_is_help=True,
     add_completion=False,
@@ -59,6 +103,10 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="On an error, show the traceback, not a one-line message."),
+    ] = False,
 ) -> None:
     """babelwire collects news, translates it by machine and publishes it with attribution."""
 
@@ -76,18 +124,17 @@ def init(
     ] = "sqlite:///babelwire.sqlite3",
 ) -> None:
     """Create a site: babelwire.toml and its database."""
-    try:
-        config = create_site(
-            directory,
-            title=title,
-            base_url=base_url,
-            languages=languages.split(","),
-            database_url=database_url,
-        )
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    console.print(f"Created site [bold]{config.title}[/bold] in {config.root}")
+    make_engine(database_url).dispose()  # a URL that cannot work leaves no site half made
+    config = create_site(
+        directory,
+        title=title,
+        base_url=base_url,
+        languages=languages.split(","),
+        database_url=database_url,
+    )
+    console.print(
+        Text.assemble("Created site ", styled(config.title, "bold"), f" in {config.root}")
+    )
     console.print(f"Editions: {', '.join(config.languages)}. Next: babelwire source add URL")
 
 
@@ -100,7 +147,7 @@ def run(
     ] = False,
 ) -> None:
     """Poll due sources, extract, translate, file and publish new articles."""
-    with open_newsroom(site) as newsroom:
+    with open_newsroom(site) as newsroom, _site_lock(newsroom):
         if once:
             with progress_ui.RichProgress(console) as bar:
                 report = run_pass(newsroom, force=force, progress=bar)
@@ -118,6 +165,17 @@ def run(
             run_forever(newsroom, stop=stop, on_report=show)
         except KeyboardInterrupt:
             console.print("stopped")
+
+
+@contextmanager
+def _site_lock(newsroom: Newsroom) -> Iterator[None]:
+    """The site's run lock for the block; a second run says who holds it and exits 1."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(newsroom))
+        except SiteBusy as exc:
+            raise fail(str(exc), 1) from exc
+        yield
 
 
 @app.command()

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from babelwire.config import ConfigError
 from babelwire.jobs.newsroom import Newsroom
 
 SiteOption = Annotated[
@@ -19,21 +18,28 @@ SiteOption = Annotated[
 
 
 def make_console() -> Console:
-    """A console for command output; when piped, wide enough that tables are not cut."""
-    probe = Console()
-    return probe if probe.is_terminal else Console(width=200)
+    """A console for command output; when piped, wide enough that tables are not cut.
+
+    Markup is off: what it prints comes from sources, servers and operators (a feed
+    titled "Evil [/]", an IPv6 literal in brackets) and is shown as it is; styles
+    are given with Text instead.
+    """
+    probe = Console(markup=False)
+    return probe if probe.is_terminal else Console(width=200, markup=False)
 
 
 def open_newsroom(site: Path) -> Newsroom:
-    """Open the site or exit with a clear message."""
-    try:
-        return Newsroom.open(site)
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    """Open the site; an invalid site raises ConfigError, which the command line
+    reports on one line."""
+    return Newsroom.open(site)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error on stderr (the message as it is, never as markup) and the exit to raise."""
     Console(stderr=True).print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
     return typer.Exit(code)
+
+
+def styled(text: str, style: str) -> Text:
+    """`text` in `style`, never read as markup."""
+    return Text(text, style=style)

@@ -7,6 +7,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from babelwire.jobs.run import RunReport
 
@@ -16,7 +17,7 @@ class RichProgress:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("{task.description:>9}"),
+            TextColumn("{task.description:>9}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             console=console,
@@ -54,12 +55,12 @@ def print_report(console: Console, report: RunReport) -> None:
         )
     for row in report.sources:
         table.add_row(
-            row.name,
+            Text(row.name),
             str(row.new),
             str(row.updated),
             str(row.skipped),
             str(row.failed),
-            f"[red]{row.error}[/red]" if row.error else "",
+            Text(row.error or "", style="red"),
         )
     console.print(table)
     timing = ", ".join(
@@ -85,4 +86,4 @@ def print_report(console: Console, report: RunReport) -> None:
             f"segments reused ({share:.0%})"
         )
     for article_id, error in list(report.article_errors.items())[:10]:
-        console.print(f"[yellow]article {article_id}:[/yellow] {error}")
+        console.print(Text.assemble((f"article {article_id}:", "yellow"), " ", error))

@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.jobs.sources import (
     SourceError,
     SourceInfo,
     SourceUnreachable,
     add_source,
     check_section,
+    check_source_url,
     detect_source,
     export_opml,
     import_opml,
@@ -73,6 +74,7 @@ def add(
     """Follow a new source (or update one already followed), saying what the URL is."""
     with open_newsroom(site) as newsroom:
         try:
+            url = check_source_url(newsroom, url, allow_private=allow_private)
             follow, found = url, ""
             if kind is None:
                 check_section(newsroom, section)
@@ -97,8 +99,7 @@ def add(
                 preferred=preferred or None,
             )
         except SourceError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise fail(str(exc)) from exc
     if found:
         console.print(f"Found {found}")
     note = ", preferred" if info.preferred else ""
@@ -192,11 +193,7 @@ def prefer(
 ) -> None:
     """Publish a source's copies of other articles (or, with --off, keep them back again)."""
     with open_newsroom(site) as newsroom:
-        try:
-            info = prefer_source(newsroom, int(ref) if ref.isdigit() else ref, not off)
-        except SourceError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+        info = prefer_source(newsroom, int(ref) if ref.isdigit() else ref, not off)
     state = (
         "preferred: its copies of other articles are published"
         if info.preferred
@@ -212,11 +209,7 @@ def remove(
 ) -> None:
     """Stop following a source and remove its articles."""
     with open_newsroom(site) as newsroom:
-        try:
-            info = remove_source(newsroom, int(ref) if ref.isdigit() else ref)
-        except SourceError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+        info = remove_source(newsroom, int(ref) if ref.isdigit() else ref)
     console.print(f"Removed source {info.id}: {info.name}")
 
 
@@ -225,14 +218,16 @@ def import_opml_command(
     path: Annotated[Path, typer.Argument(help="OPML file.")],
     site: SiteOption = Path("."),
 ) -> None:
-    """Follow every feed listed in an OPML file."""
+    """Follow every feed listed in an OPML file; outlines that cannot be followed are
+    left out and listed with the reason."""
     with open_newsroom(site) as newsroom:
-        try:
-            added = import_opml(newsroom, path)
-        except SourceError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
-    console.print(f"Imported {len(added)} sources from {path}")
+        done = import_opml(newsroom, path)
+    for reason in done.skipped:
+        console.print(f"left out: {reason}")
+    console.print(
+        f"Imported {done.added + done.updated} sources from {path} ({done.added} new, "
+        f"{done.updated} already followed, {len(done.skipped)} left out)"
+    )
 
 
 @source_app.command("export-opml")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.jobs.tags import gazetteer_path, list_tags, refresh_recurring, retag_published
@@ -44,7 +45,7 @@ def check(site: SiteOption = Path(".")) -> None:
         gazetteer = load_gazetteer(path)
     except GazetteerError as exc:
         err = Console(stderr=True)
-        err.print("[red]error:[/red] the gazetteer is not valid:")
+        err.print(Text.assemble(("error: ", "red"), "the gazetteer is not valid:"))
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     kinds: dict[str, int] = {}

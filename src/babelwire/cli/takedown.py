@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.jobs.takedown import TakedownError, take_down
 
 console = make_console()
@@ -30,8 +29,7 @@ def takedown(
         try:
             done = take_down(newsroom, ref, reason)
         except TakedownError as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise fail(str(exc)) from exc
         console.print(f"Took down article {done.article_id}.")
         for path in done.paths:
             console.print(f"  gone: {path}")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.jobs.articles import path_settings
@@ -24,7 +25,7 @@ console = make_console()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(Text.assemble(("error: ", "red"), message))
     return typer.Exit(code)
 
 
@@ -99,7 +100,7 @@ def retranslate(
         f"translation memory answered {rate} of {result.segments} segments."
     )
     for article_id, error in list(result.failed.items())[:20]:
-        console.print(f"[yellow]article {article_id}:[/yellow] {error}")
+        console.print(Text.assemble((f"article {article_id}:", "yellow"), " ", error))
     if result.failed:
         raise typer.Exit(1)
 

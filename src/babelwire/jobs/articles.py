@@ -23,6 +23,7 @@ from babelwire.jobs.sections import Filing
 from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
+from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import ExtractionError, article_from_feed, extract_article
 from babelwire.pipeline.fetch.guard import allowed
@@ -147,6 +148,7 @@ def _extract_one(
     if extracted is None:
         _fail(article, problem or "no text found", result)
         return
+    extracted, cut = bounded_article(extracted)
     title = extracted.title or (entry.title if entry else "") or article.title
     blocks = [b for b in extracted.blocks if b.text.strip()]
     if not blocks:
@@ -165,7 +167,7 @@ def _extract_one(
     digest = content_hash(title, blocks)
     now = utcnow()
     article.fetched_at = now
-    article.error = problem if extracted.from_feed else None
+    article.error = "; ".join(n for n in (problem if extracted.from_feed else "", cut) if n) or None
     article.attempts = 0
     if digest == article.content_hash:
         # Seen before and unchanged: go back to where the article was.

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.model import FeedEntry, Stage
+from babelwire.pipeline.bounds import bounded_entry
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
 from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_failure, after_success
 from babelwire.pipeline.discover.urls import canonical_url
@@ -239,10 +240,16 @@ def _store_feed(
     limit = int(newsroom.config.get("fetch.max_entries"))
     entries = feed.entries[:limit]
     log.entries = len(entries)
+    cut = []
     for entry in entries:
+        entry, note = bounded_entry(entry)
+        cut += [note] if note else []
         _store_entry(session, source, entry, report)
     if feed.problem:
         log.error = f"feed read with problems: {feed.problem}"
+    if cut:
+        note = f"{len(cut)} entries cut to size (first: {cut[0]})"
+        log.error = f"{log.error}; {note}" if log.error else note
 
 
 def _store_entry(

@@ -3,14 +3,17 @@ list, remove, import and export OPML."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
+from babelwire.clock import utcnow
+from babelwire.config import InputError
 from babelwire.jobs.duplicates import release_orphans
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stories import repair_stories
@@ -19,6 +22,11 @@ from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
 from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
+from babelwire.pipeline.discover.urls import (
+    InvalidSourceURL,
+    private_host_reason,
+    validate_source_url,
+)
 from babelwire.pipeline.fetch.guard import (
     NO_ALLOWANCE,
     allowance_for,
@@ -30,8 +38,12 @@ from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.fetch.robots import UNREACHABLE
 from babelwire.storage.tables import ArticleRow, SourceRow
 
+# What the sources table holds: a longer name is cut, a language is an ISO 639 code.
+NAME_CHARS = 300
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*")
 
-class SourceError(ValueError):
+
+class SourceError(InputError):
     """The operator asked for something about sources that cannot be done."""
 
 
@@ -76,10 +88,39 @@ class Detection:
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourceError(f"not an http(s) URL: {url!r}")
-    return url.strip()
+    try:
+        return validate_source_url(url)
+    except InvalidSourceURL as exc:
+        raise SourceError(str(exc)) from exc
+
+
+def check_source_url(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> str:
+    """`url` normalised for a new source, or SourceError: an invalid URL, or one whose
+    host is plainly loopback or private (localhost, 10.0.0.1, [fd00::1]) unless allowed
+    for this source or for the whole site (fetch.allow_private_networks). The fetch
+    guard still checks every address a name resolves to; this refuses early and says so.
+    """
+    url = _check_url(url)
+    if not allow_private and not newsroom.config.get("fetch.allow_private_networks"):
+        reason = private_host_reason(url)
+        if reason:
+            raise SourceError(
+                f"{url}: {reason}; private networks are not allowed"
+                f"{_private_hint('private networks are not allowed')}"
+            )
+    return url
+
+
+def _language(language: str) -> str:
+    """The ISO 639 code of a language tag such as es or es-ES."""
+    tag = language.strip().lower()
+    if not _LANGUAGE_TAG.fullmatch(tag) or len(tag) > 35:
+        raise SourceError(f"language {language[:40]!r}: expected an ISO 639-1 code such as en")
+    return tag.replace("_", "-").split("-")[0]
+
+
+def _name(name: str) -> str:
+    return " ".join(name.split())[:NAME_CHARS]
 
 
 def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> Detection:
@@ -195,7 +236,7 @@ def add_source(
         if row is None:
             row = SourceRow(
                 url=url,
-                name=name or urlsplit(url).hostname or url,
+                name=_name(name or urlsplit(url).hostname or url),
                 interval_minutes=int(newsroom.config.get("fetch.interval_minutes")),
                 enabled=True,
                 consecutive_failures=0,
@@ -207,7 +248,7 @@ def add_source(
             session.add(row)
         else:
             if name:
-                row.name = name
+                row.name = _name(name)
             if kind:
                 row.kind = kind
             if allow_private is not None:
@@ -215,7 +256,7 @@ def add_source(
             if preferred is not None:
                 row.preferred = preferred
         if language:
-            row.language = language.lower().split("-")[0]
+            row.language = _language(language)
         if section:
             row.section = section
         session.flush()
@@ -305,35 +346,89 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
     return info
 
 
-def import_opml(newsroom: Newsroom, path: Path) -> list[SourceInfo]:
-    """Add every feed (`outline` with `xmlUrl`) of an OPML file; returns those added.
+@dataclass(frozen=True, slots=True)
+class OpmlImport:
+    """What an OPML import did: feeds added, feeds already followed and updated, and each
+    outline left out with the reason."""
 
-    None of them may reach a private network: that is said source by source
-    (`add_source(..., allow_private=True)`), never by a file from elsewhere.
+    added: int
+    updated: int
+    skipped: list[str]
+
+
+def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
+    """Follow every feed (`outline` with `xmlUrl`) of an OPML file.
+
+    An outline whose URL cannot be followed (invalid, or on a private network when
+    the site does not allow that) is left out and listed with its line and reason;
+    the others are stored together in one transaction, so an import that fails
+    (a full disk) stores none of them. A feed already followed gets the outline's
+    name, language and kind, as `source add` would. None of them may reach a private
+    network: that is said source by source (`source add --allow-private`), never by a
+    file from elsewhere.
     """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         tree = etree.parse(str(path), parser)
     except (OSError, etree.XMLSyntaxError) as exc:
         raise SourceError(f"{path}: not a readable OPML file ({exc})") from exc
-    added = []
+    wanted: dict[str, tuple[str | None, str | None, str | None]] = {}
+    skipped = []
     for outline in tree.iter("outline"):
-        url = outline.get("xmlUrl")
-        if not url:
+        raw = outline.get("xmlUrl")
+        if not raw:
             continue
         try:
-            added.append(
-                add_source(
-                    newsroom,
-                    url,
-                    name=outline.get("title") or outline.get("text"),
-                    language=outline.get("language"),
-                    kind=outline.get("type") if outline.get("type") in KINDS else None,
-                )
-            )
-        except SourceError:
+            url = check_source_url(newsroom, raw)
+        except SourceError as exc:
+            skipped.append(f"line {outline.sourceline}: {exc}")
             continue
-    return added
+        try:
+            language = _language(outline.get("language") or "") if outline.get("language") else None
+        except SourceError:
+            language = None  # a feed is worth following without its declared language
+        kind = outline.get("type") if outline.get("type") in KINDS else None
+        # A feed listed twice takes what each outline says, the later one winning.
+        before = wanted.get(url, (None, None, None))
+        now = (outline.get("title") or outline.get("text"), language, kind)
+        wanted[url] = (now[0] or before[0], now[1] or before[1], now[2] or before[2])
+    updated = 0
+    interval = int(newsroom.config.get("fetch.interval_minutes"))
+    with newsroom.sessions.begin() as session:
+        # One query and one batch of inserts: an import of tens of thousands of
+        # outlines takes seconds, not a query per outline per source already followed.
+        followed = {row.url: row for row in session.scalars(select(SourceRow))}
+        new_rows = []
+        for url, (name, language, kind) in wanted.items():
+            row = followed.get(url)
+            if row is None:
+                new_rows.append(
+                    {
+                        "url": url,
+                        "name": _name(name or urlsplit(url).hostname or url),
+                        "language": language,
+                        "interval_minutes": interval,
+                        "enabled": True,
+                        "consecutive_failures": 0,
+                        "kind": kind or "feed",
+                        "allow_private": False,
+                        "poll_reason": "",
+                        "preferred": False,
+                        "created_at": utcnow(),
+                    }
+                )
+                continue
+            if name:
+                row.name = _name(name)
+            if language:
+                row.language = language
+            if kind:
+                row.kind = kind
+            updated += 1
+        if new_rows:
+            session.execute(insert(SourceRow), new_rows)
+        added = len(new_rows)
+    return OpmlImport(added=added, updated=updated, skipped=skipped)
 
 
 def export_opml(newsroom: Newsroom, title: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +13,33 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from babelwire.config import ConfigError
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What SQLite and PostgreSQL say when the disk (or the database's size limit) is full.
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
+
+
+class DatabaseUnavailable(ConfigError):
+    """The database named by database.url cannot be opened (wrong URL, server down)."""
+
+
+def shown_url(url: str) -> str:
+    """`url` with any password hidden, for messages."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is a write refused because the disk (or SQLite's page limit) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig or exc).lower()
+        return any(words in message for words in _DISK_FULL)
+    return False
 
 
 def normalise_url(url: str) -> str:
@@ -42,17 +68,29 @@ def make_engine(
     connection is checked before use (pre-ping), so a restarted server or a connection
     ended by the server costs one reconnect, not an error."""
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_recycle=pool_recycle if pool_recycle > 0 else -1,
-    )
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=pool_recycle if pool_recycle > 0 else -1,
+        )
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError, TypeError) as exc:
+        raise DatabaseUnavailable(
+            f"database.url {shown_url(url)!r} is not a database URL babelwire can use "
+            f"({_first_line(exc)}); e.g. sqlite:///babelwire.sqlite3 or "
+            "postgresql://user@host/db"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -63,9 +101,23 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply every migration up to `revision` (idempotent: safe on an up-to-date database)."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
+    check_connection(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise DatabaseUnavailable saying why."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        if is_disk_full(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"cannot open the database {shown_url(str(engine.url))}: {_first_line(exc)}"
+        ) from exc
 
 
 def current_heads(engine: Engine) -> set[str]:
