@@ -18,7 +18,7 @@ from babelwire.jobs.takedown import take_down
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import slugify, url_for_article
 from babelwire.publish.queries import ArticleView
-from babelwire.publish.static import build_site
+from babelwire.publish.static import BuildRefusedError, build_site
 from babelwire.publish.wording import direction, translation_notice
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
@@ -485,7 +485,11 @@ def test_static_build_writes_every_page_inside_outdir(site: Site, tmp_path: Path
     (tmp_path / "public").mkdir()
     (outdir / "stale.html").write_text("old")
 
-    written = build_site(site.newsroom, outdir)
+    # A folder of other files is not the build's to replace, unless forced.
+    with pytest.raises(BuildRefusedError, match="not a babelwire build"):
+        build_site(site.newsroom, outdir)
+    assert [p.name for p in outdir.iterdir()] == ["stale.html"]
+    written = build_site(site.newsroom, outdir, force=True)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
     assert not (outdir / "stale.html").exists()

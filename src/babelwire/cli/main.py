@@ -15,7 +15,7 @@ from babelwire.cli import progress as progress_ui
 from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
-from babelwire.cli.options import SiteOption, make_console, open_newsroom
+from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
 from babelwire.cli.status import status
@@ -160,12 +160,21 @@ def build(
     search: Annotated[
         bool, typer.Option("--search/--no-search", help="Index the build with Pagefind.")
     ] = True,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace OUTDIR even if it holds files of no earlier build."),
+    ] = False,
 ) -> None:
     """Write the site as static files (only the pages that changed since the last build)."""
-    from babelwire.publish.static import build_site_report
+    from babelwire.publish.static import BuildRefusedError, build_site_report
 
     with open_newsroom(site) as newsroom:
-        report = build_site_report(newsroom, outdir, full=full, search_index=search)
+        try:
+            report = build_site_report(
+                newsroom, outdir, full=full, search_index=search, force=force
+            )
+        except BuildRefusedError as exc:
+            raise fail(str(exc)) from exc
     kind = "full build" if report.full else "incremental build"
     console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
 
