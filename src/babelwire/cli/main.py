@@ -132,12 +132,16 @@ def serve(
     """Serve the public site."""
     import uvicorn
 
-    from babelwire.web.app import SITE_VARIABLE, create_app
+    from babelwire.web.app import SITE_VARIABLE, create_app, server_options
 
     with open_newsroom(site) as newsroom:
+        try:
+            limits = server_options(newsroom.config)
+        except ConfigError as exc:
+            raise fail(str(exc)) from exc
         console.print(f"Serving {newsroom.config.title} at http://{host}:{port}/")
         if workers == 1:
-            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning", **limits)
             return
     os.environ[SITE_VARIABLE] = str(site.resolve())
     uvicorn.run(
@@ -147,6 +151,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        **limits,
     )
 
 

@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 
+from babelwire.config import Config, ConfigError
 from babelwire.publish.pages import SitePages, is_row_id
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
 from babelwire.web.data_version import DataVersion
@@ -117,6 +118,29 @@ def create_app(newsroom: Newsroom) -> Starlette:
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
+SERVE_LIMITS = {
+    "serve.limit_concurrency": "limit_concurrency",
+    "serve.backlog": "backlog",
+    "serve.timeout_keep_alive": "timeout_keep_alive",
+    "serve.max_header_bytes": "h11_max_incomplete_event_size",
+}
+
+
+def server_options(config: Config) -> dict[str, Any]:
+    """uvicorn's limits from the [serve] settings (h11, the HTTP parser uvicorn uses
+    without httptools, applies the header limit).
+
+    uvicorn has no timeout for reading a request's headers: a client may keep a
+    half-sent request open. `limit_concurrency` bounds how many it can hold, and a
+    reverse proxy in front times them out (docs/deployment.md).
+    """
+    options: dict[str, Any] = {"http": "h11"}
+    for key, name in SERVE_LIMITS.items():
+        value = int(config.get(key))
+        if value < 1:
+            raise ConfigError(f"{key}: expected a positive number, got {value}")
+        options[name] = value
+    return options
 
 
 def app_for_worker() -> Starlette:
