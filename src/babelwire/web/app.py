@@ -98,7 +98,7 @@ def _other_slash(request: Request, routes: list[Route]) -> str | None:
     (a forged Host would turn the redirect into a link to any site, and a cache in front
     would keep it), and it cannot start with "//", which browsers read as another host.
     """
-    path = request.url.path
+    path: str = request.scope["path"]  # decoded, as routes match it
     if path == "/":
         return None
     other = path.rstrip("/") if path.endswith("/") else path + "/"
