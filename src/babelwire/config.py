@@ -72,9 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds an idle connection is kept open after a response, waiting for another request.",
     ),
     Setting(
-        "serve.max_header_bytes",
+        "serve.max_incomplete_bytes",
         16384,
-        "Largest request line and headers accepted, in bytes; a longer request is refused (400).",
+        "Most bytes of a request line and headers not yet finished; a client sending more "
+        "before it ends them is answered 400 and cut off.",
     ),
     Setting("sections.default", "world", "Section for articles no rule matches."),
     Setting(

@@ -122,13 +122,13 @@ SERVE_LIMITS = {
     "serve.limit_concurrency": "limit_concurrency",
     "serve.backlog": "backlog",
     "serve.timeout_keep_alive": "timeout_keep_alive",
-    "serve.max_header_bytes": "h11_max_incomplete_event_size",
+    "serve.max_incomplete_bytes": "h11_max_incomplete_event_size",
 }
 
 
 def server_options(config: Config) -> dict[str, Any]:
-    """uvicorn's limits from the [serve] settings (h11, the HTTP parser uvicorn uses
-    without httptools, applies the header limit).
+    """uvicorn's limits from the [serve] settings, with h11 as its HTTP parser (the one
+    that bounds an unfinished request's bytes; httptools, were it installed, would not).
 
     uvicorn has no timeout for reading a request's headers: a client may keep a
     half-sent request open. `limit_concurrency` bounds how many it can hold, and a
