@@ -473,3 +473,36 @@ def test_a_build_removes_what_killed_builds_left(
     os.utime(stale, (past, past))
     build_site_report(room, out, search_index=False)
     assert not stale.exists()
+
+
+def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> None:
+    """`babelwire build` killed (SIGKILL) while it writes: its temporary folder beside
+    OUT is removed by the next build."""
+    site = tmp_path / "site"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(site), "--languages", "en,es"]).exit_code == 0
+    room = Newsroom.open(site)
+    try:
+        populate_site(room)
+    finally:
+        room.close()
+    out = tmp_path / "public"
+    command = [sys.executable, "-m", "babelwire.cli.main", "build", str(out), "--site", str(site)]
+    killed = False
+    for _attempt in range(5):
+        process = subprocess.Popen([*command, "--full", "--no-search"])
+        while process.poll() is None:
+            if any((p / BUILDING_MARKER).is_file() for p in tmp_path.glob(".public.build-*")):
+                process.kill()
+                killed = process.wait() != 0
+                break
+            time.sleep(0.005)
+        process.wait()
+        if killed:
+            break
+    assert killed, "every build finished before it could be killed"
+    assert list(tmp_path.glob(".public.build-*"))
+    done = runner.invoke(app, ["build", str(out), "--site", str(site), "--no-search"])
+    assert done.exit_code == 0, done.output
+    assert not list(tmp_path.glob(".public.build-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "site"]
