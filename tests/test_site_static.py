@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from babelwire.cli.main import app
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.takedown import take_down
 from babelwire.publish.pages import STATIC_CSP, SitePages
 from babelwire.publish.static import (
     BUILDING_MARKER,
@@ -31,6 +32,7 @@ from babelwire.publish.static import (
 )
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from tests.test_site import populate_site
+from tests.test_takedown import files_holding
 
 BASE = "https://wire.example"
 
@@ -506,3 +508,20 @@ def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> Non
     assert done.exit_code == 0, done.output
     assert not list(tmp_path.glob(".public.build-*"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "site"]
+
+
+def test_a_build_without_search_after_a_takedown_drops_the_old_index(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out)
+    index = out / "pagefind"
+    assert index.is_dir()
+    build_site_report(room, out, search_index=False)  # nothing taken down: kept
+    assert index.is_dir()
+    take_down(room, str(ids["full"]), "Removal requested")
+    report = build_site_report(room, out, search_index=False)
+    assert not report.full and report.taken_down == 1
+    assert not index.exists() and any("search index removed" in n for n in report.notes)
+    assert files_holding(out, ["The government approves the budget", "budget was approved"]) == []

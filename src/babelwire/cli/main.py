@@ -182,6 +182,8 @@ def build(
             raise fail(str(exc)) from exc
     kind = "full build" if report.full else "incremental build"
     console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
+    for note in report.notes:
+        console.print(note, markup=False)
 
 
 @app.command()

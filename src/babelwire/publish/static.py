@@ -114,6 +114,7 @@ class BuildReport:
     files: int = 0
     removed: int = 0
     articles_changed: int = 0
+    taken_down: int = 0
     seconds: float = 0.0
     search_indexed: bool = False
     notes: list[str] = field(default_factory=list)
@@ -518,6 +519,13 @@ def build_site_from_pages(
             if search_index and report.articles_changed:
                 index_search(outdir)
                 report.search_indexed = True
+            elif report.taken_down and (outdir / PAGEFIND_FOLDER).exists():
+                # The old index still holds the text of what was taken down.
+                shutil.rmtree(outdir / PAGEFIND_FOLDER)
+                report.notes.append(
+                    "search index removed: it held taken-down articles; "
+                    "build with --search to make it again"
+                )
             _write_state(outdir, pages, started)
             report.seconds = time.perf_counter() - clock
             return report
@@ -640,6 +648,7 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             )
             if row.article_id is not None
         }
+        report.taken_down = len(gone)
         tagged = tags.tags_of_articles(session, changed)
         story_members = _story_members(session, story_ids)
     # Each list the changed articles are in, with those articles.
