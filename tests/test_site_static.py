@@ -468,6 +468,12 @@ def test_a_build_removes_what_killed_builds_left(
     # Another build still running, a folder babelwire did not mark, another output's.
     assert running.exists() and unmarked.exists() and other.exists()
     assert not list(tmp_path.glob(".public.build-k*"))
+    # Killed between the two renames of a swap: the old site is put back, then updated.
+    aside.mkdir()
+    os.rename(out, aside / "site")
+    os.utime(aside, (past, past))
+    assert not build_site_report(room, out, search_index=False).full
+    assert not aside.exists() and (out / "en" / "index.html").is_file()
     # A half-made search index inside the build goes with the next build.
     stale = out / ".pagefind-x1y2z3"
     stale.mkdir()

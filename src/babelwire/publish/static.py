@@ -577,7 +577,8 @@ def _still_running(marker: Path) -> bool:
 def _remove_leftovers(outdir: Path, started: datetime) -> None:
     """Remove what killed builds of `outdir` left: a full build's temporary folder
     beside it (only those it marked, from a process that is gone, made before this
-    build began), the old site a swap had set aside, and a half-made search index."""
+    build began), the old site a swap had set aside (put back when `outdir` is
+    missing), and a half-made search index."""
     parent = outdir.parent
     if not parent.is_dir():
         return
@@ -597,6 +598,11 @@ def _remove_leftovers(outdir: Path, started: datetime) -> None:
                 if held and [p.name for p in held] != ["site"]:
                     continue
                 if held and not (path / "site" / STATE_FILE).is_file():
+                    continue
+                if held and not outdir.exists() and not outdir.is_symlink():
+                    # Killed between the swap's two renames: the old site comes back.
+                    os.rename(path / "site", outdir)
+                    path.rmdir()
                     continue
             else:
                 continue
