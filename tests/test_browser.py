@@ -276,17 +276,40 @@ def test_static_build_searches_with_pagefind(site_root: Path, browser: Any, tmp_
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
+    address = f"http://127.0.0.1:{httpd.server_address[1]}/en/search/"
     try:
-        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/en/search/")
-        box = page.locator("#pagefind input")
-        box.fill("budget")
-        result = page.locator(".pagefind-ui__result-link").first
-        result.wait_for(timeout=15_000)
-        assert "government approves the budget" in result.inner_text().lower()
-        _axe(page, "static search")
-        page.screenshot(path=str(ARTIFACTS / "static-search-desktop.png"), full_page=True)
+        # Under the page's own Content-Security-Policy (its meta tag): Pagefind's scripts,
+        # WebAssembly and index load, and nothing is refused.
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        refused: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        page.on("pageerror", lambda error: refused.append(str(error)))
+        try:
+            page.goto(address)
+            assert page.locator("meta[http-equiv='Content-Security-Policy']").count() == 1
+            page.locator("#pagefind input").fill("budget")
+            result = page.locator(".pagefind-ui__result-link").first
+            result.wait_for(timeout=15_000)
+            assert "government approves the budget" in result.inner_text().lower()
+            assert refused == []
+        finally:
+            context.close()
+        # axe-core is injected as an inline script, which the policy forbids.
+        context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+        page = context.new_page()
+        try:
+            page.goto(address)
+            page.locator("#pagefind input").fill("budget")
+            page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)
+            _axe(page, "static search")
+            page.screenshot(path=str(ARTIFACTS / "static-search-desktop.png"), full_page=True)
+        finally:
+            context.close()
     finally:
-        context.close()
         httpd.shutdown()

@@ -7,6 +7,7 @@ Hostile text from sources and engines must come out as inert text in each.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -205,7 +206,9 @@ def test_hostile_text_is_inert_in_every_feed(site: Site) -> None:
     rss_titles = {
         item.findtext("link"): item.findtext("title") for item in etree.fromstring(rss).iter("item")
     }
-    assert rss_titles[hostile_url] == HOSTILE_TITLE  # the same text, as text
+    # RSS readers render a title as HTML: the same text, escaped as HTML inside the XML.
+    assert "<" not in rss_titles[hostile_url]
+    assert html.unescape(rss_titles[hostile_url]) == HOSTILE_TITLE
     atom_titles = {
         entry.find(f"{ATOM}link").get("href"): entry.findtext(f"{ATOM}title")
         for entry in etree.fromstring(atom).iter(f"{ATOM}entry")
@@ -349,3 +352,104 @@ def test_static_build_writes_feeds_and_sitemaps(site: Site, tmp_path: Path) -> N
         assert (out / path).read_bytes() == site.client.get("/" + path).content, path
     for path in ("sitemap.xml", "sitemaps/en-1.xml", "sitemaps/es-1.xml", "robots.txt"):
         assert (out / path).is_file(), path
+
+
+QUOTED_MARKUP = '<img src=x onerror="alert(5)"> and <script>alert(6)</script> & AT&T'
+
+
+def _markup_of(fragment: str) -> Any:
+    """`fragment` read as a feed reader reads an item's HTML."""
+    return lxml_html.fragment_fromstring(fragment, create_parent="div")
+
+
+def test_text_quoting_markup_stays_text_for_feed_readers(tmp_path: Path) -> None:
+    """A page that quotes markup (`&lt;img onerror=...&gt;` in its source) has it as text;
+    every feed hands it to readers as characters, never as an element."""
+    config = Config.from_mapping(
+        tmp_path,
+        {
+            "site": {"languages": ["en"], "title": "Quote & Co", "base_url": BASE},
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    newsroom = Newsroom.from_config(config)
+    try:
+        with newsroom.sessions.begin() as session:
+            source = session.merge(
+                SourceRow(
+                    url="https://q.example/feed.xml",
+                    name="Quoter",
+                    enabled=True,
+                    interval_minutes=30,
+                    consecutive_failures=0,
+                )
+            )
+            session.flush()
+            article = ArticleRow(
+                source_id=source.id,
+                url="https://q.example/a",
+                canonical_url="https://q.example/a",
+                title=QUOTED_MARKUP,
+                blocks=[{"kind": "p", "text": QUOTED_MARKUP}],
+                stage="published",
+                first_published_at=datetime.now(UTC),
+                published_at=datetime.now(UTC),
+                language="en",
+                version=1,
+                attempts=0,
+                extractor="trafilatura",
+                image="",
+                author="",
+                from_feed=False,
+                section="world",
+            )
+            session.add(article)
+            session.flush()
+            session.add(
+                TranslationRow(
+                    article_id=article.id,
+                    language="en",
+                    status="original",
+                    title=QUOTED_MARKUP,
+                    blocks=[{"kind": "p", "text": QUOTED_MARKUP}],
+                    engine="",
+                    engine_version="",
+                    model_version="",
+                    unknown_words=0,
+                    flags=[],
+                    article_version=1,
+                )
+            )
+        pages = SitePages.for_newsroom(newsroom)
+        rss = pages.feed("en", "rss")
+        atom = pages.feed("en", "atom")
+        feed_json = pages.feed("en", "json")
+        assert rss is not None and atom is not None and feed_json is not None
+    finally:
+        newsroom.close()
+    item = etree.fromstring(rss).find("channel/item")
+    assert item is not None
+    for name in ("title", "description"):
+        fragment = _markup_of(item.findtext(name) or "")
+        assert not fragment.xpath("//img | //script | //*[@onerror]"), name
+        assert fragment.text_content() == QUOTED_MARKUP, name
+    channel_title = _markup_of(etree.fromstring(rss).findtext("channel/title") or "")
+    assert channel_title.text_content() == "Quote & Co"
+    # feedparser, as readers built on it do, takes RSS text as HTML: the text comes back.
+    entry = feedparser.parse(rss).entries[0]
+    assert entry.title_detail.type == "text/html"
+    assert html.unescape(entry.summary) == QUOTED_MARKUP
+    # Atom declares its title and summary text: the XML holds the characters themselves.
+    atom_entry = etree.fromstring(atom).find(f"{ATOM}entry")
+    assert atom_entry is not None
+    for name in ("title", "summary"):
+        element = atom_entry.find(f"{ATOM}{name}")
+        assert element is not None and element.get("type") in (None, "text"), name
+        assert element.text == QUOTED_MARKUP, name
+    parsed = feedparser.parse(atom).entries[0]
+    assert parsed.title_detail.type == "text/plain" and parsed.title == QUOTED_MARKUP
+    # JSON Feed: text fields only, never content_html.
+    doc = json.loads(feed_json)
+    assert "content_html" not in doc["items"][0]
+    assert doc["items"][0]["content_text"] == QUOTED_MARKUP
+    assert doc["items"][0]["title"] == QUOTED_MARKUP

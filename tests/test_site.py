@@ -18,7 +18,7 @@ from babelwire.jobs.takedown import take_down
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import slugify, url_for_article
 from babelwire.publish.queries import ArticleView
-from babelwire.publish.static import build_site
+from babelwire.publish.static import BuildRefusedError, build_site
 from babelwire.publish.wording import direction, translation_notice
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
@@ -485,7 +485,11 @@ def test_static_build_writes_every_page_inside_outdir(site: Site, tmp_path: Path
     (tmp_path / "public").mkdir()
     (outdir / "stale.html").write_text("old")
 
-    written = build_site(site.newsroom, outdir)
+    # A folder of other files is not the build's to replace, unless forced.
+    with pytest.raises(BuildRefusedError, match="not a babelwire build"):
+        build_site(site.newsroom, outdir)
+    assert [p.name for p in outdir.iterdir()] == ["stale.html"]
+    written = build_site(site.newsroom, outdir, force=True)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
     assert not (outdir / "stale.html").exists()
@@ -617,3 +621,51 @@ def test_page_cache_replays_pages_until_the_database_changes(
         assert "First" not in cached.get("/en/").text
     finally:
         room.close()
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_ids_no_row_can_have_are_404_on_every_route(tmp_path: Path, database_url: str) -> None:
+    config = Config.from_mapping(
+        tmp_path, {"site": {"languages": ["en", "es"]}, "database": {"url": database_url}}
+    )
+    room = Newsroom.from_config(config)
+    try:
+        populate_site(room)
+        client = TestClient(create_app(room), raise_server_exceptions=False)
+        # Past 32 bits (a PostgreSQL integer), past 64 bits (SQLite's), and zero.
+        for number in ("2147483648", "9223372036854775808", HUGE, "0"):
+            for path in (
+                f"/en/source/{number}/",
+                f"/en/source/1/page/{number}/",
+                f"/en/story/{number}/",
+                f"/en/article/{number}/",
+                f"/en/article/{number}-slug/",
+                f"/en/article/{number}-slug/original/",
+                f"/es/section/economy/page/{number}/",
+                f"/en/tag/x/page/{number}/",
+                f"/sitemaps/en-{number}.xml",
+            ):
+                response = client.get(path, follow_redirects=False)
+                assert response.status_code in (404, 301), (path, response.status_code)
+        # Leading zeros make no number too large.
+        assert client.get("/en/source/000000000000000000001/").status_code == 200
+        assert client.get(f"/en/search/?q=budget&page={HUGE}").status_code == 200
+    finally:
+        room.close()
+
+
+def test_slash_redirects_name_only_the_path(site: Site) -> None:
+    for host in ("evil.example", "wire.example"):
+        response = site.client.get("/en/about?x=1", headers={"host": host}, follow_redirects=False)
+        assert response.status_code == 307
+        assert response.headers["location"] == "/en/about/?x=1"
+    # A path that a browser would read as another host is written back as a path.
+    response = site.client.get("/\\evil.example", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/%5Cevil.example/"
+    response = site.client.get("/en/section/a%0d%0aSet-Cookie:x", follow_redirects=False)
+    assert response.headers["location"] == "/en/section/a%0D%0ASet-Cookie:x/"
+    # Where no page would answer either way, there is nothing to redirect to.
+    assert site.client.get("/en/a/b/c", follow_redirects=False).status_code == 404

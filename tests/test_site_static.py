@@ -3,6 +3,12 @@ changed, and the article page's additions (original text, related, source pages)
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,13 +17,22 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import html as lxml_html
 from sqlalchemy import update
+from typer.testing import CliRunner
 
+from babelwire.cli.main import app
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.publish.pages import SitePages
-from babelwire.publish.static import build_site_report
+from babelwire.jobs.takedown import take_down
+from babelwire.publish.pages import STATIC_CSP, SitePages
+from babelwire.publish.static import (
+    BUILDING_MARKER,
+    STATE_FILE,
+    BuildRefusedError,
+    build_site_report,
+)
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from tests.test_site import populate_site
+from tests.test_takedown import files_holding
 
 BASE = "https://wire.example"
 
@@ -69,6 +84,10 @@ def test_every_internal_link_of_a_built_site_resolves(
         # Hostile text from sources and engines is inert on every page of the build.
         doc = lxml_html.fromstring(page.read_bytes())
         assert not doc.xpath("//*[@onerror] | //img | //iframe"), page
+        # A file cannot send a header: the page carries its policy, first in <head>.
+        policy = doc.xpath("//head/meta[@http-equiv='Content-Security-Policy']/@content")
+        assert policy == [STATIC_CSP], page
+        assert doc.xpath("//head/*[2]/@http-equiv") == ["Content-Security-Policy"], page
         assert not doc.xpath(
             "//a[contains(translate(@href, 'JAVSCRIPT', 'javscript'), 'javascript:')]"
         )
@@ -341,3 +360,174 @@ def test_changed_settings_force_a_full_build(
         renamed.close()
     assert report.full
     assert "Renamed Wire" in (out / "en" / "about" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_build_writes_only_a_folder_it_owns(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    site = room.config.root
+    database = site / "t.sqlite3"
+    assert database.is_file()
+    # Never the site folder, nor a folder above it: a build replaces the whole folder.
+    for refused in (site, tmp_path, site / ".." / "site"):
+        with pytest.raises(BuildRefusedError, match="site folder"):
+            build_site_report(room, refused, search_index=False, force=True)
+    assert database.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+    # A folder of someone's files is kept, unless the build is forced.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("mine")
+    with pytest.raises(BuildRefusedError, match="not a babelwire build"):
+        build_site_report(room, notes, search_index=False)
+    assert (notes / "todo.txt").read_text() == "mine"
+    assert build_site_report(room, notes, search_index=False, force=True).full
+    assert not (notes / "todo.txt").exists() and (notes / STATE_FILE).is_file()
+    # Now it is a build: the next one needs no --force.
+    assert not build_site_report(room, notes, search_index=False).full
+
+    # A folder inside the site is fine; a file, or another site's folder, is not.
+    inside = build_site_report(room, site / "public", search_index=False)
+    assert inside.full and (site / "public" / "en" / "index.html").is_file()
+    (tmp_path / "file.html").write_text("x")
+    with pytest.raises(BuildRefusedError, match="not a folder"):
+        build_site_report(room, tmp_path / "file.html", search_index=False, force=True)
+    other = tmp_path / "other-site"
+    other.mkdir()
+    (other / "babelwire.toml").write_text("")
+    with pytest.raises(BuildRefusedError, match="site folder"):
+        build_site_report(room, other, search_index=False, force=True)
+    assert (other / "babelwire.toml").exists()
+
+
+def test_build_command_refuses_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    site = tmp_path / "site"
+    made = runner.invoke(app, ["init", str(site), "--languages", "en"])
+    assert made.exit_code == 0, made.output
+    config = (site / "babelwire.toml").read_bytes()
+    for outdir in (site, tmp_path):
+        result = runner.invoke(app, ["build", str(outdir), "--site", str(site), "--no-search"])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: ") and "site folder" in result.output
+    assert (site / "babelwire.toml").read_bytes() == config
+    assert (site / "babelwire.sqlite3").is_file()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.md").write_text("notes")
+    result = runner.invoke(app, ["build", str(notes), "--site", str(site), "--no-search"])
+    assert result.exit_code == 2 and "--force" in result.output
+    assert (notes / "keep.md").is_file()
+    forced = runner.invoke(
+        app, ["build", str(notes), "--site", str(site), "--no-search", "--force"]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert not (notes / "keep.md").exists() and (notes / "index.html").is_file()
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout)
+
+
+def _leftover(parent: Path, name: str, pid: int | None) -> Path:
+    folder = parent / name
+    (folder / "en").mkdir(parents=True)
+    (folder / "en" / "index.html").write_text("half a site")
+    if pid is not None:
+        mark = {"pid": pid, "host": socket.gethostname()}
+        (folder / BUILDING_MARKER).write_text(json.dumps(mark))
+    past = time.time() - 3600
+    os.utime(folder, (past, past))
+    return folder
+
+
+def test_a_build_removes_what_killed_builds_left(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    killed = _leftover(tmp_path, ".public.build-k1ll3d00", _dead_pid())
+    running = _leftover(tmp_path, ".public.build-running", os.getppid())
+    unmarked = _leftover(tmp_path, ".public.build-unmarkd", None)
+    other = _leftover(tmp_path, ".elsewhere.build-k1ll3d00", _dead_pid())
+    aside = tmp_path / ".public.old-abcdefgh"
+    (aside / "site").mkdir(parents=True)
+    (aside / "site" / STATE_FILE).write_text("{}")
+    past = time.time() - 3600
+    os.utime(aside, (past, past))
+    report = build_site_report(room, out, search_index=False)
+    assert report.full
+    assert not killed.exists() and not aside.exists()
+    # Another build still running, a folder babelwire did not mark, another output's.
+    assert running.exists() and unmarked.exists() and other.exists()
+    assert not list(tmp_path.glob(".public.build-k*"))
+    # Killed between the two renames of a swap: the old site is put back, then updated.
+    aside.mkdir()
+    os.rename(out, aside / "site")
+    os.utime(aside, (past, past))
+    assert not build_site_report(room, out, search_index=False).full
+    assert not aside.exists() and (out / "en" / "index.html").is_file()
+    # A half-made search index inside the build goes with the next build.
+    stale = out / ".pagefind-x1y2z3"
+    stale.mkdir()
+    (stale / "fragment").write_text("old words")
+    os.utime(stale, (past, past))
+    build_site_report(room, out, search_index=False)
+    assert not stale.exists()
+
+
+def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> None:
+    """`babelwire build` killed (SIGKILL) while it writes: its temporary folder beside
+    OUT is removed by the next build."""
+    site = tmp_path / "site"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(site), "--languages", "en,es"]).exit_code == 0
+    room = Newsroom.open(site)
+    try:
+        populate_site(room)
+    finally:
+        room.close()
+    out = tmp_path / "public"
+    command = [sys.executable, "-m", "babelwire.cli.main", "build", str(out), "--site", str(site)]
+    killed = False
+    for _attempt in range(5):
+        process = subprocess.Popen([*command, "--full", "--no-search"])
+        while process.poll() is None:
+            if any((p / BUILDING_MARKER).is_file() for p in tmp_path.glob(".public.build-*")):
+                process.kill()
+                killed = process.wait() != 0
+                break
+            time.sleep(0.005)
+        process.wait()
+        if killed:
+            break
+    assert killed, "every build finished before it could be killed"
+    assert list(tmp_path.glob(".public.build-*"))
+    done = runner.invoke(app, ["build", str(out), "--site", str(site), "--no-search"])
+    assert done.exit_code == 0, done.output
+    assert not list(tmp_path.glob(".public.build-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "site"]
+
+
+def test_a_build_without_search_after_a_takedown_drops_the_old_index(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    room, ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out)
+    index = out / "pagefind"
+    assert index.is_dir()
+    build_site_report(room, out, search_index=False)  # nothing taken down: kept
+    assert index.is_dir()
+    take_down(room, str(ids["full"]), "Removal requested")
+    report = build_site_report(room, out, search_index=False)
+    assert not report.full and report.taken_down == 1
+    assert not index.exists() and any("search index removed" in n for n in report.notes)
+    assert files_holding(out, ["The government approves the budget", "budget was approved"]) == []

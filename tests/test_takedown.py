@@ -3,6 +3,8 @@ index and static output, 410 at the old address, and never ingested again."""
 
 from __future__ import annotations
 
+import gzip
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -40,6 +43,69 @@ class Removed:
     paths: dict[str, str]  # edition -> old article path
     word: str  # a word of its English title, for search
     output: str
+    rebuilt: Path  # a second build, updated by `babelwire build` after the takedown
+    texts: list[str]  # its titles, a word only its text has, its paths: none may be left
+
+
+def _unique_word(session: Session, article_id: int) -> str:
+    """A long word of the article's English text that no other article's text holds."""
+    mine = session.scalar(
+        select(TranslationRow.blocks).where(
+            TranslationRow.article_id == article_id, TranslationRow.language == "en"
+        )
+    )
+    words = sorted(
+        {w for block in mine or [] for w in re.findall(r"[A-Za-z]{8,}", block["text"])},
+        key=lambda w: (-len(w), w),
+    )
+    others = " ".join(
+        json.dumps([title, blocks], ensure_ascii=False)
+        for title, blocks in session.execute(
+            select(TranslationRow.title, TranslationRow.blocks).where(
+                TranslationRow.article_id != article_id
+            )
+        )
+    ).lower()
+    others += " ".join(
+        json.dumps([title, blocks], ensure_ascii=False)
+        for title, blocks in session.execute(
+            select(ArticleRow.title, ArticleRow.blocks).where(ArticleRow.id != article_id)
+        )
+    ).lower()
+    unique = [w for w in words if w.lower() not in others]
+    assert unique, words
+    return unique[0]
+
+
+def _forms(text: str) -> set[bytes]:
+    """`text` as it may stand in a page, a feed or a search fragment."""
+    return {
+        form.encode("utf-8")
+        for form in (
+            text,
+            html.escape(text),
+            html.escape(text, quote=False),
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+        )
+    }
+
+
+def files_holding(root: Path, texts: list[str]) -> list[tuple[str, str]]:
+    """(file, text) for every file under `root` that holds one of `texts`, reading
+    gzip-compressed files (Pagefind's index and fragments) decompressed."""
+    found = []
+    for file in sorted(root.rglob("*")):
+        if not file.is_file():
+            continue
+        data = file.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        lowered = data.lower()
+        for text in texts:
+            if any(form.lower() in lowered for form in _forms(text)):
+                found.append((file.relative_to(root).as_posix(), text))
+    return found
 
 
 def _title_word(title: str) -> str:
@@ -70,13 +136,27 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Removed]:
                         TranslationRow.article_id == article_id, TranslationRow.language == "en"
                     )
                 )
+                titles = [
+                    t
+                    for t in session.scalars(
+                        select(TranslationRow.title).where(TranslationRow.article_id == article_id)
+                    )
+                ]
+                text_word = _unique_word(session, article_id)
             word = _title_word(title or "")
+            texts = [*titles, text_word, *(p for p in paths.values() if p)]
             with newsroom.sessions() as session:
                 hits = search.search(session, "en", word)
             assert article_id in {t.id for t in hits.teasers}, "searchable before"
             outdir = tmp / "public"
             first = build_site_report(newsroom, outdir)
             assert first.full and (outdir / paths["en"].strip("/") / "index.html").is_file()
+            rebuilt = tmp / "rebuilt"
+            build_site_report(newsroom, rebuilt)
+            # Before: its titles, its word and its paths are in the pages and the index.
+            before = files_holding(outdir, texts)
+            assert {text for _file, text in before} == set(texts)
+            assert any(file.startswith("pagefind/") and text == text_word for file, text in before)
             result = runner.invoke(
                 app,
                 [
@@ -91,6 +171,8 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Removed]:
                 ],
             )
             assert result.exit_code == 0, result.output
+            again = runner.invoke(app, ["build", str(rebuilt), "--site", str(tmp / "site")])
+            assert again.exit_code == 0 and "incremental build" in again.output, again.output
             yield Removed(
                 newsroom,
                 server,
@@ -101,6 +183,8 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Removed]:
                 {k: v for k, v in paths.items() if v},
                 word,
                 result.output,
+                rebuilt,
+                texts,
             )
         finally:
             newsroom.close()
@@ -179,6 +263,17 @@ def test_gone_from_the_static_output(removed: Removed) -> None:
         assert marker not in file.read_text(encoding="utf-8"), relative
     feed = json.loads((removed.outdir / "en" / "feed.json").read_text(encoding="utf-8"))
     assert all(marker not in item["url"] for item in feed["items"])
+
+
+def test_no_text_of_it_is_left_in_any_static_file(removed: Removed) -> None:
+    """Not its titles, a word only its text had, nor its paths, in any file of either
+    build (pages, feeds, sitemaps, Pagefind's compressed index and fragments), after
+    `takedown --build` and after a later incremental `babelwire build`."""
+    for outdir in (removed.outdir, removed.rebuilt):
+        assert (outdir / "pagefind" / "pagefind-entry.json").is_file()
+        assert files_holding(outdir, removed.texts) == [], outdir.name
+    assert not list(removed.outdir.parent.glob(".*.build-*"))
+    assert not list(removed.outdir.glob(".pagefind-*"))
 
 
 def test_a_takedown_is_never_ingested_again(removed: Removed) -> None:

@@ -61,6 +61,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Front page: a story's weight (its sources) halves with every this many hours of age.",
     ),
     Setting("site.story_min_sources", 2, "Front page: fewest sources a top story needs."),
+    # `babelwire serve` (uvicorn): see docs/deployment.md; put a reverse proxy in front
+    Setting(
+        "serve.limit_concurrency",
+        512,
+        "Connections and requests a server process holds at once; beyond it a request is "
+        "answered 503, so slow or half-sent requests cannot use up its file handles.",
+    ),
+    Setting("serve.backlog", 2048, "Connections the system queues before the server takes them."),
+    Setting(
+        "serve.timeout_keep_alive",
+        5,
+        "Seconds an idle connection is kept open after a response, waiting for another request.",
+    ),
+    Setting(
+        "serve.max_incomplete_bytes",
+        16384,
+        "Most bytes of a request line and headers not yet finished; a client sending more "
+        "before it ends them is answered 400 and cut off.",
+    ),
     Setting("sections.default", "world", "Section for articles no rule matches."),
     Setting(
         "sections.model_file",

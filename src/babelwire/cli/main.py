@@ -190,12 +190,13 @@ def serve(
     """Serve the public site."""
     import uvicorn
 
-    from babelwire.web.app import SITE_VARIABLE, create_app
+    from babelwire.web.app import SITE_VARIABLE, create_app, server_options
 
     with open_newsroom(site) as newsroom:
+        limits = server_options(newsroom.config)  # a bad limit: one line, exit 2
         console.print(f"Serving {newsroom.config.title} at http://{host}:{port}/")
         if workers == 1:
-            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning", **limits)
             return
     os.environ[SITE_VARIABLE] = str(site.resolve())
     uvicorn.run(
@@ -205,6 +206,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        **limits,
     )
 
 
@@ -218,14 +220,25 @@ def build(
     search: Annotated[
         bool, typer.Option("--search/--no-search", help="Index the build with Pagefind.")
     ] = True,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace OUTDIR even if it holds files of no earlier build."),
+    ] = False,
 ) -> None:
     """Write the site as static files (only the pages that changed since the last build)."""
-    from babelwire.publish.static import build_site_report
+    from babelwire.publish.static import BuildRefusedError, build_site_report
 
     with open_newsroom(site) as newsroom:
-        report = build_site_report(newsroom, outdir, full=full, search_index=search)
+        try:
+            report = build_site_report(
+                newsroom, outdir, full=full, search_index=search, force=force
+            )
+        except BuildRefusedError as exc:
+            raise fail(str(exc)) from exc
     kind = "full build" if report.full else "incremental build"
     console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
+    for note in report.notes:
+        console.print(note, markup=False)
 
 
 @app.command()

@@ -35,7 +35,10 @@ def takedown(
             console.print(f"  gone: {path}")
         console.print(f"  never ingested again: {len(done.urls)} URL(s)")
         if build is not None:
-            from babelwire.publish.static import build_site_report
+            from babelwire.publish.static import BuildRefusedError, build_site_report
 
-            report = build_site_report(newsroom, build)
+            try:
+                report = build_site_report(newsroom, build)
+            except BuildRefusedError as exc:
+                raise fail(f"the article is taken down; {build} was not updated: {exc}") from exc
             console.print(f"Updated {build}: {report.pages} pages written.")

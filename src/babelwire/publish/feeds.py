@@ -2,12 +2,17 @@
 
 Titles and summaries are plain text from sources and engines; feedgen
 serialises them with lxml, so markup in them stays text (escaped) and `]]>`
-cannot close anything. The JSON feed carries the same text as JSON strings,
-and as `content_text`, never `content_html`.
+cannot close anything. RSS readers take a title or description, once the XML
+is read, as HTML: there the text is escaped as HTML first, so that a page
+quoting markup (`&lt;img onerror=...&gt;` in its source, `<img onerror=...>` in
+its text) reaches a reader as those characters, never as an element. Atom's
+title and summary are declared text (no `type="html"`), and the JSON feed
+carries the same text as JSON strings, as `content_text`, never `content_html`.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,11 +52,19 @@ def _summary(item: FeedItem) -> str:
     return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
 
 
-def _generator(head: FeedHead, items: Sequence[tuple[FeedItem, str]]) -> FeedGenerator:
+def _generator(
+    head: FeedHead, items: Sequence[tuple[FeedItem, str]], *, as_html: bool
+) -> FeedGenerator:
+    """The feed; with `as_html` (RSS) every text a reader renders is escaped as HTML."""
+
+    def text(value: str) -> str:
+        clean = xml_text(value)
+        return html.escape(clean, quote=False) if as_html else clean
+
     feed = FeedGenerator()
     feed.id(head.home_url)
-    feed.title(xml_text(head.title))
-    feed.subtitle(xml_text(head.description) or xml_text(head.title))
+    feed.title(text(head.title))
+    feed.subtitle(text(head.description) or text(head.title))
     feed.language(head.language)
     feed.author({"name": xml_text(head.publisher)})
     feed.link(href=head.home_url, rel="alternate")
@@ -61,9 +74,9 @@ def _generator(head: FeedHead, items: Sequence[tuple[FeedItem, str]]) -> FeedGen
         entry = feed.add_entry(order="append")
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(xml_text(item.title) or url)
+        entry.title(text(item.title) or url)
         entry.link(href=url, rel="alternate")
-        summary = _summary(item)
+        summary = text(_summary(item))
         if summary:
             entry.description(summary, isSummary=True)
         published = _aware(item.published)
@@ -79,13 +92,13 @@ def _generator(head: FeedHead, items: Sequence[tuple[FeedItem, str]]) -> FeedGen
 
 def rss_feed(head: FeedHead, items: Sequence[tuple[FeedItem, str]]) -> bytes:
     """RSS 2.0: each item is (article, its absolute URL in this edition)."""
-    feed = _generator(head, items)
+    feed = _generator(head, items, as_html=True)
     feed.link(href=head.rss_url, rel="self")
     return bytes(feed.rss_str(pretty=True))
 
 
 def atom_feed(head: FeedHead, items: Sequence[tuple[FeedItem, str]]) -> bytes:
-    feed = _generator(head, items)
+    feed = _generator(head, items, as_html=False)
     feed.link(href=head.atom_url, rel="self")
     return bytes(feed.atom_str(pretty=True))
 

@@ -65,6 +65,22 @@ FEED_ITEMS = 50
 RELATED_ARTICLES = 5
 NEWS_SITEMAP_HOURS = 48
 NEWS_SITEMAP_MAX = 1000
+# Row ids are 32-bit integers in PostgreSQL: a larger number in an address would make
+# the database raise instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+# Static pages carry their policy in a meta tag (a file cannot send a header; serve mode
+# sends its own). Scripts run only on the search page: Pagefind's files from this site,
+# which compile its WebAssembly and fetch its index; its stylesheet draws the search icon
+# from a data: image.
+STATIC_CSP = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+)
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` can be the id of a stored row (an article, source or story)."""
+    return 0 < value <= MAX_ROW_ID
 
 
 # ---------------------------------------------------------------------------
@@ -205,7 +221,7 @@ class SitePages:
 
     def article_url(self, language: str, article_id: int) -> str | None:
         """The canonical path of an article in an edition, or None when it is not shown there."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
             title = queries.article_title(session, language, article_id)
@@ -276,6 +292,7 @@ class SitePages:
             "og": {},
             "json_ld": "",
             "static": self.static,
+            "csp": STATIC_CSP if self.static else "",
         }
 
     def _render(self, template: str, context: Mapping[str, Any]) -> str:
@@ -364,7 +381,7 @@ class SitePages:
         return self._render("section.html", context)
 
     def article(self, language: str, article_id: int) -> str | None:
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
             view = queries.article_view(session, self.config, language, article_id)
@@ -374,7 +391,7 @@ class SitePages:
 
     def article_at(self, language: str, article_id: int) -> tuple[str, str] | None:
         """(canonical path, html) of an article in an edition, from one read of it."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
             view = queries.article_view(session, self.config, language, article_id)
@@ -399,7 +416,7 @@ class SitePages:
         self, language: str, article_id: int, index: EditionIndex | None = None
     ) -> list[tuple[str, str]]:
         """(path, html) of an article's page and its original-text view (for static builds)."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(article_id):
             return []
         with self.sessions() as session:
             view = queries.article_view(session, self.config, language, article_id)
@@ -495,7 +512,7 @@ class SitePages:
 
     def original(self, language: str, article_id: int) -> str | None:
         """The source text beside the translation, paragraph by paragraph."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
             view = queries.article_view(session, self.config, language, article_id)
@@ -542,7 +559,7 @@ class SitePages:
     def _source_listing(
         self, language: str, source_id: int, page: int
     ) -> queries.SectionListing | None:
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(source_id):
             return None
         with self.sessions() as session:
             return queries.source_listing(session, self.config, language, source_id, page)
@@ -567,7 +584,7 @@ class SitePages:
         self, language: str, source_id: int, since: tuple[int, int] | None = None
     ) -> Iterator[tuple[queries.SectionListing, str]]:
         """(listing, html) of the pages of a source, as `section_pages`."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(source_id):
             return
         with self.sessions() as session:
             info = queries.source_info(session, source_id)
@@ -606,7 +623,7 @@ class SitePages:
 
     def story(self, language: str, story_id: int) -> str | None:
         """Every report of one story: linked here when this edition shows it, else the original."""
-        if not self.has_edition(language):
+        if not self.has_edition(language) or not is_row_id(story_id):
             return None
         with self.sessions() as session:
             view = stories.story_view(session, language, story_id)
@@ -786,6 +803,8 @@ class SitePages:
 
     def is_gone(self, article_id: int) -> bool:
         """True when the article was taken down (its old addresses answer 410)."""
+        if not is_row_id(article_id):
+            return False
         with self.sessions() as session:
             row = session.scalar(
                 select(TombstoneRow.id).where(TombstoneRow.article_id == article_id).limit(1)

@@ -11,10 +11,21 @@ of their sections and sources, feeds, the sitemaps that list them). Each file
 is written beside its target and renamed over it, so every page is replaced
 atomically; a reader may briefly see some pages new and others old.
 
+A build writes only what it owns. `outdir` must be missing, empty or an
+earlier build (it holds STATE_FILE); anything else is refused unless forced,
+since a full build replaces the whole folder. The site folder, a folder above
+it and one holding the site's database are refused even when forced. The
+temporary folders of a killed build (`.OUT.build-*` beside `outdir`, each
+marked with BUILDING_MARKER and its process id) are removed by the next build.
+
 Output paths are made only of language codes and section slugs that pass
 validation, article ids and ASCII slugs, and each is checked to stay inside the
 build folder. Taken-down articles leave a "removed" page at their old paths
 (static hosts cannot send 410 from a file; serve mode does).
+
+The Pagefind index is made afresh from the current pages on every build that
+changed an article, in a new folder swapped in for the old one: Pagefind adds to
+no earlier index, so a removed article's fragment and words go with the old one.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +51,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from babelwire import __version__
+from babelwire.config import CONFIG_FILE, Config
 from babelwire.publish import queries, tags
 from babelwire.publish.pages import EditionIndex, SitePages
 from babelwire.publish.paths import (
@@ -65,6 +78,9 @@ if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
 
 STATE_FILE = ".babelwire-build.json"
+# In a full build's temporary folder until it is swapped in: the process writing it.
+BUILDING_MARKER = ".babelwire-building"
+PAGEFIND_FOLDER = "pagefind"
 # A change committed while a build reads the database must be seen by the next build.
 CLOCK_MARGIN = timedelta(seconds=5)
 PAGEFIND_TIMEOUT = 1800
@@ -85,6 +101,10 @@ class PagefindError(RuntimeError):
     """Pagefind failed to index the static site."""
 
 
+class BuildRefusedError(ValueError):
+    """The output folder is not the build's to write; nothing was written."""
+
+
 @dataclass(slots=True)
 class BuildReport:
     """What a build did: pages (HTML) and other files written, and whether it was full."""
@@ -94,6 +114,7 @@ class BuildReport:
     files: int = 0
     removed: int = 0
     articles_changed: int = 0
+    taken_down: int = 0
     seconds: float = 0.0
     search_indexed: bool = False
     notes: list[str] = field(default_factory=list)
@@ -153,6 +174,7 @@ def _fingerprint(pages: SitePages) -> str:
     """Changes when something every page depends on changes: then the build is full."""
     c = pages.config
     parts = {
+        "site": site_id(c),
         "version": __version__,
         "style": hashlib.sha256(STYLESHEET).hexdigest(),
         "templates": _templates_hash(),
@@ -165,6 +187,12 @@ def _fingerprint(pages: SitePages) -> str:
         "page_size": queries.page_size(c),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def site_id(config: Config) -> str:
+    """Names the site a build was made from (its database) without revealing the URL,
+    which may hold a password: another site's build in `outdir` is rebuilt in full."""
+    return hashlib.sha256(config.database_url.encode("utf-8")).hexdigest()[:16]
 
 
 def _templates_hash() -> str:
@@ -382,18 +410,72 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
 
 
 def build_site(
-    newsroom: Newsroom, outdir: Path, *, full: bool = False, search_index: bool = True
+    newsroom: Newsroom,
+    outdir: Path,
+    *,
+    full: bool = False,
+    search_index: bool = True,
+    force: bool = False,
 ) -> int:
     """Export the public site into `outdir`; returns HTML pages written."""
-    return build_site_report(newsroom, outdir, full=full, search_index=search_index).pages
+    return build_site_report(
+        newsroom, outdir, full=full, search_index=search_index, force=force
+    ).pages
 
 
 def build_site_report(
-    newsroom: Newsroom, outdir: Path, *, full: bool = False, search_index: bool = True
+    newsroom: Newsroom,
+    outdir: Path,
+    *,
+    full: bool = False,
+    search_index: bool = True,
+    force: bool = False,
 ) -> BuildReport:
-    """Export the site: incrementally when `outdir` holds an earlier build of it, else in full."""
+    """Export the site: incrementally when `outdir` holds an earlier build of it, else in full.
+
+    Raises BuildRefusedError, before writing anything, when `outdir` is not the build's
+    to write (see `check_outdir`); `force` replaces a folder of other files.
+    """
     pages = SitePages.for_newsroom(newsroom, static=True)
-    return build_site_from_pages(pages, outdir, full=full, search_index=search_index)
+    return build_site_from_pages(pages, outdir, full=full, search_index=search_index, force=force)
+
+
+def _database_file(config: Config) -> Path | None:
+    url = config.database_url
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    return None if not path or path == ":memory:" else Path(path).resolve()
+
+
+def check_outdir(config: Config, outdir: Path, *, force: bool = False) -> None:
+    """Refuse an `outdir` a build must not replace: the site folder, a folder above it
+    or one holding the site's database (always), a file, another site's folder, and a
+    folder of files that is not an earlier build (unless `force`)."""
+    out = outdir.resolve()
+    site = config.root.resolve()
+    if out == site:
+        raise BuildRefusedError(f"{outdir} is the site folder; build into another folder")
+    if site.is_relative_to(out):
+        raise BuildRefusedError(f"{outdir} holds the site folder {site}; build elsewhere")
+    database = _database_file(config)
+    if database is not None and database.is_relative_to(out):
+        raise BuildRefusedError(f"{outdir} holds the site's database {database}")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BuildRefusedError(f"{outdir} is not a folder")
+    if (out / CONFIG_FILE).exists():
+        raise BuildRefusedError(f"{outdir} holds {CONFIG_FILE}: it is a site folder")
+    if force or (out / STATE_FILE).is_file():
+        return
+    with os.scandir(out) as entries:
+        if next(entries, None) is not None:
+            raise BuildRefusedError(
+                f"{outdir} holds files that are not a babelwire build; "
+                "empty it, choose another folder, or pass --force to replace it"
+            )
 
 
 def _read_state(outdir: Path) -> dict[str, str] | None:
@@ -405,16 +487,27 @@ def _read_state(outdir: Path) -> dict[str, str] | None:
 
 
 def _write_state(root: Path, pages: SitePages, started: datetime) -> None:
-    state = {"built_at": started.isoformat(), "fingerprint": _fingerprint(pages)}
+    state = {
+        "built_at": started.isoformat(),
+        "fingerprint": _fingerprint(pages),
+        "site": site_id(pages.config),
+    }
     (root / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
 
 
 def build_site_from_pages(
-    pages: SitePages, outdir: Path, *, full: bool = False, search_index: bool = True
+    pages: SitePages,
+    outdir: Path,
+    *,
+    full: bool = False,
+    search_index: bool = True,
+    force: bool = False,
 ) -> BuildReport:
     outdir = Path(os.path.abspath(outdir))
+    check_outdir(pages.config, outdir, force=force)
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    _remove_leftovers(outdir, started)
     state = None if full else _read_state(outdir)
     if state is not None and state.get("fingerprint") == _fingerprint(pages):
         try:
@@ -424,8 +517,15 @@ def build_site_from_pages(
         if since is not None:
             report = _incremental(pages, outdir, since)
             if search_index and report.articles_changed:
-                run_pagefind(outdir)
+                index_search(outdir)
                 report.search_indexed = True
+            elif report.taken_down and (outdir / PAGEFIND_FOLDER).exists():
+                # The old index still holds the text of what was taken down.
+                shutil.rmtree(outdir / PAGEFIND_FOLDER)
+                report.notes.append(
+                    "search index removed: it held taken-down articles; "
+                    "build with --search to make it again"
+                )
             _write_state(outdir, pages, started)
             report.seconds = time.perf_counter() - clock
             return report
@@ -434,11 +534,13 @@ def build_site_from_pages(
     parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.build-", dir=parent))
     try:
+        (building / BUILDING_MARKER).write_text(_process_mark(), encoding="utf-8")
         write_pages(pages, building, report)
         if search_index:
             run_pagefind(building)
             report.search_indexed = True
         _write_state(building, pages, started)
+        (building / BUILDING_MARKER).unlink()
         os.chmod(building, 0o755)  # mkdtemp makes it private; a web server must read it
         _swap_in(building, outdir)
     except BaseException:
@@ -446,6 +548,70 @@ def build_site_from_pages(
         raise
     report.seconds = time.perf_counter() - clock
     return report
+
+
+def _process_mark() -> str:
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+
+
+def _still_running(marker: Path) -> bool:
+    """Whether the build that wrote `marker` may still be running (on this machine)."""
+    try:
+        mark = json.loads(marker.read_text(encoding="utf-8"))
+        pid, host = int(mark["pid"]), str(mark["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if host != socket.gethostname():
+        return True  # a build on another machine sharing the folder: its own to finish
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_leftovers(outdir: Path, started: datetime) -> None:
+    """Remove what killed builds of `outdir` left: a full build's temporary folder
+    beside it (only those it marked, from a process that is gone, made before this
+    build began), the old site a swap had set aside (put back when `outdir` is
+    missing), and a half-made search index."""
+    parent = outdir.parent
+    if not parent.is_dir():
+        return
+    before = started.timestamp()
+    with os.scandir(parent) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            path = Path(entry.path)
+            if entry.name.startswith(f".{outdir.name}.build-"):
+                marker = path / BUILDING_MARKER
+                if not marker.is_file() or _still_running(marker):
+                    continue
+            elif entry.name.startswith(f".{outdir.name}.old-"):
+                # Set aside by a swap: empty, or holding a build of ours.
+                held = list(path.iterdir())
+                if held and [p.name for p in held] != ["site"]:
+                    continue
+                if held and not (path / "site" / STATE_FILE).is_file():
+                    continue
+                if held and not outdir.exists() and not outdir.is_symlink():
+                    # Killed between the swap's two renames: the old site comes back.
+                    os.rename(path / "site", outdir)
+                    path.rmdir()
+                    continue
+            else:
+                continue
+            if entry.stat(follow_symlinks=False).st_mtime < before:
+                shutil.rmtree(path, ignore_errors=True)
+    if (outdir / STATE_FILE).is_file():
+        for folder in outdir.glob(".pagefind-*"):
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < before:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _changed_articles(pages: SitePages, since: datetime) -> list[int]:
@@ -488,6 +654,7 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
             )
             if row.article_id is not None
         }
+        report.taken_down = len(gone)
         tagged = tags.tags_of_articles(session, changed)
         story_members = _story_members(session, story_ids)
     # Each list the changed articles are in, with those articles.
@@ -617,9 +784,12 @@ def _later_neighbours(pages: SitePages, language: str, changed: list[int]) -> se
     return result - set(changed)
 
 
-def run_pagefind(root: Path) -> None:
-    """Index the static site with Pagefind (its binary ships with the `pagefind` package)."""
+def run_pagefind(root: Path, output: Path | None = None) -> None:
+    """Index the static site with Pagefind (its binary ships with the `pagefind` package),
+    into `output` (default: root/pagefind)."""
     command = [sys.executable, "-m", "pagefind", "--site", str(root), "--silent"]
+    if output is not None:
+        command += ["--output-path", str(output)]
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT, check=False
@@ -630,22 +800,42 @@ def run_pagefind(root: Path) -> None:
         raise PagefindError(f"pagefind failed: {(done.stderr or done.stdout).strip()[-2000:]}")
 
 
-def _swap_in(new: Path, outdir: Path) -> None:
-    """Put `new` at `outdir`: the old site is renamed aside, then the new one renamed in.
+def index_search(root: Path) -> None:
+    """Index the pages under `root` afresh and swap the new index in for the old one.
 
-    Both are renames within one folder, so each is atomic; between them `outdir` is
-    briefly absent, but it never holds a partial site.
+    Pagefind writes its files into the output folder without removing those it did not
+    write, so indexing over an old index would keep the fragments (title, text, path)
+    of articles taken down since: a new folder holds only what the pages hold now.
     """
-    if not outdir.exists() and not outdir.is_symlink():
-        os.rename(new, outdir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
-    old_site = old / "site"
-    os.rename(outdir, old_site)
+    fresh = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=root))
     try:
-        os.rename(new, outdir)
+        run_pagefind(root, fresh)
+        os.chmod(fresh, 0o755)
+        _replace_folder(fresh, root / PAGEFIND_FOLDER, ".pagefind-old-")
     except BaseException:
-        os.rename(old_site, outdir)
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+
+
+def _replace_folder(new: Path, target: Path, aside_prefix: str) -> None:
+    """Put `new` at `target`: the old one is renamed aside, then the new one renamed in.
+
+    Both are renames within one folder, so each is atomic; between them `target` is
+    briefly absent, but it never holds a partial site or index.
+    """
+    if not target.exists() and not target.is_symlink():
+        os.rename(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=aside_prefix, dir=target.parent))
+    os.rename(target, old / "site")
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old / "site", target)
         shutil.rmtree(old, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap_in(new: Path, outdir: Path) -> None:
+    _replace_folder(new, outdir, f".{outdir.name}.old-")

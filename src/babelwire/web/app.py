@@ -6,16 +6,18 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
-from babelwire.publish.pages import SitePages
+from babelwire.config import Config, ConfigError
+from babelwire.publish.pages import SitePages, is_row_id
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
 from babelwire.web.data_version import DataVersion
 from babelwire.web.page_cache import PageCache
@@ -64,9 +66,50 @@ def _list_page(request: Request) -> int:
     if "page" not in request.path_params:
         return 0
     page = int(request.path_params["page"])
-    if not 1 <= page <= MAX_PAGE:
+    if not 1 <= page <= MAX_PAGE:  # also keeps huge numbers out of the database
         raise HTTPException(status_code=404)
     return page
+
+
+def _row_id(request: Request, name: str) -> int:
+    """An id from the path: one no row can have (too large for the database) is a 404."""
+    value = int(request.path_params[name])
+    if not is_row_id(value):
+        raise HTTPException(status_code=404)
+    return value
+
+
+def _article_id(request: Request) -> int:
+    article_id = parse_article_ref(request.path_params["ref"])
+    if article_id is None or not is_row_id(article_id):
+        raise HTTPException(status_code=404)
+    return article_id
+
+
+# Characters left as they are when a path is written back into a Location header;
+# everything else (a backslash, control characters, spaces) is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _other_slash(request: Request, routes: list[Route]) -> str | None:
+    """The path with its trailing slash added (or dropped) when that path is a page.
+
+    The Location is this site's path alone, never built from the request's Host header
+    (a forged Host would turn the redirect into a link to any site, and a cache in front
+    would keep it), and it cannot start with "//", which browsers read as another host.
+    """
+    path: str = request.scope["path"]  # decoded, as routes match it
+    if path == "/":
+        return None
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    scope = dict(request.scope)
+    scope["path"] = other
+    scope.pop("root_path", None)
+    if not any(route.matches(scope)[0] is not Match.NONE for route in routes):
+        return None
+    location = "/" + quote(other.lstrip("/"), safe=_PATH_SAFE)
+    query: bytes = request.scope.get("query_string", b"")
+    return f"{location}?{quote(query, safe=_PATH_SAFE + '?%')}" if query else location
 
 
 def create_app(newsroom: Newsroom) -> Starlette:
@@ -75,6 +118,29 @@ def create_app(newsroom: Newsroom) -> Starlette:
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
+SERVE_LIMITS = {
+    "serve.limit_concurrency": "limit_concurrency",
+    "serve.backlog": "backlog",
+    "serve.timeout_keep_alive": "timeout_keep_alive",
+    "serve.max_incomplete_bytes": "h11_max_incomplete_event_size",
+}
+
+
+def server_options(config: Config) -> dict[str, Any]:
+    """uvicorn's limits from the [serve] settings, with h11 as its HTTP parser (the one
+    that bounds an unfinished request's bytes; httptools, were it installed, would not).
+
+    uvicorn has no timeout for reading a request's headers: a client may keep a
+    half-sent request open. `limit_concurrency` bounds how many it can hold, and a
+    reverse proxy in front times them out (docs/deployment.md).
+    """
+    options: dict[str, Any] = {"http": "h11"}
+    for key, name in SERVE_LIMITS.items():
+        value = int(config.get(key))
+        if value < 1:
+            raise ConfigError(f"{key}: expected a positive number, got {value}")
+        options[name] = value
+    return options
 
 
 def app_for_worker() -> Starlette:
@@ -112,13 +178,13 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
 
     async def source(request: Request) -> Response:
         lang = request.path_params["lang"]
-        source_id = int(request.path_params["source_id"])
+        source_id = _row_id(request, "source_id")
         page = _list_page(request)
         return await render(lambda: pages.source(lang, source_id, page))
 
     async def story(request: Request) -> Response:
         lang = request.path_params["lang"]
-        story_id = int(request.path_params["story_id"])
+        story_id = _row_id(request, "story_id")
         return await render(lambda: pages.story(lang, story_id))
 
     async def tag(request: Request) -> Response:
@@ -135,9 +201,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
 
     async def _article_path(request: Request, original: bool) -> Response | str:
         lang = request.path_params["lang"]
-        article_id = parse_article_ref(request.path_params["ref"])
-        if article_id is None:
-            raise HTTPException(status_code=404)
+        article_id = _article_id(request)
         canonical = await run_in_threadpool(pages.article_url, lang, article_id)
         if canonical is None:
             if await run_in_threadpool(pages.is_gone, article_id):
@@ -152,9 +216,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
 
     async def article(request: Request) -> Response:
         lang = request.path_params["lang"]
-        article_id = parse_article_ref(request.path_params["ref"])
-        if article_id is None:
-            raise HTTPException(status_code=404)
+        article_id = _article_id(request)
         # One read of the article gives both its canonical path and its page.
         found = await run_in_threadpool(pages.article_at, lang, article_id)
         if found is None:
@@ -170,8 +232,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         found = await _article_path(request, original=True)
         if isinstance(found, Response):
             return found
-        article_id = parse_article_ref(request.path_params["ref"])
-        assert article_id is not None
+        article_id = _article_id(request)
         return await render(lambda: pages.original(found, article_id))
 
     async def edition_feed(request: Request) -> Response:
@@ -230,6 +291,10 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if status != 404:
             return Response(status_code=status)
+        if "route" not in request.scope:  # no route took it: perhaps a slash too few or many
+            location = _other_slash(request, routes)
+            if location is not None:
+                return RedirectResponse(location, status_code=307)
         segment = request.url.path.strip("/").split("/", 1)[0]
         body = await run_in_threadpool(pages.not_found, segment or None)
         return _html(body, status_code=404)
@@ -268,6 +333,8 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
             version.close()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    # Starlette's own redirect names the request's Host: `not_found` redirects instead.
+    app.router.redirect_slashes = False
     if seconds > 0 and version.supported:
         app.add_middleware(PageCache, seconds=seconds, version=version)
     return app
