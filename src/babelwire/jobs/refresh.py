@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
+from babelwire.failure import describe_error
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import FeedEntry, Stage
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
@@ -26,6 +28,8 @@ from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "FEED_ACCEPT",
@@ -140,7 +144,7 @@ def refresh_round(
     )
     reports = []
     for outcome in polled.outcomes:
-        reports.append(_store_outcome(newsroom, outcome))
+        reports.append(_store_isolated(newsroom, outcome))
         if on_done is not None:
             on_done()
     return RefreshRound(reports, polled.hosts)
@@ -158,6 +162,24 @@ def async_fetcher(newsroom: Newsroom) -> AsyncFetcher:
         max_bytes=f.max_bytes,
         max_redirects=f.max_redirects,
     )
+
+
+def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
+    """Store one source's outcome; if storing it raises, that is the source's failure.
+
+    An entry the database refuses (or a bug in storing it) must not lose what
+    the other sources brought in the same pass: the source's transaction is
+    rolled back and the failure is stored on it instead, as a failed poll. If
+    even that cannot be written, the database itself is failing: that raises.
+    """
+    try:
+        return _store_outcome(newsroom, outcome)
+    except Exception as exc:
+        logger.exception("storing what source %s brought failed", outcome.request.source_id)
+        failed = dataclasses.replace(
+            outcome, result=None, feed=None, error=f"storing its entries: {describe_error(exc)}"
+        )
+        return _store_outcome(newsroom, failed)
 
 
 def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:

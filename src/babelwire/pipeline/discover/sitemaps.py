@@ -73,7 +73,18 @@ def _inflate(content: bytes, max_bytes: int) -> bytes:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    """An element's lowercase local name; "" for comments, PIs and names lxml refuses.
+
+    The recovering parser keeps elements whose names QName will not accept
+    (`<:ss/>`): such an element is nothing a sitemap is made of.
+    """
+    if not isinstance(tag, str):
+        return ""
+    try:
+        name: str = etree.QName(tag).localname
+    except ValueError:
+        return ""
+    return name.lower()
 
 
 def is_sitemap(content: bytes) -> bool:

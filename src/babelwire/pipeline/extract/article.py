@@ -23,7 +23,17 @@ from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
 from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, remove_control_chars
 
-__all__ = ["EXTRACTOR", "ExtractionError", "article_from_feed", "extract_article"]
+__all__ = [
+    "BRIEF",
+    "EXTRACTOR",
+    "ExtractionError",
+    "article_brief",
+    "article_from_feed",
+    "extract_article",
+]
+
+#: The extractor of an article published as a brief: a headline and a link, no body.
+BRIEF = "brief"
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 
@@ -122,6 +132,28 @@ def article_from_feed(entry: FeedEntry) -> ExtractedArticle:
         published=entry.published or entry.updated,
         image=_first_image(entry.content_html, entry.url),
         extractor="feed",
+        from_feed=True,
+    )
+
+
+def article_brief(entry: FeedEntry) -> ExtractedArticle:
+    """The entry as a brief: its headline (and summary, if any), to link to the original.
+
+    For an entry whose page failed for good when the feed carried no text: a
+    headline with a link still tells the reader the news exists and where to
+    read it. Raises ExtractionError when there is not even a headline.
+    """
+    title = clean_text(entry.title)
+    if not title:
+        raise ExtractionError("the feed entry has no headline for a brief")
+    summary = clean_text(entry.summary)
+    return ExtractedArticle(
+        title=title,
+        blocks=[Block(BlockKind.PARAGRAPH, summary)] if summary else [],
+        canonical_url=entry.url,
+        author=clean_text(entry.author),
+        published=entry.published or entry.updated,
+        extractor=BRIEF,
         from_feed=True,
     )
 
