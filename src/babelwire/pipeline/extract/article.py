@@ -19,7 +19,7 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
+from babelwire.model import BRIEF, Block, BlockKind, ExtractedArticle, FeedEntry
 from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, remove_control_chars
 
@@ -31,9 +31,6 @@ __all__ = [
     "article_from_feed",
     "extract_article",
 ]
-
-#: The extractor of an article published as a brief: a headline and a link, no body.
-BRIEF = "brief"
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 
