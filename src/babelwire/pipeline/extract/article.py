@@ -322,6 +322,10 @@ def _parse_fragment(fragment: str) -> lxml_html.HtmlElement | None:
         return lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return None
+    except AssertionError:
+        # lxml asserts that a fragment which looks like a whole document has
+        # exactly one <body>; a feed's "<!doctype html><html>" has none.
+        return None
 
 
 # Stands for <br> in gathered inline text. Safe: control characters were removed
