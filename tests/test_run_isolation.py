@@ -16,12 +16,13 @@ from babelwire.cli.main import app
 from babelwire.jobs.articles import MAX_ATTEMPTS
 from babelwire.jobs.dead_letters import list_dead_letters
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.publish.paths import url_for_article
 from babelwire.runners.local import run_forever
-from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow, TranslationRow
 from tests.hostile_server import HostileServer
 
 runner = CliRunner()
@@ -70,8 +71,8 @@ def server() -> Iterator[HostileServer]:
 
 
 @pytest.fixture
-def newsroom(tmp_path: Path) -> Iterator[Newsroom]:
-    create_site(tmp_path / "site", languages=["en", "es"])
+def newsroom(tmp_path: Path, database_url: str) -> Iterator[Newsroom]:
+    create_site(tmp_path / "site", languages=["en", "es"], database_url=database_url)
     with Newsroom.open(tmp_path / "site") as room:
         yield room
 
@@ -272,3 +273,34 @@ def test_run_forever_survives_a_pass_that_raises(server: HostileServer, newsroom
     assert not worker.is_alive()
     assert failures == [1]
     assert len(reports) == 1 and reports[0].ok
+
+
+def test_fields_longer_than_their_columns_do_not_fail_the_source(
+    server: HostileServer, newsroom: Newsroom
+) -> None:
+    # PostgreSQL refuses a value longer than its column; SQLite stores it: both must agree.
+    long_link = server.url("/long/" + "a" * 3000)
+    items = [
+        "<item><title>Long guid</title><link>http://a.invalid/one</link>"
+        f"<guid>{'g' * 3000}</guid><author>{'Writer ' * 80}</author></item>",
+        f"<item><title>Long link</title><link>{long_link}</link></item>",
+        "<item><title>Plain</title><link>http://a.invalid/two</link></item>",
+    ]
+    body = rss(*items)
+    server.routes["/long.xml"] = lambda h: h.send(
+        200, body, {"Content-Type": "application/rss+xml", "ETag": '"' + "e" * 2000 + '"'}
+    )
+    source = add_source(
+        newsroom, server.url("/long.xml"), language="en", allow_private=True, kind="feed"
+    )
+    report = refresh_sources(newsroom, [source.id])[0]
+    assert report.error is None
+    assert report.new == 2 and report.skipped == 1  # the 3000-character link is no address
+    with newsroom.sessions() as session:
+        titles = sorted(session.scalars(select(EntryRow.title)))
+        guid = session.scalar(select(EntryRow.guid).where(EntryRow.title == "Long guid"))
+        author = session.scalar(select(ArticleRow.author).where(ArticleRow.title == "Long guid"))
+    assert titles == ["Long guid", "Plain"]
+    assert guid is not None and len(guid) <= 2048
+    assert author is not None and author.startswith("Writer") and len(author) <= 300
+    assert _source(newsroom, source.id).etag is None  # too long to send back: not kept

@@ -49,6 +49,7 @@ from babelwire.pipeline.translate.article import (
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.memory import SqlMemory
+from babelwire.storage.columns import cut, fits
 from babelwire.storage.tables import ArticleRow, EntryRow, TranslationRow
 
 MAX_ATTEMPTS = 3
@@ -281,6 +282,8 @@ def _extract_one(
         result.unchanged.append(article.id)
         return
     canonical = canonical_url(extracted.canonical_url) if extracted.canonical_url else ""
+    if not fits(canonical, ArticleRow.canonical_url):
+        canonical = ""  # no other page can claim this one with an address cut short
     if canonical and canonical != article.canonical_url:
         taken = session.scalar(
             select(ArticleRow.id).where(
@@ -300,8 +303,9 @@ def _extract_one(
             return
     article.title = title
     article.blocks = [b.to_json() for b in blocks]
-    article.author = extracted.author or article.author
-    article.image = extracted.image or article.image
+    article.author = cut(extracted.author, ArticleRow.author) or article.author
+    if fits(extracted.image, ArticleRow.image):
+        article.image = extracted.image or article.image
     article.published_at = article.published_at or extracted.published
     article.extractor = extracted.extractor
     article.from_feed = extracted.from_feed

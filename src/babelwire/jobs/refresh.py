@@ -27,6 +27,7 @@ from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_fail
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
+from babelwire.storage.columns import cut, fits
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
 
 logger = logging.getLogger(__name__)
@@ -257,16 +258,42 @@ def _store_feed(
 ) -> None:
     feed, result = outcome.feed, outcome.result
     assert feed is not None and result is not None
-    source.etag = result.etag
-    source.last_modified = result.last_modified
+    # A validator too long for its column could only be stored cut, and a cut
+    # one would never match: a source with such a server polls unconditionally.
+    source.etag = result.etag if fits(result.etag, SourceRow.etag) else None
+    source.last_modified = (
+        result.last_modified if fits(result.last_modified, SourceRow.last_modified) else None
+    )
     source.feed_title = feed.title[:500] or source.feed_title
     limit = int(newsroom.config.get("fetch.max_entries"))
     entries = feed.entries[:limit]
     log.entries = len(entries)
     for entry in entries:
-        _store_entry(session, source, entry, report)
+        fitted = _fitted(entry)
+        if fitted is None:
+            report.skipped += 1
+            continue
+        _store_entry(session, source, fitted, report)
     if feed.problem:
         log.error = f"feed read with problems: {feed.problem}"
+
+
+def _fitted(entry: FeedEntry) -> FeedEntry | None:
+    """The entry with what a feed may make as long as it likes brought within the columns.
+
+    A link longer than the column is no address anyone publishes, and cut it
+    would point elsewhere: the entry is skipped. A long guid is still a stable
+    key once hashed; an author is text and is shortened.
+    """
+    if not fits(entry.url, EntryRow.url) or not fits(canonical_url(entry.url), EntryRow.url):
+        return None
+    guid = entry.guid
+    if not fits(guid, EntryRow.guid):
+        guid = "sha1:" + hashlib.sha1(guid.encode("utf-8")).hexdigest()
+    author = cut(entry.author, EntryRow.author)
+    if guid == entry.guid and author == entry.author:
+        return entry
+    return dataclasses.replace(entry, guid=guid, author=author)
 
 
 def _store_entry(
