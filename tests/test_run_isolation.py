@@ -304,3 +304,23 @@ def test_fields_longer_than_their_columns_do_not_fail_the_source(
     assert guid is not None and len(guid) <= 2048
     assert author is not None and author.startswith("Writer") and len(author) <= 300
     assert _source(newsroom, source.id).etag is None  # too long to send back: not kept
+
+
+def test_a_stage_that_raises_fails_each_article_alone_and_the_pass_goes_on(
+    server: HostileServer, newsroom: Newsroom
+) -> None:
+    good = _good_source(server, newsroom)
+    with newsroom.db.begin() as connection:  # translate can only raise now
+        connection.execute(text("ALTER TABLE translation_memory RENAME TO memory_away"))
+    report = run_pass(newsroom, force=True)
+    with newsroom.db.begin() as connection:
+        connection.execute(text("ALTER TABLE memory_away RENAME TO translation_memory"))
+    (error,) = report.article_errors.values()
+    assert error.startswith(("OperationalError: ", "ProgrammingError: ")), error
+    assert not report.ok
+    with newsroom.sessions() as session:
+        article = session.scalar(select(ArticleRow))
+        assert article is not None
+        assert (article.stage, article.attempts, article.error) == ("extracted", 1, error)
+    assert run_pass(newsroom).ok  # the next pass takes it from where it stopped
+    assert _stages(newsroom, good) == ["published"]

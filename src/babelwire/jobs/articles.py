@@ -144,11 +144,17 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
         try:
             single = function(newsroom, [article_id])
         except Exception as exc:
-            logger.exception("%s of article %d raised", stage, article_id)
+            _log_raised(f"{stage} of article {article_id}", exc)
             record_failure(newsroom, stage, article_id, describe_error(exc), result)
             continue
         _merge(result, single)
     return result
+
+
+def _log_raised(what: str, exc: Exception) -> None:
+    """One line for the operator; the traceback, for a bug report, at debug level."""
+    logger.warning("%s raised %s", what, describe_error(exc))
+    logger.debug("%s raised", what, exc_info=exc)
 
 
 def _merge(into: StageResult, other: StageResult) -> None:
@@ -181,7 +187,7 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
         except Exception as exc:
             # One hostile page must not stop the others: what it wrote is rolled
             # back and the failure recorded on it alone.
-            logger.exception("extracting article %d raised", article_id)
+            _log_raised(f"extract of article {article_id}", exc)
             result.done = [i for i in result.done if i != article_id]
             result.unchanged = [i for i in result.unchanged if i != article_id]
             result.duplicates.pop(article_id, None)
@@ -220,12 +226,14 @@ class _Page:
 
     extracted: ExtractedArticle | None
     problem: str = ""
-    gone: bool = False  # the server says the page no longer exists (404, 410)
+    # No later try will get the page: the server says it is gone (404, 410), or
+    # pages are not fetched at all.
+    final: bool = False
 
 
 def _fetch_and_extract(newsroom: Newsroom, url: str) -> _Page:
     if not newsroom.config.get("fetch.fetch_pages"):
-        return _Page(None, "page fetching is off")
+        return _Page(None, "page fetching is off", final=True)
     refusal = newsroom.robots.check(url)
     if refusal:
         return _Page(None, refusal)
@@ -233,7 +241,7 @@ def _fetch_and_extract(newsroom: Newsroom, url: str) -> _Page:
         page = newsroom.fetcher.fetch(url, accept=PAGE_ACCEPT)
         return _Page(extract_article(page.content, page.final_url))
     except FetchError as exc:
-        return _Page(None, f"page {url}: {exc}", gone=exc.status in GONE_STATUSES)
+        return _Page(None, f"page {url}: {exc}", final=exc.status in GONE_STATUSES)
     except ExtractionError as exc:
         return _Page(None, f"page {url}: {exc}")
 
@@ -249,9 +257,11 @@ def _extract_one(
             extracted = article_from_feed(entry)
         except ExtractionError as exc:
             problem = f"{problem}; feed text: {exc}"
-    if extracted is None and (page.gone or article.attempts + 1 >= MAX_ATTEMPTS):
+    failed_for_good = page.final or article.attempts + 1 >= MAX_ATTEMPTS
+    if extracted is None and failed_for_good and not article.blocks:
         # The page failed for good and the feed gave only a headline: publish
         # that as a brief (the page links the original) rather than nothing.
+        # Text already published is kept instead: a brief would replace it.
         extracted = _brief(entry, article)
     if extracted is None:
         _fail(session, article, "extract", problem or "no text found", result)

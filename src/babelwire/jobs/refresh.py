@@ -176,7 +176,13 @@ def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
     try:
         return _store_outcome(newsroom, outcome)
     except Exception as exc:
-        logger.exception("storing what source %s brought failed", outcome.request.source_id)
+        # One line for the operator; the traceback, for a bug report, at debug level.
+        logger.warning(
+            "source %s: storing its entries raised %s",
+            outcome.request.source_id,
+            describe_error(exc),
+        )
+        logger.debug("storing source %s", outcome.request.source_id, exc_info=True)
         failed = dataclasses.replace(
             outcome, result=None, feed=None, error=f"storing its entries: {describe_error(exc)}"
         )

@@ -61,6 +61,12 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
+        """No source or article failed in this pass (`run --once` exits 1 otherwise).
+
+        Only failures recorded by this pass count: an article failed or
+        quarantined in an earlier one is not tried again and does not make
+        every later pass fail; it is in the dead letters.
+        """
         return not any(s.error or s.failed for s in self.sources)
 
 
