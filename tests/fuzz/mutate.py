@@ -40,6 +40,9 @@ HOSTILE_SNIPPETS: tuple[bytes, ...] = (
     b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1' + b"9" * 5000 + b"}]}",
     b'{"items": [null, 1, "x", {"id": []}]}',
     b"<sitemapindex><sitemap><loc>",
+    b'xmlns="&#xD800;',
+    b"<!doctype html><html>",
+    b"HTTP://http://",
 )
 
 

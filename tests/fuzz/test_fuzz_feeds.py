@@ -28,4 +28,4 @@ def test_parse_feed_raises_only_not_a_feed(content: bytes) -> None:
         assert isinstance(feed, ParsedFeed)
         for entry in feed.entries:
             assert entry.guid
-            assert not entry.url or entry.url.startswith(("http://", "https://"))
+            assert not entry.url or entry.url.lower().startswith(("http://", "https://"))

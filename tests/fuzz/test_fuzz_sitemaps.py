@@ -44,7 +44,7 @@ def test_sitemap_detection_and_parsing_raise_only_not_a_sitemap(content: bytes) 
         assert str(exc)
         return
     for entry in sitemap.entries:
-        assert entry.url.startswith(("http://", "https://"))
+        assert entry.url.lower().startswith(("http://", "https://"))
 
 
 @given(mutated(SEEDS), mutated(SEEDS))

@@ -63,7 +63,7 @@ def test_url_normalisation_never_raises(link: str, base: str) -> None:
     assert isinstance(canonical_url(link), str)
     absolute = absolute_http_url(link, base)
     if absolute:
-        assert absolute.startswith(("http://", "https://"))
+        assert absolute.lower().startswith(("http://", "https://"))
         url = httpx.URL(absolute)  # the fetcher takes it as it is
         assert url.host
         assert url.port is None or 0 < url.port < 65536
