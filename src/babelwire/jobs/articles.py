@@ -27,10 +27,9 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
-from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
+from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import (
-    BRIEF,
     ExtractionError,
     article_brief,
     article_from_feed,

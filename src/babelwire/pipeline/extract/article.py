@@ -24,7 +24,6 @@ from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, remove_control_chars
 
 __all__ = [
-    "BRIEF",
     "EXTRACTOR",
     "ExtractionError",
     "article_brief",
