@@ -243,6 +243,12 @@ def test_a_title_only_entry_whose_page_is_gone_is_published_as_a_brief(
     assert page.status_code == 200
     assert "Breve" in page.text and f'href="{gone}"' in page.text
     assert "Apertium" in page.text  # the machine-translation notice still says how
+    out = newsroom.config.root.parent / "public"
+    built = runner.invoke(app, ["build", str(out), "--site", str(newsroom.config.root)])
+    assert built.exit_code == 0, built.output
+    static = (out / path.strip("/") / "index.html").read_text()  # the static site too
+    assert "Breve" in static and f'href="{gone}"' in static
+    assert spanish.title in (out / "es" / "feed.xml").read_text()  # and in the edition's feed
 
 
 def test_run_forever_survives_a_pass_that_raises(server: HostileServer, newsroom: Newsroom) -> None:
