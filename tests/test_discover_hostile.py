@@ -84,3 +84,18 @@ def test_a_feed_content_that_looks_like_a_document_without_a_body_is_no_text() -
         article_brief(entry)
     brief = article_brief(FeedEntry(guid="g", url="https://news.example/a", title=" Headline "))
     assert (brief.title, brief.blocks, brief.extractor) == ("Headline", [], "brief")
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"])
+def test_dates_beyond_the_calendar_in_utc_are_no_date(date: str) -> None:
+    body = (
+        '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", '
+        f'"url": "https://news.example/a", "date_published": "{date}"}}]}}'
+    ).encode()
+    (entry,) = parse_feed(body, BASE).entries
+    assert entry.published is None
+    sitemap = (
+        f"<urlset><url><loc>https://news.example/a</loc><lastmod>{date}</lastmod></url></urlset>"
+    ).encode()
+    (listed,) = parse_sitemap(sitemap, BASE).entries
+    assert listed.published is None and listed.updated is None

@@ -43,6 +43,8 @@ HOSTILE_SNIPPETS: tuple[bytes, ...] = (
     b'xmlns="&#xD800;',
     b"<!doctype html><html>",
     b"HTTP://http://",
+    b"0001-01-01T00:00:00+23:59",
+    b"9999-12-31T23:59:59-23:59",
 )
 
 

@@ -13,7 +13,8 @@ CORPUS = SHARED_DATA / "feeds" / "feedparser-tests"
 SEEDS = seed_files(CORPUS, "*.xml", limit=300) + seed_files(CORPUS, "*.json")
 JSON_FEED = (
     b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": ['
-    b'{"id": "1", "url": "https://news.example/a", "title": "A", "content_html": "<p>x</p>"}]}'
+    b'{"id": "1", "url": "https://news.example/a", "title": "A", "content_html": "<p>x</p>", '
+    b'"date_published": "2024-05-01T10:00:00+02:00", "date_modified": "2024-05-01"}]}'
 )
 
 

@@ -253,7 +253,10 @@ def _iso_utc(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date there is
+        return None
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -171,7 +171,10 @@ def _w3c_date(text: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is after the last UTC date there is
+        return None
 
 
 Fetch = Callable[[str], Awaitable[FetchResult]]
