@@ -330,3 +330,24 @@ def test_a_stage_that_raises_fails_each_article_alone_and_the_pass_goes_on(
         assert (article.stage, article.attempts, article.error) == ("extracted", 1, error)
     assert run_pass(newsroom).ok  # the next pass takes it from where it stopped
     assert _stages(newsroom, good) == ["published"]
+
+
+def test_a_title_only_entry_whose_page_keeps_failing_becomes_a_brief_on_its_last_try(
+    server: HostileServer, newsroom: Newsroom
+) -> None:
+    server.routes["/down"] = lambda h: h.send(503, b"busy")
+    url = _serve(
+        server,
+        "/down.xml",
+        rss(f"<item><title>Storm closes the port</title><link>{server.url('/down')}</link></item>"),
+        "application/rss+xml",
+    )
+    add_source(newsroom, url, language="en", allow_private=True, kind="feed")
+    reports = [run_pass(newsroom, force=True) for _ in range(MAX_ATTEMPTS + 1)]
+    # Failures of the tries that may still succeed count in their pass; then it is done.
+    assert [r.ok for r in reports] == [False] * (MAX_ATTEMPTS - 1) + [True, True]
+    with newsroom.sessions() as session:
+        article = session.scalar(select(ArticleRow))
+        assert article is not None and (article.stage, article.extractor) == ("published", "brief")
+        assert "HTTP 503" in (article.error or "")  # why it is only a brief
+    assert list_dead_letters(newsroom) == []
