@@ -421,6 +421,10 @@ class AsyncFetcher(_FetcherBase):
 def _build_request(
     client: httpx.Client | httpx.AsyncClient, url: str, headers: dict[str, str]
 ) -> httpx.Request:
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    if scheme not in _SCHEMES:
+        # Said before httpx reads it: httpx takes "data:,x" for a relative path.
+        raise FetchError(url, f"unsupported URL scheme {scheme!r} in {url[:200]}")
     try:
         return client.build_request("GET", url, headers=headers)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
