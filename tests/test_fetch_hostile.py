@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -129,6 +130,37 @@ def test_slow_drip_cut_at_total_deadline(server: HostileServer, get: Get) -> Non
 def test_redirect_loop_stops(server: HostileServer, get: Get) -> None:
     with pytest.raises(FetchError, match="too many redirects"):
         get(server.url("/loop"))
+
+
+UNUSABLE_LOCATIONS = {
+    "data": ("data:text/html,<p>x</p>", "unusable URL"),
+    "javascript": ("javascript:alert(1)", "unusable URL"),
+    "mailto": ("mailto:desk@news.example", "unusable URL"),
+    "scheme-only": ("http:foo", "unusable URL"),
+    "bad-idna": ("http://xn--/", "unusable URL"),
+    "port-out-of-range": ("http://127.0.0.1:99999/", "port 99999 out of range"),
+    "file": ("file:///etc/passwd", "unsupported URL scheme 'file'"),
+}
+
+
+@both
+@pytest.mark.parametrize("name", list(UNUSABLE_LOCATIONS))
+def test_redirect_to_an_unusable_url_is_a_fetch_error_of_the_url(
+    server: HostileServer, get: Get, name: str
+) -> None:
+    location, message = UNUSABLE_LOCATIONS[name]
+    path = f"/to-{name}"
+    server.routes[path] = lambda h: h.send(302, b"", {"Location": location})
+    with pytest.raises(FetchError, match=re.escape(message)) as info:
+        get(server.url(path))
+    assert info.value.url == server.url(path) and info.value.status is None
+
+
+@pytest.mark.parametrize("url", ["data:,x", "mailto:a@b", "http://xn--/", "http://[::1", ""])
+def test_an_unusable_url_is_a_fetch_error_before_any_request(url: str) -> None:
+    for get in (_sync, _async):
+        with pytest.raises(FetchError, match=r"unsupported URL scheme|invalid URL"):
+            get(url)
 
 
 @both

@@ -104,6 +104,10 @@ class FetchResult:
         return self.status == 304
 
 
+#: The extractor of an article published as a brief: a headline and a link, no body.
+BRIEF = "brief"
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractedArticle:
     """The clean text and metadata of one article page."""

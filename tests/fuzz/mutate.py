@@ -40,6 +40,11 @@ HOSTILE_SNIPPETS: tuple[bytes, ...] = (
     b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1' + b"9" * 5000 + b"}]}",
     b'{"items": [null, 1, "x", {"id": []}]}',
     b"<sitemapindex><sitemap><loc>",
+    b'xmlns="&#xD800;',
+    b"<!doctype html><html>",
+    b"HTTP://http://",
+    b"0001-01-01T00:00:00+23:59",
+    b"9999-12-31T23:59:59-23:59",
 )
 
 

@@ -14,11 +14,12 @@ from babelwire.jobs.dead_letters import (
     drop_dead_letters,
     forget_dead_letters,
     list_dead_letters,
+    requeue_dead_letters,
 )
 from babelwire.jobs.newsroom import Newsroom
 
 dead_letters_app = typer.Typer(
-    help="Tasks that failed every try: list them, send them again, or give up on them.",
+    help="Tasks and articles that failed every try: list them, send them again, or give up.",
     no_args_is_help=True,
 )
 console = make_console()
@@ -39,7 +40,10 @@ def _chosen(newsroom: Newsroom, ids: list[int] | None, every: bool) -> list[Dead
 
 @dead_letters_app.command("list")
 def list_letters(site: SiteOption = Path(".")) -> None:
-    """The dead letters: stage, items (source or article ids), tries and the last error."""
+    """The dead letters: stage, items (source or article ids), tries and the last error.
+
+    An article that failed one stage on every try in `babelwire run` is listed
+    here too (quarantined), with its id as the item."""
     with open_newsroom(site) as newsroom:
         letters = list_dead_letters(newsroom)
     if not letters:
@@ -63,9 +67,18 @@ def list_letters(site: SiteOption = Path(".")) -> None:
 
 @dead_letters_app.command("retry")
 def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
-    """Send the letters' work to its queue again, as new tasks with fresh tries."""
+    """Send the letters' work again with fresh tries: quarantined articles go back to their
+    stage, and with workers the work is sent to its queue as new tasks."""
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
+        requeue_dead_letters(newsroom, letters)
+        if not newsroom.config.get("workers.broker_url"):
+            # The embedded runner: the next `babelwire run` pass finds them pending.
+            forget_dead_letters(newsroom, letters)
+            console.print(
+                f"Sent {len(letters)} dead letters again; the next `babelwire run` takes them."
+            )
+            return
         from babelwire.runners.celery.app import configure
         from babelwire.runners.celery.dispatch import send
 

@@ -161,8 +161,14 @@ def run(
 
         from babelwire.runners.local import run_forever
 
+        def failed(count: int, wait: float) -> None:
+            console.print(
+                f"[red]The pass failed[/red] ({count} in a row, see the log); "
+                f"next try in {wait:.0f} s"
+            )
+
         try:
-            run_forever(newsroom, stop=stop, on_report=show)
+            run_forever(newsroom, stop=stop, on_report=show, on_failure=failed)
         except KeyboardInterrupt:
             console.print("stopped")
 

@@ -66,7 +66,8 @@ def status(
         error = figures.stages[stage].last_error
         if error:
             console.print(f"Last {stage} failure: {error}", markup=False)
+    quarantined = f"{figures.quarantined} quarantined articles; " if figures.quarantined else ""
     console.print(
         f"Dead letters: {figures.dead_letters}"
-        + (" (babelwire dead-letters list)" if figures.dead_letters else "")
+        + (f" ({quarantined}babelwire dead-letters list)" if figures.dead_letters else "")
     )

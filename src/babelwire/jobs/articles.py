@@ -3,12 +3,15 @@
 Each takes article ids, works only on articles at the stage before its own (so
 running it twice changes nothing), and records its result and the stage reached
 on the article in the same transaction. A failure is written on the article and
-the other articles go on.
+the other articles go on; an article that fails one stage on every try is
+quarantined: marked failed and listed in the dead letters, where the operator
+retries or drops it, as for a task the Celery workers gave up on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,15 +20,22 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
+from babelwire.failure import describe_error
+from babelwire.jobs.dead_letters import file_dead_letter, quarantine_letter_id
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
 from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
-from babelwire.model import Block, ExtractedArticle, FeedEntry, Stage
+from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, Stage
 from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
-from babelwire.pipeline.extract.article import ExtractionError, article_from_feed, extract_article
+from babelwire.pipeline.extract.article import (
+    ExtractionError,
+    article_brief,
+    article_from_feed,
+    extract_article,
+)
 from babelwire.pipeline.fetch.guard import allowed
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language
@@ -40,10 +50,15 @@ from babelwire.pipeline.translate.article import (
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.memory import SqlMemory
+from babelwire.storage.columns import fits
 from babelwire.storage.tables import ArticleRow, EntryRow, TranslationRow
 
 MAX_ATTEMPTS = 3
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+# The page is not coming back: a title-only entry is published as a brief at once.
+GONE_STATUSES = (404, 410)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -71,13 +86,89 @@ def blocks_of(rows: Iterable[dict[str, str]]) -> list[Block]:
     return [Block.from_json(r) for r in rows]
 
 
-def _fail(article: ArticleRow, error: str, result: StageResult) -> None:
-    """Record a failure; the article is retried on later runs until MAX_ATTEMPTS."""
+def _fail(
+    session: Session, article: ArticleRow, stage: str, error: str, result: StageResult
+) -> None:
+    """Record a failure; the article is retried on later runs until MAX_ATTEMPTS.
+
+    Then it is quarantined: marked failed and filed in the dead letters in the
+    same transaction, so the operator sees it and can send it back to `stage`.
+    """
     article.attempts += 1
-    article.error = error
+    article.error = error[:4000]
     if article.attempts >= MAX_ATTEMPTS:
         article.stage = Stage.FAILED.value
+        file_dead_letter(
+            session,
+            task_id=quarantine_letter_id(stage, article.id),
+            stage=stage,
+            items=[article.id],
+            tries=article.attempts,
+            error=error,
+        )
     result.failed[article.id] = error
+
+
+def record_failure(
+    newsroom: Newsroom, stage: str, article_id: int, error: str, result: StageResult
+) -> None:
+    """Record `error` on an article still waiting for `stage`, in a transaction of its own.
+
+    For a failure the stage itself did not expect (it raised): whatever it had
+    written was rolled back. If this cannot be written either, the database is
+    what fails, and that is raised for the runner to see.
+    """
+    with newsroom.sessions() as session:
+        article = session.get(ArticleRow, article_id)
+        if article is None or article.stage != STAGE_INPUT[stage].value:
+            return
+        _fail(session, article, stage, error, result)
+        session.commit()
+
+
+def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int]) -> StageResult:
+    """Run an article stage on a batch; if it raises, run it on each article alone.
+
+    The second line of defence for the embedded runner: whatever a hostile
+    article makes the stage raise becomes that article's recorded failure
+    ("ValueError: ..."), and the other articles of the batch go on. What the
+    batch had committed before it raised is kept (every stage skips articles
+    no longer at its input). KeyboardInterrupt and SystemExit are not caught.
+    """
+    function = ARTICLE_STAGES[stage]
+    try:
+        return function(newsroom, article_ids)
+    except Exception:
+        logger.warning("%s of %d articles raised; each alone now", stage, len(article_ids))
+    result = StageResult()
+    for article_id in article_ids:
+        try:
+            single = function(newsroom, [article_id])
+        except Exception as exc:
+            _log_raised(f"{stage} of article {article_id}", exc)
+            record_failure(newsroom, stage, article_id, describe_error(exc), result)
+            continue
+        _merge(result, single)
+    return result
+
+
+def _log_raised(what: str, exc: Exception) -> None:
+    """One line for the operator; the traceback, for a bug report, at debug level."""
+    logger.warning("%s raised %s", what, describe_error(exc))
+    logger.debug("%s raised", what, exc_info=exc)
+
+
+def _merge(into: StageResult, other: StageResult) -> None:
+    into.done += other.done
+    into.unchanged += other.unchanged
+    into.failed.update(other.failed)
+    into.merged.update(other.merged)
+    into.duplicates.update(other.duplicates)
+    into.words += other.words
+    into.engine_words += other.engine_words
+    into.engine_seconds += other.engine_seconds
+    into.segments += other.segments
+    into.memory_hits += other.memory_hits
 
 
 # --- extract ---------------------------------------------------------------------------
@@ -87,12 +178,22 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
     """Fetch and extract each DISCOVERED article, detect its language, store its text."""
     result = StageResult()
     for article_id in article_ids:
-        with newsroom.sessions() as session:
-            article = session.get(ArticleRow, article_id)
-            if article is None or article.stage != Stage.DISCOVERED.value:
-                continue
-            _extract_one(newsroom, session, article, result)
-            session.commit()
+        try:
+            with newsroom.sessions() as session:
+                article = session.get(ArticleRow, article_id)
+                if article is None or article.stage != Stage.DISCOVERED.value:
+                    continue
+                _extract_one(newsroom, session, article, result)
+                session.commit()
+        except Exception as exc:
+            # One hostile page must not stop the others: what it wrote is rolled
+            # back and the failure recorded on it alone.
+            _log_raised(f"extract of article {article_id}", exc)
+            result.done = [i for i in result.done if i != article_id]
+            result.unchanged = [i for i in result.unchanged if i != article_id]
+            result.duplicates.pop(article_id, None)
+            result.merged.pop(article_id, None)
+            record_failure(newsroom, "extract", article_id, describe_error(exc), result)
     if result.done:
         with newsroom.sessions.begin() as session:
             prune_bands(session, float(newsroom.config.get("stories.duplicate_hours")))
@@ -120,17 +221,30 @@ def _entry_for(session: Session, article: ArticleRow) -> FeedEntry | None:
     )
 
 
-def _fetch_and_extract(newsroom: Newsroom, url: str) -> tuple[ExtractedArticle | None, str]:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What fetching and extracting an article's page gave."""
+
+    extracted: ExtractedArticle | None
+    problem: str = ""
+    # No later try will get the page: the server says it is gone (404, 410), or
+    # pages are not fetched at all.
+    final: bool = False
+
+
+def _fetch_and_extract(newsroom: Newsroom, url: str) -> _Page:
     if not newsroom.config.get("fetch.fetch_pages"):
-        return None, "page fetching is off"
+        return _Page(None, "page fetching is off", final=True)
     refusal = newsroom.robots.check(url)
     if refusal:
-        return None, refusal
+        return _Page(None, refusal)
     try:
         page = newsroom.fetcher.fetch(url, accept=PAGE_ACCEPT)
-        return extract_article(page.content, page.final_url), ""
-    except (FetchError, ExtractionError) as exc:
-        return None, f"page {url}: {exc}"
+        return _Page(extract_article(page.content, page.final_url))
+    except FetchError as exc:
+        return _Page(None, f"page {url}: {exc}", final=exc.status in GONE_STATUSES)
+    except ExtractionError as exc:
+        return _Page(None, f"page {url}: {exc}")
 
 
 def _extract_one(
@@ -139,20 +253,27 @@ def _extract_one(
     entry = _entry_for(session, article)
     # The page is fetched for the article's source, with that source's allowance only.
     with allowed(source_allowance(article.source)):
-        extracted, problem = _fetch_and_extract(newsroom, article.url)
+        page = _fetch_and_extract(newsroom, article.url)
+    extracted, problem = page.extracted, page.problem
     if extracted is None and entry is not None:
         try:
             extracted = article_from_feed(entry)
         except ExtractionError as exc:
             problem = f"{problem}; feed text: {exc}"
+    failed_for_good = page.final or article.attempts + 1 >= MAX_ATTEMPTS
+    if extracted is None and failed_for_good and not article.blocks:
+        # The page failed for good and the feed gave only a headline: publish
+        # that as a brief (the page links the original) rather than nothing.
+        # Text already published is kept instead: a brief would replace it.
+        extracted = _brief(entry, article)
     if extracted is None:
-        _fail(article, problem or "no text found", result)
+        _fail(session, article, "extract", problem or "no text found", result)
         return
-    extracted, cut = bounded_article(extracted)
+    extracted, cut_note = bounded_article(extracted)
     title = extracted.title or (entry.title if entry else "") or article.title
     blocks = [b for b in extracted.blocks if b.text.strip()]
-    if not blocks:
-        _fail(article, "extracted article has no text", result)
+    if not blocks and extracted.extractor != BRIEF:
+        _fail(session, article, "extract", "extracted article has no text", result)
         return
     source = article.source
     guess = detect_language(
@@ -167,7 +288,8 @@ def _extract_one(
     digest = content_hash(title, blocks)
     now = utcnow()
     article.fetched_at = now
-    article.error = "; ".join(n for n in (problem if extracted.from_feed else "", cut) if n) or None
+    notes = (problem if extracted.from_feed else "", cut_note)
+    article.error = "; ".join(n for n in notes if n) or None
     article.attempts = 0
     if digest == article.content_hash:
         # Seen before and unchanged: go back to where the article was.
@@ -175,6 +297,8 @@ def _extract_one(
         result.unchanged.append(article.id)
         return
     canonical = canonical_url(extracted.canonical_url) if extracted.canonical_url else ""
+    if not fits(canonical, ArticleRow.canonical_url):
+        canonical = ""  # no other page can claim this one with an address cut short
     if canonical and canonical != article.canonical_url:
         taken = session.scalar(
             select(ArticleRow.id).where(
@@ -194,8 +318,9 @@ def _extract_one(
             return
     article.title = title
     article.blocks = [b.to_json() for b in blocks]
-    article.author = extracted.author or article.author
-    article.image = extracted.image or article.image
+    article.author = extracted.author or article.author  # within its column (bounds.py)
+    if fits(extracted.image, ArticleRow.image):
+        article.image = extracted.image or article.image
     article.published_at = article.published_at or extracted.published
     article.extractor = extracted.extractor
     article.from_feed = extracted.from_feed
@@ -227,6 +352,16 @@ def _extract_one(
     result.duplicates[article.id] = copy.original_id
     attach_copy(session, article)
     article.stage = _stage_reached(article)
+
+
+def _brief(entry: FeedEntry | None, article: ArticleRow) -> ExtractedArticle | None:
+    """The article as a brief, when there is a headline to publish; else None."""
+    if entry is None:
+        entry = FeedEntry(guid=article.url, url=article.url, title=article.title)
+    try:
+        return article_brief(entry)
+    except ExtractionError:
+        return None
 
 
 def _stage_reached(article: ArticleRow) -> str:
@@ -328,7 +463,7 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
                 session.commit()
         for article in articles:
             if article.id in errors:
-                _fail(article, errors[article.id], result)
+                _fail(session, article, "translate", errors[article.id], result)
             else:
                 article.stage = Stage.TRANSLATED.value
                 article.error = article.error if article.from_feed else None

@@ -1,5 +1,8 @@
 """Dead letters: tasks that failed every try, kept until the operator retries or drops them.
 
+Articles that failed one stage on every try (jobs/articles.py) are quarantined
+here too, one letter per article, whichever runner tried them.
+
 While a task's items are in the dead letters the scheduler does not send them again,
 so one poison batch does not fail forever in a loop. Retrying sends the same work as a
 fresh task; dropping gives up on it: the articles still waiting for that stage are
@@ -13,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from babelwire.jobs.articles import STAGE_INPUT
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, DeadLetterRow
@@ -35,13 +38,55 @@ def add_dead_letter(
     newsroom: Newsroom, *, task_id: str, stage: str, items: Sequence[int], tries: int, error: str
 ) -> None:
     with newsroom.sessions.begin() as session:
-        if session.scalar(select(DeadLetterRow.id).where(DeadLetterRow.task_id == task_id)):
-            return  # the same task dead-lettered twice (a redelivery): one letter
-        session.add(
-            DeadLetterRow(
-                task_id=task_id, stage=stage, items=list(items), tries=tries, error=error[:4000]
-            )
+        file_dead_letter(
+            session, task_id=task_id, stage=stage, items=items, tries=tries, error=error
         )
+
+
+def file_dead_letter(
+    session: Session, *, task_id: str, stage: str, items: Sequence[int], tries: int, error: str
+) -> None:
+    """Add the letter in the caller's transaction (with the failure that caused it)."""
+    if session.scalar(select(DeadLetterRow.id).where(DeadLetterRow.task_id == task_id)):
+        return  # the same task dead-lettered twice (a redelivery): one letter
+    session.add(
+        DeadLetterRow(
+            task_id=task_id, stage=stage, items=list(items), tries=tries, error=error[:4000]
+        )
+    )
+
+
+QUARANTINE_PREFIX = "article-"
+
+
+def quarantine_letter_id(stage: str, article_id: int) -> str:
+    """The letter of an article that failed `stage` on every try of the embedded runner."""
+    return f"{QUARANTINE_PREFIX}{article_id}-{stage}"
+
+
+def requeue_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
+    """Put the letters' failed articles back at the stage that failed them, with fresh tries.
+
+    An article quarantined after failing a stage on every try is marked failed;
+    retrying it means waiting for that stage again, whichever runner then
+    takes it (the embedded pass finds it pending, a worker is sent it).
+    Returns how many articles went back.
+    """
+    from babelwire.jobs.articles import STAGE_INPUT  # the stages import this module
+
+    moved = 0
+    with newsroom.sessions.begin() as session:
+        for letter in letters:
+            waiting = STAGE_INPUT.get(letter.stage)
+            if waiting is None or not letter.items:
+                continue
+            result = session.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id.in_(letter.items), ArticleRow.stage == Stage.FAILED.value)
+                .values(stage=waiting.value, attempts=0, error=None)
+            )
+            moved += int(getattr(result, "rowcount", 0) or 0)
+    return moved
 
 
 def list_dead_letters(newsroom: Newsroom, ids: Sequence[int] | None = None) -> list[DeadLetter]:
@@ -72,6 +117,8 @@ def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> No
 
 def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
     """Give up on the letters' work; returns how many articles were marked failed."""
+    from babelwire.jobs.articles import STAGE_INPUT  # the stages import this module
+
     failed = 0
     with newsroom.sessions.begin() as session:
         for letter in letters:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
+from babelwire.failure import describe_error
 from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.model import FeedEntry, Stage
 from babelwire.pipeline.bounds import bounded_entry
@@ -25,7 +27,10 @@ from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_fail
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
+from babelwire.storage.columns import fits
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "FEED_ACCEPT",
@@ -139,7 +144,7 @@ def refresh_round(
     )
     reports = []
     for outcome in polled.outcomes:
-        reports.append(_store_outcome(newsroom, outcome))
+        reports.append(_store_isolated(newsroom, outcome))
         if on_done is not None:
             on_done()
     return RefreshRound(reports, polled.hosts)
@@ -157,6 +162,30 @@ def async_fetcher(newsroom: Newsroom) -> AsyncFetcher:
         max_bytes=f.max_bytes,
         max_redirects=f.max_redirects,
     )
+
+
+def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
+    """Store one source's outcome; if storing it raises, that is the source's failure.
+
+    An entry the database refuses (or a bug in storing it) must not lose what
+    the other sources brought in the same pass: the source's transaction is
+    rolled back and the failure is stored on it instead, as a failed poll. If
+    even that cannot be written, the database itself is failing: that raises.
+    """
+    try:
+        return _store_outcome(newsroom, outcome)
+    except Exception as exc:
+        # One line for the operator; the traceback, for a bug report, at debug level.
+        logger.warning(
+            "source %s: storing its entries raised %s",
+            outcome.request.source_id,
+            describe_error(exc),
+        )
+        logger.debug("storing source %s", outcome.request.source_id, exc_info=True)
+        failed = dataclasses.replace(
+            outcome, result=None, feed=None, error=f"storing its entries: {describe_error(exc)}"
+        )
+        return _store_outcome(newsroom, failed)
 
 
 def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
@@ -234,14 +263,21 @@ def _store_feed(
 ) -> None:
     feed, result = outcome.feed, outcome.result
     assert feed is not None and result is not None
-    source.etag = result.etag
-    source.last_modified = result.last_modified
+    # A validator too long for its column could only be stored cut, and a cut
+    # one would never match: a source with such a server polls unconditionally.
+    source.etag = result.etag if fits(result.etag, SourceRow.etag) else None
+    source.last_modified = (
+        result.last_modified if fits(result.last_modified, SourceRow.last_modified) else None
+    )
     source.feed_title = feed.title[:500] or source.feed_title
     limit = int(newsroom.config.get("fetch.max_entries"))
     entries = feed.entries[:limit]
     log.entries = len(entries)
     cut = []
     for entry in entries:
+        if not _link_fits(entry):
+            report.skipped += 1
+            continue
         entry, note = bounded_entry(entry)
         cut += [note] if note else []
         _store_entry(session, source, entry, report)
@@ -250,6 +286,13 @@ def _store_feed(
     if cut:
         note = f"{len(cut)} entries cut to size (first: {cut[0]})"
         log.error = f"{log.error}; {note}" if log.error else note
+
+
+def _link_fits(entry: FeedEntry) -> bool:
+    """Whether the entry's link fits its column: one longer is no address anyone
+    publishes, and cut it would point elsewhere, so such an entry is skipped (its
+    other texts are brought within their limits by bounded_entry)."""
+    return fits(entry.url, EntryRow.url) and fits(canonical_url(entry.url), EntryRow.url)
 
 
 def _store_entry(

@@ -19,6 +19,7 @@ from babelwire.jobs.articles import (
     STAGE_INPUT,
     StageResult,
     pending_article_ids,
+    run_stage_isolated,
 )
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
@@ -60,6 +61,12 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
+        """No source or article failed in this pass (`run --once` exits 1 otherwise).
+
+        Only failures recorded by this pass count: an article failed or
+        quarantined in an earlier one is not tried again and does not make
+        every later pass fail; it is in the dead letters.
+        """
         return not any(s.error or s.failed for s in self.sources)
 
 
@@ -115,9 +122,10 @@ def run_pass(
         progress.start(stage, len(pending))
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
-        for stage, function in ARTICLE_STAGES.items():
+        for stage in ARTICLE_STAGES:
             began, began_at = time.perf_counter(), utcnow()
-            result = function(newsroom, chunk)
+            # Whatever one article makes a stage raise is that article's failure.
+            result = run_stage_isolated(newsroom, stage, chunk)
             seconds = time.perf_counter() - began
             report.stage_seconds[stage] += seconds
             _account(report, stage, result)

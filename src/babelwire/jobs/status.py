@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from babelwire.clock import utcnow
+from babelwire.jobs.dead_letters import QUARANTINE_PREFIX
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
 from babelwire.model import STAGES
@@ -42,6 +43,7 @@ class WorkStatus:
     dead_letters: int
     hours: float
     runners: set[str] = field(default_factory=set)
+    quarantined: int = 0  # of the dead letters, articles the embedded runner gave up on
 
     @property
     def slowest(self) -> StageFigures | None:
@@ -61,6 +63,14 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
             session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage)).all()
         )
         dead = session.scalar(select(func.count()).select_from(DeadLetterRow)) or 0
+        quarantined = (
+            session.scalar(
+                select(func.count())
+                .select_from(DeadLetterRow)
+                .where(DeadLetterRow.task_id.startswith(QUARANTINE_PREFIX))
+            )
+            or 0
+        )
         rows = session.execute(
             select(
                 TaskRunRow.stage,
@@ -100,6 +110,7 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
         articles={str(k): int(v) for k, v in articles.items()},
         stages=stages,
         dead_letters=int(dead),
+        quarantined=int(quarantined),
         hours=hours,
         runners=runners,
     )

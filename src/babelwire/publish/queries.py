@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, case, func, null, or_, 
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
+from babelwire.model import BRIEF
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
 VISIBLE_STATUSES = ("translated", "original")
@@ -122,6 +123,7 @@ class ArticleView:
     source_id: int = 0
     other_titles: tuple[tuple[str, str], ...] = ()  # (edition, title) for other_languages
     story_id: int | None = None
+    brief: bool = False  # only the headline: the page failed and the feed carried no text
 
 
 def visible_in(language: str) -> list[ColumnElement[bool]]:
@@ -549,6 +551,7 @@ _ARTICLE = (
         ArticleRow.story_id,
         SourceRow.name,
         SourceRow.url,
+        ArticleRow.extractor,
     )
     .join(SourceRow, SourceRow.id == ArticleRow.source_id)
     .where(
@@ -605,6 +608,7 @@ def article_view(
         story_id,
         source_name,
         source_url,
+        extractor,
     ) = article
     return ArticleView(
         id=article_id,
@@ -630,4 +634,5 @@ def article_view(
         source_id=source_id,
         other_titles=tuple((code, visible[code].title) for code in others),
         story_id=story_id,
+        brief=extractor == BRIEF,
     )

@@ -151,6 +151,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Articles this site took from {name}, newest first. Each links to its "
         "original; the text belongs to {name}.",
         "original_view": "Original text beside the translation",
+        "brief": "A brief: only the headline reached us. The full story is at",
         "original_text": "Original text",
         "translation": "Machine translation",
         "back_to_article": "Back to the article",
@@ -220,6 +221,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Artículos que este sitio tomó de {name}, del más reciente al más "
         "antiguo. Cada uno enlaza a su original; el texto pertenece a {name}.",
         "original_view": "Texto original junto a la traducción",
+        "brief": "Breve: solo nos ha llegado el titular. La noticia completa está en",
         "original_text": "Texto original",
         "translation": "Traducción automática",
         "back_to_article": "Volver al artículo",
@@ -287,6 +289,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Articles que aquest lloc ha pres de {name}, del més recent al més antic. "
         "Cadascun enllaça al seu original; el text pertany a {name}.",
         "original_view": "Text original al costat de la traducció",
+        "brief": "Breu: només ens ha arribat el titular. La notícia completa és a",
         "original_text": "Text original",
         "translation": "Traducció automàtica",
         "back_to_article": "Torna a l'article",

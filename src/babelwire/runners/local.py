@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,6 +16,8 @@ from babelwire.storage.tables import SourceRow
 
 MIN_SLEEP = 5.0
 MAX_SLEEP = 3600.0
+
+log = logging.getLogger("babelwire.run")
 
 
 def seconds_until_next_due(newsroom: Newsroom) -> float:
@@ -35,8 +38,27 @@ def run_forever(
     stop: threading.Event,
     on_report: Callable[[RunReport], None],
     progress: Callable[[], Progress | None] = lambda: None,
+    on_failure: Callable[[int, float], None] = lambda failures, wait: None,
 ) -> None:
-    """Pass after pass until `stop` is set, sleeping until the next source is due."""
+    """Pass after pass until `stop` is set, sleeping until the next source is due.
+
+    A pass that raises does not end the loop: sources and articles contain
+    their own failures, so what escapes a pass is the database or a bug, and
+    the newsroom must still be running when it is fixed or goes away. It is
+    logged with its traceback, and the loop waits before the next try, longer
+    after each pass that failed in a row (up to MAX_SLEEP), so a database
+    that is down is neither hidden nor hammered. KeyboardInterrupt and
+    SystemExit still end it.
+    """
+    failures = 0
     while not stop.is_set():
-        on_report(run_pass(newsroom, progress=progress()))
-        stop.wait(seconds_until_next_due(newsroom))
+        try:
+            on_report(run_pass(newsroom, progress=progress()))
+            wait = seconds_until_next_due(newsroom)
+            failures = 0
+        except Exception:
+            failures += 1
+            wait = min(MAX_SLEEP, MIN_SLEEP * 2 ** min(failures - 1, 10))
+            log.exception("pass failed (%d in a row); next try in %.0f s", failures, wait)
+            on_failure(failures, wait)
+        stop.wait(wait)

@@ -28,6 +28,7 @@ from typing import Any
 import feedparser
 import nh3
 
+from babelwire.failure import describe_error
 from babelwire.model import FeedEntry, ParsedFeed
 from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, html_to_text
@@ -71,10 +72,13 @@ def _parse_xml_feed(content: bytes, base_url: str) -> ParsedFeed:
     # said: without one feedparser flags every feed, and a bare text/xml (its
     # charset dropped upstream) would mean US-ASCII; application/xml lets the
     # document's own BOM or XML declaration decide, defaulting to UTF-8.
-    result = feedparser.parse(
-        io.BytesIO(content),
-        response_headers={"content-location": base_url, "content-type": "application/xml"},
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(content),
+            response_headers={"content-location": base_url, "content-type": "application/xml"},
+        )
+    except Exception as exc:  # feedparser's loose parser raises a zoo of types on broken XML
+        raise NotAFeed(f"a feed too broken to read ({describe_error(exc)})") from exc
     version = result.get("version") or ""
     raw_entries = result.get("entries") or []
     if not version and not raw_entries:
@@ -82,8 +86,8 @@ def _parse_xml_feed(content: bytes, base_url: str) -> ParsedFeed:
 
     problem = ""
     if result.get("bozo"):
-        exc = result.get("bozo_exception")
-        problem = clean_text(str(exc)) or type(exc).__name__
+        bozo = result.get("bozo_exception")
+        problem = clean_text(str(bozo)) or type(bozo).__name__
     feed = result.get("feed") or {}
     entries = _unique(e for e in (_xml_entry(raw, base_url) for raw in raw_entries) if e)
     return ParsedFeed(
@@ -166,7 +170,9 @@ def _struct_time_utc(value: object) -> datetime | None:
 def _parse_json_feed(content: bytes, base_url: str) -> ParsedFeed:
     """JSON Feed 1.0 and 1.1 (https://jsonfeed.org), which feedparser 6 does not read."""
     try:
-        data = json.loads(content.decode("utf-8-sig"))
+        # Integers stay text: an id of thousands of digits is still an id, and
+        # int() refuses numbers that long (CVE-2020-10735).
+        data = json.loads(content.decode("utf-8-sig"), parse_int=str)
     except UnicodeDecodeError:
         raise NotAFeed("JSON that is not UTF-8, not a JSON Feed") from None
     except json.JSONDecodeError as exc:
@@ -174,6 +180,8 @@ def _parse_json_feed(content: bytes, base_url: str) -> ParsedFeed:
             raise NotAFeed(f"invalid JSON ({exc.msg} at line {exc.lineno}), not a feed") from None
         # Declared JSON, but the body is something else (e.g. an XML feed).
         return _parse_xml_feed(content, base_url)
+    except (ValueError, RecursionError) as exc:  # nesting deeper than the parser's stack
+        raise NotAFeed(f"unreadable JSON ({describe_error(exc)}), not a feed") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise NotAFeed("a JSON document, not a JSON Feed")
 
@@ -213,8 +221,8 @@ def _json_entry(item: object, base_url: str, feed_author: str) -> FeedEntry | No
         summary = clean_text(content_text)
     if not url and not content_html and not summary:
         return None
-    raw_id = item.get("id")
-    guid = clean_text(str(raw_id)) if isinstance(raw_id, str | int) else ""
+    raw_id = item.get("id")  # a string, or a number kept as its digits (see parse_int)
+    guid = clean_text(raw_id) if isinstance(raw_id, str) else ""
     return FeedEntry(
         guid=_guid(guid, url, title, summary),
         url=url,
@@ -245,7 +253,10 @@ def _iso_utc(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date there is
+        return None
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from babelwire.failure import describe_error
 from babelwire.model import FetchResult, ParsedFeed
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, parse_page
@@ -118,8 +119,17 @@ async def _poll_all(
                 on_done(outcome)
             return outcome
 
-        outcomes = await asyncio.gather(*(one(r) for r in requests))
-    return PollRound(list(outcomes), limits.stats)
+        # return_exceptions: whatever one source raises, the others' outcomes are kept.
+        results = await asyncio.gather(*(one(r) for r in requests), return_exceptions=True)
+    outcomes = []
+    for request, result in zip(requests, results, strict=True):
+        if isinstance(result, PollOutcome):
+            outcomes.append(result)
+        elif isinstance(result, Exception):
+            outcomes.append(PollOutcome(request, error=describe_error(result)))
+        else:
+            raise result  # KeyboardInterrupt, SystemExit, cancellation: not a source's failure
+    return PollRound(outcomes, limits.stats)
 
 
 class _Poller:
@@ -197,6 +207,10 @@ class _Poller:
             outcome.retry_after = exc.seconds
         except (NotAFeed, NotASitemap, NotAPage) as exc:
             outcome.error = str(exc)
+        except Exception as exc:
+            # A bug or a parser's surprise: this source fails, with what happened;
+            # the poll of every other source goes on.
+            outcome.error = describe_error(exc)
 
     async def _sitemap_fetch(self, url: str) -> FetchResult:
         return await self.get(url, accept=SITEMAP_ACCEPT)

@@ -72,8 +72,29 @@ def _inflate(content: bytes, max_bytes: int) -> bytes:
     return out
 
 
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+def _local(element: etree._Element) -> str:
+    """An element's lowercase local name; "" for comments, PIs and names lxml refuses.
+
+    The recovering parser keeps elements whose names QName will not accept
+    (`<:ss/>`), and names or namespaces that are not valid UTF-8 (a `&#xD800;`
+    in xmlns), which lxml cannot even decode: such an element is nothing a
+    sitemap is made of.
+    """
+    try:
+        tag = element.tag
+        if not isinstance(tag, str):
+            return ""
+        name: str = etree.QName(tag).localname
+    except ValueError:  # UnicodeDecodeError included
+        return ""
+    return name.lower()
+
+
+def _text(element: etree._Element) -> str:
+    try:
+        return (element.text or "").strip()
+    except ValueError:  # text lxml cannot decode: none
+        return ""
 
 
 def is_sitemap(content: bytes) -> bool:
@@ -82,7 +103,7 @@ def is_sitemap(content: bytes) -> bool:
         root = etree.fromstring(_inflate(content, 10 * 1024 * 1024), _parser())
     except (etree.XMLSyntaxError, NotASitemap, ValueError):
         return False
-    return root is not None and _local(root.tag) in ("urlset", "sitemapindex")
+    return root is not None and _local(root) in ("urlset", "sitemapindex")
 
 
 def parse_sitemap(content: bytes, base_url: str, max_bytes: int = 10 * 1024 * 1024) -> Sitemap:
@@ -93,26 +114,28 @@ def parse_sitemap(content: bytes, base_url: str, max_bytes: int = 10 * 1024 * 10
         raise NotASitemap(f"not a readable sitemap: {exc}") from exc
     if root is None:
         raise NotASitemap("an empty document, not a sitemap")
-    kind = _local(root.tag)
+    kind = _local(root)
     sitemap = Sitemap()
     if kind == "sitemapindex":
         for element in root:
-            if _local(element.tag) == "sitemap":
+            if _local(element) == "sitemap":
                 loc = absolute_http_url(_child_text(element, "loc"), base_url)
                 if loc:
                     sitemap.children.append(loc)
         return sitemap
+    if not kind:
+        raise NotASitemap("an XML document whose root element cannot be read, not a sitemap")
     if kind != "urlset":
         raise NotASitemap(f"an XML document with root <{kind}>, not a sitemap")
     seen: set[str] = set()
     for element in root:
-        if _local(element.tag) != "url" or len(sitemap.entries) >= MAX_URLS:
+        if _local(element) != "url" or len(sitemap.entries) >= MAX_URLS:
             continue
         loc = absolute_http_url(_child_text(element, "loc"), base_url)
         if not loc or loc in seen:
             continue
         seen.add(loc)
-        news = next((c for c in element if _local(c.tag) == "news"), None)
+        news = next((c for c in element if _local(c) == "news"), None)
         lastmod = _w3c_date(_child_text(element, "lastmod"))
         title = clean_text(_child_text(news, "title")) if news is not None else ""
         published = _w3c_date(_child_text(news, "publication_date")) if news is not None else None
@@ -132,8 +155,8 @@ def _child_text(element: etree._Element | None, name: str) -> str:
     if element is None:
         return ""
     for child in element:
-        if _local(child.tag) == name:
-            return (child.text or "").strip()
+        if _local(child) == name:
+            return _text(child)
     return ""
 
 
@@ -148,7 +171,10 @@ def _w3c_date(text: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is after the last UTC date there is
+        return None
 
 
 Fetch = Callable[[str], Awaitable[FetchResult]]

@@ -19,11 +19,17 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
+from babelwire.model import BRIEF, Block, BlockKind, ExtractedArticle, FeedEntry
 from babelwire.pipeline.discover.urls import absolute_http_url
 from babelwire.pipeline.extract.text import clean_text, remove_control_chars
 
-__all__ = ["EXTRACTOR", "ExtractionError", "article_from_feed", "extract_article"]
+__all__ = [
+    "EXTRACTOR",
+    "ExtractionError",
+    "article_brief",
+    "article_from_feed",
+    "extract_article",
+]
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 
@@ -122,6 +128,28 @@ def article_from_feed(entry: FeedEntry) -> ExtractedArticle:
         published=entry.published or entry.updated,
         image=_first_image(entry.content_html, entry.url),
         extractor="feed",
+        from_feed=True,
+    )
+
+
+def article_brief(entry: FeedEntry) -> ExtractedArticle:
+    """The entry as a brief: its headline (and summary, if any), to link to the original.
+
+    For an entry whose page failed for good when the feed carried no text: a
+    headline with a link still tells the reader the news exists and where to
+    read it. Raises ExtractionError when there is not even a headline.
+    """
+    title = clean_text(entry.title)
+    if not title:
+        raise ExtractionError("the feed entry has no headline for a brief")
+    summary = clean_text(entry.summary)
+    return ExtractedArticle(
+        title=title,
+        blocks=[Block(BlockKind.PARAGRAPH, summary)] if summary else [],
+        canonical_url=entry.url,
+        author=clean_text(entry.author),
+        published=entry.published or entry.updated,
+        extractor=BRIEF,
         from_feed=True,
     )
 
@@ -293,6 +321,10 @@ def _parse_fragment(fragment: str) -> lxml_html.HtmlElement | None:
         return lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return None
+    except AssertionError:
+        # lxml asserts that a fragment which looks like a whole document has
+        # exactly one <body>; a feed's "<!doctype html><html>" has none.
+        return None
 
 
 # Stands for <br> in gathered inline text. Safe: control characters were removed
@@ -460,4 +492,7 @@ def _parse_date(value: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # an offset that moves the date outside the calendar
+        return None

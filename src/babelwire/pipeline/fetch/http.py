@@ -316,6 +316,8 @@ class Fetcher(_FetcherBase):
                 response = self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise self._error(url, exc, deadline) from exc
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise _bad_redirect(url, exc) from exc
             try:
                 if response.has_redirect_location and response.next_request is not None:
                     request = response.next_request
@@ -389,6 +391,8 @@ class AsyncFetcher(_FetcherBase):
                 response = await self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise self._error(url, exc, deadline) from exc
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise _bad_redirect(url, exc) from exc
             try:
                 if response.has_redirect_location and response.next_request is not None:
                     request = response.next_request
@@ -412,6 +416,10 @@ class AsyncFetcher(_FetcherBase):
 def _build_request(
     client: httpx.Client | httpx.AsyncClient, url: str, headers: dict[str, str]
 ) -> httpx.Request:
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    if scheme not in _SCHEMES:
+        # Said before httpx reads it: httpx takes "data:,x" for a relative path.
+        raise FetchError(url, f"unsupported URL scheme {scheme!r} in {url[:200]}")
     try:
         return client.build_request("GET", url, headers=headers)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
@@ -421,8 +429,24 @@ def _build_request(
 def _check_url(url: str, target: httpx.URL) -> None:
     if target.scheme not in _SCHEMES:
         raise FetchError(url, f"unsupported URL scheme {target.scheme!r} in {target}")
-    if not target.host:
+    try:
+        host = target.host  # decoding an IDNA name can fail (xn--)
+    except ValueError as exc:
+        raise FetchError(url, f"invalid URL: bad host name in {target} ({exc})") from exc
+    if not host:
         raise FetchError(url, f"invalid URL: no host in {target}")
+    if target.port is not None and not 0 < target.port < 65536:
+        raise FetchError(url, f"invalid URL: port {target.port} out of range in {target}")
+
+
+def _bad_redirect(url: str, exc: Exception) -> FetchError:
+    """A redirect httpx could not even turn into a request: data:, mailto:, http:foo, xn--.
+
+    httpx builds the next request while reading the response, before our own
+    check of each hop's scheme and host can run, and raises its URL errors
+    (or IDNA's, which are ValueErrors) instead of an HTTPError.
+    """
+    return FetchError(url, f"redirected to an unusable URL ({type(exc).__name__}: {exc})")
 
 
 def _encoding(response: httpx.Response) -> str:
