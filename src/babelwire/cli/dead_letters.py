@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.dead_letters import (
-    DeadLetter,
-    drop_dead_letters,
-    forget_dead_letters,
-    list_dead_letters,
-)
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.extras import require
+
+if TYPE_CHECKING:
+    from babelwire.jobs.dead_letters import DeadLetter
+    from babelwire.jobs.newsroom import Newsroom
 
 dead_letters_app = typer.Typer(
     help="Tasks that failed every try: list them, send them again, or give up on them.",
@@ -28,6 +26,8 @@ All = Annotated[bool, typer.Option("--all", help="Every dead letter.")]
 
 
 def _chosen(newsroom: Newsroom, ids: list[int] | None, every: bool) -> list[DeadLetter]:
+    from babelwire.jobs.dead_letters import list_dead_letters
+
     if not ids and not every:
         raise fail("name dead letter ids, or --all")
     letters = list_dead_letters(newsroom, None if every else ids)
@@ -40,6 +40,8 @@ def _chosen(newsroom: Newsroom, ids: list[int] | None, every: bool) -> list[Dead
 @dead_letters_app.command("list")
 def list_letters(site: SiteOption = Path(".")) -> None:
     """The dead letters: stage, items (source or article ids), tries and the last error."""
+    from babelwire.jobs.dead_letters import list_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = list_dead_letters(newsroom)
     if not letters:
@@ -64,6 +66,9 @@ def list_letters(site: SiteOption = Path(".")) -> None:
 @dead_letters_app.command("retry")
 def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
     """Send the letters' work to its queue again, as new tasks with fresh tries."""
+    require("celery", "workers", "babelwire dead-letters retry")
+    from babelwire.jobs.dead_letters import forget_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
         from babelwire.runners.celery.app import configure
@@ -82,6 +87,8 @@ def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> 
 @dead_letters_app.command("drop")
 def drop(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
     """Give up on the letters' work: their waiting articles are marked failed."""
+    from babelwire.jobs.dead_letters import drop_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
         failed = drop_dead_letters(newsroom, letters)
