@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -54,9 +55,7 @@ class Commands(TyperGroup):
                 raise
             if isinstance(exc, InputError):
                 raise fail(_one_line(str(exc))) from None
-            from babelwire.storage.database import is_disk_full
-
-            if is_disk_full(exc):
+            if _disk_full(exc):
                 raise fail(
                     "the disk is full: the step that was writing stored nothing (its "
                     f"transaction was undone); free some space and run it again "
@@ -64,6 +63,16 @@ class Commands(TyperGroup):
                     1,
                 ) from None
             raise
+
+
+def _disk_full(exc: Exception) -> bool:
+    # Only an OSError or a database error says so, and there is no database error
+    # unless the command loaded SQLAlchemy: `--help` and friends never import it.
+    if not isinstance(exc, OSError) and "sqlalchemy" not in sys.modules:
+        return False
+    from babelwire.storage.database import is_disk_full
+
+    return is_disk_full(exc)
 
 
 def _one_line(message: str) -> str:
