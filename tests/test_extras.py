@@ -114,3 +114,22 @@ def test_require_passes_for_an_installed_module_and_names_the_extra_otherwise() 
     with pytest.raises(MissingExtra) as raised:
         require("babelwire_no_such_module", "workers", "babelwire worker")
     assert str(raised.value) == install_hint("workers", "babelwire worker")
+
+
+def test_the_embedded_newsroom_runs_with_no_extra_installed(tmp_path: Path) -> None:
+    # The demo is the whole embedded newsroom: collect, extract, translate, publish.
+    refused = "".join(
+        _WITHOUT.format(missing=m)
+        for m in ("celery", "kombu", "psycopg", "sacrebleu", "ctranslate2", "sentencepiece")
+    )
+    args = ["demo", "--no-serve", "--directory", str(tmp_path / "demo")]
+    printed = subprocess.run(
+        [sys.executable, "-c", refused + _INVOKE.format(args=args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("exit 0"), printed.stdout
+    assert (tmp_path / "demo" / "babelwire.toml").exists()
