@@ -66,11 +66,11 @@ def list_letters(site: SiteOption = Path(".")) -> None:
 @dead_letters_app.command("retry")
 def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
     """Send the letters' work to its queue again, as new tasks with fresh tries."""
-    require("celery", "workers", "babelwire dead-letters retry")
     from babelwire.jobs.dead_letters import forget_dead_letters
 
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
+        require("celery", "workers", "babelwire dead-letters retry")
         from babelwire.runners.celery.app import configure
         from babelwire.runners.celery.dispatch import send
 
