@@ -66,6 +66,7 @@ bench-site: setup
 
 # Needs PostgreSQL and Redis on 127.0.0.1 (see bench/scale.py for the variables).
 bench-scale: setup-run
+	$(BIN)/pip install --quiet -e '.[workers,postgres]'
 	$(BIN)/python bench/scale.py
 
 clean:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect, text
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from babelwire.storage.database import current_heads, known_heads, make_engine, upgrade
+from babelwire.storage.database import MIGRATIONS, current_heads, known_heads, make_engine, upgrade
 from babelwire.storage.tables import ArticleRow, Base, EntryRow, SourceRow, TranslationRow
 
 
@@ -65,6 +68,49 @@ def test_migrated_database_has_every_declared_index(database_url: str) -> None:
             present = set(connection.scalars(text(query), {"t": table.name}))
         declared = {str(index.name) for index in table.indexes}
         assert declared <= present, f"{table.name} lacks {sorted(declared - present)}"
+    engine.dispose()
+
+
+def _list_indexes(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"
+        else:
+            query = (
+                "SELECT indexname FROM pg_indexes"
+                " WHERE tablename = 'articles' AND schemaname = current_schema()"
+            )
+        return {n for n in connection.scalars(text(query)) if n.startswith("ix_articles_pub")}
+
+
+def test_migrations_warn_of_nothing_down_and_up_and_keep_the_list_indexes(
+    database_url: str,
+) -> None:
+    # On SQLite a batch migration rebuilds a table from its reflection, which cannot
+    # read an expression index: it warned, and the rebuilt table lost the index.
+    engine = make_engine(database_url)
+    alembic = AlembicConfig()
+    alembic.set_main_option("script_location", str(MIGRATIONS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        upgrade(engine)
+        at_head = _list_indexes(engine)
+        assert at_head == {
+            "ix_articles_published_section_shown",
+            "ix_articles_published_shown",
+            "ix_articles_published_source_shown",
+        }
+        for revision, indexes in (
+            ("0008", at_head),
+            ("0005", at_head - {"ix_articles_published_source_shown"}),
+            ("base", set()),
+        ):
+            with engine.begin() as connection:
+                alembic.attributes["connection"] = connection
+                command.downgrade(alembic, revision)
+            assert _list_indexes(engine) == indexes, revision
+        upgrade(engine)
+    assert _list_indexes(engine) == at_head
     engine.dispose()
 
 

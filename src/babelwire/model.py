@@ -38,6 +38,9 @@ _STAGE_ORDER = {
 #: The steps a runner moves work through, in order (a queue each for the Celery runner).
 STAGES = ("fetch", "extract", "translate", "publish")
 
+#: What a source's URL is followed as.
+SOURCE_KINDS = ("feed", "sitemap", "page")
+
 
 class BlockKind(enum.StrEnum):
     """The structural kinds of text an article body is made of."""

@@ -8,7 +8,6 @@ import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console
 from babelwire.config import Config, ConfigError
-from babelwire.storage.database import current_heads, make_engine, upgrade
 
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 console = make_console()
@@ -17,6 +16,8 @@ console = make_console()
 @db_app.command("upgrade")
 def db_upgrade(site: SiteOption = Path(".")) -> None:
     """Apply every migration (run once before starting workers of a new version)."""
+    from babelwire.storage.database import current_heads, make_engine, upgrade
+
     try:
         config = Config.load(site)
     except ConfigError as exc:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.dead_letters import (
-    DeadLetter,
-    drop_dead_letters,
-    forget_dead_letters,
-    list_dead_letters,
-    requeue_dead_letters,
-)
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.extras import require
+
+if TYPE_CHECKING:
+    from babelwire.jobs.dead_letters import DeadLetter
+    from babelwire.jobs.newsroom import Newsroom
 
 dead_letters_app = typer.Typer(
     help="Tasks and articles that failed every try: list them, send them again, or give up.",
@@ -29,6 +26,8 @@ All = Annotated[bool, typer.Option("--all", help="Every dead letter.")]
 
 
 def _chosen(newsroom: Newsroom, ids: list[int] | None, every: bool) -> list[DeadLetter]:
+    from babelwire.jobs.dead_letters import list_dead_letters
+
     if not ids and not every:
         raise fail("name dead letter ids, or --all")
     letters = list_dead_letters(newsroom, None if every else ids)
@@ -44,6 +43,8 @@ def list_letters(site: SiteOption = Path(".")) -> None:
 
     An article that failed one stage on every try in `babelwire run` is listed
     here too (quarantined), with its id as the item."""
+    from babelwire.jobs.dead_letters import list_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = list_dead_letters(newsroom)
     if not letters:
@@ -69,6 +70,8 @@ def list_letters(site: SiteOption = Path(".")) -> None:
 def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
     """Send the letters' work again with fresh tries: quarantined articles go back to their
     stage, and with workers the work is sent to its queue as new tasks."""
+    from babelwire.jobs.dead_letters import forget_dead_letters, requeue_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
         requeue_dead_letters(newsroom, letters)
@@ -79,6 +82,7 @@ def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> 
                 f"Sent {len(letters)} dead letters again; the next `babelwire run` takes them."
             )
             return
+        require("celery", "workers", "babelwire dead-letters retry")
         from babelwire.runners.celery.app import configure
         from babelwire.runners.celery.dispatch import send
 
@@ -95,6 +99,8 @@ def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> 
 @dead_letters_app.command("drop")
 def drop(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> None:
     """Give up on the letters' work: their waiting articles are marked failed."""
+    from babelwire.jobs.dead_letters import drop_dead_letters
+
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
         failed = drop_dead_letters(newsroom, letters)

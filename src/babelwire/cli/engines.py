@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.pipeline.translate.engine import EngineError
-from babelwire.pipeline.translate.registry import Translators
+
+if TYPE_CHECKING:
+    from babelwire.pipeline.translate.registry import Translators
 
 engines_app = typer.Typer(help="Translation engines.", invoke_without_command=True)
 console = make_console()
@@ -30,6 +31,8 @@ def engines(ctx: typer.Context, site: SiteOption = Path(".")) -> None:
     """List the site's engines in preference order, with their pairs and models."""
     if ctx.invoked_subcommand is not None:
         return
+    from babelwire.pipeline.translate.engine import EngineError
+
     with open_newsroom(site) as newsroom:
         translators = newsroom.translators
         table = Table(title="Engines, in order of preference")
@@ -62,6 +65,8 @@ def engines(ctx: typer.Context, site: SiteOption = Path(".")) -> None:
 
 
 def _pairs(translators: Translators, name: str) -> set[tuple[str, str]]:
+    from babelwire.pipeline.translate.engine import EngineError
+
     try:
         return translators.engine(name).pairs()
     except EngineError:
@@ -86,6 +91,7 @@ def add_model(
     ] = None,
 ) -> None:
     """Check a model, copy it into the site's models folder and say how to use it."""
+    from babelwire.pipeline.translate.engine import EngineError
     from babelwire.pipeline.translate.engines.ctranslate2 import ModelError
     from babelwire.pipeline.translate.models import add_model as install
 

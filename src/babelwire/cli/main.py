@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
 from typer import _click  # typer vendors click: its groups take this Context
 from typer.core import TyperGroup
 
-from babelwire import __version__
-from babelwire.cli import progress as progress_ui
 from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom, styled
-from babelwire.cli.run_lock import SiteBusy, run_lock
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
 from babelwire.cli.status import status
@@ -30,10 +28,12 @@ from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.cli.workers import scheduler, worker
 from babelwire.config import InputError
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.jobs.run import RunReport, run_pass
-from babelwire.jobs.site import create_site
-from babelwire.storage.database import is_disk_full, make_engine
+
+# The command modules import only typer and rich when loaded: each command imports
+# the jobs, the database and the pipeline it uses when it runs, so `--help`,
+# `--version` and a quick command do not pay for what they never touch.
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 # Longest error message printed; the rest (a 100 KB URL, say) is cut.
 MESSAGE_CHARS = 1000
@@ -55,7 +55,7 @@ class Commands(TyperGroup):
                 raise
             if isinstance(exc, InputError):
                 raise fail(_one_line(str(exc))) from None
-            if is_disk_full(exc):
+            if _disk_full(exc):
                 raise fail(
                     "the disk is full: the step that was writing stored nothing (its "
                     f"transaction was undone); free some space and run it again "
@@ -63,6 +63,16 @@ class Commands(TyperGroup):
                     1,
                 ) from None
             raise
+
+
+def _disk_full(exc: Exception) -> bool:
+    # Only an OSError or a database error says so, and there is no database error
+    # unless the command loaded SQLAlchemy: `--help` and friends never import it.
+    if not isinstance(exc, OSError) and "sqlalchemy" not in sys.modules:
+        return False
+    from babelwire.storage.database import is_disk_full
+
+    return is_disk_full(exc)
 
 
 def _one_line(message: str) -> str:
@@ -94,6 +104,8 @@ console = make_console()
 
 def _version(value: bool) -> None:
     if value:
+        from babelwire import __version__
+
         console.print(f"babelwire {__version__}")
         raise typer.Exit()
 
@@ -124,6 +136,9 @@ def init(
     ] = "sqlite:///babelwire.sqlite3",
 ) -> None:
     """Create a site: babelwire.toml and its database."""
+    from babelwire.jobs.site import create_site
+    from babelwire.storage.database import make_engine
+
     make_engine(database_url).dispose()  # a URL that cannot work leaves no site half made
     config = create_site(
         directory,
@@ -147,6 +162,9 @@ def run(
     ] = False,
 ) -> None:
     """Poll due sources, extract, translate, file and publish new articles."""
+    from babelwire.cli import progress as progress_ui
+    from babelwire.jobs.run import RunReport, run_pass
+
     with open_newsroom(site) as newsroom, _site_lock(newsroom):
         if once:
             with progress_ui.RichProgress(console) as bar:
@@ -176,6 +194,8 @@ def run(
 @contextmanager
 def _site_lock(newsroom: Newsroom) -> Iterator[None]:
     """The site's run lock for the block; a second run says who holds it and exits 1."""
+    from babelwire.cli.run_lock import SiteBusy, run_lock
+
     with ExitStack() as stack:
         try:
             stack.enter_context(run_lock(newsroom))

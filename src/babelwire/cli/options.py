@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from babelwire.jobs.newsroom import Newsroom
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 SiteOption = Annotated[
     Path,
@@ -31,6 +32,10 @@ def make_console() -> Console:
 def open_newsroom(site: Path) -> Newsroom:
     """Open the site; an invalid site raises ConfigError, which the command line
     reports on one line."""
+    # Imported here: the newsroom brings the database and the pipeline, which
+    # `--help` and the commands that do not open a site never need.
+    from babelwire.jobs.newsroom import Newsroom
+
     return Newsroom.open(site)
 
 

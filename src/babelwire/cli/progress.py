@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from babelwire.jobs.run import RunReport
+if TYPE_CHECKING:
+    from babelwire.jobs.run import RunReport
 
 
 class RichProgress:

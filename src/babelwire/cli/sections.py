@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.sections import SectionsError, explain_article, label_article, train_sections
 
 sections_app = typer.Typer(
     help="Sections: the operator's labels, the classifier, why an article went where.",
@@ -24,6 +23,8 @@ def label(
     site: SiteOption = Path("."),
 ) -> None:
     """Record the section an article belongs in: an example for `sections train`."""
+    from babelwire.jobs.sections import SectionsError, label_article
+
     with open_newsroom(site) as newsroom:
         try:
             article_id = label_article(newsroom, article, section)
@@ -41,6 +42,8 @@ def train(
     ] = None,
 ) -> None:
     """Train the section classifier from the labels, print its accuracy and save it."""
+    from babelwire.jobs.sections import SectionsError, train_sections
+
     with open_newsroom(site) as newsroom:
         try:
             report = train_sections(newsroom, examples)
@@ -73,6 +76,8 @@ def explain(
     site: SiteOption = Path("."),
 ) -> None:
     """Say which step files the article (source, rules, classifier, default) and why."""
+    from babelwire.jobs.sections import SectionsError, explain_article
+
     with open_newsroom(site) as newsroom:
         try:
             found = explain_article(newsroom, article)

@@ -5,30 +5,16 @@ from __future__ import annotations
 import shlex
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.sources import (
-    SourceError,
-    SourceInfo,
-    SourceUnreachable,
-    add_source,
-    check_section,
-    check_source_url,
-    detect_source,
-    export_opml,
-    import_opml,
-    list_sources,
-    prefer_source,
-    remove_source,
-    same_origin,
-)
-from babelwire.pipeline.discover.poll import KINDS
-from babelwire.pipeline.discover.schedule import human_duration
-from babelwire.pipeline.fetch.guard import origin_of
+from babelwire.model import SOURCE_KINDS
+
+if TYPE_CHECKING:
+    from babelwire.jobs.sources import SourceInfo
 
 source_app = typer.Typer(help="The sources a site follows.", no_args_is_help=True)
 console = make_console()
@@ -51,7 +37,9 @@ def add(
     section: Annotated[str | None, typer.Option(help="Section for all its articles.")] = None,
     kind: Annotated[
         str | None,
-        typer.Option(help=f"Skip detection and follow the URL as one of: {', '.join(KINDS)}."),
+        typer.Option(
+            help=f"Skip detection and follow the URL as one of: {', '.join(SOURCE_KINDS)}."
+        ),
     ] = None,
     allow_private: Annotated[
         bool,
@@ -72,6 +60,16 @@ def add(
     ] = False,
 ) -> None:
     """Follow a new source (or update one already followed), saying what the URL is."""
+    from babelwire.jobs.sources import (
+        SourceError,
+        SourceUnreachable,
+        add_source,
+        check_section,
+        check_source_url,
+        detect_source,
+        same_origin,
+    )
+
     with open_newsroom(site) as newsroom:
         try:
             url = check_source_url(newsroom, url, allow_private=allow_private)
@@ -124,6 +122,8 @@ def _offer_elsewhere(url: str, feed: str, found: str, site: Path) -> None:
 
 
 def _host_port(url: str) -> str:
+    from babelwire.pipeline.fetch.guard import origin_of
+
     try:
         host, port = origin_of(url)
     except (ValueError, UnicodeError):
@@ -147,6 +147,9 @@ def _status(s: SourceInfo) -> str:
 @source_app.command("list")
 def list_command(site: SiteOption = Path(".")) -> None:
     """Every source: kind, last fetch, status, next poll and why, and the last error."""
+    from babelwire.jobs.sources import list_sources
+    from babelwire.pipeline.discover.schedule import human_duration
+
     with open_newsroom(site) as newsroom:
         sources = list_sources(newsroom)
     table = Table()
@@ -192,6 +195,8 @@ def prefer(
     off: Annotated[bool, typer.Option("--off", help="Stop preferring it.")] = False,
 ) -> None:
     """Publish a source's copies of other articles (or, with --off, keep them back again)."""
+    from babelwire.jobs.sources import prefer_source
+
     with open_newsroom(site) as newsroom:
         info = prefer_source(newsroom, int(ref) if ref.isdigit() else ref, not off)
     state = (
@@ -208,6 +213,8 @@ def remove(
     site: SiteOption = Path("."),
 ) -> None:
     """Stop following a source and remove its articles."""
+    from babelwire.jobs.sources import remove_source
+
     with open_newsroom(site) as newsroom:
         info = remove_source(newsroom, int(ref) if ref.isdigit() else ref)
     console.print(f"Removed source {info.id}: {info.name}")
@@ -220,6 +227,8 @@ def import_opml_command(
 ) -> None:
     """Follow every feed listed in an OPML file; outlines that cannot be followed are
     left out and listed with the reason."""
+    from babelwire.jobs.sources import import_opml
+
     with open_newsroom(site) as newsroom:
         done = import_opml(newsroom, path)
     for reason in done.skipped:
@@ -238,6 +247,8 @@ def export_opml_command(
     site: SiteOption = Path("."),
 ) -> None:
     """Write every source as OPML, for another reader or another site."""
+    from babelwire.jobs.sources import export_opml, list_sources
+
     with open_newsroom(site) as newsroom:
         text = export_opml(newsroom)
         count = len(list_sources(newsroom))

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
-from babelwire.jobs.status import work_status
+from babelwire.extras import require
 from babelwire.model import STAGES
 
 console = make_console()
@@ -24,11 +24,14 @@ def status(
     hours: Annotated[float, typer.Option(help="Look back this many hours.")] = 24.0,
 ) -> None:
     """What the workers (or `babelwire run`) are doing and how fast each stage goes."""
+    from babelwire.jobs.status import work_status
+
     with open_newsroom(site) as newsroom:
         figures = work_status(newsroom, hours=hours)
         depths: dict[str, int | None] = {}
         broker = str(newsroom.config.get("workers.broker_url"))
         if broker:
+            require("celery", "workers", "babelwire status with workers.broker_url set")
             from babelwire.runners.celery.app import queue_depths
 
             depths = queue_depths(newsroom.config)

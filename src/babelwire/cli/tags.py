@@ -10,8 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.tags import gazetteer_path, list_tags, refresh_recurring, retag_published
-from babelwire.pipeline.entities.gazetteer import GazetteerError, load_gazetteer
 
 tags_app = typer.Typer(
     help="Tags: the gazetteer's entities and names recurring across sources.",
@@ -23,6 +21,8 @@ console = make_console()
 @tags_app.command("list")
 def list_command(site: SiteOption = Path(".")) -> None:
     """Every tag, with its kind, origin, names and how many articles name it."""
+    from babelwire.jobs.tags import list_tags
+
     with open_newsroom(site) as newsroom:
         tags = list_tags(newsroom)
     table = Table("slug", "kind", "origin", "name", "names", "articles")
@@ -36,6 +36,9 @@ def list_command(site: SiteOption = Path(".")) -> None:
 @tags_app.command("check")
 def check(site: SiteOption = Path(".")) -> None:
     """Check the gazetteer file; exit code 2 with every problem listed if it is wrong."""
+    from babelwire.jobs.tags import gazetteer_path
+    from babelwire.pipeline.entities.gazetteer import GazetteerError, load_gazetteer
+
     with open_newsroom(site) as newsroom:
         path = gazetteer_path(newsroom.config)
     if not path.exists():
@@ -58,6 +61,8 @@ def check(site: SiteOption = Path(".")) -> None:
 @tags_app.command("refresh")
 def refresh(site: SiteOption = Path(".")) -> None:
     """Tag published articles again from the gazetteer and look for recurring names."""
+    from babelwire.jobs.tags import refresh_recurring, retag_published
+
     with open_newsroom(site) as newsroom:
         done, tagger = retag_published(newsroom)
         report = refresh_recurring(newsroom)

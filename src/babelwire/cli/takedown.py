@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.jobs.takedown import TakedownError, take_down
 
 console = make_console()
 
@@ -25,6 +24,8 @@ def takedown(
     ] = None,
 ) -> None:
     """Remove an article from every page, feed, sitemap and search index; 410 at its address."""
+    from babelwire.jobs.takedown import TakedownError, take_down
+
     with open_newsroom(site) as newsroom:
         try:
             done = take_down(newsroom, ref, reason)

@@ -11,12 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
-from babelwire.jobs.articles import path_settings
-from babelwire.jobs.evaluate import EvaluationError, evaluate, read_lines
-from babelwire.jobs.retranslate import held_translations, release_translation
-from babelwire.jobs.retranslate import retranslate as retranslate_articles
-from babelwire.pipeline.translate.engine import EngineError
-from babelwire.pipeline.translate.glossary import GlossaryError
+from babelwire.extras import require
 
 translations_app = typer.Typer(
     help="Translations the quality gate held back: review and release.", no_args_is_help=True
@@ -32,6 +27,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @translations_app.command("review")
 def review(site: SiteOption = Path(".")) -> None:
     """List translations held back for review (not shown on the site), worst first."""
+    from babelwire.jobs.retranslate import held_translations
+
     with open_newsroom(site) as newsroom:
         held = held_translations(newsroom)
     if not held:
@@ -61,6 +58,8 @@ def release(
     site: SiteOption = Path("."),
 ) -> None:
     """Publish a held translation as it is, after an editor has read it."""
+    from babelwire.jobs.retranslate import release_translation
+
     with open_newsroom(site) as newsroom:
         if not release_translation(newsroom, article, language):
             raise _fail(f"article {article} has no held translation into {language}", 1)
@@ -88,6 +87,10 @@ def retranslate(
     section: Annotated[str | None, typer.Option(help="Only articles in this section.")] = None,
 ) -> None:
     """Translate published articles again (e.g. after installing a better engine)."""
+    from babelwire.jobs.retranslate import retranslate as retranslate_articles
+    from babelwire.pipeline.translate.engine import EngineError
+    from babelwire.pipeline.translate.glossary import GlossaryError
+
     moment = _parse_since(since)
     with open_newsroom(site) as newsroom:
         try:
@@ -119,6 +122,12 @@ def eval_mt(
     ] = None,
 ) -> None:
     """Translate a file through the full path and print BLEU, chrF and words/s."""
+    require("sacrebleu", "eval", "babelwire eval-mt")
+    from babelwire.jobs.articles import path_settings
+    from babelwire.jobs.evaluate import EvaluationError, evaluate, read_lines
+    from babelwire.pipeline.translate.engine import EngineError
+    from babelwire.pipeline.translate.glossary import GlossaryError
+
     with open_newsroom(site) as newsroom:
         try:
             routes = newsroom.translators.routes(source, target, only=engine)

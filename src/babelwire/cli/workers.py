@@ -7,22 +7,25 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console
 from babelwire.config import Config, ConfigError
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.runners.celery.app import STAGE_QUEUES
-from babelwire.storage.database import current_heads, known_heads
+from babelwire.extras import require
+
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 console = make_console()
 
 
 def _worker_site(site: Path) -> Newsroom:
     """The site, configured for Celery, its schema as new as this babelwire's (else exit)."""
+    from babelwire.jobs.newsroom import Newsroom
     from babelwire.runners.celery.app import configure
+    from babelwire.storage.database import current_heads, known_heads
 
     try:
         config = Config.load(site)
@@ -55,6 +58,9 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "info",
 ) -> None:
     """Start a Celery worker for the site's stages (one newsroom per worker process)."""
+    require("celery", "workers", "babelwire worker")
+    from babelwire.runners.celery.app import STAGE_QUEUES
+
     newsroom = _worker_site(site)
     config = newsroom.config
     newsroom.close()
@@ -95,6 +101,7 @@ def scheduler(
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
 ) -> None:
     """Send due sources and waiting articles to the workers' queues, every poll_seconds."""
+    require("celery", "workers", "babelwire scheduler")
     from babelwire.runners.celery.scheduler import run_scheduler, schedule_round
 
     newsroom = _worker_site(site)

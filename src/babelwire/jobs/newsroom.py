@@ -15,17 +15,18 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, AddressGuard, Allowance, allowance_for
-from babelwire.pipeline.fetch.hosts import HostSpacing
-from babelwire.pipeline.fetch.http import Fetcher, user_agent
-from babelwire.pipeline.fetch.robots import RobotsCache
-from babelwire.pipeline.translate.registry import Translators
-from babelwire.publish.paths import url_for_about
 from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
 from babelwire.storage.tables import SectionRow, SourceRow
 
+# The fetcher, robots cache and engines are made on first use, and their modules
+# (httpx, the engines) imported then: a command that only reads the database
+# does not load them.
 if TYPE_CHECKING:
     from babelwire.jobs.stories import StoryDesk
+    from babelwire.pipeline.fetch.guard import Allowance
+    from babelwire.pipeline.fetch.http import Fetcher
+    from babelwire.pipeline.fetch.robots import RobotsCache
+    from babelwire.pipeline.translate.registry import Translators
 
 
 @dataclass
@@ -63,6 +64,11 @@ class Newsroom:
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
+            from babelwire.pipeline.fetch.guard import AddressGuard
+            from babelwire.pipeline.fetch.hosts import HostSpacing
+            from babelwire.pipeline.fetch.http import Fetcher, user_agent
+            from babelwire.publish.paths import url_for_about
+
             c = self.config
             self._fetcher = Fetcher(
                 user_agent(f"{c.base_url}{url_for_about(c.languages[0])}"),
@@ -81,12 +87,16 @@ class Newsroom:
     @property
     def robots(self) -> RobotsCache:
         if self._robots is None:
+            from babelwire.pipeline.fetch.robots import RobotsCache
+
             self._robots = RobotsCache(self.fetcher)
         return self._robots
 
     @property
     def translators(self) -> Translators:
         if self._translators is None:
+            from babelwire.pipeline.translate.registry import Translators
+
             self._translators = Translators(
                 self.config.get("translation.engines"),
                 timeout=float(self.config.get("translation.timeout")),
@@ -131,6 +141,8 @@ def source_allowance(source: SourceRow) -> Allowance:
     """What the SSRF guard lets the fetches made for `source` reach beyond the public
     internet: the host and port of its own URL when the operator added it with
     `--allow-private`, else nothing. Run its fetches inside `guard.allowed(...)`."""
+    from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, allowance_for
+
     if not source.allow_private:
         return NO_ALLOWANCE
     try:

@@ -14,29 +14,18 @@ from sqlalchemy import func, insert, select, update
 
 from babelwire.clock import utcnow
 from babelwire.config import InputError
-from babelwire.jobs.duplicates import release_orphans
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.jobs.stories import repair_stories
+from babelwire.model import SOURCE_KINDS as KINDS
 from babelwire.model import Stage
-from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
-from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
-from babelwire.pipeline.discover.poll import FEED_ACCEPT, KINDS
-from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
 from babelwire.pipeline.discover.urls import (
     InvalidSourceURL,
     private_host_reason,
     validate_source_url,
 )
-from babelwire.pipeline.fetch.guard import (
-    NO_ALLOWANCE,
-    allowance_for,
-    allowed,
-    current_allowance,
-    origin_of,
-)
-from babelwire.pipeline.fetch.http import FetchError
-from babelwire.pipeline.fetch.robots import UNREACHABLE
 from babelwire.storage.tables import ArticleRow, SourceRow
+
+# Fetching, parsing and the story desk are imported by the use cases that need
+# them: listing or exporting sources reads the database only.
 
 # What the sources table holds: a longer name is cut, a language is an ISO 639 code.
 NAME_CHARS = 300
@@ -131,6 +120,8 @@ def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) 
     Raises SourceError when the URL cannot be followed, saying why. With
     `allow_private`, the URL's own host and port may be private, nothing else.
     """
+    from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, allowance_for, allowed
+
     url = _check_url(url)
     try:
         allowance = allowance_for(url) if allow_private else NO_ALLOWANCE
@@ -146,6 +137,8 @@ def same_origin(url: str, other: str) -> bool:
     A feed that a page announces elsewhere is offered to the operator, never
     followed under the page's allowance.
     """
+    from babelwire.pipeline.fetch.guard import origin_of
+
     try:
         return origin_of(url) == origin_of(other)
     except (ValueError, UnicodeError):
@@ -153,6 +146,13 @@ def same_origin(url: str, other: str) -> bool:
 
 
 def _detect(newsroom: Newsroom, url: str) -> Detection:
+    from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
+    from babelwire.pipeline.discover.pages import NotAPage, article_links, feed_links, is_html
+    from babelwire.pipeline.discover.poll import FEED_ACCEPT
+    from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
+    from babelwire.pipeline.fetch.http import FetchError
+    from babelwire.pipeline.fetch.robots import UNREACHABLE
+
     refusal = newsroom.robots.check(url)
     if refusal:
         if refusal.startswith(UNREACHABLE):
@@ -202,6 +202,8 @@ def _detect(newsroom: Newsroom, url: str) -> Detection:
 
 
 def _private_hint(message: str) -> str:
+    from babelwire.pipeline.fetch.guard import current_allowance
+
     if "private networks are not allowed" not in message:
         return ""
     if current_allowance():  # refused although allowed: it redirected elsewhere
@@ -328,6 +330,9 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
 
     The stories they were in are counted again; copies of them stand on their own.
     """
+    from babelwire.jobs.duplicates import release_orphans
+    from babelwire.jobs.stories import repair_stories
+
     info = get_source(newsroom, ref)
     with newsroom.sessions.begin() as session:
         stories = set(

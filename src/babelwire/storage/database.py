@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import ConfigError
+from babelwire.extras import require
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # What SQLite and PostgreSQL say when the disk (or the database's size limit) is full.
@@ -67,6 +68,8 @@ def make_engine(
     """An engine for `url`. On PostgreSQL every process keeps its own small pool; each
     connection is checked before use (pre-ping), so a restarted server or a connection
     ended by the server costs one reconnect, not an error."""
+    if normalise_url(url).startswith("postgresql+psycopg"):
+        require("psycopg", "postgres", f"database.url {shown_url(url)!r}")
     url = normalise_url(url)
     try:
         if url.startswith("sqlite"):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from babelwire.failure import describe_error
-from babelwire.model import FetchResult, ParsedFeed
+from babelwire.model import SOURCE_KINDS, FetchResult, ParsedFeed
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.pages import NotAPage, parse_page
 from babelwire.pipeline.discover.sitemaps import NotASitemap, walk_sitemaps
@@ -33,7 +33,7 @@ FEED_ACCEPT = (
 )
 SITEMAP_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-KINDS = ("feed", "sitemap", "page")
+KINDS = SOURCE_KINDS
 
 
 @dataclass(frozen=True, slots=True)

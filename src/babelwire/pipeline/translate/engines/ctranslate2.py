@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babelwire.extras import install_hint
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
 
 __all__ = ["METADATA_FILE", "CTranslate2Engine", "ModelInfo", "read_model", "scan_models"]
@@ -206,9 +207,8 @@ class CTranslate2Engine:
                 import ctranslate2
                 import sentencepiece
             except ImportError as exc:
-                raise EngineError(
-                    f"{self.name}: install ctranslate2 and sentencepiece ({exc})"
-                ) from exc
+                hint = install_hint("neural", f"the {self.name} engine")
+                raise EngineError(f"{self.name}: {hint} ({exc})") from exc
             compute = "int8" if self.device == "cpu" else "int8_float16"
             try:
                 translator = ctranslate2.Translator(

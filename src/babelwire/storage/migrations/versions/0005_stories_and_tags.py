@@ -41,6 +41,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_stories_last_seen", "stories", ["last_seen"])
     op.create_index("ix_stories_rank", "stories", ["source_count", "last_seen"])
+    _drop_list_indexes_before_rebuild()
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("story_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
@@ -81,12 +82,33 @@ def upgrade() -> None:
     op.create_index("ix_article_tags_tag_id", "article_tags", ["tag_id", "article_id"])
 
 
+_SHOWN = "coalesce(published_at, first_published_at)"
+# The partial list indexes of 0004: on an expression, which SQLAlchemy cannot reflect.
+LIST_INDEXES = (
+    ("ix_articles_published_section_shown", f"section, {_SHOWN}, id"),
+    ("ix_articles_published_shown", f"{_SHOWN}, id"),
+)
+
+
+def _drop_list_indexes_before_rebuild() -> bool:
+    """On SQLite a batch operation rebuilds the articles table from its reflection,
+    which would skip these indexes with a warning and lose them: drop them first
+    (0006 creates them again; on PostgreSQL the table is altered in place and they
+    stay). Whether they were dropped."""
+    if op.get_bind().dialect.name != "sqlite":
+        return False
+    for name, _ in LIST_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
+    return True
+
+
 def downgrade() -> None:
     op.drop_index("ix_article_tags_tag_id", table_name="article_tags")
     op.drop_table("article_tags")
     op.drop_table("tags")
     with op.batch_alter_table("sources", schema=None) as batch_op:
         batch_op.drop_column("preferred")
+    dropped = _drop_list_indexes_before_rebuild()
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_constraint("fk_articles_duplicate_of", type_="foreignkey")
         batch_op.drop_constraint("fk_articles_story_id", type_="foreignkey")
@@ -95,6 +117,12 @@ def downgrade() -> None:
         batch_op.drop_column("minhash")
         batch_op.drop_column("duplicate_of")
         batch_op.drop_column("story_id")
+    if dropped:  # as 0004 left them
+        for name, columns in LIST_INDEXES:
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON articles ({columns})"
+                " WHERE first_published_at IS NOT NULL"
+            )
     op.drop_index("ix_stories_rank", table_name="stories")
     op.drop_index("ix_stories_last_seen", table_name="stories")
     op.drop_table("stories")

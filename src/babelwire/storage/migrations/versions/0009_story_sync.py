@@ -60,6 +60,27 @@ def downgrade() -> None:
         batch_op.drop_column("first_reported_at")
         batch_op.drop_column("seq")
         batch_op.drop_column("central_score")
+    # On SQLite dropping a column rebuilds the table from its reflection, which
+    # cannot see the list indexes (they are on an expression): drop them before
+    # and make them again after, as 0006 left them.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for name, _ in LIST_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_story_seq")
         batch_op.drop_column("story_seq")
+    if sqlite:
+        for name, columns in LIST_INDEXES:
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON articles ({columns})"
+                " WHERE first_published_at IS NOT NULL"
+            )
+
+
+_SHOWN = "coalesce(published_at, first_published_at)"
+LIST_INDEXES = (
+    ("ix_articles_published_section_shown", f"section, {_SHOWN}, id"),
+    ("ix_articles_published_shown", f"{_SHOWN}, id"),
+    ("ix_articles_published_source_shown", f"source_id, {_SHOWN}, id"),
+)
