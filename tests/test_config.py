@@ -35,7 +35,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         env={"BABELWIRE_SITE_LANGUAGES": "en,fr", "BABELWIRE_FETCH_MAX_ENTRIES": "7"},
     )
     assert config.languages == ["en", "fr"]
-    assert config.get("fetch.max_entries") == 7
+    assert config.settings.fetch.max_entries == 7
 
 
 def test_wrong_types_are_refused_with_the_setting_named(tmp_path: Path) -> None:
@@ -71,4 +71,4 @@ def test_story_settings_out_of_range_are_refused(
     with pytest.raises(ConfigError, match=re.escape(complaint)):
         Config.from_mapping(tmp_path, {"site": {"languages": ["en", "es"]}, "stories": stories})
     config = Config.from_mapping(tmp_path, {"stories": {"pivot_language": "es"}})
-    assert config.get("stories.pivot_language") == "es"
+    assert config.settings.stories.pivot_language == "es"
