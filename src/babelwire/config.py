@@ -3,6 +3,12 @@
 A site is a folder holding `babelwire.toml`. Each setting can be overridden by
 an environment variable named after it (`site.title` -> `BABELWIRE_SITE_TITLE`),
 which is how workers and containers are configured without editing the file.
+
+Each table is a frozen dataclass below whose fields declare its settings; the
+loader checks every value against its field's type and builds them once, and
+callers read them typed: `config.settings.fetch.host_delay`. A translation engine
+declares its own options in its module; [translation] takes them in under a prefix.
+A new setting is a new field, and a line in docs/configuration.md (a test checks).
 """
 
 from __future__ import annotations
@@ -184,6 +190,7 @@ class TranslationSettings:
     on_low_quality: str = setting(
         "retry", 'Below the threshold: "retry" with the next engine, then hold; or "hold" at once.'
     )
+    # Shared by the CTranslate2 and Argos engines, hence no prefix: models_dir, beam_size.
     ctranslate2: CTranslate2Options = options(CTranslate2Options, prefix="")
     libretranslate: LibreTranslateOptions = options(LibreTranslateOptions, prefix="libretranslate_")
     openai: OpenAIOptions = options(OpenAIOptions, prefix="openai_")
