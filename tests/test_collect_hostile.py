@@ -250,7 +250,7 @@ def test_429_retry_after_holds_the_source_and_its_host(
 def test_failing_after_repeated_failures(server: HostileServer, newsroom: Newsroom) -> None:
     server.routes["/down.xml"] = lambda h: h.send(500, b"down")
     info = add_source(newsroom, server.url("/down.xml"), allow_private=True)
-    failing_after = int(newsroom.config.get("fetch.failing_after"))
+    failing_after = newsroom.config.settings.fetch.failing_after
     delays = []
     for _ in range(failing_after):
         refresh_sources(newsroom, [info.id])

@@ -380,12 +380,13 @@ def test_site_setting_turns_fresh_tagging_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from babelwire.config import Config
+    from babelwire.jobs.newsroom import engine_options
     from babelwire.jobs.site import create_site
-    from babelwire.pipeline.translate.registry import FACTORIES, EngineOptions
+    from babelwire.pipeline.translate.registry import FACTORIES
 
     create_site(tmp_path)
-    default = FACTORIES["apertium"](EngineOptions(60.0, Config.load(tmp_path)))
+    default = FACTORIES["apertium"](engine_options(Config.load(tmp_path)))
     assert isinstance(default, ApertiumEngine) and not default.fresh_tagger
     monkeypatch.setenv("BABELWIRE_TRANSLATION_APERTIUM_FRESH_TAGGER", "true")
-    chosen = FACTORIES["apertium"](EngineOptions(60.0, Config.load(tmp_path)))
+    chosen = FACTORIES["apertium"](engine_options(Config.load(tmp_path)))
     assert isinstance(chosen, ApertiumEngine) and chosen.fresh_tagger

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.config import Config
+from babelwire.jobs.newsroom import engine_options
 from babelwire.jobs.site import create_site
 from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engine import Engine, UnsupportedPair
@@ -144,7 +145,7 @@ def test_site_engines_from_the_models_folder(marian: Path, tmp_path: Path) -> No
     config = Config.load(
         tmp_path / "site", env={"BABELWIRE_TRANSLATION_ENGINES": "ctranslate2,apertium"}
     )
-    translators = Translators(config.get("translation.engines"), config=config)
+    translators = Translators(config.settings.translation.engines, options=engine_options(config))
     routes = translators.routes("es", "en")
     assert [r.engine_name for r in routes] == ["ctranslate2", "apertium"]
     listing = runner.invoke(

@@ -15,7 +15,9 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -113,6 +115,12 @@ def _translations(newsroom: Newsroom, language: str = "en") -> list[TranslationR
         )
 
 
+def _set_translation(newsroom: Newsroom, **changes: Any) -> None:
+    settings = newsroom.config.settings
+    translation = replace(settings.translation, **changes)
+    newsroom.config = replace(newsroom.config, settings=replace(settings, translation=translation))
+
+
 def _use(newsroom: Newsroom, names: list[str], *engines: ApertiumEngine) -> None:
     newsroom._translators = Translators(names, engines=list(engines))
 
@@ -194,7 +202,7 @@ def test_bad_output_is_retried_with_the_next_engine(
     assert {r.status for r in rows} == {"translated"}
     assert {r.engine for r in rows} == {"apertium"}
     # with no engine left to retry, the bad one is held with its flag
-    site.config.values["translation.on_low_quality"] = "hold"  # type: ignore[index]
+    _set_translation(site, on_low_quality="hold")
     publish_articles(site, ids)
     retranslate(site, engine="bad")
     rows = _translations(site)
@@ -300,7 +308,7 @@ def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
 
 def test_a_broken_glossary_holds_the_stage_and_says_why(site: Newsroom) -> None:
     (site.config.root / "terms.tsv").write_text("es\ten\n", encoding="utf-8")
-    site.config.values["translation.glossary_files"] = ["terms.tsv"]  # type: ignore[index]
+    _set_translation(site, glossary_files=["terms.tsv"])
     ids = _ids(site)
     result = translate_articles(site, ids)
     assert set(result.failed) == set(ids)

@@ -1,8 +1,14 @@
-"""Every setting declared once: name, default and help.
+"""Every setting declared once, typed: name, type, default and help.
 
 A site is a folder holding `babelwire.toml`. Each setting can be overridden by
 an environment variable named after it (`site.title` -> `BABELWIRE_SITE_TITLE`),
 which is how workers and containers are configured without editing the file.
+
+Each table is a frozen dataclass below whose fields declare its settings; the
+loader checks every value against its field's type and builds them once, and
+callers read them typed: `config.settings.fetch.host_delay`. A translation engine
+declares its own options in its module; [translation] takes them in under a prefix.
+A new setting is a new field, and a line in docs/configuration.md (a test checks).
 """
 
 from __future__ import annotations
@@ -13,274 +19,314 @@ import os
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from babelwire.errors import InputError
+from babelwire.pipeline.classify.sections import SectionRule
+from babelwire.pipeline.translate.engines.apertium import ApertiumOptions
+from babelwire.pipeline.translate.engines.ctranslate2 import CTranslate2Options
+from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateOptions
+from babelwire.pipeline.translate.engines.openai import OpenAIOptions
+from babelwire.setting import HELP, MINIMUM, PREFIX, options, setting
 
 CONFIG_FILE = "babelwire.toml"
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One setting: its dotted key in babelwire.toml, its default and what it does."""
+    """One setting: its dotted key in babelwire.toml, its type, default and what it does."""
 
     key: str
     default: Any
     help: str
     minimum: float | None = None  # least value, for numbers that make no sense below it
+    kind: type = str  # bool, int, float, str or list (of str)
 
     @property
     def env(self) -> str:
         return "BABELWIRE_" + self.key.replace(".", "_").upper()
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("site.title", "babelwire", "Site title shown on every page."),
-    Setting("site.base_url", "http://127.0.0.1:8000", "Public URL of the site (canonical links)."),
-    Setting("site.description", "News collected and translated automatically.", "Site tagline."),
-    Setting("site.languages", ["en", "es"], "Editions: every article is published in each."),
-    Setting(
-        "site.source_languages",
-        [],
-        "Languages accepted from sources (ISO 639-1); empty accepts any language.",
-    ),
-    Setting("site.contact", "", "Contact address for corrections and removals (About page)."),
-    Setting("site.page_size", 20, "Articles per list page.", minimum=1),
-    Setting(
-        "site.page_cache_seconds",
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """[site]: the public site, its editions and its front page."""
+
+    title: str = setting("babelwire", "Site title shown on every page.")
+    base_url: str = setting("http://127.0.0.1:8000", "Public URL of the site (canonical links).")
+    description: str = setting("News collected and translated automatically.", "Site tagline.")
+    languages: list[str] = setting(["en", "es"], "Editions: every article is published in each.")
+    source_languages: list[str] = setting(
+        [], "Languages accepted from sources (ISO 639-1); empty accepts any language."
+    )
+    contact: str = setting("", "Contact address for corrections and removals (About page).")
+    page_size: int = setting(20, "Articles per list page.", minimum=1)
+    page_cache_seconds: int = setting(
         300,
         "Serve mode: seconds a rendered page may be reused from memory while the database "
         "is unchanged; any change empties it at once (0: render every request).",
-    ),
-    # Public site: stories and tags
-    Setting("site.front_stories", 5, "Top stories leading each edition's front page (0: none)."),
-    Setting("site.story_hours", 48, "Front page: stories seen within this many hours compete."),
-    Setting(
-        "site.story_half_life_hours",
-        12.0,
-        "Front page: a story's weight (its sources) halves with every this many hours of age.",
-    ),
-    Setting("site.story_min_sources", 2, "Front page: fewest sources a top story needs."),
-    # `babelwire serve` (uvicorn): see docs/deployment.md; put a reverse proxy in front
-    Setting(
-        "serve.limit_concurrency",
+    )
+    front_stories: int = setting(5, "Top stories leading each edition's front page (0: none).")
+    story_hours: int = setting(48, "Front page: stories seen within this many hours compete.")
+    story_half_life_hours: float = setting(
+        12.0, "Front page: a story's weight (its sources) halves with every this many hours of age."
+    )
+    story_min_sources: int = setting(2, "Front page: fewest sources a top story needs.")
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """[serve]: `babelwire serve` (uvicorn); docs/deployment.md puts a reverse proxy in front."""
+
+    limit_concurrency: int = setting(
         512,
         "Connections and requests a server process holds at once; beyond it a request is "
         "answered 503, so slow or half-sent requests cannot use up its file handles.",
-    ),
-    Setting("serve.backlog", 2048, "Connections the system queues before the server takes them."),
-    Setting(
-        "serve.timeout_keep_alive",
-        5,
-        "Seconds an idle connection is kept open after a response, waiting for another request.",
-    ),
-    Setting(
-        "serve.max_incomplete_bytes",
+    )
+    backlog: int = setting(2048, "Connections the system queues before the server takes them.")
+    timeout_keep_alive: int = setting(
+        5, "Seconds an idle connection is kept open after a response, waiting for another request."
+    )
+    max_incomplete_bytes: int = setting(
         16384,
         "Most bytes of a request line and headers not yet finished; a client sending more "
         "before it ends them is answered 400 and cut off.",
-    ),
-    Setting("sections.default", "world", "Section for articles no rule matches."),
-    Setting(
-        "sections.model_file",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SectionsSettings:
+    """[sections]: filing articles under the site's sections."""
+
+    default: str = setting("world", "Section for articles no rule matches.")
+    model_file: str = setting(
         "sections-model.json",
         "Section classifier written by `babelwire sections train` (relative to the site).",
-    ),
-    Setting(
-        "sections.min_probability",
-        0.5,
-        "The classifier files an article only when its best section has this probability.",
-    ),
-    Setting(
-        "tags.gazetteer",
+    )
+    min_probability: float = setting(
+        0.5, "The classifier files an article only when its best section has this probability."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TagsSettings:
+    """[tags]: people, places and organisations named by articles."""
+
+    gazetteer: str = setting(
         "entities.toml",
         "Gazetteer of people, places and organisations (relative to the site; may be absent).",
-    ),
-    Setting(
-        "tags.recurring_min_articles",
-        3,
-        "A capitalised name becomes a tag when this many recent articles name it ...",
-    ),
-    Setting("tags.recurring_min_sources", 2, "... from at least this many sources ..."),
-    Setting("tags.recurring_days", 3, "... within this many days."),
-    Setting(
-        "tags.refresh_minutes",
-        60,
-        "Least minutes between two searches for recurring names during `babelwire run`.",
-    ),
-    Setting(
-        "stories.window_hours",
-        72,
-        "A story takes reports published (by their sources) within this many hours of its own.",
-    ),
-    Setting(
-        "stories.threshold",
-        0.35,
-        "Least similarity (0-1, cosine of TF-IDF vectors) for a report to join a story.",
-    ),
-    Setting(
-        "stories.pivot_language",
-        "",
-        "Language reports are compared in (empty: the first of site.languages).",
-    ),
-    Setting(
-        "stories.duplicate_hours",
-        72,
-        "A new article is checked for being a copy of those extracted within this many hours.",
-    ),
-    Setting(
-        "database.url", "sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site)."
-    ),
-    Setting(
-        "database.pool_size",
+    )
+    recurring_min_articles: int = setting(
+        3, "A capitalised name becomes a tag when this many recent articles name it ..."
+    )
+    recurring_min_sources: int = setting(2, "... from at least this many sources ...")
+    recurring_days: int = setting(3, "... within this many days.")
+    refresh_minutes: int = setting(
+        60, "Least minutes between two searches for recurring names during `babelwire run`."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoriesSettings:
+    """[stories]: grouping reports of one event into a story."""
+
+    window_hours: int = setting(
+        72, "A story takes reports published (by their sources) within this many hours of its own."
+    )
+    threshold: float = setting(
+        0.35, "Least similarity (0-1, cosine of TF-IDF vectors) for a report to join a story."
+    )
+    pivot_language: str = setting(
+        "", "Language reports are compared in (empty: the first of site.languages)."
+    )
+    duplicate_hours: int = setting(
+        72, "A new article is checked for being a copy of those extracted within this many hours."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """[database]: where the newsroom is stored."""
+
+    url: str = setting("sqlite:///babelwire.sqlite3", "SQLAlchemy URL (relative to the site).")
+    pool_size: int = setting(
         5,
         "Connections each process keeps open to PostgreSQL (workers: 1 or 2 per process).",
         minimum=1,
-    ),
-    Setting("database.max_overflow", 10, "Extra connections a process may open at busy moments."),
-    Setting(
-        "database.pool_recycle",
+    )
+    max_overflow: int = setting(10, "Extra connections a process may open at busy moments.")
+    pool_recycle: int = setting(
         1800,
         "Seconds after which a pooled connection is replaced (0: never); each is also "
         "checked before use, so a restarted database costs one reconnect.",
-    ),
-    Setting("translation.engines", ["apertium"], "Engines in order of preference."),
-    Setting("translation.timeout", 120.0, "Seconds an engine may take for one batch."),
-    Setting(
-        "translation.apertium_fresh_tagger",
-        False,
-        "Tag every segment as a fresh Apertium does, whatever the pipeline tagged before, "
-        "so that a translation never depends on its order, batch or worker (slower).",
-    ),
-    Setting(
-        "translation.batch_articles",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationSettings:
+    """[translation]: engines, their options and what a translation must pass."""
+
+    engines: list[str] = setting(["apertium"], "Engines in order of preference.")
+    timeout: float = setting(120.0, "Seconds an engine may take for one batch.")
+    # Each engine declares its options in its own module; they are read here under a prefix.
+    apertium: ApertiumOptions = options(ApertiumOptions, prefix="apertium_")
+    batch_articles: int = setting(
         100,
         "Articles extracted and translated together (one engine batch per language pair).",
         minimum=1,
-    ),
-    Setting(
-        "translation.protect",
+    )
+    protect: list[str] = setting(
         ["url", "email", "handle", "hashtag", "number"],
         "What passes through translation unchanged: url, email, handle, hashtag, number.",
-    ),
-    Setting(
-        "translation.glossary_files",
-        [],
-        "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]].",
-    ),
-    Setting(
-        "translation.max_sentence_words", 80, "Longer sentences are cut into chunks.", minimum=1
-    ),
-    Setting("translation.memory", True, "Reuse stored translations of segments seen before."),
-    Setting(
-        "translation.quality_threshold",
-        0.5,
-        "Translations scoring below this (0-1) are retried or held back for review.",
-    ),
-    Setting(
-        "translation.on_low_quality",
-        "retry",
-        'Below the threshold: "retry" with the next engine, then hold; or "hold" at once.',
-    ),
-    Setting(
-        "translation.models_dir",
-        "models",
-        "Folder of CTranslate2 and Argos models (`babelwire engines add-model`).",
-    ),
-    Setting(
-        "translation.beam_size", 2, "Beam size of neural engines (1 = greedy, fastest).", minimum=1
-    ),
-    Setting("translation.libretranslate_url", "", "LibreTranslate server, e.g. http://host:5000."),
-    Setting("translation.libretranslate_key", "", "LibreTranslate API key, if it needs one."),
-    Setting("translation.openai_url", "", "OpenAI-compatible API base, e.g. http://host:11434/v1."),
-    Setting("translation.openai_model", "", "Model name for the OpenAI-compatible engine."),
-    Setting("translation.openai_key", "", "API key for the OpenAI-compatible engine, if any."),
-    Setting(
-        "translation.openai_languages",
-        ["en", "es", "ca", "fr", "de", "it", "pt"],
-        "Languages the OpenAI-compatible engine is asked to translate between.",
-    ),
-    Setting(
-        "fetch.interval_minutes", 30, "Default minutes between two polls of a source.", minimum=1
-    ),
-    Setting("fetch.connect_timeout", 10.0, "Seconds to open a connection."),
-    Setting("fetch.read_timeout", 20.0, "Seconds to wait for the next bytes."),
-    Setting("fetch.total_timeout", 60.0, "Seconds one whole request may take."),
-    Setting("fetch.max_bytes", 10 * 1024 * 1024, "Largest decoded response accepted.", minimum=1),
-    Setting("fetch.max_entries", 200, "Most entries taken from one feed per poll.", minimum=1),
-    Setting("fetch.fetch_pages", True, "Fetch each article page (else use the feed's text)."),
-    Setting(
-        "fetch.allow_private_networks",
-        False,
-        "Let every source reach loopback, private and link-local addresses (SSRF guard off).",
-    ),
-    Setting("fetch.concurrency", 50, "Requests in flight at once, all hosts together.", minimum=1),
-    Setting("fetch.host_concurrency", 2, "Requests in flight at once to one host.", minimum=1),
-    Setting("fetch.host_delay", 1.0, "Least seconds between two requests to one host."),
-    Setting("fetch.min_interval_minutes", 5, "Shortest adaptive polling interval.", minimum=1),
-    Setting("fetch.max_interval_minutes", 1440, "Longest adaptive polling interval.", minimum=1),
-    Setting(
-        "fetch.failing_after", 5, "Failures in a row after which a source is failing.", minimum=1
-    ),
-    # Celery workers (`babelwire worker`, `babelwire scheduler`): see docs/deployment.md
-    Setting(
-        "workers.broker_url",
+    )
+    glossary_files: list[str] = setting(
+        [], "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]]."
+    )
+    max_sentence_words: int = setting(80, "Longer sentences are cut into chunks.", minimum=1)
+    memory: bool = setting(True, "Reuse stored translations of segments seen before.")
+    quality_threshold: float = setting(
+        0.5, "Translations scoring below this (0-1) are retried or held back for review."
+    )
+    on_low_quality: str = setting(
+        "retry", 'Below the threshold: "retry" with the next engine, then hold; or "hold" at once.'
+    )
+    # Shared by the CTranslate2 and Argos engines, hence no prefix: models_dir, beam_size.
+    ctranslate2: CTranslate2Options = options(CTranslate2Options, prefix="")
+    libretranslate: LibreTranslateOptions = options(LibreTranslateOptions, prefix="libretranslate_")
+    openai: OpenAIOptions = options(OpenAIOptions, prefix="openai_")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """[fetch]: polling sources and fetching pages."""
+
+    interval_minutes: int = setting(30, "Default minutes between two polls of a source.", minimum=1)
+    connect_timeout: float = setting(10.0, "Seconds to open a connection.")
+    read_timeout: float = setting(20.0, "Seconds to wait for the next bytes.")
+    total_timeout: float = setting(60.0, "Seconds one whole request may take.")
+    max_bytes: int = setting(10 * 1024 * 1024, "Largest decoded response accepted.", minimum=1)
+    max_entries: int = setting(200, "Most entries taken from one feed per poll.", minimum=1)
+    fetch_pages: bool = setting(True, "Fetch each article page (else use the feed's text).")
+    allow_private_networks: bool = setting(
+        False, "Let every source reach loopback, private and link-local addresses (SSRF guard off)."
+    )
+    concurrency: int = setting(50, "Requests in flight at once, all hosts together.", minimum=1)
+    host_concurrency: int = setting(2, "Requests in flight at once to one host.", minimum=1)
+    host_delay: float = setting(1.0, "Least seconds between two requests to one host.")
+    min_interval_minutes: int = setting(5, "Shortest adaptive polling interval.", minimum=1)
+    max_interval_minutes: int = setting(1440, "Longest adaptive polling interval.", minimum=1)
+    failing_after: int = setting(5, "Failures in a row after which a source is failing.", minimum=1)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkersSettings:
+    """[workers]: Celery workers (`babelwire worker`, `babelwire scheduler`), docs/deployment.md."""
+
+    broker_url: str = setting(
         "",
         "Celery broker, redis://host:6379/0 or amqp://user:password@host:5672/vhost "
         "(empty: no workers, `babelwire run` does everything).",
-    ),
-    Setting(
-        "workers.result_backend",
-        "",
-        "Celery result backend (empty: none; babelwire keeps its own record of task runs).",
-    ),
-    Setting(
-        "workers.queues",
+    )
+    result_backend: str = setting(
+        "", "Celery result backend (empty: none; babelwire keeps its own record of task runs)."
+    )
+    queues: list[str] = setting(
         ["fetch", "extract", "translate", "publish"],
         "Queues a `babelwire worker` consumes when --queues is not given.",
-    ),
-    Setting(
-        "workers.concurrency",
-        2,
-        "Worker processes per `babelwire worker` (--concurrency).",
-        minimum=1,
-    ),
-    Setting(
-        "workers.batch_articles",
+    )
+    concurrency: int = setting(
+        2, "Worker processes per `babelwire worker` (--concurrency).", minimum=1
+    )
+    batch_articles: int = setting(
         25,
         "Articles per task: each stage task takes this many (bigger batches keep Apertium busy).",
         minimum=1,
-    ),
-    Setting("workers.batch_sources", 20, "Sources polled together by one fetch task.", minimum=1),
-    Setting(
-        "workers.soft_time_limit",
-        300,
-        "Seconds a task may run before it is interrupted and retried.",
-    ),
-    Setting(
-        "workers.time_limit",
-        360,
-        "Seconds after which the process running a task is killed (the task is redelivered).",
-    ),
-    Setting(
-        "workers.max_retries",
-        5,
-        "Tries after the first before a failing task goes to the dead letters.",
-    ),
-    Setting("workers.retry_backoff", 2.0, "Seconds before the first retry; doubles each time."),
-    Setting("workers.retry_backoff_max", 600.0, "Longest wait between two retries, in seconds."),
-    Setting(
-        "workers.requeue_after",
+    )
+    batch_sources: int = setting(20, "Sources polled together by one fetch task.", minimum=1)
+    soft_time_limit: int = setting(
+        300, "Seconds a task may run before it is interrupted and retried."
+    )
+    time_limit: int = setting(
+        360, "Seconds after which the process running a task is killed (the task is redelivered)."
+    )
+    max_retries: int = setting(
+        5, "Tries after the first before a failing task goes to the dead letters."
+    )
+    retry_backoff: float = setting(2.0, "Seconds before the first retry; doubles each time.")
+    retry_backoff_max: float = setting(600.0, "Longest wait between two retries, in seconds.")
+    requeue_after: int = setting(
         900,
         "Seconds after which the scheduler sends again work whose task has not finished "
         "(a message lost with a broker restart); a duplicate changes nothing.",
-    ),
-    Setting(
-        "workers.visibility_timeout",
-        3600,
-        "Redis broker: seconds before a task taken by a worker that died is delivered again.",
-    ),
-    Setting("workers.poll_seconds", 30.0, "Seconds between two rounds of `babelwire scheduler`."),
+    )
+    visibility_timeout: int = setting(
+        3600, "Redis broker: seconds before a task taken by a worker that died is delivered again."
+    )
+    poll_seconds: float = setting(30.0, "Seconds between two rounds of `babelwire scheduler`.")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting, typed, one attribute per table: `settings.fetch.host_delay`.
+
+    The tables and their fields are the declaration; SETTINGS lists the same settings
+    by their dotted keys for the loader, the environment and the documentation.
+    """
+
+    site: SiteSettings = field(default_factory=SiteSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    sections: SectionsSettings = field(default_factory=SectionsSettings)
+    tags: TagsSettings = field(default_factory=TagsSettings)
+    stories: StoriesSettings = field(default_factory=StoriesSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    workers: WorkersSettings = field(default_factory=WorkersSettings)
+
+
+_KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list[str]": list}
+
+
+def _group(item: Field[Any]) -> type[Any]:
+    """The class of a field holding a group of settings: a table, or an engine's options."""
+    factory = item.default_factory
+    assert isinstance(factory, type), f"{item.name}: a group of settings is a dataclass"
+    return factory
+
+
+def _declared(group: type[Any], table: str, prefix: str = "") -> list[Setting]:
+    """The settings a dataclass declares, in order, a nested group's under its prefix."""
+    found = []
+    for item in fields(group):
+        if PREFIX in item.metadata:
+            found += _declared(_group(item), table, prefix + item.metadata[PREFIX])
+            continue
+        # Annotations are strings here (`from __future__ import annotations`).
+        kind = item.type if isinstance(item.type, str) else getattr(item.type, "__name__", "")
+        if kind not in _KINDS:
+            raise TypeError(f"{group.__name__}.{item.name}: a setting is one of {list(_KINDS)}")
+        factory = item.default_factory
+        default = factory() if callable(factory) else item.default
+        help_, least = item.metadata[HELP], item.metadata[MINIMUM]
+        found.append(Setting(f"{table}.{prefix}{item.name}", default, help_, least, _KINDS[kind]))
+    return found
+
+
+def _build(group: type[Any], values: Mapping[str, Any], table: str, prefix: str = "") -> Any:
+    """An instance of `group` holding the checked values of its settings."""
+    kwargs = {}
+    for item in fields(group):
+        if PREFIX in item.metadata:
+            kwargs[item.name] = _build(_group(item), values, table, prefix + item.metadata[PREFIX])
+        else:
+            kwargs[item.name] = values[f"{table}.{prefix}{item.name}"]
+    return group(**kwargs)
+
+
+_TABLE_CLASSES: dict[str, type[Any]] = {item.name: _group(item) for item in fields(Settings)}
+SETTINGS: tuple[Setting, ...] = tuple(
+    s for table, group in _TABLE_CLASSES.items() for s in _declared(group, table)
 )
 
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -293,20 +339,6 @@ _OTHER_TABLES = frozenset({"section", "glossary"})
 _OTHER_VARIABLES = frozenset({"BABELWIRE_SITE", "BABELWIRE_SERVE_SITE", "BABELWIRE_WORKER_QUEUES"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
-
-
-@dataclass(frozen=True, slots=True)
-class SectionRule:
-    """A section of the site and the keywords and entities (tag slugs) that file an article
-    under it."""
-
-    slug: str
-    names: Mapping[str, str]
-    keywords: tuple[str, ...] = ()
-    entities: tuple[str, ...] = ()
-
-    def name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get("en") or self.slug.title()
 
 
 DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
@@ -417,14 +449,6 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
 )
 
 
-class InputError(ValueError):
-    """Something the operator gave (a setting, a URL, a file) cannot be used as it is.
-
-    The command line prints its message on one line and exits with status 2;
-    anything else that escapes is a bug and shows its traceback.
-    """
-
-
 class ConfigError(InputError):
     """babelwire.toml or an override is invalid."""
 
@@ -436,10 +460,12 @@ class Config:
     >>> config = Config.load(Path("my-site"))
     >>> config.languages
     ['en', 'es']
+    >>> config.settings.fetch.host_delay
+    1.0
     """
 
     root: Path
-    values: Mapping[str, Any]
+    settings: Settings
     sections: tuple[SectionRule, ...] = field(default=DEFAULT_SECTIONS)
 
     @classmethod
@@ -469,40 +495,40 @@ class Config:
         cls, root: Path, data: Mapping[str, Any], env: Mapping[str, str] | None = None
     ) -> Config:
         values: dict[str, Any] = {}
-        for setting in SETTINGS:
-            table, _, name = setting.key.partition(".")
+        for item in SETTINGS:
+            table, _, name = item.key.partition(".")
             section = data.get(table, {})
             if not isinstance(section, dict):
                 raise ConfigError(f"{CONFIG_FILE}: {table} must be a table ([{table}])")
-            value, origin = section.get(name, setting.default), setting.key
-            raw = (env or {}).get(setting.env)
+            value, origin = section.get(name, item.default), item.key
+            raw = (env or {}).get(item.env)
             if raw is not None:
-                value, origin = _parse_env(setting, raw), setting.env
-            values[setting.key] = _check_value(setting, value, origin)
+                value, origin = _parse_env(item, raw), item.env
+            values[item.key] = _check_value(item, value, origin)
         _check_editions(values)
         _check_stories(values)
         sections = _read_sections(data.get("section"))
-        return cls(root=root, values=values, sections=sections)
-
-    def get(self, key: str) -> Any:
-        return self.values[key] if key in self.values else _BY_KEY[key].default
+        settings = Settings(
+            **{table: _build(group, values, table) for table, group in _TABLE_CLASSES.items()}
+        )
+        return cls(root=root, settings=settings, sections=sections)
 
     @property
     def title(self) -> str:
-        return str(self.get("site.title"))
+        return self.settings.site.title
 
     @property
     def base_url(self) -> str:
-        return str(self.get("site.base_url")).rstrip("/")
+        return self.settings.site.base_url.rstrip("/")
 
     @property
     def languages(self) -> list[str]:
-        return [str(x) for x in self.get("site.languages")]
+        return list(self.settings.site.languages)
 
     @property
     def database_url(self) -> str:
         """The database URL, with a relative SQLite path resolved inside the site folder."""
-        url = str(self.get("database.url"))
+        url = self.settings.database.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/"):
             rest = url[len(prefix) :]
@@ -570,26 +596,25 @@ def _warn_once(root: Path, message: str) -> None:
 
 
 def _parse_env(setting: Setting, raw: str) -> Any:
-    default = setting.default
+    kind = setting.kind
     try:
-        if isinstance(default, bool):
+        if kind is bool:
             word = raw.strip().lower()
             if word not in _TRUE | _FALSE:
                 raise ValueError("expected true or false (1/0, yes/no, on/off)")
             return word in _TRUE
-        if isinstance(default, int):
+        if kind is int:
             return int(raw)
-        if isinstance(default, float):
+        if kind is float:
             return float(raw)
-        if isinstance(default, list):
+        if kind is list:
             raw = raw.strip()
             if raw.startswith("["):
                 return json.loads(raw)
             return [part.strip() for part in raw.split(",") if part.strip()]
     except ValueError as exc:
-        kind = type(default).__name__
         raise ConfigError(
-            f"{setting.env}={_shown(raw)}: not a valid {kind} ({exc}); {setting.help}"
+            f"{setting.env}={_shown(raw)}: not a valid {kind.__name__} ({exc}); {setting.help}"
         ) from exc
     return raw
 
@@ -618,21 +643,21 @@ def _check_editions(values: Mapping[str, Any]) -> None:
 
 
 def _check_type(setting: Setting, value: Any, origin: str) -> Any:
-    default = setting.default
-    if isinstance(default, bool):
+    kind = setting.kind
+    if kind is bool:
         ok = isinstance(value, bool)
-    elif isinstance(default, float):
+    elif kind is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         value = float(value) if ok else value
-    elif isinstance(default, int):
+    elif kind is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, list):
+    elif kind is list:
         ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
     else:
         ok = isinstance(value, str)
     if not ok:
         raise ConfigError(
-            f"{origin}: expected {type(default).__name__}, got {_shown(value)} ({setting.help})"
+            f"{origin}: expected {kind.__name__}, got {_shown(value)} ({setting.help})"
         )
     return value
 
@@ -698,15 +723,15 @@ def render_config(
     }
     lines = ["# babelwire site settings. Each can be overridden by BABELWIRE_<TABLE>_<NAME>.", ""]
     current = ""
-    for setting in SETTINGS:
-        table, _, name = setting.key.partition(".")
+    for item in SETTINGS:
+        table, _, name = item.key.partition(".")
         if table != current:
             if current:
                 lines.append("")
             lines.append(f"[{table}]")
             current = table
-        lines.append(f"# {setting.help}")
-        lines.append(f"{name} = {_toml_value(overrides.get(setting.key, setting.default))}")
+        lines.append(f"# {item.help}")
+        lines.append(f"{name} = {_toml_value(overrides.get(item.key, item.default))}")
     lines.append("")
     lines.append("# Sections, in the order they appear. An article goes to its source's section,")
     lines.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-from babelwire.config import InputError
+from babelwire.errors import InputError
 
 __all__ = ["MissingExtra", "install_hint", "require"]
 

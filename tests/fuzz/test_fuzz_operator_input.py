@@ -95,7 +95,7 @@ def _load(root: Path, text: bytes, env: dict[str, str]) -> None:
         assert str(exc).strip(), "an error says what is wrong"
         return
     assert config.languages, "a loaded site has at least one edition"
-    assert config.get("site.page_size") >= 1
+    assert config.settings.site.page_size >= 1
 
 
 @given(data=documents, env=environments)

@@ -75,7 +75,7 @@ def retry(ids: Ids = None, every: All = False, site: SiteOption = Path(".")) -> 
     with open_newsroom(site) as newsroom:
         letters = _chosen(newsroom, ids, every)
         requeue_dead_letters(newsroom, letters)
-        if not newsroom.config.get("workers.broker_url"):
+        if not newsroom.config.settings.workers.broker_url:
             # The embedded runner: the next `babelwire run` pass finds them pending.
             forget_dead_letters(newsroom, letters)
             console.print(

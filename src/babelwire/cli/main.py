@@ -27,7 +27,7 @@ from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.cli.workers import scheduler, worker
-from babelwire.config import InputError
+from babelwire.errors import InputError
 
 # The command modules import only typer and rich when loaded: each command imports
 # the jobs, the database and the pipeline it uses when it runs, so `--help`,

@@ -29,7 +29,7 @@ def status(
     with open_newsroom(site) as newsroom:
         figures = work_status(newsroom, hours=hours)
         depths: dict[str, int | None] = {}
-        broker = str(newsroom.config.get("workers.broker_url"))
+        broker = newsroom.config.settings.workers.broker_url
         if broker:
             require("celery", "workers", "babelwire status with workers.broker_url set")
             from babelwire.runners.celery.app import queue_depths

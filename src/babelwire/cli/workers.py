@@ -64,12 +64,12 @@ def worker(
     newsroom = _worker_site(site)
     config = newsroom.config
     newsroom.close()
-    chosen = queues.split(",") if queues else [str(q) for q in config.get("workers.queues")]
+    chosen = queues.split(",") if queues else list(config.settings.workers.queues)
     chosen = [q.strip() for q in chosen if q.strip()]
     unknown = [q for q in chosen if q not in STAGE_QUEUES]
     if unknown or not chosen:
         raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STAGE_QUEUES)}")
-    processes = concurrency or int(config.get("workers.concurrency"))
+    processes = concurrency or config.settings.workers.concurrency
     from babelwire.runners.celery.app import app
     from babelwire.runners.celery.tasks import QUEUES_VARIABLE
 

@@ -196,7 +196,7 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
             record_failure(newsroom, "extract", article_id, describe_error(exc), result)
     if result.done:
         with newsroom.sessions.begin() as session:
-            prune_bands(session, float(newsroom.config.get("stories.duplicate_hours")))
+            prune_bands(session, float(newsroom.config.settings.stories.duplicate_hours))
     return result
 
 
@@ -233,7 +233,7 @@ class _Page:
 
 
 def _fetch_and_extract(newsroom: Newsroom, url: str) -> _Page:
-    if not newsroom.config.get("fetch.fetch_pages"):
+    if not newsroom.config.settings.fetch.fetch_pages:
         return _Page(None, "page fetching is off", final=True)
     refusal = newsroom.robots.check(url)
     if refusal:
@@ -279,7 +279,7 @@ def _extract_one(
     guess = detect_language(
         " ".join([title, *(b.text for b in blocks[:20])]), declared=source.language
     )
-    accepted = newsroom.config.get("site.source_languages")
+    accepted = newsroom.config.settings.site.source_languages
     if accepted and guess.code not in accepted:
         article.stage = Stage.FAILED.value
         article.error = f"language {guess.code} is not among site.source_languages {accepted}"
@@ -340,7 +340,7 @@ def _extract_one(
         title,
         blocks,
         digest,
-        hours=float(newsroom.config.get("stories.duplicate_hours")),
+        hours=float(newsroom.config.settings.stories.duplicate_hours),
         look=article.first_published_at is None,
     )
     if article.first_published_at is not None:
@@ -390,27 +390,27 @@ def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
     """The site's translation path: protection, glossary, chunking and its memory."""
     config = newsroom.config
     glossary = site_glossary(config)  # with the gazetteer's names
-    use_memory = bool(config.get("translation.memory")) and session is not None
+    use_memory = config.settings.translation.memory and session is not None
     return PathSettings(
-        kinds=tuple(config.get("translation.protect")),
+        kinds=tuple(config.settings.translation.protect),
         glossary=glossary,
-        max_words=max(8, int(config.get("translation.max_sentence_words"))),
+        max_words=max(8, config.settings.translation.max_sentence_words),
         memory=SqlMemory(session) if use_memory and session is not None else None,
     )
 
 
 def quality_gate(newsroom: Newsroom) -> Gate:
-    action = str(newsroom.config.get("translation.on_low_quality"))
+    action = newsroom.config.settings.translation.on_low_quality
     if action not in ("retry", "hold"):
         raise EngineError(f'translation.on_low_quality must be "retry" or "hold", not {action!r}')
-    return Gate(float(newsroom.config.get("translation.quality_threshold")), action == "retry")
+    return Gate(newsroom.config.settings.translation.quality_threshold, action == "retry")
 
 
 def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
     """Translate EXTRACTED articles into every edition's language, many per engine batch."""
     result = StageResult()
     targets = newsroom.config.languages
-    batch_size = max(1, int(newsroom.config.get("translation.batch_articles")))
+    batch_size = max(1, newsroom.config.settings.translation.batch_articles)
     with newsroom.sessions() as session:
         articles = [
             a

@@ -26,7 +26,22 @@ if TYPE_CHECKING:
     from babelwire.pipeline.fetch.guard import Allowance
     from babelwire.pipeline.fetch.http import Fetcher
     from babelwire.pipeline.fetch.robots import RobotsCache
-    from babelwire.pipeline.translate.registry import Translators
+    from babelwire.pipeline.translate.registry import EngineOptions, Translators
+
+
+def engine_options(config: Config) -> EngineOptions:
+    """What the site's translation engines are started with: their [translation] options."""
+    from babelwire.pipeline.translate.registry import EngineOptions
+
+    translation = config.settings.translation
+    return EngineOptions(
+        timeout=translation.timeout,
+        root=config.root,
+        apertium=translation.apertium,
+        ctranslate2=translation.ctranslate2,
+        libretranslate=translation.libretranslate,
+        openai=translation.openai,
+    )
 
 
 @dataclass
@@ -50,9 +65,9 @@ class Newsroom:
     def from_config(cls, config: Config, *, migrate: bool = True) -> Newsroom:
         db = make_engine(
             config.database_url,
-            pool_size=int(config.get("database.pool_size")),
-            max_overflow=int(config.get("database.max_overflow")),
-            pool_recycle=int(config.get("database.pool_recycle")),
+            pool_size=config.settings.database.pool_size,
+            max_overflow=config.settings.database.max_overflow,
+            pool_recycle=config.settings.database.pool_recycle,
         )
         if migrate:
             upgrade(db)
@@ -72,14 +87,14 @@ class Newsroom:
             c = self.config
             self._fetcher = Fetcher(
                 user_agent(f"{c.base_url}{url_for_about(c.languages[0])}"),
-                connect_timeout=float(c.get("fetch.connect_timeout")),
-                read_timeout=float(c.get("fetch.read_timeout")),
-                total_timeout=float(c.get("fetch.total_timeout")),
-                max_bytes=int(c.get("fetch.max_bytes")),
-                guard=AddressGuard(allow_private=bool(c.get("fetch.allow_private_networks"))),
+                connect_timeout=c.settings.fetch.connect_timeout,
+                read_timeout=c.settings.fetch.read_timeout,
+                total_timeout=c.settings.fetch.total_timeout,
+                max_bytes=c.settings.fetch.max_bytes,
+                guard=AddressGuard(allow_private=c.settings.fetch.allow_private_networks),
                 spacing=HostSpacing(
-                    per_host=int(c.get("fetch.host_concurrency")),
-                    delay=float(c.get("fetch.host_delay")),
+                    per_host=c.settings.fetch.host_concurrency,
+                    delay=c.settings.fetch.host_delay,
                 ),
             )
         return self._fetcher
@@ -98,9 +113,8 @@ class Newsroom:
             from babelwire.pipeline.translate.registry import Translators
 
             self._translators = Translators(
-                self.config.get("translation.engines"),
-                timeout=float(self.config.get("translation.timeout")),
-                config=self.config,
+                self.config.settings.translation.engines,
+                options=engine_options(self.config),
             )
         return self._translators
 

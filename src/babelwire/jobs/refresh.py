@@ -82,10 +82,10 @@ def due_source_ids(newsroom: Newsroom, now: datetime | None = None) -> list[int]
 def policy(newsroom: Newsroom) -> Policy:
     c = newsroom.config
     return Policy(
-        default_minutes=int(c.get("fetch.interval_minutes")),
-        min_minutes=int(c.get("fetch.min_interval_minutes")),
-        max_minutes=int(c.get("fetch.max_interval_minutes")),
-        failing_after=int(c.get("fetch.failing_after")),
+        default_minutes=c.settings.fetch.interval_minutes,
+        min_minutes=c.settings.fetch.min_interval_minutes,
+        max_minutes=c.settings.fetch.max_interval_minutes,
+        failing_after=c.settings.fetch.failing_after,
     )
 
 
@@ -138,9 +138,9 @@ def refresh_round(
         requests,
         make_fetcher=lambda: async_fetcher(newsroom),
         robots=newsroom.robots,
-        concurrency=int(c.get("fetch.concurrency")),
-        per_host=int(c.get("fetch.host_concurrency")),
-        host_delay=float(c.get("fetch.host_delay")),
+        concurrency=c.settings.fetch.concurrency,
+        per_host=c.settings.fetch.host_concurrency,
+        host_delay=c.settings.fetch.host_delay,
     )
     reports = []
     for outcome in polled.outcomes:
@@ -270,7 +270,7 @@ def _store_feed(
         result.last_modified if fits(result.last_modified, SourceRow.last_modified) else None
     )
     source.feed_title = feed.title[:500] or source.feed_title
-    limit = int(newsroom.config.get("fetch.max_entries"))
+    limit = newsroom.config.settings.fetch.max_entries
     entries = feed.entries[:limit]
     log.entries = len(entries)
     cut = []

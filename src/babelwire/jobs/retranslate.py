@@ -53,7 +53,7 @@ def retranslate(
     failure leaves the old one in place.
     """
     result = StageResult()
-    batch_size = max(1, int(newsroom.config.get("translation.batch_articles")))
+    batch_size = max(1, newsroom.config.settings.translation.batch_articles)
     query = select(ArticleRow).where(ArticleRow.first_published_at.is_not(None))
     if since is not None:
         query = query.where(ArticleRow.first_published_at >= since)

@@ -117,7 +117,7 @@ def run_pass(
     pending = sorted(
         {i for waiting in STAGE_INPUT.values() for i in pending_article_ids(newsroom, waiting)}
     )
-    size = chunk_size or max(1, int(newsroom.config.get("translation.batch_articles")))
+    size = chunk_size or max(1, newsroom.config.settings.translation.batch_articles)
     for stage in STAGES[1:]:
         progress.start(stage, len(pending))
     for start in range(0, len(pending), size):

@@ -35,7 +35,7 @@ class SectionsError(ValueError):
 
 
 def model_path(config: Config) -> Path:
-    path = Path(str(config.get("sections.model_file")))
+    path = Path(config.settings.sections.model_file)
     return path if path.is_absolute() else config.root / path
 
 
@@ -105,10 +105,10 @@ class Filing:
             source_section=article.source.section if declared else None,
             rules=self.config.sections if rules else (),
             texts=texts,
-            default=str(self.config.get("sections.default")),
+            default=self.config.settings.sections.default,
             entities=entities,
             guess=(lambda: self.guess(article)) if classify else None,
-            min_probability=float(self.config.get("sections.min_probability")),
+            min_probability=self.config.settings.sections.min_probability,
             no_guess=no_guess if classify else "classifier not asked",
         )
 
@@ -250,7 +250,7 @@ def explain_article(newsroom: Newsroom, ref: str) -> Explanation:
         rule = filing.choose(article, entities, declared=False, classify=False)
         steps.append(("rules", rule.reason if rule.step == "rule" else "no rule matched"))
         steps.append(("classifier", _classifier_note(filing, article)))
-        steps.append(("default", str(newsroom.config.get("sections.default"))))
+        steps.append(("default", newsroom.config.settings.sections.default))
         if filing.tagger.problem:
             steps.append(("gazetteer", filing.tagger.problem))
         return Explanation(

@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import func, insert, select, update
 
 from babelwire.clock import utcnow
-from babelwire.config import InputError
+from babelwire.errors import InputError
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import SOURCE_KINDS as KINDS
 from babelwire.model import Stage
@@ -90,7 +90,7 @@ def check_source_url(newsroom: Newsroom, url: str, *, allow_private: bool = Fals
     guard still checks every address a name resolves to; this refuses early and says so.
     """
     url = _check_url(url)
-    if not allow_private and not newsroom.config.get("fetch.allow_private_networks"):
+    if not allow_private and not newsroom.config.settings.fetch.allow_private_networks:
         reason = private_host_reason(url)
         if reason:
             raise SourceError(
@@ -239,7 +239,7 @@ def add_source(
             row = SourceRow(
                 url=url,
                 name=_name(name or urlsplit(url).hostname or url),
-                interval_minutes=int(newsroom.config.get("fetch.interval_minutes")),
+                interval_minutes=newsroom.config.settings.fetch.interval_minutes,
                 enabled=True,
                 consecutive_failures=0,
                 kind=kind or "feed",
@@ -398,7 +398,7 @@ def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
         now = (outline.get("title") or outline.get("text"), language, kind)
         wanted[url] = (now[0] or before[0], now[1] or before[1], now[2] or before[2])
     updated = 0
-    interval = int(newsroom.config.get("fetch.interval_minutes"))
+    interval = newsroom.config.settings.fetch.interval_minutes
     with newsroom.sessions.begin() as session:
         # One query and one batch of inserts: an import of tens of thousands of
         # outlines takes seconds, not a query per outline per source already followed.

@@ -54,7 +54,7 @@ class WorkStatus:
 
 def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
     since = utcnow() - timedelta(hours=hours)
-    stall = timedelta(seconds=int(newsroom.config.get("workers.time_limit")) * 2)
+    stall = timedelta(seconds=newsroom.config.settings.workers.time_limit * 2)
     stages = {name: StageFigures(name) for name in STAGES}
     waits: dict[str, list[float]] = {name: [] for name in STAGES}
     runners: set[str] = set()

@@ -58,13 +58,13 @@ class StoryDesk:
 
 
 def pivot_language(config: Config) -> str:
-    return str(config.get("stories.pivot_language")) or config.languages[0]
+    return config.settings.stories.pivot_language or config.languages[0]
 
 
 def _new_clusterer(config: Config) -> StoryClusterer:
     return StoryClusterer(
-        threshold=float(config.get("stories.threshold")),
-        window=timedelta(hours=float(config.get("stories.window_hours"))),
+        threshold=config.settings.stories.threshold,
+        window=timedelta(hours=float(config.settings.stories.window_hours)),
         keep_closed=False,  # a long-running worker holds the open stories only
     )
 
@@ -76,7 +76,7 @@ def desk_for(newsroom: Newsroom) -> StoryDesk:
         newsroom.story_desk = StoryDesk(
             _new_clusterer(config),
             pivot_language(config),
-            timedelta(hours=float(config.get("stories.window_hours"))),
+            timedelta(hours=float(config.settings.stories.window_hours)),
         )
     desk: StoryDesk = newsroom.story_desk
     return desk

@@ -40,7 +40,7 @@ TEXT_STATUSES = ("translated", "original", "held")
 
 
 def gazetteer_path(config: Config) -> Path:
-    path = Path(str(config.get("tags.gazetteer")))
+    path = Path(config.settings.tags.gazetteer)
     return path if path.is_absolute() else config.root / path
 
 
@@ -51,7 +51,7 @@ def site_gazetteer(config: Config) -> Gazetteer:
 
 def site_glossary(config: Config) -> Glossary:
     """The operator's glossary plus the gazetteer's names, so every edition spells them alike."""
-    glossary = load_glossary(config.root, None, list(config.get("translation.glossary_files")))
+    glossary = load_glossary(config.root, None, list(config.settings.translation.glossary_files))
     try:
         gazetteer = site_gazetteer(config)
     except GazetteerError as exc:
@@ -176,7 +176,7 @@ def refresh_recurring(newsroom: Newsroom, *, now: datetime | None = None) -> Ref
     """Tag the names that recent articles from several sources share (`origin="recurring"`)."""
     config = newsroom.config
     now = now or utcnow()
-    since = now - timedelta(days=int(config.get("tags.recurring_days")))
+    since = now - timedelta(days=config.settings.tags.recurring_days)
     try:
         known = {s for e in site_gazetteer(config).entities for _, s in e.spellings()}
         problem = ""
@@ -191,8 +191,8 @@ def refresh_recurring(newsroom: Newsroom, *, now: datetime | None = None) -> Ref
         documents = [Document(i, s, _text(t, b)) for i, s, t, b in rows]
         found = recurring_names(
             documents,
-            min_articles=int(config.get("tags.recurring_min_articles")),
-            min_sources=int(config.get("tags.recurring_min_sources")),
+            min_articles=config.settings.tags.recurring_min_articles,
+            min_sources=config.settings.tags.recurring_min_sources,
             known=known,
         )
         kept = [name for name in found if _store_recurring(session, name)]
@@ -217,7 +217,7 @@ def _store_recurring(session: Session, name: RecurringName) -> bool:
 
 def refresh_if_due(newsroom: Newsroom) -> RefreshReport | None:
     """`refresh_recurring` when `tags.refresh_minutes` have passed in this process."""
-    minutes = float(newsroom.config.get("tags.refresh_minutes"))
+    minutes = float(newsroom.config.settings.tags.refresh_minutes)
     last = _last_refresh.get(newsroom.config.database_url)
     if last is not None and time.monotonic() - last < minutes * 60:
         return None

@@ -273,7 +273,7 @@ class SitePages:
             "dir": direction(language),
             "t": t,
             "site_title": self.config.title,
-            "description": str(self.config.get("site.description")),
+            "description": self.config.settings.site.description,
             "front_href": url_for_front(language),
             "about_href": url_for_about(language),
             "nav_sections": sections,
@@ -609,10 +609,10 @@ class SitePages:
             session,
             language,
             datetime.now(UTC),
-            hours=float(self.config.get("site.story_hours")),
-            half_life_hours=float(self.config.get("site.story_half_life_hours")),
-            min_sources=int(self.config.get("site.story_min_sources")),
-            limit=int(self.config.get("site.front_stories")),
+            hours=float(self.config.settings.site.story_hours),
+            half_life_hours=self.config.settings.site.story_half_life_hours,
+            min_sources=self.config.settings.site.story_min_sources,
+            limit=self.config.settings.site.front_stories,
         )
 
     def story_ids(self, language: str) -> list[int]:
@@ -845,7 +845,7 @@ class SitePages:
         slug = None if tag is None else tag.slug
         return feeds.FeedHead(
             title=title,
-            description=str(self.config.get("site.description")),
+            description=self.config.settings.site.description,
             language=language,
             home_url=self._absolute(home),
             rss_url=self._absolute(url_for_feed(language, "rss", section, slug)),
@@ -1016,7 +1016,7 @@ class SitePages:
             path=url_for_about(language),
             alternates={code: url_for_about(code) for code in self.languages},
         )
-        contact = str(self.config.get("site.contact")).strip()
+        contact = self.config.settings.site.contact.strip()
         t = messages(language)
         before, _, after = t["about_3"].partition("{contact}")
         context.update(

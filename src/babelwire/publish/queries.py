@@ -227,7 +227,7 @@ def front_page(session: Session, config: Config, language: str, per_section: int
 
 
 def page_size(config: Config) -> int:
-    return max(1, int(config.get("site.page_size")))
+    return max(1, config.settings.site.page_size)
 
 
 def count_visible(session: Session, language: str, *where: ColumnElement[bool]) -> int:

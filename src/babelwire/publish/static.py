@@ -182,8 +182,8 @@ def _fingerprint(pages: SitePages) -> str:
         "sections": [(r.slug, dict(r.names)) for r in c.sections],
         "title": c.title,
         "base_url": c.base_url,
-        "description": str(c.get("site.description")),
-        "contact": str(c.get("site.contact")),
+        "description": c.settings.site.description,
+        "contact": c.settings.site.contact,
         "page_size": queries.page_size(c),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

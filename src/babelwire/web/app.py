@@ -118,12 +118,6 @@ def create_app(newsroom: Newsroom) -> Starlette:
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
-SERVE_LIMITS = {
-    "serve.limit_concurrency": "limit_concurrency",
-    "serve.backlog": "backlog",
-    "serve.timeout_keep_alive": "timeout_keep_alive",
-    "serve.max_incomplete_bytes": "h11_max_incomplete_event_size",
-}
 
 
 def server_options(config: Config) -> dict[str, Any]:
@@ -135,8 +129,14 @@ def server_options(config: Config) -> dict[str, Any]:
     reverse proxy in front times them out (docs/deployment.md).
     """
     options: dict[str, Any] = {"http": "h11"}
-    for key, name in SERVE_LIMITS.items():
-        value = int(config.get(key))
+    serve = config.settings.serve
+    limits = (  # the setting, uvicorn's name for it, its value
+        ("serve.limit_concurrency", "limit_concurrency", serve.limit_concurrency),
+        ("serve.backlog", "backlog", serve.backlog),
+        ("serve.timeout_keep_alive", "timeout_keep_alive", serve.timeout_keep_alive),
+        ("serve.max_incomplete_bytes", "h11_max_incomplete_event_size", serve.max_incomplete_bytes),
+    )
+    for key, name, value in limits:
         if value < 1:
             raise ConfigError(f"{key}: expected a positive number, got {value}")
         options[name] = value
@@ -322,7 +322,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         routes.append(Route(f"/{{lang}}/{file_name}", edition_feed))
         routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", list_feed))
         routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", list_feed))
-    seconds = float(pages.config.get("site.page_cache_seconds"))
+    seconds = float(pages.config.settings.site.page_cache_seconds)
     version = DataVersion(pages.sessions.kw["bind"])
 
     @contextlib.asynccontextmanager

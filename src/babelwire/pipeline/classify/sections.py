@@ -12,14 +12,26 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from babelwire.config import SectionRule
-
-__all__ = ["Guess", "SectionChoice", "choose_section", "words"]
+__all__ = ["Guess", "SectionChoice", "SectionRule", "choose_section", "words"]
 
 # Words include the Catalan middle dot (pel·lícula) and inner apostrophes.
 _WORD = re.compile(r"\w+(?:[·'’]\w+)*", re.UNICODE)
 
 SOURCE, RULE, MODEL, DEFAULT = "source", "rule", "model", "default"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRule:
+    """A section of the site and the keywords and entities (tag slugs) that file an article
+    under it."""
+
+    slug: str
+    names: Mapping[str, str]
+    keywords: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.slug.title()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,15 @@ translates into the target, e.g. ``ca > es > en``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from babelwire.config import Config
 from babelwire.pipeline.translate.article import Hop, Route
 from babelwire.pipeline.translate.engine import Engine, EngineError
+from babelwire.pipeline.translate.engines.apertium import ApertiumOptions
+from babelwire.pipeline.translate.engines.ctranslate2 import CTranslate2Options
+from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateOptions
+from babelwire.pipeline.translate.engines.openai import OpenAIOptions
 
 # Pivots tried first: the languages engines cover best.
 PREFERRED_PIVOTS = ("en", "es", "fr", "de", "pt", "it")
@@ -24,50 +26,51 @@ PREFERRED_PIVOTS = ("en", "es", "fr", "de", "pt", "it")
 
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
-    """What a factory may need: the per-call timeout and the site's settings."""
+    """What a factory may need: the per-call timeout, the site's folder (None: no site, so no
+    model folder) and each engine's own options."""
 
-    timeout: float
-    config: Config | None = None
-
-    def get(self, key: str) -> Any:
-        return self.config.get(key) if self.config is not None else None
+    timeout: float = 120.0
+    root: Path | None = None
+    apertium: ApertiumOptions = field(default_factory=ApertiumOptions)
+    ctranslate2: CTranslate2Options = field(default_factory=CTranslate2Options)
+    libretranslate: LibreTranslateOptions = field(default_factory=LibreTranslateOptions)
+    openai: OpenAIOptions = field(default_factory=OpenAIOptions)
 
     def models_dir(self) -> Path | None:
-        if self.config is None:
+        if self.root is None:
             return None
-        folder = Path(str(self.config.get("translation.models_dir")))
-        return folder if folder.is_absolute() else self.config.root / folder
+        folder = Path(self.ctranslate2.models_dir)
+        return folder if folder.is_absolute() else self.root / folder
 
 
 def _apertium(options: EngineOptions) -> Engine:
     from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 
-    fresh = bool(options.get("translation.apertium_fresh_tagger"))
+    fresh = options.apertium.fresh_tagger
     return ApertiumEngine(timeout=options.timeout, fresh_tagger=fresh)
 
 
 def _libretranslate(options: EngineOptions) -> Engine:
     from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateEngine
 
-    url = str(options.get("translation.libretranslate_url") or "")
+    url = options.libretranslate.url
     if not url:
         raise EngineError("libretranslate: set translation.libretranslate_url")
-    key = str(options.get("translation.libretranslate_key") or "")
+    key = options.libretranslate.key
     return LibreTranslateEngine(url, api_key=key, timeout=options.timeout)
 
 
 def _openai(options: EngineOptions) -> Engine:
     from babelwire.pipeline.translate.engines.openai import OpenAIEngine
 
-    url = str(options.get("translation.openai_url") or "")
-    model = str(options.get("translation.openai_model") or "")
+    url, model = options.openai.url, options.openai.model
     if not url or not model:
         raise EngineError("openai: set translation.openai_url and translation.openai_model")
     return OpenAIEngine(
         url,
         model=model,
-        api_key=str(options.get("translation.openai_key") or ""),
-        languages=list(options.get("translation.openai_languages") or []),
+        api_key=options.openai.key,
+        languages=list(options.openai.languages),
         timeout=options.timeout,
     )
 
@@ -78,7 +81,7 @@ def _ctranslate2(options: EngineOptions) -> Engine:
     folder = options.models_dir()
     return CTranslate2Engine(
         scan_models(folder, "ctranslate2"),
-        beam_size=int(options.get("translation.beam_size") or 1),
+        beam_size=options.ctranslate2.beam_size,
         models_dir=folder,
     )
 
@@ -90,7 +93,7 @@ def _argos(options: EngineOptions) -> Engine:
     folder = options.models_dir()
     return ArgosEngine(
         scan_models(folder, "argos"),
-        beam_size=int(options.get("translation.beam_size") or 1),
+        beam_size=options.ctranslate2.beam_size,
         models_dir=folder,
     )
 
@@ -112,15 +115,15 @@ class Translators:
         names: Sequence[str],
         timeout: float = 120.0,
         engines: Sequence[Engine] = (),
-        config: Config | None = None,
+        options: EngineOptions | None = None,
     ) -> None:
         given = {e.name: e for e in engines}
         unknown = [n for n in names if n not in FACTORIES and n not in given]
         if unknown:
             raise EngineError(f"unknown engine(s) {unknown}; known: {sorted(FACTORIES)}")
         self.names = list(names)
-        self.timeout = timeout
-        self.options = EngineOptions(timeout, config)
+        self.options = options if options is not None else EngineOptions(timeout)
+        self.timeout = self.options.timeout
         self._given = given
         self._engines: dict[str, Engine] = dict(given)
 

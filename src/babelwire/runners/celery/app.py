@@ -30,7 +30,7 @@ def task_name(stage: str) -> str:
 
 def celery_settings(config: Config) -> dict[str, Any]:
     """The Celery settings for a site (ConfigError when workers are not set up)."""
-    broker = str(config.get("workers.broker_url"))
+    broker = config.settings.workers.broker_url
     if not broker:
         raise ConfigError(
             "workers.broker_url is empty: set it in [workers] of babelwire.toml or "
@@ -38,14 +38,14 @@ def celery_settings(config: Config) -> dict[str, Any]:
         )
     if not broker.startswith(("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://")):
         raise ConfigError(f"workers.broker_url: {broker!r} is neither a Redis nor an AMQP URL")
-    soft = int(config.get("workers.soft_time_limit"))
-    hard = int(config.get("workers.time_limit"))
+    soft = config.settings.workers.soft_time_limit
+    hard = config.settings.workers.time_limit
     if hard <= soft:
         raise ConfigError(
             f"workers.time_limit ({hard}) must be longer than workers.soft_time_limit ({soft})"
         )
-    backend = str(config.get("workers.result_backend")) or None
-    visibility = int(config.get("workers.visibility_timeout"))
+    backend = config.settings.workers.result_backend or None
+    visibility = config.settings.workers.visibility_timeout
     return {
         "broker_url": broker,
         "result_backend": backend,

@@ -10,8 +10,8 @@ from babelwire.runners.celery.app import app, task_name
 
 
 def batch_size(newsroom: Newsroom, stage: str) -> int:
-    key = "workers.batch_sources" if stage == "fetch" else "workers.batch_articles"
-    return max(1, int(newsroom.config.get(key)))
+    workers = newsroom.config.settings.workers
+    return max(1, workers.batch_sources if stage == "fetch" else workers.batch_articles)
 
 
 def send(newsroom: Newsroom, stage: str, ids: Sequence[int], *, size: int | None = None) -> int:

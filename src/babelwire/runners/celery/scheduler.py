@@ -35,7 +35,7 @@ class Round:
 
 def schedule_round(newsroom: Newsroom) -> Round:
     """Send due sources and waiting articles to the queues."""
-    window = timedelta(seconds=int(newsroom.config.get("workers.requeue_after")))
+    window = timedelta(seconds=newsroom.config.settings.workers.requeue_after)
     result = Round()
     result.lost = mark_lost(newsroom, window)
     sources = due_source_ids(newsroom)
@@ -54,7 +54,7 @@ def schedule_round(newsroom: Newsroom) -> Round:
 def run_scheduler(newsroom: Newsroom, *, stop: threading.Event) -> None:
     """Round after round until `stop` is set; a round that fails (broker or database
     away) is logged and the next one tries again."""
-    pause = float(newsroom.config.get("workers.poll_seconds"))
+    pause = newsroom.config.settings.workers.poll_seconds
     while not stop.is_set():
         try:
             sent = schedule_round(newsroom)

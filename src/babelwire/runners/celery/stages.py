@@ -94,6 +94,6 @@ def ready_for(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> list[int]:
         )
     if not ready:
         return []
-    window = timedelta(seconds=int(newsroom.config.get("workers.requeue_after")))
+    window = timedelta(seconds=newsroom.config.settings.workers.requeue_after)
     sent = on_the_way(newsroom, stage, window)
     return [i for i in ready if i not in sent]

@@ -79,8 +79,8 @@ def _close_newsroom(**_: Any) -> None:
 
 def backoff(newsroom: Newsroom, tries: int) -> float:
     """Seconds before the next try: retry_backoff, doubled each try, at most retry_backoff_max."""
-    base = float(newsroom.config.get("workers.retry_backoff"))
-    ceiling = float(newsroom.config.get("workers.retry_backoff_max"))
+    base = newsroom.config.settings.workers.retry_backoff
+    ceiling = newsroom.config.settings.workers.retry_backoff_max
     return float(min(ceiling, base * 2 ** max(0, tries - 1)))
 
 
@@ -88,7 +88,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
     newsroom = worker_newsroom()
     task_id = str(task.request.id)
     worker = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
-    allowed = int(newsroom.config.get("workers.max_retries")) + 1
+    allowed = newsroom.config.settings.workers.max_retries + 1
     try:
         start = start_run(newsroom, task_id=task_id, stage=stage, items=ids, worker=worker)
     except Exception as exc:  # the database is away: try again later, no try counted

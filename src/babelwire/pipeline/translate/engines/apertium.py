@@ -56,10 +56,23 @@ from types import TracebackType
 from typing import IO
 
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
+from babelwire.setting import setting
 
-__all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine"]
+__all__ = ["DEFAULT_MODES_DIR", "ApertiumEngine", "ApertiumOptions"]
 
 DEFAULT_MODES_DIR = Path("/usr/share/apertium/modes")
+
+
+@dataclass(frozen=True, slots=True)
+class ApertiumOptions:
+    """The engine's settings, translation.apertium_* in babelwire.toml."""
+
+    fresh_tagger: bool = setting(
+        False,
+        "Tag every segment as a fresh Apertium does, whatever the pipeline tagged before, "
+        "so that a translation never depends on its order, batch or worker (slower).",
+    )
+
 
 # ISO 639-1 -> the ISO 639-3 codes Apertium names its pairs with.
 _ISO1_TO_ISO3: dict[str, str] = {

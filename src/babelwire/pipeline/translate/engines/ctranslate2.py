@@ -29,8 +29,16 @@ from typing import Any
 
 from babelwire.extras import install_hint
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
+from babelwire.setting import setting
 
-__all__ = ["METADATA_FILE", "CTranslate2Engine", "ModelInfo", "read_model", "scan_models"]
+__all__ = [
+    "METADATA_FILE",
+    "CTranslate2Engine",
+    "CTranslate2Options",
+    "ModelInfo",
+    "read_model",
+    "scan_models",
+]
 
 METADATA_FILE = "babelwire-model.json"
 # A limit per sentence, the same whatever the batch, so a segment's translation
@@ -38,6 +46,18 @@ METADATA_FILE = "babelwire-model.json"
 MAX_DECODING_LENGTH = 256
 # "opennmt": one pair, no end-of-sentence token on the source (Argos packages).
 KINDS = ("marian", "opennmt", "nllb", "m2m100")
+
+
+@dataclass(frozen=True, slots=True)
+class CTranslate2Options:
+    """The settings of the neural engines (this one and Argos), translation.models_dir and
+    translation.beam_size in babelwire.toml."""
+
+    models_dir: str = setting(
+        "models", "Folder of CTranslate2 and Argos models (`babelwire engines add-model`)."
+    )
+    beam_size: int = setting(2, "Beam size of neural engines (1 = greedy, fastest).", minimum=1)
+
 
 # ISO 639-1 -> the language tokens of NLLB-200 (FLORES codes).
 NLLB_CODES = {

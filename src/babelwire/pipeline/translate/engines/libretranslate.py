@@ -9,13 +9,24 @@ Segments go in requests of at most ``batch_size`` texts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import httpx
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
+from babelwire.setting import setting
 
-__all__ = ["LibreTranslateEngine"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["LibreTranslateEngine", "LibreTranslateOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class LibreTranslateOptions:
+    """The engine's settings, translation.libretranslate_* in babelwire.toml."""
+
+    url: str = setting("", "LibreTranslate server, e.g. http://host:5000.")
+    key: str = setting("", "LibreTranslate API key, if it needs one.")
 
 
 class LibreTranslateEngine:
@@ -30,10 +41,14 @@ class LibreTranslateEngine:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.batch_size = max(1, batch_size)
-        self._client = httpx.Client(timeout=timeout)
+        import httpx  # only when the engine is used: the settings read this module
+
+        self._client: httpx.Client = httpx.Client(timeout=timeout)
         self._pairs: set[tuple[str, str]] | None = None
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self._client.request(method, self.url + path, **kwargs)
         except httpx.HTTPError as exc:

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
-
-import httpx
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
+from babelwire.setting import setting
 
-__all__ = ["OpenAIEngine", "build_prompt"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["OpenAIEngine", "OpenAIOptions", "build_prompt"]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAIOptions:
+    """The engine's settings, translation.openai_* in babelwire.toml."""
+
+    url: str = setting("", "OpenAI-compatible API base, e.g. http://host:11434/v1.")
+    model: str = setting("", "Model name for the OpenAI-compatible engine.")
+    key: str = setting("", "API key for the OpenAI-compatible engine, if any.")
+    languages: list[str] = setting(
+        ["en", "es", "ca", "fr", "de", "it", "pt"],
+        "Languages the OpenAI-compatible engine is asked to translate between.",
+    )
+
 
 LANGUAGE_NAMES = {
     "ca": "Catalan",
@@ -68,7 +85,9 @@ class OpenAIEngine:
         self.languages = [code for code in languages if code]
         self.batch_size = max(1, batch_size)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(timeout=timeout, headers=headers)
+        import httpx  # only when the engine is used: the settings read this module
+
+        self._client: httpx.Client = httpx.Client(timeout=timeout, headers=headers)
 
     def version(self) -> str:
         return self.model
@@ -82,6 +101,8 @@ class OpenAIEngine:
             "messages": build_prompt(segments, source, target),
             "temperature": 0,
         }
+        import httpx
+
         try:
             response = self._client.post(self.url + "/chat/completions", json=body)
         except httpx.HTTPError as exc:
