@@ -14,7 +14,7 @@ import typer
 from babelwire.cli.options import SiteOption, fail, make_console
 from babelwire.config import Config, ConfigError
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.runners.celery.app import STAGE_QUEUES
+from babelwire.runners.celery.app import STEP_QUEUES
 from babelwire.storage.database import current_heads, known_heads
 
 console = make_console()
@@ -60,9 +60,9 @@ def worker(
     newsroom.close()
     chosen = queues.split(",") if queues else [str(q) for q in config.get("workers.queues")]
     chosen = [q.strip() for q in chosen if q.strip()]
-    unknown = [q for q in chosen if q not in STAGE_QUEUES]
+    unknown = [q for q in chosen if q not in STEP_QUEUES]
     if unknown or not chosen:
-        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STAGE_QUEUES)}")
+        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STEP_QUEUES)}")
     processes = concurrency or int(config.get("workers.concurrency"))
     from babelwire.runners.celery.app import app
     from babelwire.runners.celery.tasks import QUEUES_VARIABLE

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Block
+from babelwire.model import Block, TranslationStatus
 from babelwire.pipeline.entities.gazetteer import (
     Gazetteer,
     GazetteerError,
@@ -36,7 +36,11 @@ from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
 GAZETTEER, RECURRING = "gazetteer", "recurring"
 # Statuses of a translation whose text can stand for the article ("held": below the
 # quality threshold, still the article's words in that language).
-TEXT_STATUSES = ("translated", "original", "held")
+TEXT_STATUSES = (
+    TranslationStatus.TRANSLATED,
+    TranslationStatus.ORIGINAL,
+    TranslationStatus.HELD,
+)
 
 
 def gazetteer_path(config: Config) -> Path:

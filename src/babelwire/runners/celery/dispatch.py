@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import queue_runs
+from babelwire.model import Step
 from babelwire.runners.celery.app import app, task_name
 
 
 def batch_size(newsroom: Newsroom, stage: str) -> int:
-    key = "workers.batch_sources" if stage == "fetch" else "workers.batch_articles"
+    key = "workers.batch_sources" if stage == Step.FETCH else "workers.batch_articles"
     return max(1, int(newsroom.config.get(key)))
 
 
