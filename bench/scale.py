@@ -56,6 +56,7 @@ from babelwire.demo.site import follow_outlets
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
+from babelwire.model import Stage
 from babelwire.storage.database import normalise_url
 from babelwire.storage.tables import ArticleRow, TaskRunRow
 
@@ -136,7 +137,7 @@ def published(newsroom: Newsroom) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(ArticleRow)
-                .where(ArticleRow.stage.in_(("published", "failed")))
+                .where(ArticleRow.stage.in_((Stage.PUBLISHED, Stage.FAILED)))
             )
             or 0
         )
@@ -146,7 +147,7 @@ def failed(newsroom: Newsroom) -> int:
     with newsroom.sessions() as session:
         return int(
             session.scalar(
-                select(func.count()).select_from(ArticleRow).where(ArticleRow.stage == "failed")
+                select(func.count()).select_from(ArticleRow).where(ArticleRow.stage == Stage.FAILED)
             )
             or 0
         )

@@ -47,6 +47,7 @@ from sqlalchemy import insert, inspect, text
 
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
+from babelwire.model import Stage, TranslationStatus
 from babelwire.publish import search
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report, run_pagefind
@@ -109,7 +110,7 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
                     "published_at": when,
                     "extractor": "trafilatura",
                     "from_feed": False,
-                    "stage": "published",
+                    "stage": Stage.PUBLISHED,
                     "attempts": 0,
                     "section": SECTIONS[n % len(SECTIONS)],
                     "version": 1,
@@ -124,7 +125,7 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
                     **common,
                     "article_id": n,
                     "language": "en",
-                    "status": "translated",
+                    "status": TranslationStatus.TRANSLATED,
                     "title": "EN " + title,
                     "blocks": blocks,
                     "engine": "apertium",
@@ -136,7 +137,7 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
                     **common,
                     "article_id": n,
                     "language": "es",
-                    "status": "original",
+                    "status": TranslationStatus.ORIGINAL,
                     "title": title,
                     "blocks": blocks,
                     "engine": "",
@@ -190,7 +191,7 @@ def publish_one(newsroom: Newsroom, n: int) -> int:
             published_at=now,
             extractor="trafilatura",
             from_feed=False,
-            stage="published",
+            stage=Stage.PUBLISHED,
             attempts=0,
             section="world",
             version=1,
@@ -198,7 +199,10 @@ def publish_one(newsroom: Newsroom, n: int) -> int:
         )
         session.add(row)
         session.flush()
-        for language, status in (("en", "translated"), ("es", "original")):
+        for language, status in (
+            ("en", TranslationStatus.TRANSLATED),
+            ("es", TranslationStatus.ORIGINAL),
+        ):
             session.add(
                 TranslationRow(
                     article_id=row.id,
@@ -206,8 +210,8 @@ def publish_one(newsroom: Newsroom, n: int) -> int:
                     status=status,
                     title=f"New {n}" if language == "en" else f"Nueva {n}",
                     blocks=[{"kind": "p", "text": "New text."}],
-                    engine="apertium" if status == "translated" else "",
-                    engine_version="3.8.3" if status == "translated" else "",
+                    engine="apertium" if status == TranslationStatus.TRANSLATED else "",
+                    engine_version="3.8.3" if status == TranslationStatus.TRANSLATED else "",
                     model_version="",
                     unknown_words=0,
                     flags=[],

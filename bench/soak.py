@@ -53,6 +53,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from babelwire.jobs.site import create_site
+from babelwire.model import Stage, TranslationStatus
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
@@ -559,7 +560,7 @@ def _published(root: Path) -> int:
                 db.scalar(
                     select(func.count())
                     .select_from(ArticleRow)
-                    .where(ArticleRow.stage == "published")
+                    .where(ArticleRow.stage == Stage.PUBLISHED)
                 )
                 or 0
             )
@@ -572,7 +573,7 @@ def _published_among(root: Path, urls: set[str]) -> int:
     try:
         with engine.connect() as db:
             rows = db.execute(
-                select(ArticleRow.canonical_url).where(ArticleRow.stage == "published")
+                select(ArticleRow.canonical_url).where(ArticleRow.stage == Stage.PUBLISHED)
             ).all()
     finally:
         engine.dispose()
@@ -604,7 +605,8 @@ def _report(
         spanish = set(
             db.scalars(
                 select(TranslationRow.article_id).where(
-                    TranslationRow.language == "es", TranslationRow.status == "translated"
+                    TranslationRow.language == "es",
+                    TranslationRow.status == TranslationStatus.TRANSLATED,
                 )
             ).all()
         )
@@ -616,7 +618,7 @@ def _report(
     engine.dispose()
 
     per_url = Counter(url for _, url, _, _, _ in articles)
-    published = {url for _, url, stage, _, _ in articles if stage == "published"}
+    published = {url for _, url, stage, _, _ in articles if stage == Stage.PUBLISHED}
     translated = {url for aid, url, _, _, _ in articles if aid in spanish}
     missing = sorted(good_urls - published)
     untranslated = sorted((good_urls & published) - translated)

@@ -20,6 +20,7 @@ class Stage(enum.StrEnum):
     PUBLISHED = "published"  # filed in a section and visible on the site
     DUPLICATE = "duplicate"  # a copy of another article: stored and linked, not published
     FAILED = "failed"  # a stage failed; `error` on the article says why
+    REMOVED = "removed"  # taken down: unpublished everywhere, its id never reused
 
     @property
     def order(self) -> int:
@@ -33,10 +34,34 @@ _STAGE_ORDER = {
     Stage.PUBLISHED: 3,
     Stage.DUPLICATE: 1,
     Stage.FAILED: -1,
+    Stage.REMOVED: -1,
 }
 
-#: The steps a runner moves work through, in order (a queue each for the Celery runner).
-STAGES = ("fetch", "extract", "translate", "publish")
+
+class TranslationStatus(enum.StrEnum):
+    """What became of an article in one target language."""
+
+    TRANSLATED = "translated"  # translated and above the quality threshold: shown
+    ORIGINAL = "original"  # the article is already in this language: shown as it is
+    HELD = "held"  # below the quality threshold: kept for review, not shown on the site
+    SKIPPED = "skipped"  # not translated; `reason` says why
+
+
+class Step(enum.StrEnum):
+    """The steps a runner moves work through (a queue each for the Celery runner).
+
+    Not article states (`Stage`): a step takes articles at one stage to the next.
+    The values are stored in task runs and dead letters.
+    """
+
+    FETCH = "fetch"
+    EXTRACT = "extract"
+    TRANSLATE = "translate"
+    PUBLISH = "publish"
+
+
+#: The steps in order.
+STEPS = tuple(Step)
 
 #: What a source's URL is followed as.
 SOURCE_KINDS = ("feed", "sitemap", "page")

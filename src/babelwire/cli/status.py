@@ -10,7 +10,7 @@ from rich.table import Table
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.extras import require
-from babelwire.model import STAGES
+from babelwire.model import STEPS
 
 console = make_console()
 
@@ -45,7 +45,7 @@ def status(
     for column in ("stage", "queued", "in flight", "runs", "items", "s/item", "wait p50 s"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     table.add_column("failures", justify="right")
-    for stage in STAGES:
+    for stage in STEPS:
         s = figures.stages[stage]
         depth = depths.get(stage)
         table.add_row(
@@ -65,7 +65,7 @@ def status(
             f"Slowest stage: {slowest.stage}, {slowest.seconds:.1f} s in {slowest.runs} runs "
             f"({slowest.seconds_per_item or 0.0:.3f} s per item)"
         )
-    for stage in STAGES:
+    for stage in STEPS:
         error = figures.stages[stage].last_error
         if error:
             console.print(f"Last {stage} failure: {error}", markup=False)

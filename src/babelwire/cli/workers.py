@@ -59,16 +59,16 @@ def worker(
 ) -> None:
     """Start a Celery worker for the site's stages (one newsroom per worker process)."""
     require("celery", "workers", "babelwire worker")
-    from babelwire.runners.celery.app import STAGE_QUEUES
+    from babelwire.runners.celery.app import STEP_QUEUES
 
     newsroom = _worker_site(site)
     config = newsroom.config
     newsroom.close()
     chosen = queues.split(",") if queues else list(config.settings.workers.queues)
     chosen = [q.strip() for q in chosen if q.strip()]
-    unknown = [q for q in chosen if q not in STAGE_QUEUES]
+    unknown = [q for q in chosen if q not in STEP_QUEUES]
     if unknown or not chosen:
-        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STAGE_QUEUES)}")
+        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STEP_QUEUES)}")
     processes = concurrency or config.settings.workers.concurrency
     from babelwire.runners.celery.app import app
     from babelwire.runners.celery.tasks import QUEUES_VARIABLE

@@ -27,7 +27,15 @@ from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stories import assign_stories, attach_copy, forget_desk, leave_story
 from babelwire.jobs.tags import site_glossary
-from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, Stage
+from babelwire.model import (
+    BRIEF,
+    Block,
+    ExtractedArticle,
+    FeedEntry,
+    Stage,
+    Step,
+    TranslationStatus,
+)
 from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import (
@@ -120,7 +128,7 @@ def record_failure(
     """
     with newsroom.sessions() as session:
         article = session.get(ArticleRow, article_id)
-        if article is None or article.stage != STAGE_INPUT[stage].value:
+        if article is None or article.stage != STEP_INPUT[stage].value:
             return
         _fail(session, article, stage, error, result)
         session.commit()
@@ -135,7 +143,7 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
     batch had committed before it raised is kept (every stage skips articles
     no longer at its input). KeyboardInterrupt and SystemExit are not caught.
     """
-    function = ARTICLE_STAGES[stage]
+    function = ARTICLE_STEPS[stage]
     try:
         return function(newsroom, article_ids)
     except Exception:
@@ -193,7 +201,7 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
             result.unchanged = [i for i in result.unchanged if i != article_id]
             result.duplicates.pop(article_id, None)
             result.merged.pop(article_id, None)
-            record_failure(newsroom, "extract", article_id, describe_error(exc), result)
+            record_failure(newsroom, Step.EXTRACT, article_id, describe_error(exc), result)
     if result.done:
         with newsroom.sessions.begin() as session:
             prune_bands(session, float(newsroom.config.settings.stories.duplicate_hours))
@@ -267,13 +275,13 @@ def _extract_one(
         # Text already published is kept instead: a brief would replace it.
         extracted = _brief(entry, article)
     if extracted is None:
-        _fail(session, article, "extract", problem or "no text found", result)
+        _fail(session, article, Step.EXTRACT, problem or "no text found", result)
         return
     extracted, cut_note = bounded_article(extracted)
     title = extracted.title or (entry.title if entry else "") or article.title
     blocks = [b for b in extracted.blocks if b.text.strip()]
     if not blocks and extracted.extractor != BRIEF:
-        _fail(session, article, "extract", "extracted article has no text", result)
+        _fail(session, article, Step.EXTRACT, "extracted article has no text", result)
         return
     source = article.source
     guess = detect_language(
@@ -375,8 +383,6 @@ def _stage_reached(article: ArticleRow) -> str:
 
 # --- translate -------------------------------------------------------------------------
 
-HELD = "held"  # below the quality threshold: kept for review, not shown on the site
-
 
 @dataclass(frozen=True, slots=True)
 class Gate:
@@ -463,7 +469,7 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
                 session.commit()
         for article in articles:
             if article.id in errors:
-                _fail(session, article, "translate", errors[article.id], result)
+                _fail(session, article, Step.TRANSLATE, errors[article.id], result)
             else:
                 article.stage = Stage.TRANSLATED.value
                 article.error = article.error if article.from_feed else None
@@ -558,10 +564,10 @@ def _store_translation(
     verdict = output.verdict
     row = _translation_row(session, article, translated.language)
     if verdict.score >= gate.threshold:
-        row.status = "translated"
+        row.status = TranslationStatus.TRANSLATED
         row.reason = None
     else:
-        row.status = HELD
+        row.status = TranslationStatus.HELD
         row.reason = f"quality {verdict.score:.2f} below {gate.threshold:.2f}: " + (
             ", ".join(verdict.flags) or "low score"
         )
@@ -581,7 +587,7 @@ def _store_translation(
 
 def _store_original(session: Session, article: ArticleRow) -> None:
     row = _translation_row(session, article, article.language or "und")
-    row.status = "original"
+    row.status = TranslationStatus.ORIGINAL
     row.reason = "the article is already in this language"
     row.title = article.title
     row.blocks = list(article.blocks)
@@ -595,7 +601,7 @@ def _store_original(session: Session, article: ArticleRow) -> None:
 
 def _store_skipped(session: Session, article: ArticleRow, language: str, reason: str) -> None:
     row = _translation_row(session, article, language)
-    row.status = "skipped"
+    row.status = TranslationStatus.SKIPPED
     row.reason = reason
     row.title = ""
     row.blocks = []
@@ -654,16 +660,16 @@ def pending_article_ids(newsroom: Newsroom, stage: Stage) -> list[int]:
         )
 
 
-#: The article stages in order, each the function that runs it: `babelwire run` calls
+#: The article steps in order, each the function that runs it: `babelwire run` calls
 #: them one after another, the Celery runner as the tasks of their queues.
-ARTICLE_STAGES: dict[str, Callable[[Newsroom, Sequence[int]], StageResult]] = {
-    "extract": extract_articles,
-    "translate": translate_articles,
-    "publish": publish_articles,
+ARTICLE_STEPS: dict[str, Callable[[Newsroom, Sequence[int]], StageResult]] = {
+    Step.EXTRACT: extract_articles,
+    Step.TRANSLATE: translate_articles,
+    Step.PUBLISH: publish_articles,
 }
 #: The article stage each of them takes its work from.
-STAGE_INPUT = {
-    "extract": Stage.DISCOVERED,
-    "translate": Stage.EXTRACTED,
-    "publish": Stage.TRANSLATED,
+STEP_INPUT: dict[str, Stage] = {
+    Step.EXTRACT: Stage.DISCOVERED,
+    Step.TRANSLATE: Stage.EXTRACTED,
+    Step.PUBLISH: Stage.TRANSLATED,
 }

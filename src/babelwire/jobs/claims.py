@@ -16,9 +16,15 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import Step
 
-# The first half of the two-part advisory lock key: one number per stage.
-STAGE_KEYS = {"fetch": 7301, "extract": 7302, "translate": 7303, "publish": 7304}
+# The first half of the two-part advisory lock key: one number per step.
+STEP_KEYS: dict[str, int] = {
+    Step.FETCH: 7301,
+    Step.EXTRACT: 7302,
+    Step.TRANSLATE: 7303,
+    Step.PUBLISH: 7304,
+}
 
 
 @contextmanager
@@ -27,7 +33,7 @@ def claimed(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Iterator[list
     if newsroom.db.dialect.name != "postgresql" or not ids:
         yield list(ids)
         return
-    key = STAGE_KEYS[stage]
+    key = STEP_KEYS[stage]
     connection = newsroom.db.connect()
     clean = False
     try:

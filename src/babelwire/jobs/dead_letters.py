@@ -72,12 +72,12 @@ def requeue_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> i
     takes it (the embedded pass finds it pending, a worker is sent it).
     Returns how many articles went back.
     """
-    from babelwire.jobs.articles import STAGE_INPUT  # the stages import this module
+    from babelwire.jobs.articles import STEP_INPUT  # the steps import this module
 
     moved = 0
     with newsroom.sessions.begin() as session:
         for letter in letters:
-            waiting = STAGE_INPUT.get(letter.stage)
+            waiting = STEP_INPUT.get(letter.stage)
             if waiting is None or not letter.items:
                 continue
             result = session.execute(
@@ -117,12 +117,12 @@ def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> No
 
 def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
     """Give up on the letters' work; returns how many articles were marked failed."""
-    from babelwire.jobs.articles import STAGE_INPUT  # the stages import this module
+    from babelwire.jobs.articles import STEP_INPUT  # the steps import this module
 
     failed = 0
     with newsroom.sessions.begin() as session:
         for letter in letters:
-            waiting = STAGE_INPUT.get(letter.stage)
+            waiting = STEP_INPUT.get(letter.stage)
             if waiting is not None and letter.items:
                 result = session.execute(
                     update(ArticleRow)

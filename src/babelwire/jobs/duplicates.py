@@ -29,7 +29,6 @@ from babelwire.pipeline.dedup.near import (
     fingerprint_to_bytes,
     fingerprints,
 )
-from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleBandRow, ArticleRow
 
@@ -94,7 +93,7 @@ def _find(
 ) -> Copy | None:
     # Plain equality lookups, no ORDER BY ... LIMIT: a planner might otherwise walk the
     # primary key hoping to meet a match early, reading the whole table when there is none.
-    live = (ArticleRow.id != article_id, ArticleRow.stage != REMOVED_STAGE)
+    live = (ArticleRow.id != article_id, ArticleRow.stage != Stage.REMOVED)
     same = session.execute(
         select(ArticleRow.id, ArticleRow.duplicate_of).where(
             ArticleRow.content_hash == digest, ArticleRow.fetched_at >= cutoff, *live
@@ -150,7 +149,7 @@ def _root(
     if duplicate_of is None or duplicate_of == article_id:
         return Copy(found, similarity, exact)
     stage = session.scalar(select(ArticleRow.stage).where(ArticleRow.id == duplicate_of))
-    if stage is None or stage == REMOVED_STAGE:
+    if stage is None or stage == Stage.REMOVED:
         return Copy(found, similarity, exact)
     return Copy(duplicate_of, similarity, exact)
 

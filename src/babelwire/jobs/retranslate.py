@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.jobs.articles import (
-    HELD,
     StageResult,
     path_settings,
     quality_gate,
     translate_chunk,
 )
 from babelwire.jobs.newsroom import Newsroom
+from babelwire.model import TranslationStatus
 from babelwire.pipeline.translate.article import Route
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
@@ -73,7 +73,7 @@ def retranslate(
             source = article.language or "und"
             current = {t.language: t.status for t in article.translations}
             for target in newsroom.config.languages:
-                if target == source or current.get(target, "skipped") == "original":
+                if target == source or current.get(target) == TranslationStatus.ORIGINAL:
                     continue
                 pair = (source, target)
                 if pair not in routes:
@@ -119,7 +119,7 @@ def held_translations(newsroom: Newsroom) -> list[HeldTranslation]:
         rows = session.execute(
             select(TranslationRow, ArticleRow.title)
             .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
-            .where(TranslationRow.status == HELD)
+            .where(TranslationRow.status == TranslationStatus.HELD)
             .order_by(TranslationRow.quality, TranslationRow.article_id)
         ).all()
         return [
@@ -144,12 +144,12 @@ def release_translation(newsroom: Newsroom, article_id: int, language: str) -> b
             select(TranslationRow).where(
                 TranslationRow.article_id == article_id,
                 TranslationRow.language == language,
-                TranslationRow.status == HELD,
+                TranslationRow.status == TranslationStatus.HELD,
             )
         )
         if row is None:
             return False
-        row.status = "translated"
+        row.status = TranslationStatus.TRANSLATED
         row.reason = f"released by an editor ({row.reason})" if row.reason else None
         row.updated_at = utcnow()
         session.flush()

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from babelwire.clock import utcnow
 from babelwire.jobs.articles import (
-    ARTICLE_STAGES,
-    STAGE_INPUT,
+    ARTICLE_STEPS,
+    STEP_INPUT,
     StageResult,
     pending_article_ids,
     run_stage_isolated,
@@ -25,7 +25,7 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
-from babelwire.model import STAGES
+from babelwire.model import STEPS, Step
 from babelwire.storage.tables import ArticleRow, SourceRow
 
 
@@ -89,40 +89,40 @@ def run_pass(
             )
     else:
         source_ids = due_source_ids(newsroom)
-    progress.start("fetch", len(source_ids))
+    progress.start(Step.FETCH, len(source_ids))
     started = time.perf_counter()
     fetch_began = utcnow()
     by_source: dict[int, SourceReport] = {}
     # All due sources are polled concurrently, each host at its own pace.
     for source_id, source_report in zip(
         source_ids,
-        refresh_sources(newsroom, source_ids, on_done=lambda: progress.advance("fetch")),
+        refresh_sources(newsroom, source_ids, on_done=lambda: progress.advance(Step.FETCH)),
         strict=True,
     ):
         report.sources.append(source_report)
         by_source[source_id] = source_report
-    report.stage_seconds["fetch"] += time.perf_counter() - started
-    report.stage_articles["fetch"] = sum(s.new + s.updated for s in report.sources)
+    report.stage_seconds[Step.FETCH] += time.perf_counter() - started
+    report.stage_articles[Step.FETCH] = sum(s.new + s.updated for s in report.sources)
     if source_ids:  # the record `babelwire status` reads, as the workers write it
         record_stage_run(
             newsroom,
-            stage="fetch",
+            stage=Step.FETCH,
             items=source_ids,
             started_at=fetch_began,
-            seconds=report.stage_seconds["fetch"],
+            seconds=report.stage_seconds[Step.FETCH],
             done=sum(1 for s in report.sources if s.error is None),
             failed=sum(1 for s in report.sources if s.error is not None),
         )
 
     pending = sorted(
-        {i for waiting in STAGE_INPUT.values() for i in pending_article_ids(newsroom, waiting)}
+        {i for waiting in STEP_INPUT.values() for i in pending_article_ids(newsroom, waiting)}
     )
     size = chunk_size or max(1, newsroom.config.settings.translation.batch_articles)
-    for stage in STAGES[1:]:
-        progress.start(stage, len(pending))
+    for step in STEPS[1:]:
+        progress.start(step, len(pending))
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
-        for stage in ARTICLE_STAGES:
+        for stage in ARTICLE_STEPS:
             began, began_at = time.perf_counter(), utcnow()
             # Whatever one article makes a stage raise is that article's failure.
             result = run_stage_isolated(newsroom, stage, chunk)

@@ -13,7 +13,7 @@ from babelwire.clock import utcnow
 from babelwire.jobs.dead_letters import QUARANTINE_PREFIX
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
-from babelwire.model import STAGES
+from babelwire.model import STEPS
 from babelwire.storage.tables import ArticleRow, DeadLetterRow, TaskRunRow
 
 
@@ -55,8 +55,8 @@ class WorkStatus:
 def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
     since = utcnow() - timedelta(hours=hours)
     stall = timedelta(seconds=newsroom.config.settings.workers.time_limit * 2)
-    stages = {name: StageFigures(name) for name in STAGES}
-    waits: dict[str, list[float]] = {name: [] for name in STAGES}
+    stages: dict[str, StageFigures] = {name: StageFigures(name) for name in STEPS}
+    waits: dict[str, list[float]] = {name: [] for name in STEPS}
     runners: set[str] = set()
     with newsroom.sessions() as session:
         articles = dict(

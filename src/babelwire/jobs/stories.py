@@ -32,7 +32,6 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.tags import TEXT_STATUSES
 from babelwire.model import Stage
 from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput, strongest_first
-from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
 
@@ -346,7 +345,7 @@ def recount(session: Session, story_id: int) -> None:
             ArticleRow.source_id,
             ArticleRow.language,
             ArticleRow.first_published_at.is_not(None),
-        ).where(ArticleRow.story_id == story_id, ArticleRow.stage != REMOVED_STAGE)
+        ).where(ArticleRow.story_id == story_id, ArticleRow.stage != Stage.REMOVED)
     ).all()
     languages = Counter(language for _s, language, _p in members if language)
     row.article_count = sum(1 for *_rest, published in members if published)
@@ -409,7 +408,7 @@ def repair_stories(session: Session, story_ids: Iterable[int]) -> None:
         live = (
             ArticleRow.story_id == row.id,
             ArticleRow.first_published_at.is_not(None),
-            ArticleRow.stage != REMOVED_STAGE,
+            ArticleRow.stage != Stage.REMOVED,
         )
         central = session.scalar(
             select(ArticleRow.id).where(ArticleRow.id == row.central_article_id, *live)

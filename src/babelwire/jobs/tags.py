@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Block
+from babelwire.model import Block, TranslationStatus
 from babelwire.pipeline.entities.gazetteer import (
     Gazetteer,
     GazetteerError,
@@ -36,7 +36,11 @@ from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
 GAZETTEER, RECURRING = "gazetteer", "recurring"
 # Statuses of a translation whose text can stand for the article ("held": below the
 # quality threshold, still the article's words in that language).
-TEXT_STATUSES = ("translated", "original", "held")
+TEXT_STATUSES = (
+    TranslationStatus.TRANSLATED,
+    TranslationStatus.ORIGINAL,
+    TranslationStatus.HELD,
+)
 
 
 def gazetteer_path(config: Config) -> Path:
@@ -49,6 +53,11 @@ def site_gazetteer(config: Config) -> Gazetteer:
     return load_gazetteer(gazetteer_path(config))
 
 
+# The last glossary merged for each site, with the two it was made of (read once per
+# process, see load_glossary and load_gazetteer): merged again only when one changed.
+_merged: dict[Path, tuple[Glossary, Gazetteer, Glossary]] = {}
+
+
 def site_glossary(config: Config) -> Glossary:
     """The operator's glossary plus the gazetteer's names, so every edition spells them alike."""
     glossary = load_glossary(config.root, None, list(config.settings.translation.glossary_files))
@@ -56,9 +65,14 @@ def site_glossary(config: Config) -> Glossary:
         gazetteer = site_gazetteer(config)
     except GazetteerError as exc:
         raise GlossaryError(f"gazetteer: {exc}") from exc
+    last = _merged.get(config.root)
+    if last is not None and last[0] is glossary and last[1] is gazetteer:
+        return last[2]
     # The operator's own entries come first: they win over the gazetteer's for a term.
     names = [t for t in glossary_terms(gazetteer) if t.term not in {g.term for g in glossary.terms}]
-    return Glossary(glossary.terms + tuple(names))
+    merged = Glossary(glossary.terms + tuple(names))
+    _merged[config.root] = (glossary, gazetteer, merged)
+    return merged
 
 
 def article_texts(article: ArticleRow) -> list[str]:

@@ -19,10 +19,10 @@ from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import forget_fingerprint
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stories import after_takedown
+from babelwire.model import Stage
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish import queries, search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
-from babelwire.publish.stories import REMOVED_STAGE
 from babelwire.storage.tables import ArticleRow, EntryRow, TombstoneRow
 
 _SITE_ARTICLE_PATH = re.compile(r"^/[^/]+/article/([^/]+)/")
@@ -109,7 +109,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
         if article is None:
             raise TakedownError(f"no article matches {ref!r}")
         existing = tombstone_for_article(session, article.id)
-        if article.stage == REMOVED_STAGE and existing is not None:
+        if article.stage == Stage.REMOVED and existing is not None:
             return Takedown(article.id, "", sorted({existing.url}), list(existing.paths))
         paths: list[str] = []
         for language in newsroom.config.languages:
@@ -146,7 +146,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
         article.image = ""
         # The section stays, so a build knows which lists to rewrite.
         article.first_published_at = None
-        article.stage = REMOVED_STAGE
+        article.stage = Stage.REMOVED
         article.error = f"taken down: {reason}"[:2000]
         search.remove_articles(session, [article.id])
         forget_fingerprint(session, article)  # later copies of it stand on their own

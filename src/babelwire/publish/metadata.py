@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from babelwire.model import TranslationStatus
 from babelwire.publish.queries import ArticleView
 from babelwire.publish.wording import engine_display
 
@@ -55,7 +56,7 @@ def news_article(
     if view.original_language:
         original["inLanguage"] = view.original_language
     data["isBasedOn"] = original
-    if view.status == "translated":
+    if view.status == TranslationStatus.TRANSLATED:
         # schema.org expects a Person or Organization here; the honest answer is software.
         data["translator"] = {
             "@type": "SoftwareApplication",

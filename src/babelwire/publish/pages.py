@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
+from babelwire.model import TranslationStatus
 from babelwire.publish import feeds, queries, search, sitemaps, stories, tags
 from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
@@ -479,7 +480,7 @@ class SitePages:
             notice=translation_notice(view),
             original_language=view.original_language or "",
             original_view_href=url_for_original(language, view.id, view.title)
-            if view.status == "translated" and view.original_blocks
+            if view.status == TranslationStatus.TRANSLATED and view.original_blocks
             else "",
             source_href=url_for_source(language, view.source_id),
             related=related,
@@ -519,7 +520,7 @@ class SitePages:
         return None if view is None else self._render_original(view)
 
     def _render_original(self, view: queries.ArticleView) -> str | None:
-        if view.status != "translated" or not view.original_blocks:
+        if view.status != TranslationStatus.TRANSLATED or not view.original_blocks:
             return None
         language = view.language
         article_path = url_for_article(language, view.id, view.title)

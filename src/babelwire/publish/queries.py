@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, Select, bindparam, case, func, null, or_, 
 from sqlalchemy.orm import Session
 
 from babelwire.config import Config
-from babelwire.model import BRIEF
+from babelwire.model import BRIEF, TranslationStatus
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
-VISIBLE_STATUSES = ("translated", "original")
+VISIBLE_STATUSES = (TranslationStatus.TRANSLATED, TranslationStatus.ORIGINAL)
 
 
 @dataclass(frozen=True, slots=True)

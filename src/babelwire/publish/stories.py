@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from babelwire.model import Stage
 from babelwire.publish.queries import VISIBLE_STATUSES, original_url, visible_in
 from babelwire.storage.tables import (
     ArticleRow,
@@ -27,7 +28,6 @@ from babelwire.storage.tables import (
     TranslationRow,
 )
 
-REMOVED_STAGE = "removed"
 #: Stories considered for the front page: the biggest this many, by sources then recency.
 CANDIDATES = 200
 
@@ -132,7 +132,7 @@ def story_view(session: Session, language: str, story_id: int) -> StoryView | No
         )
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
         .where(
-            ArticleRow.stage != REMOVED_STAGE,
+            ArticleRow.stage != Stage.REMOVED,
             or_(
                 ArticleRow.first_published_at.is_not(None),
                 ArticleRow.duplicate_of.is_not(None),
@@ -216,7 +216,7 @@ def _source_counts(session: Session, story_ids: list[int]) -> dict[int, int]:
     published = select(ArticleRow.id, ArticleRow.story_id, ArticleRow.source_id).where(
         ArticleRow.story_id.in_(story_ids),
         ArticleRow.first_published_at.is_not(None),
-        ArticleRow.stage != REMOVED_STAGE,
+        ArticleRow.stage != Stage.REMOVED,
     )
     story_of: dict[int, int] = {}
     sources: dict[int, set[int]] = {}
@@ -227,7 +227,7 @@ def _source_counts(session: Session, story_ids: list[int]) -> dict[int, int]:
         sources.setdefault(story_id, set()).add(source_id)
     duplicates = select(ArticleRow.story_id, ArticleRow.duplicate_of, ArticleRow.source_id).where(
         ArticleRow.first_published_at.is_(None),
-        ArticleRow.stage != REMOVED_STAGE,
+        ArticleRow.stage != Stage.REMOVED,
         or_(ArticleRow.story_id.in_(story_ids), ArticleRow.duplicate_of.in_(list(story_of))),
         ArticleRow.duplicate_of.is_not(None),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from babelwire.model import TranslationStatus
 from babelwire.publish.queries import ArticleView
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
@@ -355,7 +356,7 @@ def engine_display(engine: str, version: str, model_version: str = "") -> str:
 def translation_notice(view: ArticleView) -> str:
     """The plain-text part of the machine-translation notice (the link follows it)."""
     t = messages(view.language)
-    if view.status == "original":
+    if view.status == TranslationStatus.ORIGINAL:
         return t["original_language"]
     engine = engine_display(view.engine, view.engine_version, view.model_version)
     return t["translated"].format(

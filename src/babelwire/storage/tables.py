@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from babelwire.clock import utcnow
+from babelwire.model import Stage
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -124,7 +125,7 @@ class ArticleRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     extractor: Mapped[str] = mapped_column(String(100), default="")
     from_feed: Mapped[bool] = mapped_column(Boolean, default=False)
-    stage: Mapped[str] = mapped_column(String(16), default="discovered")
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.DISCOVERED)  # a Stage
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     section: Mapped[str | None] = mapped_column(String(100))
@@ -164,7 +165,7 @@ class TranslationRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(16))
-    # "translated", "original" (already in this language) or "skipped" (reason says why)
+    # a TranslationStatus: translated, original, held or skipped (reason says why)
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text, default="")

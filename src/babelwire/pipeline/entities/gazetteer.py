@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babelwire.pipeline.file_cache import FileCache
 from babelwire.pipeline.translate.glossary import ANY, Term
 
 __all__ = [
@@ -73,8 +74,18 @@ class Gazetteer:
         return next((e for e in self.entities if e.slug == slug), None)
 
 
+_loaded: FileCache[Gazetteer] = FileCache()
+
+
 def load_gazetteer(path: Path) -> Gazetteer:
-    """The gazetteer in `path`; an empty one when the file does not exist."""
+    """The gazetteer in `path`; an empty one when the file does not exist.
+
+    Read once per process: the same object comes back until the file changes.
+    """
+    return _loaded.get(path.absolute(), [path], lambda: _read_gazetteer(path))
+
+
+def _read_gazetteer(path: Path) -> Gazetteer:
     if not path.exists():
         return Gazetteer()
     try:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelwire.pipeline.file_cache import FileCache
+
 __all__ = ["Glossary", "GlossaryError", "PairGlossary", "Term", "load_glossary", "parse_file"]
 
 ANY = "*"
@@ -141,8 +143,21 @@ def load_glossary(root: Path, data: Mapping[str, Any] | None, files: Sequence[st
     """The glossary of a site: ``[[glossary]]`` in ``data`` (its babelwire.toml) and files.
 
     ``data`` None reads ``root/babelwire.toml`` if there is one.  Relative file
-    names are relative to the site folder.
+    names are relative to the site folder.  What is read from files alone is read
+    once per process: the same object comes back until one of the files changes.
     """
+    paths = [p if p.is_absolute() else root / p for p in map(Path, files)]
+    if data is None:
+        toml = root / "babelwire.toml"
+        key = (toml.absolute(), *(p.absolute() for p in paths))
+        return _loaded.get(key, [toml, *paths], lambda: _read_glossary(root, None, paths))
+    return _read_glossary(root, data, paths)
+
+
+_loaded: FileCache[Glossary] = FileCache()
+
+
+def _read_glossary(root: Path, data: Mapping[str, Any] | None, paths: Sequence[Path]) -> Glossary:
     if data is None:
         path = root / "babelwire.toml"
         try:
@@ -153,7 +168,6 @@ def load_glossary(root: Path, data: Mapping[str, Any] | None, files: Sequence[st
     if not isinstance(raw, list):
         raise GlossaryError("babelwire.toml: glossary must be an array of tables ([[glossary]])")
     terms = [_term_from_table(item, f"[[glossary]] #{i + 1}") for i, item in enumerate(raw)]
-    for name in files:
-        file_path = Path(name)
-        terms.extend(parse_file(file_path if file_path.is_absolute() else root / file_path))
+    for path in paths:
+        terms.extend(parse_file(path))
     return Glossary(tuple(terms))

@@ -16,9 +16,9 @@ from typing import Any
 from celery import Celery
 
 from babelwire.config import Config, ConfigError
-from babelwire.model import STAGES
+from babelwire.model import STEPS, Step
 
-STAGE_QUEUES = STAGES  # one queue per stage
+STEP_QUEUES = STEPS  # one queue per step
 SITE_VARIABLE = "BABELWIRE_SITE"
 
 app = Celery("babelwire", include=["babelwire.runners.celery.tasks"])
@@ -60,8 +60,8 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "task_soft_time_limit": soft,
         "task_time_limit": hard,
-        "task_default_queue": "extract",
-        "task_routes": {task_name(stage): {"queue": stage} for stage in STAGE_QUEUES},
+        "task_default_queue": Step.EXTRACT,
+        "task_routes": {task_name(stage): {"queue": stage} for stage in STEP_QUEUES},
         "task_serializer": "json",
         "accept_content": ["json"],
         "broker_connection_retry_on_startup": True,
@@ -87,19 +87,19 @@ def configure(config: Config) -> Celery:
 def queue_depths(config: Config) -> dict[str, int | None]:
     """Messages waiting on each stage's queue, from the broker (None: not reachable)."""
     configure(config)
-    depths: dict[str, int | None] = dict.fromkeys(STAGE_QUEUES)
+    depths: dict[str, int | None] = dict.fromkeys(STEP_QUEUES)
     try:
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1)
             channel = connection.default_channel
-            for name in STAGE_QUEUES:
+            for name in STEP_QUEUES:
                 try:
                     depths[name] = int(channel.queue_declare(queue=name, passive=True)[1])
                 except Exception:  # the queue does not exist yet: nothing waits on it
                     depths[name] = 0
                     channel = connection.channel()
     except Exception:
-        return dict.fromkeys(STAGE_QUEUES)
+        return dict.fromkeys(STEP_QUEUES)
     return depths
 
 

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import queue_runs
+from babelwire.model import Step
 from babelwire.runners.celery.app import app, task_name
 
 
 def batch_size(newsroom: Newsroom, stage: str) -> int:
     workers = newsroom.config.settings.workers
-    return max(1, workers.batch_sources if stage == "fetch" else workers.batch_articles)
+    return max(1, workers.batch_sources if stage == Step.FETCH else workers.batch_articles)
 
 
 def send(newsroom: Newsroom, stage: str, ids: Sequence[int], *, size: int | None = None) -> int:

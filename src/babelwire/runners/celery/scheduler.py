@@ -14,11 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from babelwire.jobs.articles import STAGE_INPUT, pending_article_ids
+from babelwire.jobs.articles import STEP_INPUT, pending_article_ids
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import due_source_ids
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import mark_lost, on_the_way
+from babelwire.model import Step
 from babelwire.runners.celery.dispatch import send
 
 log = logging.getLogger("babelwire.scheduler")
@@ -39,13 +40,13 @@ def schedule_round(newsroom: Newsroom) -> Round:
     result = Round()
     result.lost = mark_lost(newsroom, window)
     sources = due_source_ids(newsroom)
-    work = {"fetch": sources}
-    for stage, waiting in STAGE_INPUT.items():
+    work: dict[str, list[int]] = {Step.FETCH: sources}
+    for stage, waiting in STEP_INPUT.items():
         work[stage] = pending_article_ids(newsroom, waiting)
     for stage, ids in work.items():
         sent = on_the_way(newsroom, stage, window)
         todo = [i for i in ids if i not in sent]
-        result.sent[stage] = len(todo)
+        result.sent[str(stage)] = len(todo)  # plain names: the round is logged
         result.tasks += send(newsroom, stage, todo)
     refresh_if_due(newsroom)  # recurring names: now and then, not per article
     return result

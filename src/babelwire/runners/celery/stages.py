@@ -16,15 +16,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.articles import ARTICLE_STAGES, STAGE_INPUT
+from babelwire.jobs.articles import ARTICLE_STEPS, STEP_INPUT
 from babelwire.jobs.claims import claimed
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.task_runs import on_the_way
-from babelwire.model import STAGES
+from babelwire.model import STEPS, Step
 from babelwire.storage.tables import ArticleRow, SourceRow
 
-NEXT_STAGE = dict(itertools.pairwise(STAGES))  # fetch -> extract -> ...
+NEXT_STEP: dict[str, Step] = dict(itertools.pairwise(STEPS))  # fetch -> extract -> ...
 
 
 @dataclass(slots=True)
@@ -42,14 +42,14 @@ def work_on(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Outcome:
     outcome = Outcome()
     with claimed(newsroom, stage, ids) as mine:
         outcome.skipped = len(ids) - len(mine)
-        if stage == "fetch":
+        if stage == Step.FETCH:
             candidates = _fetch(newsroom, mine, outcome)
         else:
-            result = ARTICLE_STAGES[stage](newsroom, mine)
+            result = ARTICLE_STEPS[stage](newsroom, mine)
             outcome.done = len(result.done) + len(result.unchanged)
             outcome.failed = len(result.failed)
             candidates = mine
-    following = NEXT_STAGE.get(stage)
+    following = NEXT_STEP.get(stage)
     if following is not None:
         outcome.next_ids = ready_for(newsroom, following, candidates)
     return outcome
@@ -83,7 +83,7 @@ def ready_for(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> list[int]:
     """
     if not ids:
         return []
-    waiting = STAGE_INPUT[stage].value
+    waiting = STEP_INPUT[stage].value
     with newsroom.sessions() as session:
         ready = list(
             session.scalars(

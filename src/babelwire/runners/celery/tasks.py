@@ -25,9 +25,10 @@ from babelwire.config import Config
 from babelwire.jobs.dead_letters import add_dead_letter
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, RETRY, SPLIT, finish_run, start_run
+from babelwire.model import Step
 from babelwire.runners.celery.app import SITE_VARIABLE, app
 from babelwire.runners.celery.dispatch import send
-from babelwire.runners.celery.stages import NEXT_STAGE, work_on
+from babelwire.runners.celery.stages import NEXT_STEP, work_on
 
 log = logging.getLogger("babelwire.worker")
 QUEUES_VARIABLE = "BABELWIRE_WORKER_QUEUES"
@@ -57,7 +58,7 @@ def _open_newsroom(**_: Any) -> None:
     _newsroom = None  # never use a pool inherited from the parent
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per page fetched
     newsroom = worker_newsroom()
-    if "translate" in os.environ.get(QUEUES_VARIABLE, "translate").split(","):
+    if Step.TRANSLATE in os.environ.get(QUEUES_VARIABLE, Step.TRANSLATE).split(","):
         try:
             newsroom.translators.routes(*_first_pair(newsroom))
         except Exception as exc:  # the tasks will fail on it, be retried and dead-lettered
@@ -104,7 +105,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
     began = time.perf_counter()
     try:
         outcome = work_on(newsroom, stage, ids)
-        following = NEXT_STAGE.get(stage)
+        following = NEXT_STEP.get(stage)
         if following and outcome.next_ids:
             send(newsroom, following, outcome.next_ids)
         # Recorded inside the try: if the database goes away here, the retry finds the
@@ -180,22 +181,22 @@ def _quietly(action: Callable[[], None]) -> None:
 @app.task(name="babelwire.fetch", bind=True)
 def fetch(self: Task, source_ids: list[int]) -> dict[str, int]:
     """Poll due sources; send their new and changed articles to extract."""
-    return run_stage_task(self, "fetch", [int(i) for i in source_ids])
+    return run_stage_task(self, Step.FETCH, [int(i) for i in source_ids])
 
 
 @app.task(name="babelwire.extract", bind=True)
 def extract(self: Task, article_ids: list[int]) -> dict[str, int]:
     """Fetch and extract articles; send them to translate."""
-    return run_stage_task(self, "extract", [int(i) for i in article_ids])
+    return run_stage_task(self, Step.EXTRACT, [int(i) for i in article_ids])
 
 
 @app.task(name="babelwire.translate", bind=True)
 def translate(self: Task, article_ids: list[int]) -> dict[str, int]:
     """Translate articles into every edition; send them to publish."""
-    return run_stage_task(self, "translate", [int(i) for i in article_ids])
+    return run_stage_task(self, Step.TRANSLATE, [int(i) for i in article_ids])
 
 
 @app.task(name="babelwire.publish", bind=True)
 def publish(self: Task, article_ids: list[int]) -> dict[str, int]:
     """File articles under a section and make them visible."""
-    return run_stage_task(self, "publish", [int(i) for i in article_ids])
+    return run_stage_task(self, Step.PUBLISH, [int(i) for i in article_ids])
