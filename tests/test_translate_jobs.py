@@ -216,6 +216,7 @@ def test_pivot_is_recorded(site: Newsroom, tmp_path: Path) -> None:
     assert all(r.model_version.count(";") == 1 for r in rows)
 
 
+@pytest.mark.slow
 def test_a_hung_engine_times_out_and_the_next_one_translates(
     site: Newsroom, tmp_path: Path
 ) -> None:
@@ -238,6 +239,7 @@ def test_a_hung_engine_times_out_and_the_next_one_translates(
         assert {a.error for a in session.scalars(select(ArticleRow))} == set(result.failed.values())
 
 
+@pytest.mark.slow
 def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
     engine = ApertiumEngine(timeout=60)
     _use(site, ["apertium"], engine)

@@ -7,6 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import ColumnElement, create_engine, func, select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
@@ -28,6 +29,9 @@ from tests.workers_harness import (
     wait_for,
     write_workers_settings,
 )
+
+# Real Celery worker processes, killed and restarted: tens of seconds each.
+pytestmark = pytest.mark.slow
 
 ARTICLES = 40
 
