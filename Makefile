@@ -49,7 +49,7 @@ test: setup
 # The edit-run loop: everything but the tests marked slow (browser, Celery workers, killed
 # runs, whole pipelines), on SQLite only. `make test` stays the full suite.
 test-fast: setup
-	BABELWIRE_TEST_DATABASE_URL= $(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow and not postgresql"
 
 # The fuzzing suite for as long as asked: FUZZ_SECONDS per target (default 60), e.g.
 # `make fuzz FUZZ_SECONDS=1800`. `make test` runs the same targets on a short, fixed budget.

@@ -103,6 +103,7 @@ def test_sections_follow_the_source_then_the_keywords(
     )
 
 
+@pytest.mark.slow
 def test_a_second_pass_adds_nothing(newsroom: Newsroom) -> None:
     run_pass(newsroom)
     before = _counts(newsroom)
@@ -371,6 +372,7 @@ def test_published_pages_carry_attribution_notice_and_structure(
     assert not doc.xpath("//script[not(@type='application/ld+json')]")
 
 
+@pytest.mark.slow
 def test_a_pair_no_engine_translates_is_skipped_with_the_reason(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:
