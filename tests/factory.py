@@ -109,13 +109,13 @@ def make_article(session: Session, source: SourceRow | int, **overrides: Any) ->
 def translation_row(
     article: ArticleRow, language: str, status: str = "translated", **overrides: Any
 ) -> TranslationRow:
-    """`article` in `language`: by Apertium when translated, its own text otherwise."""
+    """`article` in `language`: by Apertium when translated, as written when original."""
     translated = status == "translated"
     values: dict[str, Any] = {
         "article_id": article.id,
         "language": language,
         "status": status,
-        "title": f"{article.title} [{language}]",
+        "title": article.title if status == "original" else f"{article.title} [{language}]",
         "blocks": article.blocks,
         "engine": "apertium" if translated else "",
         "engine_version": "3.8.3" if translated else "",
