@@ -100,7 +100,7 @@ def test_per_host_concurrency_and_delay_shared_by_all_sources(server: HostileSer
     # The limiter's own record, read at the moment it let each request go.
     host = polled.hosts["127.0.0.1"]
     assert host.requests == 9 and host.peak_in_flight <= 2  # eight feeds and robots.txt
-    assert host.smallest_gap >= 0.2
+    assert host.smallest_gap >= 0.2 - 1e-9  # 0.2 added to a clock reading, less rounding
     assert server.paths().count("/robots.txt") == 1  # one robots.txt for eight sources
 
 
