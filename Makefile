@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run demo test fuzz check lint typecheck bench bench-site bench-scale clean
+.PHONY: setup setup-run system system-run demo test test-fast fuzz check lint typecheck bench bench-site bench-scale clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -39,8 +39,17 @@ $(AXE): tests/browser/package-lock.json
 demo: setup-run
 	$(BIN)/babelwire demo
 
+# The PostgreSQL variants run whenever the test database that .ci/run starts answers on
+# 127.0.0.1; BABELWIRE_TEST_DATABASE_URL names another, or, set empty, skips them.
+TEST_DATABASE = BABELWIRE_TEST_DATABASE_URL="$${BABELWIRE_TEST_DATABASE_URL-$$($(BIN)/python tests/find_postgres.py)}"
+
 test: setup
-	$(BIN)/pytest -q
+	$(TEST_DATABASE) $(BIN)/pytest -q
+
+# The edit-run loop: everything but the tests marked slow (browser, Celery workers, killed
+# runs, whole pipelines), on SQLite only. `make test` stays the full suite.
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow and not postgresql"
 
 # The fuzzing suite for as long as asked: FUZZ_SECONDS per target (default 60), e.g.
 # `make fuzz FUZZ_SECONDS=1800`. `make test` runs the same targets on a short, fixed budget.

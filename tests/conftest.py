@@ -31,10 +31,10 @@ def _postgres_schema_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test using it runs on SQLite and, when BABELWIRE_TEST_DATABASE_URL is set,
-    on PostgreSQL."""
+    on PostgreSQL (those runs carry the `postgresql` mark)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return

@@ -2,9 +2,12 @@
 
 Each route is a function of the request handler, so a test states the one
 behaviour it needs next to the assertion about it. The server records every
-request (path, start time) and the most requests it had in flight at once,
-which is what the politeness tests check. The canary accepts TCP connections
-and counts them: a redirect the SSRF guard refused must leave it at zero.
+request (path, arrival time) and the most requests it had in flight at once,
+which is what the politeness tests check. A request counts as in flight from
+its arrival until its response begins, a span inside the client's own wait for
+it, so a busy machine can only make the count lower than the client's, never
+higher. The canary accepts TCP connections and counts them: a redirect the
+SSRF guard refused must leave it at zero.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ Route = Callable[["Handler"], None]
 class Hit:
     path: str
     host: str
+    # When the server got to the request: after the client sent it, by a delay
+    # that load can stretch, so a lower bound on "sent" and not a send time.
     started: float
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -33,6 +38,7 @@ class Hit:
 class Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    _in_flight = False
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
@@ -43,6 +49,7 @@ class Handler(BaseHTTPRequestHandler):
         body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> None:
+        self._done()  # before the first byte: the client cannot have moved on yet
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -51,9 +58,17 @@ class Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):  # the client hung up early, as a capped fetch does
             self.wfile.write(body)
 
+    def _done(self) -> None:
+        owner = self.server.owner
+        with owner.lock:
+            if self._in_flight:
+                self._in_flight = False
+                owner.in_flight -= 1
+
     def do_GET(self) -> None:
         owner = self.server.owner
         path = self.path.split("?", 1)[0]
+        self._in_flight = True
         with owner.lock:
             owner.hits.append(
                 Hit(self.path, self.headers.get("Host", ""), time.monotonic(), dict(self.headers))
@@ -67,8 +82,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 route(self)
         finally:
-            with owner.lock:
-                owner.in_flight -= 1
+            self._done()  # a route that hung up or wrote its own bytes
 
 
 class _Server(ThreadingHTTPServer):

@@ -29,6 +29,9 @@ from babelwire.publish.static import build_site_report
 from tests.test_site import populate_site
 from tests.test_site_stories import populate_organised
 
+# A real Chromium against a real server: tens of seconds.
+pytestmark = pytest.mark.slow
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")

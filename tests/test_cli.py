@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
@@ -93,6 +94,7 @@ def _babelwire(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_run_once_processes_then_exit_code_tells_failures(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:

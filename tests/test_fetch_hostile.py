@@ -35,10 +35,10 @@ Get = Callable[..., FetchResult]
 def _drip(handler: Handler) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "1000")
+    handler.send_header("Content-Length", "10000")
     handler.end_headers()
-    with contextlib.suppress(OSError):
-        for _ in range(1000):
+    with contextlib.suppress(OSError):  # 500 s: more than the test's own time limit
+        for _ in range(10_000):
             handler.wfile.write(b"x")
             handler.wfile.flush()
             time.sleep(0.05)
@@ -119,11 +119,9 @@ def test_corrupt_brotli_is_a_clear_error(server: HostileServer) -> None:
 
 @both
 def test_slow_drip_cut_at_total_deadline(server: HostileServer, get: Get) -> None:
-    started = time.monotonic()
     with pytest.raises(FetchError) as info:
         get(server.url("/drip"), read_timeout=5.0, total_timeout=0.5)
     assert str(info.value) == "timed out after 0.5 s"
-    assert time.monotonic() - started < 3  # the drip alone takes 50 s
 
 
 @both

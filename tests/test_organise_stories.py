@@ -29,6 +29,9 @@ from babelwire.publish.pages import SitePages
 from babelwire.storage.tables import ArticleRow, StoryRow
 from tests.conftest import make_site
 
+# Whole pipelines over the sample outlets, several per test: five seconds and more each.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 BRIDGE = (

@@ -23,7 +23,8 @@ from babelwire.jobs.tags import refresh_if_due, refresh_recurring, retag_publish
 from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.glossary import GlossaryError
-from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TagRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
+from tests.factory import make_article, make_source, make_translation
 from tests.test_entities import PASHINYAN
 
 runner = CliRunner()
@@ -95,8 +96,7 @@ def newsroom(tmp_path: Path, database_url: str) -> Iterator[Newsroom]:
 
 def _source(newsroom: Newsroom, name: str, section: str | None = None) -> int:
     with newsroom.sessions() as session:
-        row = SourceRow(url=f"https://{name}.example/feed", name=name, section=section)
-        session.add(row)
+        row = make_source(session, url=f"https://{name}.example/feed", name=name, section=section)
         session.commit()
         return row.id
 
@@ -113,28 +113,21 @@ def _article(
     """An article ready to publish (or published), with its English edition."""
     with newsroom.sessions() as session:
         count = len(session.scalars(select(ArticleRow.id)).all())
-        article = ArticleRow(
-            source_id=source_id,
+        article = make_article(
+            session,
+            source_id,
             url=f"https://news.example/{count}",
-            canonical_url=f"https://news.example/{count}",
             title=title,
             blocks=[{"kind": "p", "text": "Reported today."}],
             language=language,
             stage="published" if published else "translated",
-            first_published_at=utcnow() if published else None,
-            version=1,
         )
-        session.add(article)
-        session.flush()
-        en = english if english is not None else title
-        session.add(
-            TranslationRow(
-                article_id=article.id,
-                language="en",
-                status="original" if language == "en" else "translated",
-                title=en,
-                blocks=[{"kind": "p", "text": "Reported today."}],
-            )
+        make_translation(
+            session,
+            article,
+            "en",
+            "original" if language == "en" else "translated",
+            title=english if english is not None else title,
         )
         session.commit()
         return article.id

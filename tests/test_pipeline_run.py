@@ -40,6 +40,7 @@ def _article(newsroom: Newsroom, url_part: str) -> ArticleRow:
         return row
 
 
+@pytest.mark.slow
 def test_articles_land_translated_and_filed(newsroom: Newsroom, demo_server: DemoServer) -> None:
     report = run_pass(newsroom)
     assert report.ok, report
@@ -78,6 +79,7 @@ def test_articles_land_translated_and_filed(newsroom: Newsroom, demo_server: Dem
     assert demo_server.requests[0][0] == "/robots.txt"
 
 
+@pytest.mark.slow
 def test_sections_follow_the_source_then_the_keywords(
     newsroom: Newsroom, demo_server: DemoServer
 ) -> None:
@@ -101,6 +103,7 @@ def test_sections_follow_the_source_then_the_keywords(
     )
 
 
+@pytest.mark.slow
 def test_a_second_pass_adds_nothing(newsroom: Newsroom) -> None:
     run_pass(newsroom)
     before = _counts(newsroom)
@@ -116,6 +119,7 @@ def test_a_second_pass_adds_nothing(newsroom: Newsroom) -> None:
     assert set(outcomes) == {"not_modified"}
 
 
+@pytest.mark.slow
 def test_a_changed_article_is_an_update_not_a_duplicate(
     newsroom: Newsroom, demo_server: DemoServer
 ) -> None:
@@ -154,6 +158,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_broken_sources_are_recorded_and_the_rest_goes_on(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:
@@ -200,6 +205,7 @@ def test_broken_sources_are_recorded_and_the_rest_goes_on(
             assert all(s.next_fetch_at is not None for s in failing)
 
 
+@pytest.mark.slow
 def test_bad_article_pages_fall_back_to_the_feed_or_fail_clearly(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:
@@ -256,6 +262,7 @@ def crashing_modes(tmp_path: Path) -> Path:
     return modes
 
 
+@pytest.mark.slow
 def test_translation_engine_crash_is_recorded_and_others_publish(
     tmp_path: Path,
     demo_server: DemoServer,
@@ -306,6 +313,7 @@ def test_demo_outlets_cover_three_languages_and_thirty_articles() -> None:
     assert {o.format for o in outlets} == {"rss", "atom", "json"}
 
 
+@pytest.mark.slow
 def test_the_pipeline_runs_the_same_on_each_database(
     tmp_path: Path, demo_server: DemoServer, database_url: str
 ) -> None:
@@ -319,6 +327,7 @@ def test_the_pipeline_runs_the_same_on_each_database(
         assert _counts(newsroom) == counts
 
 
+@pytest.mark.slow
 def test_published_pages_carry_attribution_notice_and_structure(
     newsroom: Newsroom, demo_server: DemoServer
 ) -> None:
@@ -363,6 +372,7 @@ def test_published_pages_carry_attribution_notice_and_structure(
     assert not doc.xpath("//script[not(@type='application/ld+json')]")
 
 
+@pytest.mark.slow
 def test_a_pair_no_engine_translates_is_skipped_with_the_reason(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:
@@ -407,6 +417,7 @@ def test_robots_txt_is_obeyed(tmp_path: Path, demo_server: DemoServer) -> None:
         assert row.from_feed and row.error and "robots.txt" in row.error
 
 
+@pytest.mark.slow
 def test_a_page_whose_canonical_is_a_known_article_is_that_article(tmp_path: Path) -> None:
     outlets = load_samples()
     courier = next(o for o in outlets if o.slug == "harbour-courier")

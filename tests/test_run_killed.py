@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
@@ -18,6 +19,9 @@ from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, EntryRow, StoryRow, TranslationRow
+
+# A whole pass in a subprocess, killed and resumed: tens of seconds.
+pytestmark = pytest.mark.slow
 
 ARTICLES = 120
 

@@ -22,6 +22,7 @@ from babelwire.publish.static import BuildRefusedError, build_site
 from babelwire.publish.wording import direction, translation_notice
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
+from tests.factory import make_article, make_source, make_translation
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
@@ -40,59 +41,27 @@ class Site:
 
 def _article(session: Any, source: SourceRow, key: str, *, n: int, **overrides: Any) -> ArticleRow:
     values: dict[str, Any] = {
-        "source_id": source.id,
         "url": f"https://diari.example/{key}?utm=feed",
         "canonical_url": f"https://diari.example/{key}",
         "title": f"Original {key}",
         "blocks": [{"kind": "p", "text": f"Text {key}"}],
-        "stage": "published",
         "first_published_at": T0 + timedelta(minutes=n),
         "language": "es",
-        "version": 1,
-        "attempts": 0,
-        "extractor": "trafilatura",
-        "image": "",
-        "author": "",
-        "from_feed": False,
         "section": "politics",
     }
     values.update(overrides)
-    article = ArticleRow(**values)
-    session.add(article)
-    session.flush()
-    return article
+    return make_article(session, source, **values)
 
 
 def _translation(
     session: Any, article: ArticleRow, language: str, status: str = "translated", **overrides: Any
 ) -> TranslationRow:
-    values: dict[str, Any] = {
-        "article_id": article.id,
-        "language": language,
-        "status": status,
-        "title": f"{article.title} [{language}]",
-        "blocks": article.blocks,
-        "engine": "apertium" if status == "translated" else "",
-        "engine_version": "3.8.3" if status == "translated" else "",
-        "model_version": "",
-        "unknown_words": 0,
-        "flags": [],
-        "article_version": 1,
-    }
-    values.update(overrides)
-    row = TranslationRow(**values)
-    session.add(row)
-    return row
+    return make_translation(session, article, language, status, **overrides)
 
 
 def add_source_row(session: Any, url: str, name: str) -> SourceRow:
     """A followed source, flushed so that it has an id."""
-    source = SourceRow(
-        url=url, name=name, enabled=True, interval_minutes=30, consecutive_failures=0
-    )
-    session.add(source)
-    session.flush()
-    return source
+    return make_source(session, url=url, name=name)
 
 
 def populate_site(newsroom: Newsroom) -> dict[str, int]:

@@ -12,49 +12,36 @@ from starlette.testclient import TestClient
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.publish import search
-from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
+from babelwire.storage.tables import SourceRow
 from babelwire.web.app import create_app
+from tests.factory import make_article, make_translation
 from tests.test_site import add_source_row
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _add(session: Any, source: SourceRow, n: int, titles: dict[str, str], body: str) -> int:
-    article = ArticleRow(
-        source_id=source.id,
+    article = make_article(
+        session,
+        source,
         url=f"https://x.example/{n}",
-        canonical_url=f"https://x.example/{n}",
         title=titles.get("es", ""),
         blocks=[{"kind": "p", "text": body}],
-        stage="published",
         first_published_at=T0 + timedelta(minutes=n),
         language="es",
-        version=1,
-        attempts=0,
-        extractor="trafilatura",
-        image="",
-        author="",
-        from_feed=False,
         section="world",
     )
-    session.add(article)
-    session.flush()
     for language, title in titles.items():
-        session.add(
-            TranslationRow(
-                article_id=article.id,
-                language=language,
-                status="original" if language == "es" else "translated",
-                title=title,
-                # Each edition's own text: an English word must not match in Spanish.
-                blocks=[{"kind": "p", "text": body if language == "en" else f"Texto {n}."}],
-                engine="apertium",
-                engine_version="3.8.3",
-                model_version="",
-                unknown_words=0,
-                flags=[],
-                article_version=1,
-            )
+        make_translation(
+            session,
+            article,
+            language,
+            "original" if language == "es" else "translated",
+            title=title,
+            # Each edition's own text: an English word must not match in Spanish.
+            blocks=[{"kind": "p", "text": body if language == "en" else f"Texto {n}."}],
+            engine="apertium",
+            engine_version="3.8.3",
         )
     return int(article.id)
 

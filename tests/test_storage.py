@@ -13,29 +13,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from babelwire.storage.database import MIGRATIONS, current_heads, known_heads, make_engine, upgrade
-from babelwire.storage.tables import ArticleRow, Base, EntryRow, SourceRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, Base, SourceRow, TranslationRow
+from tests.factory import article_row, entry_row, source_row, translation_row
 
 
 def _source(url: str = "http://news.example/feed") -> SourceRow:
-    return SourceRow(
-        url=url, name="News", enabled=True, interval_minutes=30, consecutive_failures=0
-    )
+    return source_row(url=url, name="News")
 
 
 def _article(source_id: int, url: str) -> ArticleRow:
-    return ArticleRow(
-        source_id=source_id,
+    return article_row(
+        source_id,
         url=url,
-        canonical_url=url,
         title="T",
         blocks=[{"kind": "p", "text": "x"}],
         stage="discovered",
         version=0,
-        attempts=0,
         extractor="",
-        image="",
-        author="",
-        from_feed=False,
     )
 
 
@@ -124,17 +118,13 @@ def test_unique_keys_refuse_duplicates(database_url: str) -> None:
         article = _article(source.id, "http://news.example/a")
         session.add(article)
         session.flush()
-        session.add(
-            EntryRow(source_id=source.id, guid="g1", url="http://news.example/a", fingerprint="f")
-        )
-        session.add(
-            TranslationRow(article_id=article.id, language="es", status="translated", flags=[])
-        )
+        session.add(entry_row(source, guid="g1", url="http://news.example/a", fingerprint="f"))
+        session.add(translation_row(article, "es", "translated"))
         session.commit()
         duplicates = [
-            EntryRow(source_id=source.id, guid="g1", url="http://news.example/b", fingerprint="f"),
+            entry_row(source, guid="g1", url="http://news.example/b", fingerprint="f"),
             _article(source.id, "http://news.example/a"),
-            TranslationRow(article_id=article.id, language="es", status="skipped", flags=[]),
+            translation_row(article, "es", "skipped"),
             _source(),
         ]
     for duplicate in duplicates:

@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from babelwire.jobs.articles import publish_articles, translate_articles
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.retranslate import held_translations, release_translation, retranslate
-from babelwire.jobs.site import create_site
 from babelwire.model import Stage
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.registry import Translators
@@ -36,6 +35,7 @@ from babelwire.storage.tables import (
     TranslationMemoryRow,
     TranslationRow,
 )
+from tests.factory import make_article, make_source, small_site
 
 BOILERPLATE = "Suscríbete a nuestro boletín diario y recibe las noticias de la región."
 ARTICLES = [
@@ -73,24 +73,17 @@ def _engine(folder: Path, name: str, pipeline: str, timeout: float = 30.0) -> Ap
 
 @pytest.fixture
 def site(tmp_path: Path, database_url: str) -> Iterator[Newsroom]:
-    create_site(tmp_path / "site", title="T", languages=("es", "en"), database_url=database_url)
-    newsroom = Newsroom.open(tmp_path / "site")
+    newsroom = small_site(tmp_path / "site", languages=("es", "en"), database_url=database_url)
     with newsroom.sessions() as session:
-        source = SourceRow(url="http://127.0.0.1:9/feed", name="Diario", language="es")
-        session.add(source)
-        session.flush()
+        source = make_source(session, url="http://127.0.0.1:9/feed", name="Diario", language="es")
         for i, (title, paragraphs) in enumerate(ARTICLES):
-            session.add(
-                ArticleRow(
-                    source_id=source.id,
-                    url=f"http://127.0.0.1:9/{i}",
-                    canonical_url=f"http://127.0.0.1:9/{i}",
-                    title=title,
-                    blocks=[{"kind": "p", "text": p} for p in paragraphs],
-                    language="es",
-                    stage=Stage.EXTRACTED.value,
-                    version=1,
-                )
+            make_article(
+                session,
+                source,
+                url=f"http://127.0.0.1:9/{i}",
+                title=title,
+                blocks=[{"kind": "p", "text": p} for p in paragraphs],
+                stage=Stage.EXTRACTED.value,
             )
         session.commit()
     try:
@@ -231,14 +224,14 @@ def test_pivot_is_recorded(site: Newsroom, tmp_path: Path) -> None:
     assert all(r.model_version.count(";") == 1 for r in rows)
 
 
+@pytest.mark.slow
 def test_a_hung_engine_times_out_and_the_next_one_translates(
     site: Newsroom, tmp_path: Path
 ) -> None:
-    hung = _engine(tmp_path / "hung", "hung", "sleep 60", timeout=1.0)
+    # The hang outlasts the test's own time limit: only the engine's timeout ends it.
+    hung = _engine(tmp_path / "hung", "hung", "sleep 3600", timeout=1.0)
     _use(site, ["hung", "apertium"], hung)
-    started = time.monotonic()
     result = translate_articles(site, _ids(site))
-    assert time.monotonic() - started < 30
     assert not result.failed
     assert {r.engine for r in _translations(site)} == {"apertium"}
     # with only the hung engine, the failure is recorded on the article, nothing is lost
@@ -254,6 +247,7 @@ def test_a_hung_engine_times_out_and_the_next_one_translates(
         assert {a.error for a in session.scalars(select(ArticleRow))} == set(result.failed.values())
 
 
+@pytest.mark.slow
 def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
     engine = ApertiumEngine(timeout=60)
     _use(site, ["apertium"], engine)
@@ -270,16 +264,14 @@ def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
                 {"kind": "p", "text": " ".join(rng.sample(vocabulary, 12)).capitalize() + "."}
                 for _ in range(30)
             ]
-            session.add(
-                ArticleRow(
-                    source_id=source_id,
-                    url=f"http://127.0.0.1:9/bulk{i}",
-                    canonical_url=f"http://127.0.0.1:9/bulk{i}",
-                    title=f"Artículo {i}",
-                    blocks=blocks,
-                    language="es",
-                    stage=Stage.EXTRACTED.value,
-                )
+            make_article(
+                session,
+                source_id,
+                url=f"http://127.0.0.1:9/bulk{i}",
+                title=f"Artículo {i}",
+                blocks=blocks,
+                language="es",
+                stage=Stage.EXTRACTED.value,
             )
         session.commit()
     killed: list[int] = []

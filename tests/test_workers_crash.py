@@ -7,6 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import ColumnElement, create_engine, func, select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
@@ -28,6 +29,9 @@ from tests.workers_harness import (
     wait_for,
     write_workers_settings,
 )
+
+# Real Celery worker processes, killed and restarted: tens of seconds each.
+pytestmark = pytest.mark.slow
 
 ARTICLES = 40
 
@@ -68,11 +72,10 @@ def test_worker_killed_while_translating_loses_and_duplicates_nothing(tmp_path: 
             workers.start_worker("translator", queues="translate")
             workers.babelwire("scheduler", "--once")
             for _look in range(3):
+                # Only a running task is waited for: whether anything is published by
+                # then depends on how busy the machine keeps the front worker.
                 wait_for(
-                    lambda: (
-                        running_tasks(newsroom, "translate") > 0
-                        and stages(newsroom).get("published", 0) > 0
-                    ),
+                    lambda: running_tasks(newsroom, "translate") > 0,
                     120,
                     lambda: f"no translation under way: {stages(newsroom)}",
                 )

@@ -22,6 +22,7 @@ from babelwire.storage.tables import TaskRunRow
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_status_after_the_embedded_runner(newsroom: Newsroom) -> None:
     report = run_pass(newsroom)
     assert report.ok

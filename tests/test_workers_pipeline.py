@@ -31,6 +31,9 @@ from tests.workers_harness import (
     write_workers_settings,
 )
 
+# Real Celery worker processes and brokers: tens of seconds.
+pytestmark = pytest.mark.slow
+
 FRESH_TAGGING = {"apertium_fresh_tagger": True}
 
 

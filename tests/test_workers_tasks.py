@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
@@ -26,6 +27,9 @@ from tests.workers_harness import (
     wait_for,
     write_workers_settings,
 )
+
+# Real Celery worker processes and brokers: tens of seconds.
+pytestmark = pytest.mark.slow
 
 
 def _site(root: Path, server: DemoServer, database_url: str, broker: str) -> Newsroom:
