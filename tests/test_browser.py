@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.publish import search
 from babelwire.publish.static import build_site_report
+from tests.serving import free_port, serving
 from tests.test_site import populate_site
 from tests.test_site_stories import populate_organised
 
@@ -52,16 +47,10 @@ DESKTOP = {"width": 1280, "height": 900}
 BLOCKING = {"serious", "critical"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser") / "site"
-    port = _free_port()
+    port = free_port()
     create_site(root, title="Test Wire", base_url=f"http://127.0.0.1:{port}")
     (root / "port").write_text(str(port))
     newsroom = Newsroom.open(root)
@@ -80,30 +69,8 @@ def server(site_root: Path) -> Iterator[str]:
     """A real `babelwire serve` on loopback, with two server processes as a site
     would run on a machine with two cores."""
     port = int((site_root / "port").read_text())
-    command = [sys.executable, "-m", "babelwire.cli.main", "serve", "--site", str(site_root)]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"babelwire serve did not start: {output}")
-            time.sleep(0.2)
+    with serving(site_root, port, "--workers", "2") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

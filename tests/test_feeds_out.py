@@ -29,6 +29,7 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
+from tests.factory import make_article, make_source, make_translation
 from tests.test_site import HOSTILE_SCRIPT, HOSTILE_TITLE, populate_site
 
 BASE = "https://wire.example"
@@ -375,51 +376,18 @@ def test_text_quoting_markup_stays_text_for_feed_readers(tmp_path: Path) -> None
     newsroom = Newsroom.from_config(config)
     try:
         with newsroom.sessions.begin() as session:
-            source = session.merge(
-                SourceRow(
-                    url="https://q.example/feed.xml",
-                    name="Quoter",
-                    enabled=True,
-                    interval_minutes=30,
-                    consecutive_failures=0,
-                )
-            )
-            session.flush()
-            article = ArticleRow(
-                source_id=source.id,
+            source = make_source(session, url="https://q.example/feed.xml", name="Quoter")
+            article = make_article(
+                session,
+                source,
                 url="https://q.example/a",
-                canonical_url="https://q.example/a",
                 title=QUOTED_MARKUP,
                 blocks=[{"kind": "p", "text": QUOTED_MARKUP}],
-                stage="published",
-                first_published_at=datetime.now(UTC),
                 published_at=datetime.now(UTC),
                 language="en",
-                version=1,
-                attempts=0,
-                extractor="trafilatura",
-                image="",
-                author="",
-                from_feed=False,
                 section="world",
             )
-            session.add(article)
-            session.flush()
-            session.add(
-                TranslationRow(
-                    article_id=article.id,
-                    language="en",
-                    status="original",
-                    title=QUOTED_MARKUP,
-                    blocks=[{"kind": "p", "text": QUOTED_MARKUP}],
-                    engine="",
-                    engine_version="",
-                    model_version="",
-                    unknown_words=0,
-                    flags=[],
-                    article_version=1,
-                )
-            )
+            make_translation(session, article, "en", "original")
         pages = SitePages.for_newsroom(newsroom)
         rss = pages.feed("en", "rss")
         atom = pages.feed("en", "atom")

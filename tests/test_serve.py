@@ -15,49 +15,22 @@ import httpx
 import pytest
 
 from babelwire.jobs.site import create_site
+from tests.serving import free_port, serving
 
 HALF_SENT = b"GET /en/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 LIMIT = 6
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("serve") / "site"
     create_site(root, title="Test Wire", languages=["en"])
-    port = _free_port()
     env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
         "BABELWIRE_SERVE_LIMIT_CONCURRENCY": str(LIMIT),
         "BABELWIRE_SERVE_MAX_INCOMPLETE_BYTES": "4096",
     }
-    command = [sys.executable, "-m", "babelwire.cli.main", "serve", "--site", str(root)]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"babelwire serve did not start: {output}")
-            time.sleep(0.2)
+    with serving(root, free_port(), env=env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _status(base: str, path: str = "/en/") -> int:
