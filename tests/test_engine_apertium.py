@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 
 from babelwire.pipeline.translate.engine import Engine, EngineError, UnsupportedPair
-from babelwire.pipeline.translate.engines.apertium import (
-    ApertiumEngine,
-    _deformat,
-    _reformat,
-    _strip_stream_marks,
-    find_tagger,
-    parse_mode,
+from babelwire.pipeline.translate.engines.apertium import ApertiumEngine, find_tagger, parse_mode
+from babelwire.pipeline.translate.engines.apertium.stream import (
+    deformat,
+    reformat,
+    strip_stream_marks,
 )
 
 MODES = Path(os.environ.get("APERTIUM_MODES_DIR") or "/usr/share/apertium/modes")
@@ -64,25 +62,25 @@ def _wait_dead(pid: int) -> None:
 
 
 def test_deformat_escapes_and_protects() -> None:
-    assert _deformat("a [b] ^c$ /d <e> {f} \\g") == ("a \\[b\\] \\^c\\$ \\/d \\<e\\> \\{f\\} \\\\g")
-    assert _deformat("Mira #MeToo y @bob_2 en bob@example.com.") == (
+    assert deformat("a [b] ^c$ /d <e> {f} \\g") == ("a \\[b\\] \\^c\\$ \\/d \\<e\\> \\{f\\} \\\\g")
+    assert deformat("Mira #MeToo y @bob_2 en bob@example.com.") == (
         "Mira [#MeToo] y [\\@bob_2] en [bob\\@example.com]."
     )
-    assert _deformat("Ver https://example.com/a_b?c=1, 5*3 ~ 2") == (
+    assert deformat("Ver https://example.com/a_b?c=1, 5*3 ~ 2") == (
         "Ver [https:\\/\\/example.com\\/a_b?c=1], 5[*]3 [~] 2"
     )
 
 
 def test_reformat_unescapes_and_counts_marks() -> None:
-    text, marks = _reformat("*Xylo y #ir \\@casa [*lit] \\[x\\] [5\\*3] a\\/b\n")
+    text, marks = reformat("*Xylo y #ir \\@casa [*lit] \\[x\\] [5\\*3] a\\/b\n")
     assert text == "Xylo y ir casa *lit [x] 5*3 a/b\n"
     assert marks == 3
-    assert _reformat("Plain text.\n") == ("Plain text.\n", 0)
+    assert reformat("Plain text.\n") == ("Plain text.\n", 0)
 
 
 def test_strip_stream_marks_keeps_escapes_and_superblanks() -> None:
     data = b"*foo \\@bar #baz [#tag] \\[x\\] \\/ [a\\]b]\n\0*q\n\0"
-    assert _strip_stream_marks(data) == (b"foo bar baz [#tag] \\[x\\] \\/ [a\\]b]\n\0q\n\0", 4)
+    assert strip_stream_marks(data) == (b"foo bar baz [#tag] \\[x\\] \\/ [a\\]b]\n\0q\n\0", 4)
 
 
 def test_parse_mode_adds_null_flush_and_substitutes() -> None:
