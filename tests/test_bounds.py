@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from babelwire.jobs.articles import extract_articles
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
+from babelwire.jobs.stages.extract import extract_articles
 from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
 from babelwire.pipeline.bounds import (
     AUTHOR_CHARS,

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
-from babelwire.jobs.articles import extract_articles
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source, import_opml, list_sources
+from babelwire.jobs.stages.extract import extract_articles
 from babelwire.model import Stage
 from babelwire.runners.celery.stages import work_on
 from babelwire.storage.tables import ArticleRow

@@ -17,11 +17,13 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer, SampleOutlet, load_samples
-from babelwire.jobs.articles import extract_articles, publish_articles, translate_articles
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.sources import list_sources, remove_source
+from babelwire.jobs.stages.extract import extract_articles
+from babelwire.jobs.stages.publish import publish_articles
+from babelwire.jobs.stages.translate import translate_articles
 from babelwire.jobs.stories import desk_for
 from babelwire.jobs.takedown import take_down
 from babelwire.model import Stage

@@ -123,8 +123,8 @@ def eval_mt(
 ) -> None:
     """Translate a file through the full path and print BLEU, chrF and words/s."""
     require("sacrebleu", "eval", "babelwire eval-mt")
-    from babelwire.jobs.articles import path_settings
     from babelwire.jobs.evaluate import EvaluationError, evaluate, read_lines
+    from babelwire.jobs.stages.translate import path_settings
     from babelwire.pipeline.translate.engine import EngineError
     from babelwire.pipeline.translate.glossary import GlossaryError
 

@@ -1,6 +1,6 @@
 """Dead letters: tasks that failed every try, kept until the operator retries or drops them.
 
-Articles that failed one stage on every try (jobs/articles.py) are quarantined
+Articles that failed one stage on every try (jobs/stages/) are quarantined
 here too, one letter per article, whichever runner tried them.
 
 While a task's items are in the dead letters the scheduler does not send them again,
@@ -72,7 +72,7 @@ def requeue_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> i
     takes it (the embedded pass finds it pending, a worker is sent it).
     Returns how many articles went back.
     """
-    from babelwire.jobs.articles import STEP_INPUT  # the steps import this module
+    from babelwire.jobs.stages.result import STEP_INPUT  # the steps import this module
 
     moved = 0
     with newsroom.sessions.begin() as session:
@@ -117,7 +117,7 @@ def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> No
 
 def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
     """Give up on the letters' work; returns how many articles were marked failed."""
-    from babelwire.jobs.articles import STEP_INPUT  # the steps import this module
+    from babelwire.jobs.stages.result import STEP_INPUT  # the steps import this module
 
     failed = 0
     with newsroom.sessions.begin() as session:

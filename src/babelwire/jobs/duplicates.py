@@ -1,7 +1,7 @@
 """Copies: an article that is the same text as one extracted recently, exactly or nearly.
 
 Exact copies share the content hash (a page that declares an article we have as
-its canonical URL is merged at extract, see jobs/articles.py). Near copies (a
+its canonical URL is merged at extract, see jobs/stages/extract.py). Near copies (a
 wire story with a new headline, a trimmed last paragraph or an added byline) share
 at least one LSH band of their MinHash fingerprints: the band keys of every
 article extracted within `stories.duplicate_hours` are stored in

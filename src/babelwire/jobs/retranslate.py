@@ -9,7 +9,6 @@ transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,15 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.jobs.articles import (
-    StageResult,
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.stages.result import StageResult
+from babelwire.jobs.stages.translate import (
+    LanguagePairs,
     path_settings,
     quality_gate,
-    translate_chunk,
+    translate_in_batches,
 )
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import TranslationStatus
-from babelwire.pipeline.translate.article import Route
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
 
@@ -53,7 +52,6 @@ def retranslate(
     failure leaves the old one in place.
     """
     result = StageResult()
-    batch_size = max(1, newsroom.config.settings.translation.batch_articles)
     query = select(ArticleRow).where(ArticleRow.first_published_at.is_not(None))
     if since is not None:
         query = query.where(ArticleRow.first_published_at >= since)
@@ -67,34 +65,35 @@ def retranslate(
             return result
         settings = path_settings(newsroom, session)
         gate = quality_gate(newsroom)
-        groups: dict[tuple[str, str], list[ArticleRow]] = defaultdict(list)
-        routes: dict[tuple[str, str], list[Route]] = {}
+        pairs = LanguagePairs(newsroom.translators, only=engine)
         for article in articles:
             source = article.language or "und"
             current = {t.language: t.status for t in article.translations}
             for target in newsroom.config.languages:
+                # Unlike the translate stage, an edition in the article's own
+                # language keeps its row, and a pair with no route leaves the
+                # old translation in place rather than marking it skipped.
                 if target == source or current.get(target) == TranslationStatus.ORIGINAL:
                     continue
-                pair = (source, target)
-                if pair not in routes:
-                    routes[pair] = newsroom.translators.routes(source, target, only=engine)
-                if routes[pair]:
-                    groups[pair].append(article)
+                if pairs.routes_for(source, target):
+                    pairs.add(article, source, target)
                 else:
                     result.failed[article.id] = f"no route for {source} -> {target}"
-        errors: dict[int, str] = {}
-        for pair, members in groups.items():
-            for start in range(0, len(members), batch_size):
-                chunk = members[start : start + batch_size]
-                translate_chunk(session, routes[pair], chunk, settings, gate, result, errors)
-                session.flush()
-                _reindex(session, [a.id for a in chunk])
-                session.commit()
+
+        def reindex(chunk: list[ArticleRow]) -> None:
+            # The site shows the new text at once: the search index follows it.
+            session.flush()
+            _reindex(session, [a.id for a in chunk])
+
+        errors = translate_in_batches(
+            newsroom, session, pairs, settings, gate, result, before_commit=reindex
+        )
         now = utcnow()
+        translated = pairs.members()
         for article in articles:
             if article.id in errors:
                 result.failed[article.id] = errors[article.id]
-            elif article.id in {a.id for members in groups.values() for a in members}:
+            elif article.id in translated:
                 article.updated_at = now
                 result.done.append(article.id)
         session.commit()

@@ -1,7 +1,7 @@
 """What each stage task does with its batch: claim, run the stage function, say what is next.
 
 The work is the same stage functions `babelwire run` calls (jobs/refresh.py and
-jobs/articles.py); they skip every article that is no longer at the stage before their
+jobs/stages/); they skip every article that is no longer at the stage before their
 own, so a task delivered twice, or retried after part of its batch was committed,
 changes nothing the second time.
 """
@@ -16,10 +16,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.articles import ARTICLE_STEPS, STEP_INPUT
 from babelwire.jobs.claims import claimed
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
+from babelwire.jobs.stages.result import STEP_INPUT
+from babelwire.jobs.stages.steps import ARTICLE_STEPS
 from babelwire.jobs.task_runs import on_the_way
 from babelwire.model import STEPS, Step
 from babelwire.storage.tables import ArticleRow, SourceRow

@@ -1,0 +1,47 @@
+"""The publish stage: file each TRANSLATED article under a section, index it for
+search and place it in its story, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from babelwire.clock import utcnow
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.sections import Filing
+from babelwire.jobs.stages.result import StageResult
+from babelwire.jobs.stories import assign_stories, forget_desk
+from babelwire.model import Stage
+from babelwire.storage.tables import ArticleRow
+
+
+def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
+    """File TRANSLATED articles under a section and make them visible on the site."""
+    result = StageResult()
+    filing = Filing.for_config(newsroom.config)
+    with newsroom.sessions() as session:
+        published = []
+        for article in session.scalars(
+            select(ArticleRow)
+            .where(ArticleRow.id.in_(article_ids))
+            .where(ArticleRow.stage == Stage.TRANSLATED.value)
+        ):
+            filing.file(session, article)  # tags, then the section (jobs/sections.py)
+            if article.first_published_at is None:
+                article.first_published_at = utcnow()
+            article.stage = Stage.PUBLISHED.value
+            result.done.append(article.id)
+            published.append(article)
+        session.flush()
+        from babelwire.publish.search import index_articles
+
+        index_articles(session, result.done)  # same transaction: searchable once visible
+        assign_stories(newsroom, session, published)  # and in its story (jobs/stories.py)
+        try:
+            session.commit()
+        except BaseException:
+            forget_desk(newsroom)  # the cached stories are ahead of the database
+            raise
+    return result

@@ -1,0 +1,319 @@
+"""The translate stage: every EXTRACTED article into every edition's language.
+
+Articles are grouped by language pair and sent to the engines many at a time
+(`translate_in_batches`, which re-translation shares); each output goes through
+the quality gate, and what fails or scores low is tried by the next route.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from babelwire.clock import utcnow
+from babelwire.jobs.newsroom import Newsroom
+from babelwire.jobs.stages.result import StageResult, fail_article
+from babelwire.jobs.tags import site_glossary
+from babelwire.model import Block, Stage, Step, TranslationStatus
+from babelwire.pipeline.translate.article import (
+    PathSettings,
+    PathStats,
+    Route,
+    SourceText,
+    Translation,
+    translate_texts,
+)
+from babelwire.pipeline.translate.engine import EngineError
+from babelwire.pipeline.translate.glossary import GlossaryError
+from babelwire.pipeline.translate.memory import SqlMemory
+from babelwire.pipeline.translate.registry import Translators
+from babelwire.storage.tables import ArticleRow, TranslationRow
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The operator's quality threshold and what happens below it."""
+
+    threshold: float
+    retry: bool
+
+
+def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
+    """The site's translation path: protection, glossary, chunking and its memory."""
+    config = newsroom.config
+    glossary = site_glossary(config)  # with the gazetteer's names
+    use_memory = config.settings.translation.memory and session is not None
+    return PathSettings(
+        kinds=tuple(config.settings.translation.protect),
+        glossary=glossary,
+        max_words=max(8, config.settings.translation.max_sentence_words),
+        memory=SqlMemory(session) if use_memory and session is not None else None,
+    )
+
+
+def quality_gate(newsroom: Newsroom) -> Gate:
+    action = newsroom.config.settings.translation.on_low_quality
+    if action not in ("retry", "hold"):
+        raise EngineError(f'translation.on_low_quality must be "retry" or "hold", not {action!r}')
+    return Gate(newsroom.config.settings.translation.quality_threshold, action == "retry")
+
+
+@dataclass(slots=True)
+class LanguagePairs:
+    """Articles to translate grouped by (source, target) language, and each pair's routes.
+
+    ``only`` limits the routes to that engine (with pivots if it has no direct pair).
+    """
+
+    translators: Translators
+    only: str | None = None
+    groups: dict[tuple[str, str], list[ArticleRow]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    routes: dict[tuple[str, str], list[Route]] = field(default_factory=dict)
+
+    def routes_for(self, source: str, target: str) -> list[Route]:
+        """The routes for a pair, looked up once per pair."""
+        pair = (source, target)
+        if pair not in self.routes:
+            self.routes[pair] = self.translators.routes(source, target, only=self.only)
+        return self.routes[pair]
+
+    def add(self, article: ArticleRow, source: str, target: str) -> None:
+        self.groups[(source, target)].append(article)
+
+    def members(self) -> set[int]:
+        """The ids of the articles in some group."""
+        return {a.id for members in self.groups.values() for a in members}
+
+
+def translate_in_batches(
+    newsroom: Newsroom,
+    session: Session,
+    pairs: LanguagePairs,
+    settings: PathSettings,
+    gate: Gate,
+    result: StageResult,
+    *,
+    before_commit: Callable[[list[ArticleRow]], None] | None = None,
+) -> dict[int, str]:
+    """Translate each pair's articles, `translation.batch_articles` per engine batch.
+
+    Each batch is committed as soon as it is translated (after `before_commit`,
+    given the batch), so a pass killed midway keeps what it had. Returns, for
+    each article that some route could not translate, why.
+    """
+    batch_size = max(1, newsroom.config.settings.translation.batch_articles)
+    errors: dict[int, str] = {}
+    for pair, members in pairs.groups.items():
+        for start in range(0, len(members), batch_size):
+            chunk = members[start : start + batch_size]
+            translate_chunk(session, pairs.routes[pair], chunk, settings, gate, result, errors)
+            if before_commit is not None:
+                before_commit(chunk)
+            session.commit()
+    return errors
+
+
+def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
+    """Translate EXTRACTED articles into every edition's language, many per engine batch."""
+    result = StageResult()
+    targets = newsroom.config.languages
+    with newsroom.sessions() as session:
+        articles = [
+            a
+            for a in session.scalars(
+                select(ArticleRow)
+                .where(ArticleRow.id.in_(article_ids))
+                .where(ArticleRow.stage == Stage.EXTRACTED.value)
+                .order_by(ArticleRow.id)
+            )
+        ]
+        if not articles:
+            return result
+        try:
+            settings = path_settings(newsroom, session)
+            gate = quality_gate(newsroom)
+        except (GlossaryError, EngineError) as exc:
+            # The site's settings are wrong, not the articles: they wait, unchanged.
+            for article in articles:
+                article.error = f"translation settings: {exc}"
+                result.failed[article.id] = article.error
+            session.commit()
+            return result
+        pairs = LanguagePairs(newsroom.translators)
+        for article in articles:
+            source_language = article.language or "und"
+            for target in targets:
+                if source_language == target:
+                    _store_original(session, article)
+                    continue
+                if not pairs.routes_for(source_language, target):
+                    _store_skipped(
+                        session,
+                        article,
+                        target,
+                        f"no installed engine translates {source_language} -> {target}, "
+                        "directly or through a pivot language",
+                    )
+                    continue
+                pairs.add(article, source_language, target)
+        session.commit()
+        errors = translate_in_batches(newsroom, session, pairs, settings, gate, result)
+        for article in articles:
+            if article.id in errors:
+                fail_article(session, article, Step.TRANSLATE, errors[article.id], result)
+            else:
+                article.stage = Stage.TRANSLATED.value
+                article.error = article.error if article.from_feed else None
+                result.done.append(article.id)
+        session.commit()
+    return result
+
+
+def _run_route(
+    route: Route,
+    texts: list[SourceText],
+    settings: PathSettings,
+    result: StageResult,
+) -> tuple[dict[int, Translation], dict[int, str]]:
+    """Translate texts in one batch; if the engine fails, one by one to find the culprit."""
+    stats = PathStats()
+    done: dict[int, Translation] = {}
+    failed: dict[int, str] = {}
+    try:
+        outputs = translate_texts(route, texts, settings=settings, stats=stats)
+        done = dict(enumerate(outputs))
+    except EngineError:
+        for i, text in enumerate(texts):
+            try:
+                (done[i],) = translate_texts(route, [text], settings=settings, stats=stats)
+            except EngineError as exc:
+                failed[i] = f"{route.describe()}: {exc}"
+    result.engine_seconds += stats.engine_seconds
+    result.engine_words += stats.engine_words
+    result.segments += stats.segments
+    result.memory_hits += stats.memory_hits
+    return done, failed
+
+
+def translate_chunk(
+    session: Session,
+    routes: Sequence[Route],
+    chunk: list[ArticleRow],
+    settings: PathSettings,
+    gate: Gate,
+    result: StageResult,
+    errors: dict[int, str],
+) -> None:
+    """Translate a chunk by the first route; what fails or scores low goes to the next."""
+    texts = [SourceText(a.title, blocks_of(a.blocks)) for a in chunk]
+    best: dict[int, Translation] = {}
+    problems: dict[int, str] = {}
+    pending = list(range(len(chunk)))
+    for route in routes:
+        done, failed = _run_route(route, [texts[i] for i in pending], settings, result)
+        retry: list[int] = []
+        for k, i in enumerate(pending):
+            if k in failed:
+                problems[i] = failed[k]
+                retry.append(i)
+                continue
+            output = done[k]
+            if i not in best or output.verdict.score > best[i].verdict.score:
+                best[i] = output
+            if output.verdict.score < gate.threshold and gate.retry:
+                retry.append(i)
+        pending = retry
+        if not pending:
+            break
+    for i, article in enumerate(chunk):
+        chosen = best.get(i)
+        if chosen is None:
+            errors[article.id] = problems.get(i, "no engine could translate the article")
+            continue
+        _store_translation(session, article, chosen, gate)
+        result.words += texts[i].word_count
+
+
+def _translation_row(session: Session, article: ArticleRow, language: str) -> TranslationRow:
+    row = session.scalar(
+        select(TranslationRow).where(
+            TranslationRow.article_id == article.id, TranslationRow.language == language
+        )
+    )
+    if row is None:
+        row = TranslationRow(article_id=article.id, language=language, created_at=utcnow())
+        session.add(row)
+    row.updated_at = utcnow()
+    row.article_version = article.version
+    return row
+
+
+def _store_translation(
+    session: Session, article: ArticleRow, output: Translation, gate: Gate
+) -> None:
+    translated = output.article
+    verdict = output.verdict
+    row = _translation_row(session, article, translated.language)
+    if verdict.score >= gate.threshold:
+        row.status = TranslationStatus.TRANSLATED
+        row.reason = None
+    else:
+        row.status = TranslationStatus.HELD
+        row.reason = f"quality {verdict.score:.2f} below {gate.threshold:.2f}: " + (
+            ", ".join(verdict.flags) or "low score"
+        )
+    row.title = translated.title
+    row.blocks = [b.to_json() for b in translated.blocks]
+    row.engine = translated.engine
+    row.engine_version = translated.engine_version
+    row.model_version = output.route.model_version()[:200]
+    row.unknown_words = translated.unknown_words
+    row.flags = list(verdict.flags)
+    row.quality = verdict.score
+    row.pivot = output.route.pivot
+    row.glossary_version = output.glossary_version
+    row.checks = dict(verdict.details)
+    row.translated_at = utcnow()
+
+
+def _store_original(session: Session, article: ArticleRow) -> None:
+    row = _translation_row(session, article, article.language or "und")
+    row.status = TranslationStatus.ORIGINAL
+    row.reason = "the article is already in this language"
+    row.title = article.title
+    row.blocks = list(article.blocks)
+    row.engine = ""
+    row.engine_version = ""
+    row.model_version = ""
+    row.unknown_words = 0
+    row.flags = []
+    _clear_provenance(row)
+
+
+def _store_skipped(session: Session, article: ArticleRow, language: str, reason: str) -> None:
+    row = _translation_row(session, article, language)
+    row.status = TranslationStatus.SKIPPED
+    row.reason = reason
+    row.title = ""
+    row.blocks = []
+    row.engine = ""
+    row.flags = []
+    _clear_provenance(row)
+
+
+def _clear_provenance(row: TranslationRow) -> None:
+    row.quality = None
+    row.pivot = ""
+    row.glossary_version = ""
+    row.checks = {}
+    row.translated_at = None
+
+
+def blocks_of(rows: Iterable[dict[str, str]]) -> list[Block]:
+    return [Block.from_json(r) for r in rows]
