@@ -23,7 +23,8 @@ from babelwire.cli.main import app
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
-from babelwire.publish.pages import STATIC_CSP, SitePages
+from babelwire.publish.pages import SitePages
+from babelwire.publish.rendering import STATIC_CSP
 from babelwire.publish.static import (
     BUILDING_MARKER,
     STATE_FILE,

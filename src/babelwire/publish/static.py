@@ -53,7 +53,8 @@ from sqlalchemy.orm import Session
 from babelwire import __version__
 from babelwire.config import CONFIG_FILE, Config
 from babelwire.publish import queries, tags
-from babelwire.publish.pages import EditionIndex, SitePages
+from babelwire.publish.article_pages import EditionIndex
+from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
     FEED_FILES,
     STYLESHEET,

@@ -17,8 +17,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 
 from babelwire.config import Config, ConfigError
-from babelwire.publish.pages import SitePages, is_row_id
+from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
+from babelwire.publish.rendering import is_row_id
 from babelwire.web.data_version import DataVersion
 from babelwire.web.page_cache import PageCache
 
