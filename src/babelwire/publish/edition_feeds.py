@@ -19,6 +19,8 @@ FEED_ITEMS = 50
 
 
 class EditionFeeds(SiteRenderer):
+    """An edition's feeds, and its sections' and tags'."""
+
     def _feed_head(
         self, language: str, section: str | None, tag: tags.TagInfo | None = None
     ) -> feeds.FeedHead:

@@ -91,7 +91,7 @@ class Link:
 
 @functools.cache
 def make_environment() -> Environment:
-    """The templates, compiled once per process and shared by every SitePages; the
+    """The templates, compiled once per process and shared by every renderer; the
     compiled code is kept in Jinja's per-user cache folder, so a `babelwire build`
     process that writes a few pages does not spend most of its time compiling."""
     env = Environment(

@@ -8,6 +8,8 @@ from babelwire.publish.rendering import SiteRenderer
 
 
 class RobotsFile(SiteRenderer):
+    """The site's robots.txt."""
+
     def robots(self) -> str:
         return sitemaps.robots_txt(
             self._absolute(url_for_sitemap_index()),

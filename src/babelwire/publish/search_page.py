@@ -10,6 +10,8 @@ from babelwire.publish.rendering import SiteRenderer
 
 
 class SearchPage(SiteRenderer):
+    """An edition's search page."""
+
     def search(self, language: str, query: str = "", page: int = 1) -> str | None:
         """The search page: results from the database, or Pagefind's box in a static build."""
         if not self.has_edition(language):

@@ -27,6 +27,8 @@ NEWS_SITEMAP_MAX = 1000
 
 
 class SitemapFiles(SiteRenderer):
+    """The sitemap index and the sitemaps it lists."""
+
     def sitemap_count(self, language: str) -> int:
         """How many numbered sitemaps an edition has (at least one: it lists the lists).
 
