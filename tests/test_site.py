@@ -15,10 +15,11 @@ from starlette.testclient import TestClient
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
+from babelwire.publish.output_folder import BuildRefusedError
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import slugify, url_for_article
 from babelwire.publish.queries import ArticleView
-from babelwire.publish.static import BuildRefusedError, build_site
+from babelwire.publish.static import build_site
 from babelwire.publish.wording import direction, translation_notice
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app

@@ -23,13 +23,10 @@ from babelwire.cli.main import app
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
-from babelwire.publish.pages import STATIC_CSP, SitePages
-from babelwire.publish.static import (
-    BUILDING_MARKER,
-    STATE_FILE,
-    BuildRefusedError,
-    build_site_report,
-)
+from babelwire.publish.output_folder import BUILDING_MARKER, STATE_FILE, BuildRefusedError
+from babelwire.publish.pages import SitePages
+from babelwire.publish.rendering import STATIC_CSP
+from babelwire.publish.static import build_site_report
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from tests.test_site import populate_site
 from tests.test_takedown import files_holding

@@ -1,115 +1,29 @@
-"""The ASGI app serving the public site: the same pages and paths as the static export."""
+"""The ASGI app serving the public site: the same pages and paths as the static export.
+
+The route table is here; the endpoints are in `babelwire.web.endpoints`, and read the
+site's pages from the app's state.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 
 from babelwire.config import Config, ConfigError
-from babelwire.publish.pages import SitePages, is_row_id
-from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
+from babelwire.publish.pages import SitePages
+from babelwire.web import endpoints
 from babelwire.web.data_version import DataVersion
+from babelwire.web.endpoints import FEED_KINDS
 from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
-
-# Pages use no scripts, frames or outside resources; say so to the browser. The one
-# form (search) submits to this site.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-PAGE_CACHE = "public, max-age=60"
-STYLE_CACHE = "public, max-age=31536000, immutable"
-FEED_KINDS = {"feed.xml": "rss", "atom.xml": "atom", "feed.json": "json"}
-MAX_PAGE = 1_000_000
-
-
-def _html(body: str, status_code: int = 200) -> HTMLResponse:
-    headers = dict(SECURITY_HEADERS)
-    headers["Cache-Control"] = PAGE_CACHE if status_code == 200 else "no-cache"
-    return HTMLResponse(body, status_code=status_code, headers=headers)
-
-
-def _document(body: bytes | str, media_type: str) -> Response:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"Cache-Control": PAGE_CACHE, "X-Content-Type-Options": "nosniff"},
-    )
-
-
-def _page_number(request: Request) -> int:
-    """?page=N for lists addressed by query (search); anything odd is page 1."""
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
-
-
-def _list_page(request: Request) -> int:
-    """A list's page from its path: 0 for the list's own address, else archive page n >= 1."""
-    if "page" not in request.path_params:
-        return 0
-    page = int(request.path_params["page"])
-    if not 1 <= page <= MAX_PAGE:  # also keeps huge numbers out of the database
-        raise HTTPException(status_code=404)
-    return page
-
-
-def _row_id(request: Request, name: str) -> int:
-    """An id from the path: one no row can have (too large for the database) is a 404."""
-    value = int(request.path_params[name])
-    if not is_row_id(value):
-        raise HTTPException(status_code=404)
-    return value
-
-
-def _article_id(request: Request) -> int:
-    article_id = parse_article_ref(request.path_params["ref"])
-    if article_id is None or not is_row_id(article_id):
-        raise HTTPException(status_code=404)
-    return article_id
-
-
-# Characters left as they are when a path is written back into a Location header;
-# everything else (a backslash, control characters, spaces) is percent-encoded.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
-def _other_slash(request: Request, routes: list[Route]) -> str | None:
-    """The path with its trailing slash added (or dropped) when that path is a page.
-
-    The Location is this site's path alone, never built from the request's Host header
-    (a forged Host would turn the redirect into a link to any site, and a cache in front
-    would keep it), and it cannot start with "//", which browsers read as another host.
-    """
-    path: str = request.scope["path"]  # decoded, as routes match it
-    if path == "/":
-        return None
-    other = path.rstrip("/") if path.endswith("/") else path + "/"
-    scope = dict(request.scope)
-    scope["path"] = other
-    scope.pop("root_path", None)
-    if not any(route.matches(scope)[0] is not Match.NONE for route in routes):
-        return None
-    location = "/" + quote(other.lstrip("/"), safe=_PATH_SAFE)
-    query: bytes = request.scope.get("query_string", b"")
-    return f"{location}?{quote(query, safe=_PATH_SAFE + '?%')}" if query else location
 
 
 def create_app(newsroom: Newsroom) -> Starlette:
@@ -152,176 +66,36 @@ def app_for_worker() -> Starlette:
     return create_app(Newsroom.open(Path(os.environ[SITE_VARIABLE])))
 
 
-def create_app_for_pages(pages: SitePages) -> Starlette:
-    async def render(build: Callable[[], str | None]) -> Response:
-        body = await run_in_threadpool(build)
-        if body is None:
-            raise HTTPException(status_code=404)
-        return _html(body)
-
-    async def home(request: Request) -> Response:
-        return await render(pages.home)
-
-    async def front(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        return await render(lambda: pages.front(lang))
-
-    async def about(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        return await render(lambda: pages.about(lang))
-
-    async def section(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        slug = request.path_params["slug"]
-        page = _list_page(request)
-        return await render(lambda: pages.section(lang, slug, page))
-
-    async def source(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        source_id = _row_id(request, "source_id")
-        page = _list_page(request)
-        return await render(lambda: pages.source(lang, source_id, page))
-
-    async def story(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        story_id = _row_id(request, "story_id")
-        return await render(lambda: pages.story(lang, story_id))
-
-    async def tag(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        slug = request.path_params["slug"]
-        page = _list_page(request)
-        return await render(lambda: pages.tag(lang, slug, page))
-
-    async def search(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        query = request.query_params.get("q", "")
-        page = _page_number(request)
-        return await render(lambda: pages.search(lang, query, page))
-
-    async def _article_path(request: Request, original: bool) -> Response | str:
-        lang = request.path_params["lang"]
-        article_id = _article_id(request)
-        canonical = await run_in_threadpool(pages.article_url, lang, article_id)
-        if canonical is None:
-            if await run_in_threadpool(pages.is_gone, article_id):
-                body = await run_in_threadpool(pages.gone, lang)
-                return _html(body, status_code=410)
-            raise HTTPException(status_code=404)
-        if original:
-            canonical += "original/"
-        if canonical != request.url.path:
-            return RedirectResponse(canonical, status_code=301)
-        return str(lang)
-
-    async def article(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        article_id = _article_id(request)
-        # One read of the article gives both its canonical path and its page.
-        found = await run_in_threadpool(pages.article_at, lang, article_id)
-        if found is None:
-            if await run_in_threadpool(pages.is_gone, article_id):
-                return _html(await run_in_threadpool(pages.gone, lang), status_code=410)
-            raise HTTPException(status_code=404)
-        canonical, body = found
-        if canonical != request.url.path:
-            return RedirectResponse(canonical, status_code=301)
-        return _html(body)
-
-    async def original(request: Request) -> Response:
-        found = await _article_path(request, original=True)
-        if isinstance(found, Response):
-            return found
-        article_id = _article_id(request)
-        return await render(lambda: pages.original(found, article_id))
-
-    async def edition_feed(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
-        body = await run_in_threadpool(pages.feed, lang, kind)
-        if body is None:
-            raise HTTPException(status_code=404)
-        return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
-
-    async def list_feed(request: Request) -> Response:
-        lang = request.path_params["lang"]
-        slug = request.path_params["slug"]
-        kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
-        if "/tag/" in request.url.path:
-            body = await run_in_threadpool(pages.feed, lang, kind, None, slug)
-        else:
-            body = await run_in_threadpool(pages.feed, lang, kind, slug)
-        if body is None:
-            raise HTTPException(status_code=404)
-        return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
-
-    async def sitemap_index(request: Request) -> Response:
-        body = await run_in_threadpool(pages.sitemap_index)
-        return _document(body, "application/xml")
-
-    async def sitemap(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name == "news":
-            return _document(await run_in_threadpool(pages.news_sitemap), "application/xml")
-        lang, _, number = name.rpartition("-")
-        if number in ("tags", "stories"):
-            build = pages.tag_sitemap if number == "tags" else pages.story_sitemap
-            listing = await run_in_threadpool(build, lang)
-            if listing is None:
-                raise HTTPException(status_code=404)
-            return _document(listing, "application/xml")
-        if not number.isdigit() or len(number) > 6:
-            raise HTTPException(status_code=404)
-        body = await run_in_threadpool(pages.sitemap, lang, int(number))
-        if body is None:
-            raise HTTPException(status_code=404)
-        return _document(body, "application/xml")
-
-    async def robots(request: Request) -> Response:
-        return _document(pages.robots(), "text/plain; charset=utf-8")
-
-    async def style(request: Request) -> Response:
-        return Response(
-            STYLESHEET,
-            media_type="text/css; charset=utf-8",
-            headers={"Cache-Control": STYLE_CACHE, "X-Content-Type-Options": "nosniff"},
-        )
-
-    async def not_found(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 404
-        if status != 404:
-            return Response(status_code=status)
-        if "route" not in request.scope:  # no route took it: perhaps a slash too few or many
-            location = _other_slash(request, routes)
-            if location is not None:
-                return RedirectResponse(location, status_code=307)
-        segment = request.url.path.strip("/").split("/", 1)[0]
-        body = await run_in_threadpool(pages.not_found, segment or None)
-        return _html(body, status_code=404)
-
+def site_routes() -> list[Route]:
+    """Every page kind's path and endpoint (the static export writes the same paths)."""
     routes = [
-        Route("/", home),
-        Route("/style.css", style),
-        Route("/robots.txt", robots),
-        Route("/sitemap.xml", sitemap_index),
-        Route("/sitemaps/{name}.xml", sitemap),
-        Route("/{lang}/", front),
-        Route("/{lang}/about/", about),
-        Route("/{lang}/search/", search),
-        Route("/{lang}/section/{slug}/", section),
-        Route("/{lang}/section/{slug}/page/{page:int}/", section),
-        Route("/{lang}/source/{source_id:int}/", source),
-        Route("/{lang}/source/{source_id:int}/page/{page:int}/", source),
-        Route("/{lang}/story/{story_id:int}/", story),
-        Route("/{lang}/tag/{slug}/", tag),
-        Route("/{lang}/tag/{slug}/page/{page:int}/", tag),
-        Route("/{lang}/article/{ref}/", article),
-        Route("/{lang}/article/{ref}/original/", original),
+        Route("/", endpoints.home),
+        Route("/style.css", endpoints.style),
+        Route("/robots.txt", endpoints.robots),
+        Route("/sitemap.xml", endpoints.sitemap_index),
+        Route("/sitemaps/{name}.xml", endpoints.sitemap),
+        Route("/{lang}/", endpoints.front),
+        Route("/{lang}/about/", endpoints.about),
+        Route("/{lang}/search/", endpoints.search),
+        Route("/{lang}/section/{slug}/", endpoints.section),
+        Route("/{lang}/section/{slug}/page/{page:int}/", endpoints.section),
+        Route("/{lang}/source/{source_id:int}/", endpoints.source),
+        Route("/{lang}/source/{source_id:int}/page/{page:int}/", endpoints.source),
+        Route("/{lang}/story/{story_id:int}/", endpoints.story),
+        Route("/{lang}/tag/{slug}/", endpoints.tag),
+        Route("/{lang}/tag/{slug}/page/{page:int}/", endpoints.tag),
+        Route("/{lang}/article/{ref}/", endpoints.article),
+        Route("/{lang}/article/{ref}/original/", endpoints.original),
     ]
     for file_name in FEED_KINDS:
-        routes.append(Route(f"/{{lang}}/{file_name}", edition_feed))
-        routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", list_feed))
-        routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", list_feed))
+        routes.append(Route(f"/{{lang}}/{file_name}", endpoints.edition_feed))
+        routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", endpoints.list_feed))
+        routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", endpoints.list_feed))
+    return routes
+
+
+def create_app_for_pages(pages: SitePages) -> Starlette:
+    """The site `pages` renders as an ASGI app; its endpoints find `pages` in `app.state`."""
     seconds = float(pages.config.settings.site.page_cache_seconds)
     version = DataVersion(pages.sessions.kw["bind"])
 
@@ -332,7 +106,12 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
         finally:
             version.close()
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app = Starlette(
+        routes=site_routes(),
+        exception_handlers={404: endpoints.not_found},
+        lifespan=lifespan,
+    )
+    app.state.pages = pages
     # Starlette's own redirect names the request's Host: `not_found` redirects instead.
     app.router.redirect_slashes = False
     if seconds > 0 and version.supported:

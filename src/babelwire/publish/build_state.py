@@ -1,0 +1,68 @@
+"""A build's state file: when it was built and from what, so the next build knows
+whether it may write only what changed since (the same site, templates and settings)
+or must rebuild in full."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from babelwire import __version__
+from babelwire.config import Config
+from babelwire.publish import queries
+from babelwire.publish.output_folder import STATE_FILE
+from babelwire.publish.pages import SitePages
+from babelwire.publish.paths import STYLESHEET
+
+
+def fingerprint(pages: SitePages) -> str:
+    """Changes when something every page depends on changes: then the build is full."""
+    c = pages.config
+    parts = {
+        "site": site_id(c),
+        "version": __version__,
+        "style": hashlib.sha256(STYLESHEET).hexdigest(),
+        "templates": templates_hash(),
+        "languages": c.languages,
+        "sections": [(r.slug, dict(r.names)) for r in c.sections],
+        "title": c.title,
+        "base_url": c.base_url,
+        "description": c.settings.site.description,
+        "contact": c.settings.site.contact,
+        "page_size": queries.page_size(c),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def site_id(config: Config) -> str:
+    """Names the site a build was made from (its database) without revealing the URL,
+    which may hold a password: another site's build in `outdir` is rebuilt in full."""
+    return hashlib.sha256(config.database_url.encode("utf-8")).hexdigest()[:16]
+
+
+def templates_hash() -> str:
+    folder = Path(__file__).resolve().parent.parent / "web" / "templates"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.html")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_state(root: Path, pages: SitePages, started: datetime) -> None:
+    state = {
+        "built_at": started.isoformat(),
+        "fingerprint": fingerprint(pages),
+        "site": site_id(pages.config),
+    }
+    (root / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+
+
+def read_state(outdir: Path) -> dict[str, str] | None:
+    try:
+        state = json.loads((outdir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None

@@ -1,0 +1,76 @@
+"""The feeds an edition publishes (RSS, Atom and JSON Feed), of the edition, a section
+or a tag; `babelwire.publish.feeds` writes the documents."""
+
+from __future__ import annotations
+
+from babelwire.publish import feeds, queries, tags
+from babelwire.publish.paths import (
+    FEED_TYPES,
+    url_for_article,
+    url_for_feed,
+    url_for_front,
+    url_for_section,
+    url_for_tag,
+)
+from babelwire.publish.rendering import SiteRenderer
+from babelwire.storage.tables import ArticleRow
+
+FEED_ITEMS = 50
+
+
+class EditionFeeds(SiteRenderer):
+    """An edition's feeds, and its sections' and tags'."""
+
+    def _feed_head(
+        self, language: str, section: str | None, tag: tags.TagInfo | None = None
+    ) -> feeds.FeedHead:
+        title = self.config.title
+        home = url_for_front(language)
+        if tag is not None:
+            title = f"{tag.name} · {title}"
+            home = url_for_tag(language, tag.slug)
+        elif section is not None:
+            rule = self.config.section(section)
+            assert rule is not None
+            title = f"{rule.name(language)} · {title}"
+            home = url_for_section(language, section)
+        slug = None if tag is None else tag.slug
+        return feeds.FeedHead(
+            title=title,
+            description=self.config.settings.site.description,
+            language=language,
+            home_url=self._absolute(home),
+            rss_url=self._absolute(url_for_feed(language, "rss", section, slug)),
+            atom_url=self._absolute(url_for_feed(language, "atom", section, slug)),
+            json_url=self._absolute(url_for_feed(language, "json", section, slug)),
+            publisher=self.config.title,
+        )
+
+    def feed(
+        self, language: str, kind: str, section: str | None = None, tag: str | None = None
+    ) -> bytes | None:
+        """An edition's (or a section's, or a tag's) feed: kind is "rss", "atom" or "json"."""
+        if not self.has_edition(language) or kind not in FEED_TYPES:
+            return None
+        if section is not None and not self.has_section(section):
+            return None
+        where = [] if section is None else [ArticleRow.section == section]
+        with self.sessions() as session:
+            info = None
+            if tag is not None:
+                info = tags.tag_info(session, language, tag)
+                if info is None:
+                    return None
+                where.append(tags.named(info.id))
+            items = queries.feed_items(session, language, *where, limit=FEED_ITEMS)
+        if info is not None and not items:
+            return None
+        pairs = [
+            (item, self._absolute(url_for_article(language, item.id, item.title))) for item in items
+        ]
+        head = self._feed_head(language, None if info else section, info)
+        if kind == "rss":
+            return feeds.rss_feed(head, pairs)
+        if kind == "atom":
+            return feeds.atom_feed(head, pairs)
+        return feeds.json_feed(head, pairs)

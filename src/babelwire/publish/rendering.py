@@ -1,0 +1,254 @@
+"""What every page of the public site shares: the templates, the page's frame (navigation,
+editions, alternates, feeds), the formatting filters and what the site holds.
+
+Each concern renders its pages in its own module (article_pages, list_pages,
+edition_pages, search_page, edition_feeds, sitemap_files, robots) as a subclass of
+`SiteRenderer`; `babelwire.publish.pages.SitePages` is all of them at once.
+Templates are autoescaped: text from sources and engines is never marked safe, and
+links to sources are only emitted for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+
+from babelwire.config import Config
+from babelwire.publish import queries, stories, tags
+from babelwire.publish.paths import (
+    FEED_TYPES,
+    is_language_code,
+    is_section_slug,
+    url_for_about,
+    url_for_article,
+    url_for_feed,
+    url_for_front,
+    url_for_home,
+    url_for_search,
+    url_for_section,
+    url_for_source,
+    url_for_story,
+    url_for_style,
+    url_for_tag,
+)
+from babelwire.publish.wording import direction, endonym, messages
+
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
+
+# Row ids are 32-bit integers in PostgreSQL: a larger number in an address would make
+# the database raise instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+# Static pages carry their policy in a meta tag (a file cannot send a header; serve mode
+# sends its own). Scripts run only on the search page: Pagefind's files from this site,
+# which compile its WebAssembly and fetch its index; its stylesheet draws the search icon
+# from a data: image.
+STATIC_CSP = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+)
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` can be the id of a stored row (an article, source or story)."""
+    return 0 < value <= MAX_ROW_ID
+
+
+# ---------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------
+
+
+def iso_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def display_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    text: str
+    language: str = ""
+    current: bool = False
+
+
+@functools.cache
+def make_environment() -> Environment:
+    """The templates, compiled once per process and shared by every renderer; the
+    compiled code is kept in Jinja's per-user cache folder, so a `babelwire build`
+    process that writes a few pages does not spend most of its time compiling."""
+    env = Environment(
+        loader=PackageLoader("babelwire.web", "templates"),
+        bytecode_cache=FileSystemBytecodeCache(),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["iso_time"] = iso_time
+    env.filters["display_time"] = display_time
+    env.globals.update(
+        url_for_home=url_for_home,
+        url_for_front=url_for_front,
+        url_for_section=url_for_section,
+        url_for_article=url_for_article,
+        url_for_about=url_for_about,
+        url_for_style=url_for_style,
+        url_for_source=url_for_source,
+        url_for_story=url_for_story,
+        url_for_tag=url_for_tag,
+    )
+    return env
+
+
+class SiteRenderer:
+    """The site a page is rendered for: its settings, database and templates, and what it holds."""
+
+    def __init__(
+        self, config: Config, sessions: sessionmaker[Session], *, static: bool = False
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.env = make_environment()
+        # Static builds search with Pagefind in the browser; serve mode searches the database.
+        self.static = static
+
+    @classmethod
+    def for_newsroom(cls, newsroom: Newsroom, *, static: bool = False) -> Self:
+        return cls(newsroom.config, newsroom.sessions, static=static)
+
+    # -- what exists ---------------------------------------------------------
+
+    @property
+    def languages(self) -> list[str]:
+        """The editions whose codes are safe to put in a path, in configured order."""
+        return [code for code in self.config.languages if is_language_code(code)]
+
+    def has_edition(self, language: str) -> bool:
+        return language in self.languages
+
+    def has_section(self, slug: str) -> bool:
+        return is_section_slug(slug) and self.config.section(slug) is not None
+
+    def article_url(self, language: str, article_id: int) -> str | None:
+        """The canonical path of an article in an edition, or None when it is not shown there."""
+        if not self.has_edition(language) or not is_row_id(article_id):
+            return None
+        with self.sessions() as session:
+            title = queries.article_title(session, language, article_id)
+        return None if title is None else url_for_article(language, article_id, title)
+
+    def article_ids(self, language: str) -> list[tuple[int, str]]:
+        """(id, canonical path) of every article shown in an edition, newest first."""
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            teasers = queries.edition_teasers(session, language)
+        return [(t.id, url_for_article(language, t.id, t.title)) for t in teasers]
+
+    def source_ids(self, language: str) -> list[int]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return list(queries.source_ids(session, language))
+
+    def story_ids(self, language: str) -> list[int]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return list(stories.story_ids(session, language))
+
+    def tag_slugs(self, language: str) -> list[str]:
+        if not self.has_edition(language):
+            return []
+        with self.sessions() as session:
+            return [tag.slug for tag in tags.shown_tags(session, language)]
+
+    def has_tags(self, language: str) -> bool:
+        with self.sessions() as session:
+            return tags.any_shown(session, language)
+
+    # -- rendering -------------------------------------------------------------
+
+    def _absolute(self, path: str) -> str:
+        return self.config.base_url + path
+
+    def _context(
+        self,
+        language: str,
+        *,
+        path: str,
+        alternates: Mapping[str, str] | None = None,
+        current_section: str | None = None,
+        feed_section: str | None = None,
+    ) -> dict[str, Any]:
+        t = messages(language)
+        sections = [
+            Link(
+                url_for_section(language, rule.slug),
+                rule.name(language),
+                "",
+                rule.slug == current_section,
+            )
+            for rule in self.config.sections
+            if is_section_slug(rule.slug)
+        ]
+        editions = [
+            Link(url_for_front(code), endonym(code), code, code == language)
+            for code in self.languages
+        ]
+        alternate_links = [
+            Link(self._absolute(href), endonym(code), code)
+            for code, href in (alternates or {}).items()
+        ]
+        return {
+            "lang": language,
+            "dir": direction(language),
+            "t": t,
+            "site_title": self.config.title,
+            "description": self.config.settings.site.description,
+            "front_href": url_for_front(language),
+            "about_href": url_for_about(language),
+            "nav_sections": sections,
+            "editions": editions,
+            "canonical": self._absolute(path),
+            "alternates": alternate_links,
+            "prev_href": "",
+            "next_href": "",
+            "pager_label": "",
+            "search_href": url_for_search(language),
+            "feeds": [
+                {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, feed_section)}
+                for kind in ("rss", "atom", "json")
+            ],
+            "robots": "",
+            "og": {},
+            "json_ld": "",
+            "static": self.static,
+            "csp": STATIC_CSP if self.static else "",
+        }
+
+    def _render(self, template: str, context: Mapping[str, Any]) -> str:
+        return self.env.get_template(template).render(context)
+
+    def _default_language(self) -> str:
+        languages = self.languages
+        return languages[0] if languages else "en"
