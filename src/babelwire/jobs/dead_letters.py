@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
-from babelwire.storage import articles, dead_letters
+from babelwire.storage import Session, articles, dead_letters
 
 
 @dataclass(frozen=True, slots=True)

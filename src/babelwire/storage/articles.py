@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from babelwire.model import Stage
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage.tables import ArticleRow, EntryRow
 
 __all__ = [
+    "announced_urls",
+    "article_by_url",
     "counts_by_source",
     "counts_by_stage",
     "ids_at_stage",
+    "load_article",
     "move_articles",
     "release_copies",
     "story_ids_of_source",
@@ -88,3 +91,21 @@ def release_copies(session: Session, source_id: int) -> None:
         .where(ArticleRow.source_id == source_id, ArticleRow.stage == Stage.DUPLICATE.value)
         .values(stage=Stage.EXTRACTED.value)
     )
+
+
+def load_article(session: Session, article_id: int) -> ArticleRow | None:
+    return session.get(ArticleRow, article_id)
+
+
+def article_by_url(session: Session, urls: Collection[str]) -> ArticleRow | None:
+    """An article whose canonical or original URL is one of `urls`."""
+    return session.scalar(
+        select(ArticleRow)
+        .where(or_(ArticleRow.canonical_url.in_(urls), ArticleRow.url.in_(urls)))
+        .limit(1)
+    )
+
+
+def announced_urls(session: Session, article_id: int) -> list[str]:
+    """The URLs of the feed entries that announced the article."""
+    return list(session.scalars(select(EntryRow.url).where(EntryRow.article_id == article_id)))
