@@ -129,7 +129,7 @@ def finish_run(
             seconds=seconds,
             done=done,
             failed=failed,
-            error=error[:4000] if error else None,
+            error=error,
         )
 
 

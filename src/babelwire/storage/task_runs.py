@@ -73,9 +73,30 @@ def run_for_update(session: Session, task_id: str) -> TaskRunRow | None:
     return session.scalar(select(TaskRunRow).where(TaskRunRow.task_id == task_id).with_for_update())
 
 
-def finish(session: Session, task_id: str, **values: Any) -> None:
-    """Set the finished task's outcome and figures (`values` name its columns)."""
-    session.execute(update(TaskRunRow).where(TaskRunRow.task_id == task_id).values(**values))
+def finish(
+    session: Session,
+    task_id: str,
+    *,
+    outcome: str,
+    finished_at: datetime,
+    seconds: float,
+    done: int,
+    failed: int,
+    error: str | None,
+) -> None:
+    """Set the finished task's outcome and figures (the error cut to its column)."""
+    session.execute(
+        update(TaskRunRow)
+        .where(TaskRunRow.task_id == task_id)
+        .values(
+            outcome=outcome,
+            finished_at=finished_at,
+            seconds=seconds,
+            done=done,
+            failed=failed,
+            error=error[:4000] if error else None,
+        )
+    )
 
 
 def _last_heard() -> Any:
