@@ -15,12 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
-
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
-from babelwire.storage.tables import ArticleRow, DeadLetterRow
+from babelwire.storage import Session, articles, dead_letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +44,10 @@ def file_dead_letter(
     session: Session, *, task_id: str, stage: str, items: Sequence[int], tries: int, error: str
 ) -> None:
     """Add the letter in the caller's transaction (with the failure that caused it)."""
-    if session.scalar(select(DeadLetterRow.id).where(DeadLetterRow.task_id == task_id)):
+    if dead_letters.has_letter(session, task_id):
         return  # the same task dead-lettered twice (a redelivery): one letter
-    session.add(
-        DeadLetterRow(
-            task_id=task_id, stage=stage, items=list(items), tries=tries, error=error[:4000]
-        )
+    dead_letters.add_letter(
+        session, task_id=task_id, stage=stage, items=items, tries=tries, error=error
     )
 
 
@@ -80,20 +75,19 @@ def requeue_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> i
             waiting = STEP_INPUT.get(letter.stage)
             if waiting is None or not letter.items:
                 continue
-            result = session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id.in_(letter.items), ArticleRow.stage == Stage.FAILED.value)
-                .values(stage=waiting.value, attempts=0, error=None)
+            moved += articles.move_articles(
+                session,
+                letter.items,
+                from_stage=Stage.FAILED.value,
+                to_stage=waiting.value,
+                error=None,
+                reset_attempts=True,
             )
-            moved += int(getattr(result, "rowcount", 0) or 0)
     return moved
 
 
 def list_dead_letters(newsroom: Newsroom, ids: Sequence[int] | None = None) -> list[DeadLetter]:
     """The dead letters, oldest first (only `ids` when given)."""
-    query = select(DeadLetterRow).order_by(DeadLetterRow.id)
-    if ids is not None:
-        query = query.where(DeadLetterRow.id.in_(list(ids)))
     with newsroom.sessions() as session:
         return [
             DeadLetter(
@@ -105,14 +99,14 @@ def list_dead_letters(newsroom: Newsroom, ids: Sequence[int] | None = None) -> l
                 error=row.error,
                 created_at=row.created_at,
             )
-            for row in session.scalars(query)
+            for row in dead_letters.letters(session, ids)
         ]
 
 
 def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> None:
     """Remove the letters (after their work was sent again)."""
     with newsroom.sessions.begin() as session:
-        session.execute(delete(DeadLetterRow).where(DeadLetterRow.id.in_([x.id for x in letters])))
+        dead_letters.delete_letters(session, [x.id for x in letters])
 
 
 def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
@@ -124,16 +118,12 @@ def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
         for letter in letters:
             waiting = STEP_INPUT.get(letter.stage)
             if waiting is not None and letter.items:
-                result = session.execute(
-                    update(ArticleRow)
-                    .where(ArticleRow.id.in_(letter.items), ArticleRow.stage == waiting.value)
-                    .values(
-                        stage=Stage.FAILED.value,
-                        error=f"{letter.stage} dropped after {letter.tries} tries: {letter.error}"[
-                            :4000
-                        ],
-                    )
+                failed += articles.move_articles(
+                    session,
+                    letter.items,
+                    from_stage=waiting.value,
+                    to_stage=Stage.FAILED.value,
+                    error=f"{letter.stage} dropped after {letter.tries} tries: {letter.error}",
                 )
-                failed += int(getattr(result, "rowcount", 0) or 0)
-            session.execute(delete(DeadLetterRow).where(DeadLetterRow.id == letter.id))
+            dead_letters.delete_letters(session, [letter.id])
     return failed

@@ -27,6 +27,7 @@ from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_fail
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
+from babelwire.storage import sources
 from babelwire.storage.columns import fits
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
 
@@ -71,12 +72,8 @@ def entry_fingerprint(entry: FeedEntry) -> str:
 
 def due_source_ids(newsroom: Newsroom, now: datetime | None = None) -> list[int]:
     """Enabled sources whose next poll time has come (never-polled sources are due)."""
-    now = now or utcnow()
     with newsroom.sessions() as session:
-        rows = session.scalars(
-            select(SourceRow).where(SourceRow.enabled.is_(True)).order_by(SourceRow.id)
-        ).all()
-        return [r.id for r in rows if r.next_fetch_at is None or r.next_fetch_at <= now]
+        return sources.due_source_ids(session, now or utcnow())
 
 
 def policy(newsroom: Newsroom) -> Policy:
@@ -105,9 +102,14 @@ def refresh_sources(
     source_ids: Sequence[int],
     *,
     on_done: Callable[[], None] | None = None,
+    due_by: datetime | None = None,
 ) -> list[SourceReport]:
-    """Poll the sources concurrently, then store what each brought; a report per source."""
-    return refresh_round(newsroom, source_ids, on_done=on_done).reports
+    """Poll the sources concurrently, then store what each brought; a report per source.
+
+    With `due_by`, only those of them enabled and due by then are polled (and
+    reported); the others are left out rather than refused.
+    """
+    return refresh_round(newsroom, source_ids, on_done=on_done, due_by=due_by).reports
 
 
 def refresh_round(
@@ -115,14 +117,12 @@ def refresh_round(
     source_ids: Sequence[int],
     *,
     on_done: Callable[[], None] | None = None,
+    due_by: datetime | None = None,
 ) -> RefreshRound:
     """As refresh_sources, also returning what each host saw (for the benchmark)."""
     requests: list[PollRequest] = []
     with newsroom.sessions() as session:
-        for source_id in source_ids:
-            source = session.get(SourceRow, source_id)
-            if source is None:
-                raise LookupError(f"no source {source_id}")
+        for source in _sources_to_poll(session, source_ids, due_by):
             requests.append(
                 PollRequest(
                     source_id=source.id,
@@ -133,6 +133,8 @@ def refresh_round(
                     allowance=source_allowance(source),
                 )
             )
+    if not requests:
+        return RefreshRound([], {})
     c = newsroom.config
     polled = poll_sources(
         requests,
@@ -148,6 +150,20 @@ def refresh_round(
         if on_done is not None:
             on_done()
     return RefreshRound(reports, polled.hosts)
+
+
+def _sources_to_poll(
+    session: Session, source_ids: Sequence[int], due_by: datetime | None
+) -> list[SourceRow]:
+    if due_by is not None:
+        return sources.sources_due(session, source_ids, due_by)
+    rows = []
+    for source_id in source_ids:
+        source = sources.load_source(session, source_id)
+        if source is None:
+            raise LookupError(f"no source {source_id}")
+        rows.append(source)
+    return rows
 
 
 def async_fetcher(newsroom: Newsroom) -> AsyncFetcher:

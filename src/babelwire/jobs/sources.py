@@ -10,19 +10,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
-from sqlalchemy import func, insert, select, update
 
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import SOURCE_KINDS as KINDS
-from babelwire.model import Stage
 from babelwire.pipeline.discover.urls import (
     InvalidSourceURL,
     private_host_reason,
     validate_source_url,
 )
-from babelwire.storage.tables import ArticleRow, SourceRow
+from babelwire.storage import articles, sources
+from babelwire.storage.tables import SourceRow
 
 # Fetching, parsing and the story desk are imported by the use cases that need
 # them: listing or exporting sources reads the database only.
@@ -234,7 +233,7 @@ def add_source(
         raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
     check_section(newsroom, section)
     with newsroom.sessions.begin() as session:
-        row = session.scalar(select(SourceRow).where(SourceRow.url == url))
+        row = sources.source_by_url(session, url)
         if row is None:
             row = SourceRow(
                 url=url,
@@ -276,12 +275,8 @@ def get_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
 
 def list_sources(newsroom: Newsroom) -> list[SourceInfo]:
     with newsroom.sessions() as session:
-        counts = dict(
-            session.execute(
-                select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)
-            ).all()
-        )
-        rows = session.scalars(select(SourceRow).order_by(SourceRow.id)).all()
+        counts = articles.counts_by_source(session)
+        rows = sources.all_sources(session)
         return [
             SourceInfo(
                 id=r.id,
@@ -313,15 +308,11 @@ def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) ->
     """
     info = get_source(newsroom, ref)
     with newsroom.sessions.begin() as session:
-        row = session.get(SourceRow, info.id)
+        row = sources.load_source(session, info.id)
         if row is not None:
             row.preferred = preferred
         if preferred:
-            session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.source_id == info.id, ArticleRow.stage == Stage.DUPLICATE.value)
-                .values(stage=Stage.EXTRACTED.value)
-            )
+            articles.release_copies(session, info.id)
     return get_source(newsroom, info.id)
 
 
@@ -335,19 +326,13 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
 
     info = get_source(newsroom, ref)
     with newsroom.sessions.begin() as session:
-        stories = set(
-            session.scalars(
-                select(ArticleRow.story_id).where(
-                    ArticleRow.source_id == info.id, ArticleRow.story_id.is_not(None)
-                )
-            )
-        )
-        row = session.get(SourceRow, info.id)
+        stories = articles.story_ids_of_source(session, info.id)
+        row = sources.load_source(session, info.id)
         if row is not None:
             session.delete(row)
         session.flush()
         release_orphans(session)
-        repair_stories(session, (s for s in stories if s is not None))
+        repair_stories(session, stories)
     return info
 
 
@@ -402,7 +387,7 @@ def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
     with newsroom.sessions.begin() as session:
         # One query and one batch of inserts: an import of tens of thousands of
         # outlines takes seconds, not a query per outline per source already followed.
-        followed = {row.url: row for row in session.scalars(select(SourceRow))}
+        followed = {row.url: row for row in sources.all_sources(session)}
         new_rows = []
         for url, (name, language, kind) in wanted.items():
             row = followed.get(url)
@@ -430,8 +415,7 @@ def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
             if kind:
                 row.kind = kind
             updated += 1
-        if new_rows:
-            session.execute(insert(SourceRow), new_rows)
+        sources.add_sources(session, new_rows)
         added = len(new_rows)
     return OpmlImport(added=added, updated=updated, skipped=skipped)
 

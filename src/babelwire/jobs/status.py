@@ -7,14 +7,13 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from babelwire.clock import utcnow
 from babelwire.jobs.dead_letters import QUARANTINE_PREFIX
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
 from babelwire.model import STEPS
-from babelwire.storage.tables import ArticleRow, DeadLetterRow, TaskRunRow
+from babelwire.storage import articles as article_queries
+from babelwire.storage import dead_letters, task_runs
 
 
 @dataclass(slots=True)
@@ -59,33 +58,10 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
     waits: dict[str, list[float]] = {name: [] for name in STEPS}
     runners: set[str] = set()
     with newsroom.sessions() as session:
-        articles = dict(
-            session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage)).all()
-        )
-        dead = session.scalar(select(func.count()).select_from(DeadLetterRow)) or 0
-        quarantined = (
-            session.scalar(
-                select(func.count())
-                .select_from(DeadLetterRow)
-                .where(DeadLetterRow.task_id.startswith(QUARANTINE_PREFIX))
-            )
-            or 0
-        )
-        rows = session.execute(
-            select(
-                TaskRunRow.stage,
-                TaskRunRow.outcome,
-                TaskRunRow.runner,
-                TaskRunRow.seconds,
-                TaskRunRow.queue_seconds,
-                TaskRunRow.done,
-                TaskRunRow.failed,
-                TaskRunRow.started_at,
-                TaskRunRow.error,
-            )
-            .where(TaskRunRow.enqueued_at >= since)
-            .order_by(TaskRunRow.id)
-        ).all()
+        articles = article_queries.counts_by_stage(session)
+        dead = dead_letters.count_letters(session)
+        quarantined = dead_letters.count_letters(session, task_prefix=QUARANTINE_PREFIX)
+        rows = task_runs.runs_since(session, since)
     now = utcnow()
     for stage, outcome, runner, seconds, queued, done, failed, started, error in rows:
         figures = stages.setdefault(stage, StageFigures(stage))
@@ -107,7 +83,7 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
         if values:
             stages[stage].queue_p50 = statistics.median(values)
     return WorkStatus(
-        articles={str(k): int(v) for k, v in articles.items()},
+        articles=articles,
         stages=stages,
         dead_letters=int(dead),
         quarantined=int(quarantined),

@@ -12,9 +12,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import forget_fingerprint
 from babelwire.jobs.newsroom import Newsroom
@@ -23,7 +20,19 @@ from babelwire.model import Stage
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish import queries, search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
-from babelwire.storage.tables import ArticleRow, EntryRow, TombstoneRow
+from babelwire.storage import Session, articles, takedowns
+from babelwire.storage.tables import ArticleRow
+from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths
+
+__all__ = [
+    "Takedown",
+    "TakedownError",
+    "find_article",
+    "is_tombstoned",
+    "take_down",
+    "tombstone_for_article",
+    "tombstoned_paths",
+]
 
 _SITE_ARTICLE_PATH = re.compile(r"^/[^/]+/article/([^/]+)/")
 
@@ -52,31 +61,14 @@ def _url_variants(url: str) -> set[str]:
 
 def is_tombstoned(session: Session, url: str) -> bool:
     """True when `url` (or its canonical form) belongs to a taken-down article."""
-    found = session.scalar(
-        select(TombstoneRow.id).where(TombstoneRow.url.in_(_url_variants(url))).limit(1)
-    )
-    return found is not None
-
-
-def tombstone_for_article(session: Session, article_id: int) -> TombstoneRow | None:
-    return session.scalar(
-        select(TombstoneRow).where(TombstoneRow.article_id == article_id).limit(1)
-    )
-
-
-def tombstoned_paths(session: Session) -> list[str]:
-    """Every site path that answered for a taken-down article."""
-    paths: set[str] = set()
-    for row in session.scalars(select(TombstoneRow.paths)):
-        paths.update(p for p in row if isinstance(p, str))
-    return sorted(paths)
+    return takedowns.any_tombstoned(session, _url_variants(url))
 
 
 def find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
     """The article `ref` names: its id, its address on this site, or its original URL."""
     ref = ref.strip()
     if ref.isdigit():
-        return session.get(ArticleRow, int(ref))
+        return articles.load_article(session, int(ref))
     parts = urlsplit(ref)
     base = urlsplit(newsroom.config.base_url)
     own_site = not parts.netloc or (parts.netloc.lower() == base.netloc.lower())
@@ -84,15 +76,10 @@ def find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow |
     if own_site and match:
         article_id = parse_article_ref(match.group(1))
         if article_id is not None:
-            return session.get(ArticleRow, article_id)
+            return articles.load_article(session, article_id)
     if not parts.scheme:
         return None
-    variants = _url_variants(ref)
-    return session.scalar(
-        select(ArticleRow)
-        .where(or_(ArticleRow.canonical_url.in_(variants), ArticleRow.url.in_(variants)))
-        .limit(1)
-    )
+    return articles.article_by_url(session, _url_variants(ref))
 
 
 def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
@@ -121,21 +108,13 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
         for url in (article.url, article.canonical_url):
             if url:
                 urls |= _url_variants(url)
-        for entry_url in session.scalars(
-            select(EntryRow.url).where(EntryRow.article_id == article.id)
-        ):
+        for entry_url in articles.announced_urls(session, article.id):
             urls |= _url_variants(entry_url)
-        known = set(session.scalars(select(TombstoneRow.url).where(TombstoneRow.url.in_(urls))))
+        known = takedowns.tombstoned_urls(session, urls)
         now = utcnow()
         for url in sorted(urls - known):
-            session.add(
-                TombstoneRow(
-                    url=url[:2048],
-                    article_id=article.id,
-                    paths=paths,
-                    reason=reason,
-                    created_at=now,
-                )
+            takedowns.add_tombstone(
+                session, url=url, article_id=article.id, paths=paths, reason=reason, now=now
             )
         result = Takedown(article.id, article.title, sorted(urls), paths)
         for translation in list(article.translations):

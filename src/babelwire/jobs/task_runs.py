@@ -11,23 +11,40 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import func, select, update
 
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.storage.tables import DeadLetterRow, TaskRunRow
+from babelwire.storage import dead_letters, task_runs
+from babelwire.storage.task_runs import (
+    DEAD,
+    DONE,
+    FAILED,
+    LOST,
+    OPEN,
+    QUEUED,
+    RETRY,
+    RUNNING,
+    SPLIT,
+)
 
-QUEUED = "queued"
-RUNNING = "running"
-RETRY = "retry"
-DONE = "done"
-FAILED = "failed"  # the task raised and was not retried (the work waits for the scheduler)
-SPLIT = "split"  # failed every try; its items were sent again one per task
-DEAD = "dead"  # failed every try; in the dead letters
-LOST = "lost"  # not finished within workers.requeue_after: its work was sent again
-OPEN = (QUEUED, RUNNING, RETRY)
+__all__ = [
+    "DEAD",
+    "DONE",
+    "FAILED",
+    "LOST",
+    "OPEN",
+    "QUEUED",
+    "RETRY",
+    "RUNNING",
+    "SPLIT",
+    "Start",
+    "finish_run",
+    "mark_lost",
+    "on_the_way",
+    "queue_runs",
+    "record_stage_run",
+    "start_run",
+]
 
 
 def record_stage_run(
@@ -42,22 +59,14 @@ def record_stage_run(
 ) -> None:
     """A finished run of the embedded runner (no queue: it started as it was made)."""
     with newsroom.sessions.begin() as session:
-        session.add(
-            TaskRunRow(
-                runner="embedded",
-                stage=stage,
-                items=list(items),
-                outcome=DONE,
-                tries=1,
-                enqueued_at=started_at,
-                started_at=started_at,
-                finished_at=started_at + timedelta(seconds=seconds),
-                seconds=seconds,
-                queue_seconds=0.0,
-                done=done,
-                failed=failed,
-                worker="embedded",
-            )
+        task_runs.add_finished_run(
+            session,
+            stage=stage,
+            items=items,
+            started_at=started_at,
+            seconds=seconds,
+            done=done,
+            failed=failed,
         )
 
 
@@ -69,23 +78,8 @@ def queue_runs(newsroom: Newsroom, stage: str, batches: Iterable[Sequence[int]])
         for batch in batches:
             task_id = str(uuid.uuid4())
             ids.append(task_id)
-            session.add(_queued(task_id, stage, batch, now))
+            session.add(task_runs.queued_run(task_id, stage, batch, now))
     return ids
-
-
-def _queued(task_id: str, stage: str, items: Sequence[int], now: datetime) -> TaskRunRow:
-    return TaskRunRow(
-        task_id=task_id,
-        runner="celery",
-        stage=stage,
-        items=list(items),
-        outcome=QUEUED,
-        tries=0,
-        enqueued_at=now,
-        done=0,
-        failed=0,
-        worker="",
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +97,9 @@ def start_run(
     now = utcnow()
     with newsroom.sessions.begin() as session:
         # Locked, so that two deliveries of one task starting at once count two tries.
-        row = session.scalar(
-            select(TaskRunRow).where(TaskRunRow.task_id == task_id).with_for_update()
-        )
+        row = task_runs.run_for_update(session, task_id)
         if row is None:
-            row = _queued(task_id, stage, items, now)
+            row = task_runs.queued_run(task_id, stage, items, now)
             session.add(row)
         row.tries += 1
         row.outcome = RUNNING
@@ -129,23 +121,16 @@ def finish_run(
     error: str | None = None,
 ) -> None:
     with newsroom.sessions.begin() as session:
-        session.execute(
-            update(TaskRunRow)
-            .where(TaskRunRow.task_id == task_id)
-            .values(
-                outcome=outcome,
-                finished_at=utcnow(),
-                seconds=seconds,
-                done=done,
-                failed=failed,
-                error=error[:4000] if error else None,
-            )
+        task_runs.finish(
+            session,
+            task_id,
+            outcome=outcome,
+            finished_at=utcnow(),
+            seconds=seconds,
+            done=done,
+            failed=failed,
+            error=error,
         )
-
-
-def _last_heard() -> Any:
-    """When a task was last heard of: its latest start, else when it was sent."""
-    return func.coalesce(TaskRunRow.started_at, TaskRunRow.enqueued_at)
 
 
 def on_the_way(newsroom: Newsroom, stage: str, within: timedelta) -> set[int]:
@@ -153,17 +138,9 @@ def on_the_way(newsroom: Newsroom, stage: str, within: timedelta) -> set[int]:
     in the dead letters (they wait for the operator)."""
     since = utcnow() - within
     with newsroom.sessions() as session:
-        batches = session.scalars(
-            select(TaskRunRow.items).where(
-                TaskRunRow.stage == stage,
-                TaskRunRow.outcome.in_(OPEN),
-                _last_heard() >= since,
-            )
-        ).all()
-        dead = session.scalars(select(DeadLetterRow.items).where(DeadLetterRow.stage == stage))
-        covered = {int(i) for batch in batches for i in batch}
-        covered.update(int(i) for batch in dead for i in batch)
-    return covered
+        batches = task_runs.open_batches(session, stage, since)
+        dead = dead_letters.items_of_stage(session, stage)
+    return {i for batch in batches for i in batch} | set(dead)
 
 
 def mark_lost(newsroom: Newsroom, within: timedelta) -> int:
@@ -172,9 +149,4 @@ def mark_lost(newsroom: Newsroom, within: timedelta) -> int:
     If such a task turns up after all, it runs as usual and changes nothing."""
     since = utcnow() - within
     with newsroom.sessions.begin() as session:
-        result = session.execute(
-            update(TaskRunRow)
-            .where(TaskRunRow.outcome.in_(OPEN), _last_heard() < since)
-            .values(outcome=LOST)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return task_runs.mark_lost(session, since)

@@ -7,12 +7,10 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from babelwire.clock import utcnow
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import Progress, RunReport, run_pass
-from babelwire.storage.tables import SourceRow
+from babelwire.storage.sources import next_due_time
 
 MIN_SLEEP = 5.0
 MAX_SLEEP = 3600.0
@@ -23,9 +21,7 @@ log = logging.getLogger("babelwire.run")
 def seconds_until_next_due(newsroom: Newsroom) -> float:
     """How long until the next enabled source is due (bounded, so new sources are noticed)."""
     with newsroom.sessions() as session:
-        soonest = session.scalar(
-            select(func.min(SourceRow.next_fetch_at)).where(SourceRow.enabled.is_(True))
-        )
+        soonest = next_due_time(session)
     if soonest is None:
         return MIN_SLEEP * 12
     wait = (soonest - utcnow()) / timedelta(seconds=1)

@@ -29,8 +29,8 @@ from babelwire.pipeline.translate.article import (
 )
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
-from babelwire.pipeline.translate.memory import SqlMemory
 from babelwire.pipeline.translate.registry import Translators
+from babelwire.storage.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
 

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from babelwire.clock import utcnow
 from babelwire.jobs.claims import claimed
 from babelwire.jobs.newsroom import Newsroom
@@ -23,7 +21,7 @@ from babelwire.jobs.stages.result import STEP_INPUT
 from babelwire.jobs.stages.steps import ARTICLE_STEPS
 from babelwire.jobs.task_runs import on_the_way
 from babelwire.model import STEPS, Step
-from babelwire.storage.tables import ArticleRow, SourceRow
+from babelwire.storage.articles import ids_at_stage
 
 NEXT_STEP: dict[str, Step] = dict(itertools.pairwise(STEPS))  # fetch -> extract -> ...
 
@@ -57,20 +55,13 @@ def work_on(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Outcome:
 
 
 def _fetch(newsroom: Newsroom, source_ids: Sequence[int], outcome: Outcome) -> list[int]:
-    """Poll the sources still due (a duplicate delivery finds them polled: no request)."""
-    now = utcnow()
-    with newsroom.sessions() as session:
-        due = list(
-            session.scalars(
-                select(SourceRow.id).where(
-                    SourceRow.id.in_(list(source_ids)),
-                    SourceRow.enabled.is_(True),
-                    (SourceRow.next_fetch_at.is_(None)) | (SourceRow.next_fetch_at <= now),
-                )
-            )
-        )
-    outcome.skipped += len(source_ids) - len(due)
-    reports = refresh_sources(newsroom, due) if due else []
+    """Poll the sources still due (a duplicate delivery finds them polled: no request).
+
+    Whether a source is due is read with the row its poll is made from, in one query
+    for the batch; the row is read again only to store what the poll brought.
+    """
+    reports = refresh_sources(newsroom, source_ids, due_by=utcnow()) if source_ids else []
+    outcome.skipped += len(source_ids) - len(reports)
     outcome.done = sum(1 for r in reports if r.error is None)
     outcome.failed = len(reports) - outcome.done
     return [article_id for r in reports for article_id in r.article_ids]
@@ -86,13 +77,7 @@ def ready_for(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> list[int]:
         return []
     waiting = STEP_INPUT[stage].value
     with newsroom.sessions() as session:
-        ready = list(
-            session.scalars(
-                select(ArticleRow.id)
-                .where(ArticleRow.id.in_(list(ids)), ArticleRow.stage == waiting)
-                .order_by(ArticleRow.id)
-            )
-        )
+        ready = ids_at_stage(session, ids, waiting)
     if not ready:
         return []
     window = timedelta(seconds=newsroom.config.settings.workers.requeue_after)

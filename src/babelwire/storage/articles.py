@@ -1,0 +1,111 @@
+"""Queries on articles: which are at a stage, how many there are, moving them between stages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from babelwire.model import Stage
+from babelwire.storage.tables import ArticleRow, EntryRow
+
+__all__ = [
+    "announced_urls",
+    "article_by_url",
+    "counts_by_source",
+    "counts_by_stage",
+    "ids_at_stage",
+    "load_article",
+    "move_articles",
+    "release_copies",
+    "story_ids_of_source",
+]
+
+
+def ids_at_stage(session: Session, ids: Sequence[int], stage: str) -> list[int]:
+    """Of `ids`, the articles at `stage`, by id."""
+    return list(
+        session.scalars(
+            select(ArticleRow.id)
+            .where(ArticleRow.id.in_(list(ids)), ArticleRow.stage == stage)
+            .order_by(ArticleRow.id)
+        )
+    )
+
+
+def counts_by_stage(session: Session) -> dict[str, int]:
+    """How many articles are at each stage (stages with none are left out)."""
+    rows = session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage))
+    return {str(stage): int(count) for stage, count in rows}
+
+
+def counts_by_source(session: Session) -> dict[int, int]:
+    """How many articles each source brought (sources with none are left out)."""
+    rows = session.execute(
+        select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)
+    )
+    return {int(source_id): int(count) for source_id, count in rows}
+
+
+def story_ids_of_source(session: Session, source_id: int) -> set[int]:
+    """The stories the source's articles are in."""
+    found = session.scalars(
+        select(ArticleRow.story_id).where(
+            ArticleRow.source_id == source_id, ArticleRow.story_id.is_not(None)
+        )
+    )
+    return {story_id for story_id in found if story_id is not None}
+
+
+def move_articles(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    from_stage: str,
+    to_stage: str,
+    error: str | None,
+    reset_attempts: bool = False,
+) -> int:
+    """Move the articles of `ids` still at `from_stage` to `to_stage` with `error`
+    (cut to its column); returns how many moved.
+
+    Only articles still at `from_stage` move, so a move repeated, or raced by a
+    worker that moved them on meanwhile, changes nothing.
+    """
+    values: dict[str, object] = {"stage": to_stage, "error": error[:4000] if error else None}
+    if reset_attempts:
+        values["attempts"] = 0
+    result = session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id.in_(list(ids)), ArticleRow.stage == from_stage)
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_copies(session: Session, source_id: int) -> None:
+    """The source's copies of other articles, kept back so far, go on to translation."""
+    session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.source_id == source_id, ArticleRow.stage == Stage.DUPLICATE.value)
+        .values(stage=Stage.EXTRACTED.value)
+    )
+
+
+def load_article(session: Session, article_id: int) -> ArticleRow | None:
+    return session.get(ArticleRow, article_id)
+
+
+def article_by_url(session: Session, urls: Collection[str]) -> ArticleRow | None:
+    """An article whose canonical or original URL is one of `urls`."""
+    return session.scalar(
+        select(ArticleRow)
+        .where(or_(ArticleRow.canonical_url.in_(urls), ArticleRow.url.in_(urls)))
+        .limit(1)
+    )
+
+
+def announced_urls(session: Session, article_id: int) -> list[str]:
+    """The URLs of the feed entries that announced the article."""
+    return list(session.scalars(select(EntryRow.url).where(EntryRow.article_id == article_id)))
