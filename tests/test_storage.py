@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -12,7 +15,15 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from babelwire.storage.database import MIGRATIONS, current_heads, known_heads, make_engine, upgrade
+from babelwire.jobs.site import create_site
+from babelwire.storage.database import (
+    HEAD_REVISIONS,
+    MIGRATIONS,
+    current_heads,
+    known_heads,
+    make_engine,
+    upgrade,
+)
 from babelwire.storage.tables import ArticleRow, Base, SourceRow, TranslationRow
 from tests.factory import article_row, entry_row, source_row, translation_row
 
@@ -163,3 +174,23 @@ def test_sqlite_runs_in_wal_mode(tmp_path: pytest.TempPathFactory) -> None:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal"
     engine.dispose()
+
+
+def test_the_head_revision_named_in_code_is_the_newest_migration() -> None:
+    # A new migration must also be named in HEAD_REVISIONS, or up-to-date
+    # databases would skip it.
+    assert known_heads() == set(HEAD_REVISIONS)
+
+
+def test_an_up_to_date_site_opens_without_loading_alembic(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    create_site(root, title="Wire", languages=("en", "es"))
+    script = (
+        "import sys; from pathlib import Path; from babelwire.jobs.newsroom import Newsroom; "
+        f"Newsroom.open(Path({str(root)!r})).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
