@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console
-from babelwire.config import Config, ConfigError
 
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 console = make_console()
@@ -16,6 +15,7 @@ console = make_console()
 @db_app.command("upgrade")
 def db_upgrade(site: SiteOption = Path(".")) -> None:
     """Apply every migration (run once before starting workers of a new version)."""
+    from babelwire.config import Config, ConfigError
     from babelwire.storage.database import current_heads, make_engine, upgrade
 
     try:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from babelwire.cli.options import SiteOption, fail, make_console
-from babelwire.config import Config, ConfigError
 from babelwire.extras import require
 
 if TYPE_CHECKING:
@@ -23,6 +22,7 @@ console = make_console()
 
 def _worker_site(site: Path) -> Newsroom:
     """The site, configured for Celery, its schema as new as this babelwire's (else exit)."""
+    from babelwire.config import Config, ConfigError
     from babelwire.jobs.newsroom import Newsroom
     from babelwire.runners.celery.app import configure
     from babelwire.storage.database import current_heads, known_heads

@@ -7,8 +7,6 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import httpx
-
 from babelwire.pipeline.extract.text import clean_text
 
 # Query parameters that only track a click and never select content.
@@ -92,6 +90,8 @@ def absolute_http_url(link: str, base_url: str) -> str:
         return ""
     if port is not None and not 0 < port < 65536:
         return ""
+    import httpx  # here, not at the top: commands that only validate a URL never load it
+
     try:
         # The fetcher's own reading of the URL: what it refuses is no article link.
         # Decoding the host is where IDNA refuses a name such as `xn--`.
