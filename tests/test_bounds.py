@@ -25,7 +25,7 @@ from babelwire.pipeline.bounds import (
     bounded_article,
     bounded_entry,
 )
-from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow
+from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
 from tests.hostile_server import Handler, HostileServer
 
 
@@ -73,7 +73,7 @@ HUGE_TITLE = "Breaking " * 250_000  # 2.25 million characters
 
 def _feed(server: HostileServer) -> bytes:
     return f"""<?xml version="1.0"?><rss version="2.0"
-    xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Big</title>
+    xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>{"Big " * 1_000}</title>
     <item><guid>one</guid><title>{HUGE_TITLE}</title><link>{server.url("/story")}</link>
     <dc:creator>{"Reporter " * 60}</dc:creator>
     <description>{"summary " * 5_000}</description></item></channel></rss>""".encode()
@@ -116,6 +116,9 @@ def test_huge_texts_from_a_source_are_stored_cut_with_a_note(
             log = session.scalars(select(FetchLogRow)).one()
             assert log.error and "1 entries cut to size" in log.error
             assert "title cut from 2,249,999" in log.error  # feedparser strips the last space
+            assert "feed title of 3,999 characters cut to its first 500" in log.error
+            source = session.get(SourceRow, info.id)
+            assert source is not None and source.feed_title == ("Big " * 125).strip()
         done = extract_articles(newsroom, report.article_ids)
         assert done.done == report.article_ids, done.failed
         with newsroom.sessions() as session:

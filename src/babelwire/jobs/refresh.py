@@ -285,7 +285,10 @@ def _store_feed(
     source.last_modified = (
         result.last_modified if fits(result.last_modified, SourceRow.last_modified) else None
     )
-    source.feed_title = feed.title[:500] or source.feed_title
+    title_note = ""
+    if not fits(feed.title, SourceRow.feed_title):
+        title_note = f"feed title of {len(feed.title):,} characters cut to its first 500"
+    source.feed_title = feed.title[:500].rstrip() or source.feed_title
     limit = newsroom.config.settings.fetch.max_entries
     entries = feed.entries[:limit]
     log.entries = len(entries)
@@ -297,11 +300,11 @@ def _store_feed(
         entry, note = bounded_entry(entry)
         cut += [note] if note else []
         _store_entry(session, source, entry, report)
-    if feed.problem:
-        log.error = f"feed read with problems: {feed.problem}"
+    notes = [f"feed read with problems: {feed.problem}"] if feed.problem else []
+    notes += [title_note] if title_note else []
     if cut:
-        note = f"{len(cut)} entries cut to size (first: {cut[0]})"
-        log.error = f"{log.error}; {note}" if log.error else note
+        notes.append(f"{len(cut)} entries cut to size (first: {cut[0]})")
+    log.error = "; ".join(notes) or None
 
 
 def _link_fits(entry: FeedEntry) -> bool:
