@@ -4,6 +4,10 @@ A site is a folder holding `babelwire.toml`. Each setting can be overridden by
 an environment variable named after it (`site.title` -> `BABELWIRE_SITE_TITLE`),
 which is how workers and containers are configured without editing the file.
 
+Why one long module: most of its lines are the declarations themselves (one
+field with its help text per setting), kept together so that the settings can be
+read as one list; the loader that checks them is the rest.
+
 Each table is a frozen dataclass below whose fields declare its settings; the
 loader checks every value against its field's type and builds them once, and
 callers read them typed: `config.settings.fetch.host_delay`. A translation engine

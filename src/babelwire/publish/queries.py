@@ -3,6 +3,10 @@
 Each function takes a Session and returns small frozen dataclasses, so no ORM
 object (and no lazy load) ever reaches a template.
 
+Over 500 lines because its queries have not yet moved to storage/ (one module
+per aggregate: articles, translations, stories, tags); docs/architecture.md lists
+them as the next to move.
+
 An article is visible in edition L when it has been published
 (`first_published_at` is set) and its translation into L is "translated" or
 "original"; a "skipped" translation keeps it out of that edition.
