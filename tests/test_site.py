@@ -18,9 +18,9 @@ from babelwire.jobs.takedown import take_down
 from babelwire.publish.output_folder import BuildRefusedError
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import slugify, url_for_article
-from babelwire.publish.queries import ArticleView
 from babelwire.publish.static import build_site
 from babelwire.publish.wording import direction, translation_notice
+from babelwire.storage.published.views import ArticleView
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
 from tests.factory import make_article, make_source, make_translation

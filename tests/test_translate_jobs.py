@@ -29,7 +29,7 @@ from babelwire.jobs.stages.translate import translate_articles
 from babelwire.model import Stage
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.registry import Translators
-from babelwire.publish.queries import edition_teasers
+from babelwire.storage.published.articles import edition_teasers
 from babelwire.storage.tables import (
     ArticleRow,
     SourceRow,

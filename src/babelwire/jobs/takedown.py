@@ -18,9 +18,10 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stories import after_takedown
 from babelwire.model import Stage
 from babelwire.pipeline.discover.urls import canonical_url
-from babelwire.publish import queries, search
+from babelwire.publish import search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
 from babelwire.storage import Session, articles, takedowns
+from babelwire.storage.published.articles import article_title
 from babelwire.storage.tables import ArticleRow
 from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths
 
@@ -100,7 +101,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str) -> Takedown:
             return Takedown(article.id, "", sorted({existing.url}), list(existing.paths))
         paths: list[str] = []
         for language in newsroom.config.languages:
-            title = queries.article_title(session, language, article.id)
+            title = article_title(session, language, article.id)
             if title is not None:
                 paths.append(url_for_article(language, article.id, title))
                 paths.append(url_for_original(language, article.id, title))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from babelwire.model import TranslationStatus
-from babelwire.publish import queries, stories, tags
+from babelwire.publish import stories, tags
 from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
     is_language_code,
@@ -20,10 +18,12 @@ from babelwire.publish.paths import (
     url_for_section,
     url_for_source,
 )
-from babelwire.publish.queries import TextBlock
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.wording import endonym, translation_notice
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage import Session
+from babelwire.storage.published import articles
+from babelwire.storage.published.listing import ArticleList
+from babelwire.storage.published.views import ArticleView, Teaser, TextBlock
 
 RELATED_ARTICLES = 5
 
@@ -58,18 +58,21 @@ def body_parts(blocks: Sequence[TextBlock]) -> tuple[BodyPart, ...]:
 class EditionIndex:
     """Per article of an edition: the earlier articles of its section, and its tags."""
 
-    related: Mapping[int, tuple[queries.Teaser, ...]]
+    related: Mapping[int, tuple[Teaser, ...]]
     tags: Mapping[int, tuple[tags.TagInfo, ...]]
 
 
 class ArticlePages(SiteRenderer):
     """Article pages: the translation with its provenance, and the source text beside it."""
 
+    def _view(self, session: Session, language: str, article_id: int) -> ArticleView | None:
+        return articles.article_view(session, language, article_id, self.config.languages)
+
     def article(self, language: str, article_id: int) -> str | None:
         if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
-            view = queries.article_view(session, self.config, language, article_id)
+            view = self._view(session, language, article_id)
             if view is None:
                 return None
             return self._render_article(session, view)
@@ -79,7 +82,7 @@ class ArticlePages(SiteRenderer):
         if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
-            view = queries.article_view(session, self.config, language, article_id)
+            view = self._view(session, language, article_id)
             if view is None:
                 return None
             path = url_for_article(language, view.id, view.title)
@@ -88,10 +91,10 @@ class ArticlePages(SiteRenderer):
     def edition_index(self, language: str) -> EditionIndex:
         """What every article page of an edition shows from its neighbours, read at once
         (a full build passes it to `article_pages` instead of a few queries a page)."""
-        related: dict[int, tuple[queries.Teaser, ...]] = {}
+        related: dict[int, tuple[Teaser, ...]] = {}
         with self.sessions() as session:
             for rule in self.config.sections:
-                teasers = queries.teasers_where(session, language, ArticleRow.section == rule.slug)
+                teasers = ArticleList(language).in_section(rule.slug).teasers(session)
                 for index, teaser in enumerate(teasers):
                     related[teaser.id] = teasers[index + 1 : index + 1 + RELATED_ARTICLES]
             named = tags.tags_by_article(session, language)
@@ -104,7 +107,7 @@ class ArticlePages(SiteRenderer):
         if not self.has_edition(language) or not is_row_id(article_id):
             return []
         with self.sessions() as session:
-            view = queries.article_view(session, self.config, language, article_id)
+            view = self._view(session, language, article_id)
             if view is None:
                 return []
             path = url_for_article(language, view.id, view.title)
@@ -115,7 +118,7 @@ class ArticlePages(SiteRenderer):
         return result
 
     def _render_article(
-        self, session: Session, view: queries.ArticleView, index: EditionIndex | None = None
+        self, session: Session, view: ArticleView, index: EditionIndex | None = None
     ) -> str:
         language = view.language
         alternates: dict[str, str] = {}
@@ -127,7 +130,7 @@ class ArticlePages(SiteRenderer):
         if index is not None and view.id in index.related:
             related = index.related[view.id]
         else:
-            related = queries.related_teasers(
+            related = articles.related_teasers(
                 session,
                 language,
                 view.id,
@@ -200,10 +203,10 @@ class ArticlePages(SiteRenderer):
         if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
-            view = queries.article_view(session, self.config, language, article_id)
+            view = self._view(session, language, article_id)
         return None if view is None else self._render_original(view)
 
-    def _render_original(self, view: queries.ArticleView) -> str | None:
+    def _render_original(self, view: ArticleView) -> str | None:
         if view.status != TranslationStatus.TRANSLATED or not view.original_blocks:
             return None
         language = view.language

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from babelwire import __version__
 from babelwire.config import Config
-from babelwire.publish import queries
 from babelwire.publish.output_folder import STATE_FILE
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import STYLESHEET
+from babelwire.publish.rendering import page_size
 
 
 def fingerprint(pages: SitePages) -> str:
@@ -31,7 +31,7 @@ def fingerprint(pages: SitePages) -> str:
         "base_url": c.base_url,
         "description": c.settings.site.description,
         "contact": c.settings.site.contact,
-        "page_size": queries.page_size(c),
+        "page_size": page_size(c),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -3,7 +3,7 @@ or a tag; `babelwire.publish.feeds` writes the documents."""
 
 from __future__ import annotations
 
-from babelwire.publish import feeds, queries, tags
+from babelwire.publish import feeds, tags
 from babelwire.publish.paths import (
     FEED_TYPES,
     url_for_article,
@@ -13,7 +13,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage.published.listing import ArticleList
 
 FEED_ITEMS = 50
 
@@ -54,15 +54,17 @@ class EditionFeeds(SiteRenderer):
             return None
         if section is not None and not self.has_section(section):
             return None
-        where = [] if section is None else [ArticleRow.section == section]
+        articles_of = ArticleList(language)
+        if section is not None:
+            articles_of = articles_of.in_section(section)
         with self.sessions() as session:
             info = None
             if tag is not None:
                 info = tags.tag_info(session, language, tag)
                 if info is None:
                     return None
-                where.append(tags.named(info.id))
-            items = queries.feed_items(session, language, *where, limit=FEED_ITEMS)
+                articles_of = articles_of.with_tag(info.id)
+            items = articles_of.feed_items(session, FEED_ITEMS)
         if info is not None and not items:
             return None
         pairs = [

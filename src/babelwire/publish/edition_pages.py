@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from babelwire.publish import queries, stories
+from babelwire.publish import stories
 from babelwire.publish.paths import (
     contact_href,
     is_section_slug,
@@ -21,7 +18,9 @@ from babelwire.publish.paths import (
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.wording import direction, endonym, language_name, messages
-from babelwire.storage.tables import TombstoneRow
+from babelwire.storage import Session
+from babelwire.storage.published import articles
+from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths
 
 FRONT_PAGE_ARTICLES = 5
 
@@ -52,7 +51,12 @@ class EditionPages(SiteRenderer):
         if not self.has_edition(language):
             return None
         with self.sessions() as session:
-            front = queries.front_page(session, self.config, language, FRONT_PAGE_ARTICLES)
+            front = articles.front_page(
+                session,
+                language,
+                [(rule.slug, rule.name(language)) for rule in self.config.sections],
+                FRONT_PAGE_ARTICLES,
+            )
             top = self._top_stories(session, language)
         context = self._context(
             language,
@@ -141,17 +145,11 @@ class EditionPages(SiteRenderer):
         if not is_row_id(article_id):
             return False
         with self.sessions() as session:
-            row = session.scalar(
-                select(TombstoneRow.id).where(TombstoneRow.article_id == article_id).limit(1)
-            )
-            return row is not None
+            return tombstone_for_article(session, article_id) is not None
 
     def gone_paths(self) -> list[str]:
         with self.sessions() as session:
-            paths: set[str] = set()
-            for value in session.scalars(select(TombstoneRow.paths)):
-                paths.update(p for p in value if isinstance(p, str))
-        return sorted(paths)
+            return tombstoned_paths(session)
 
     def gone(self, language: str | None = None) -> str:
         """The page at a taken-down article's old address (served with 410 Gone)."""

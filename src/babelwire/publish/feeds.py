@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
-from babelwire.publish.queries import FeedItem
 from babelwire.publish.xmltext import xml_text
+from babelwire.storage.published.views import FeedItem
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 SUMMARY_MAX = 500

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
-from babelwire.publish import queries, tags
+from babelwire.publish import tags
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_tag_slug,
@@ -17,8 +15,21 @@ from babelwire.publish.paths import (
     url_for_source,
     url_for_tag,
 )
-from babelwire.publish.rendering import SiteRenderer, is_row_id
-from babelwire.storage.tables import ArticleRow
+from babelwire.publish.rendering import SiteRenderer, is_row_id, page_size
+from babelwire.storage.published import articles
+from babelwire.storage.published.listing import (
+    ArticleList,
+    Condition,
+    from_source,
+    in_section,
+    with_tag,
+)
+from babelwire.storage.published.views import (
+    SectionListing,
+    SourceInfo,
+    archive_pages,
+    page_slice,
+)
 
 
 class ListPages(SiteRenderer):
@@ -30,11 +41,16 @@ class ListPages(SiteRenderer):
         listing = self._listing(language, slug, 0)
         return 0 if listing is None else listing.archive_pages
 
-    def _listing(self, language: str, slug: str, page: int) -> queries.SectionListing | None:
+    def _listing(self, language: str, slug: str, page: int) -> SectionListing | None:
         if not self.has_edition(language) or not self.has_section(slug):
             return None
+        rule = self.config.section(slug)
+        assert rule is not None
+        articles_of = ArticleList(language).in_section(slug)
         with self.sessions() as session:
-            return queries.section_listing(session, self.config, language, slug, page)
+            return articles_of.page(
+                session, page, page_size(self.config), slug=slug, name=rule.name(language)
+            )
 
     def section(self, language: str, slug: str, page: int = 0) -> str | None:
         listing = self._listing(language, slug, page)
@@ -44,7 +60,7 @@ class ListPages(SiteRenderer):
 
     def section_pages(
         self, language: str, slug: str, since: tuple[int, int] | None = None
-    ) -> Iterator[tuple[queries.SectionListing, str]]:
+    ) -> Iterator[tuple[SectionListing, str]]:
         """(listing, html) of the pages of a section (static builds): every page, or with
         `since` = (archive page, the list's length) page 0 and the archive pages from
         that one on."""
@@ -52,13 +68,13 @@ class ListPages(SiteRenderer):
             return
         rule = self.config.section(slug)
         assert rule is not None
-        where = ArticleRow.section == slug
-        for listing in self._list_pages(
-            language, slug, rule.name(language), where, since, keep_empty=True
+        articles_of = ArticleList(language).in_section(slug)
+        for found in self._list_pages(
+            articles_of, slug, rule.name(language), since, keep_empty=True
         ):
-            yield listing, self._render_section(listing)
+            yield found, self._render_section(found)
 
-    def _render_section(self, listing: queries.SectionListing) -> str:
+    def _render_section(self, listing: SectionListing) -> str:
         language, slug, page = listing.language, listing.slug, listing.page
         context = self._context(
             language,
@@ -75,13 +91,21 @@ class ListPages(SiteRenderer):
 
     # -- sources -----------------------------------------------------------------
 
-    def _source_listing(
-        self, language: str, source_id: int, page: int
-    ) -> queries.SectionListing | None:
+    def _source_listing(self, language: str, source_id: int, page: int) -> SectionListing | None:
         if not self.has_edition(language) or not is_row_id(source_id):
             return None
         with self.sessions() as session:
-            return queries.source_listing(session, self.config, language, source_id, page)
+            info = articles.source_info(session, source_id)
+            if info is None:
+                return None
+            found = (
+                ArticleList(language)
+                .from_source(source_id)
+                .page(session, page, page_size(self.config), slug=str(source_id), name=info.name)
+            )
+        if found is None or found.total == 0:
+            return None
+        return found
 
     def source(self, language: str, source_id: int, page: int = 0) -> str | None:
         """What the site took from one source, newest first."""
@@ -89,25 +113,25 @@ class ListPages(SiteRenderer):
         if listing is None:
             return None
         with self.sessions() as session:
-            info = queries.source_info(session, source_id)
+            info = articles.source_info(session, source_id)
         assert info is not None
         return self._render_source(info, listing)
 
     def source_pages(
         self, language: str, source_id: int, since: tuple[int, int] | None = None
-    ) -> Iterator[tuple[queries.SectionListing, str]]:
+    ) -> Iterator[tuple[SectionListing, str]]:
         """(listing, html) of the pages of a source, as `section_pages`."""
         if not self.has_edition(language) or not is_row_id(source_id):
             return
         with self.sessions() as session:
-            info = queries.source_info(session, source_id)
+            info = articles.source_info(session, source_id)
         if info is None:
             return
-        where = ArticleRow.source_id == source_id
-        for listing in self._list_pages(language, str(source_id), info.name, where, since):
-            yield listing, self._render_source(info, listing)
+        articles_of = ArticleList(language).from_source(source_id)
+        for found in self._list_pages(articles_of, str(source_id), info.name, since):
+            yield found, self._render_source(info, found)
 
-    def _render_source(self, info: queries.SourceInfo, listing: queries.SectionListing) -> str:
+    def _render_source(self, info: SourceInfo, listing: SectionListing) -> str:
         language, source_id = listing.language, info.id
         context = self._context(language, path=url_for_source(language, source_id, listing.page))
         context["source"] = info
@@ -128,7 +152,7 @@ class ListPages(SiteRenderer):
 
     def tag_pages(
         self, language: str, slug: str, since: tuple[int, int] | None = None
-    ) -> Iterator[tuple[queries.SectionListing, str]]:
+    ) -> Iterator[tuple[SectionListing, str]]:
         """(listing, html) of the pages of a tag, as `section_pages`."""
         if not self.has_edition(language) or not is_tag_slug(slug):
             return
@@ -137,51 +161,49 @@ class ListPages(SiteRenderer):
             if info is None:
                 return
             editions = tags.editions_showing(session, info.id)
-        for listing in self._list_pages(language, slug, info.name, tags.named(info.id), since):
-            yield listing, self._render_tag(info, listing, editions)
+        articles_of = ArticleList(language).with_tag(info.id)
+        for found in self._list_pages(articles_of, slug, info.name, since):
+            yield found, self._render_tag(info, found, editions)
 
-    def list_where(self, language: str, kind: str, key: str) -> ColumnElement[bool] | None:
+    def list_where(self, language: str, kind: str, key: str) -> Condition | None:
         """The articles of a list ("section", "source" or "tag"), or None for no such list."""
         if kind == "section":
-            return ArticleRow.section == key
+            return in_section(key)
         if kind == "source":
-            return ArticleRow.source_id == int(key)
+            return from_source(int(key))
         with self.sessions() as session:
             info = tags.tag_info(session, language, key)
-        return None if info is None else tags.named(info.id)
+        return None if info is None else with_tag(info.id)
 
     def _list_pages(
         self,
-        language: str,
+        articles_of: ArticleList,
         slug: str,
         name: str,
-        where: ColumnElement[bool],
         since: tuple[int, int] | None,
         keep_empty: bool = False,
-    ) -> Iterator[queries.SectionListing]:
+    ) -> Iterator[SectionListing]:
         """Page 0 and the archive pages of a list (all, or with `since` = (archive page,
         the list's length) from that page on), reading only the articles they show."""
-        size = queries.page_size(self.config)
+        size = page_size(self.config)
         from_page = None if since is None else since[0]
         with self.sessions() as session:
             if since is None:
-                teasers = queries.teasers_where(session, language, where)
+                teasers = articles_of.teasers(session)
                 total = len(teasers)
             else:
                 total = since[1]
-                first = min(max(1, since[0]), queries.archive_pages(total, size) + 1)
-                teasers = queries.teasers_where(
-                    session, language, where, limit=total - (first - 1) * size
-                )
+                first = min(max(1, since[0]), archive_pages(total, size) + 1)
+                teasers = articles_of.teasers(session, limit=total - (first - 1) * size)
         if total == 0 and not keep_empty:
             return
-        archive = queries.archive_pages(total, size)
+        archive = archive_pages(total, size)
         numbers = range(max(1, from_page or 1), archive + 1)
         for page in (0, *numbers):
-            bounds = queries.page_slice(total, size, page)
+            bounds = page_slice(total, size, page)
             assert bounds is not None
-            yield queries.SectionListing(
-                language=language,
+            yield SectionListing(
+                language=articles_of.language,
                 slug=slug,
                 name=name,
                 page=page,
@@ -194,7 +216,7 @@ class ListPages(SiteRenderer):
     def _pager(
         self,
         context: dict[str, Any],
-        listing: queries.SectionListing,
+        listing: SectionListing,
         url: Callable[[int], str],
     ) -> None:
         """Links and label of a list page: newer is "previous", older is "next"."""
@@ -210,9 +232,7 @@ class ListPages(SiteRenderer):
         if listing.page > 1:
             context["next_href"] = url(listing.page - 1)
 
-    def _render_tag(
-        self, info: tags.TagInfo, listing: queries.SectionListing, editions: set[str]
-    ) -> str:
+    def _render_tag(self, info: tags.TagInfo, listing: SectionListing, editions: set[str]) -> str:
         """A tag page; `editions` show the tag too (page 0 names them as alternates)."""
         language, page = listing.language, listing.page
         context = self._context(

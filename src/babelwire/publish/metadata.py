@@ -15,8 +15,8 @@ from typing import Any
 from markupsafe import Markup
 
 from babelwire.model import TranslationStatus
-from babelwire.publish.queries import ArticleView
 from babelwire.publish.wording import engine_display
+from babelwire.storage.published.views import ArticleView
 
 
 def _iso(value: datetime) -> str:

@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
-from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.publish import queries, stories, tags
+from babelwire.publish import stories, tags
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_language_code,
@@ -38,6 +37,9 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.wording import direction, endonym, messages
+from babelwire.storage import Sessions
+from babelwire.storage.published import articles
+from babelwire.storage.published.listing import ArticleList
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
@@ -58,6 +60,11 @@ STATIC_CSP = (
 def is_row_id(value: int) -> bool:
     """Whether `value` can be the id of a stored row (an article, source or story)."""
     return 0 < value <= MAX_ROW_ID
+
+
+def page_size(config: Config) -> int:
+    """How many articles a page of a list shows."""
+    return max(1, config.settings.site.page_size)
 
 
 # ---------------------------------------------------------------------------
@@ -122,9 +129,7 @@ def make_environment() -> Environment:
 class SiteRenderer:
     """The site a page is rendered for: its settings, database and templates, and what it holds."""
 
-    def __init__(
-        self, config: Config, sessions: sessionmaker[Session], *, static: bool = False
-    ) -> None:
+    def __init__(self, config: Config, sessions: Sessions, *, static: bool = False) -> None:
         self.config = config
         self.sessions = sessions
         self.env = make_environment()
@@ -153,7 +158,7 @@ class SiteRenderer:
         if not self.has_edition(language) or not is_row_id(article_id):
             return None
         with self.sessions() as session:
-            title = queries.article_title(session, language, article_id)
+            title = articles.article_title(session, language, article_id)
         return None if title is None else url_for_article(language, article_id, title)
 
     def article_ids(self, language: str) -> list[tuple[int, str]]:
@@ -161,14 +166,14 @@ class SiteRenderer:
         if not self.has_edition(language):
             return []
         with self.sessions() as session:
-            teasers = queries.edition_teasers(session, language)
+            teasers = articles.edition_teasers(session, language)
         return [(t.id, url_for_article(language, t.id, t.title)) for t in teasers]
 
     def source_ids(self, language: str) -> list[int]:
         if not self.has_edition(language):
             return []
         with self.sessions() as session:
-            return list(queries.source_ids(session, language))
+            return list(ArticleList(language).source_ids(session))
 
     def story_ids(self, language: str) -> list[int]:
         if not self.has_edition(language):

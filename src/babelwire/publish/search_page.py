@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from babelwire.publish import queries, search
+from babelwire.publish import search
 from babelwire.publish.paths import url_for_search
-from babelwire.publish.rendering import SiteRenderer
+from babelwire.publish.rendering import SiteRenderer, page_size
 
 
 class SearchPage(SiteRenderer):
@@ -20,9 +20,7 @@ class SearchPage(SiteRenderer):
         results = None
         if query and not self.static:
             with self.sessions() as session:
-                results = search.search(
-                    session, language, query, page, queries.page_size(self.config)
-                )
+                results = search.search(session, language, query, page, page_size(self.config))
         context = self._context(language, path=url_for_search(language))
         context.update(query=query, results=results, robots="noindex, follow")
         if results is not None:

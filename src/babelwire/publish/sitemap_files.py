@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from babelwire.publish import queries, sitemaps, tags
+from babelwire.publish import sitemaps, tags
 from babelwire.publish.paths import (
     is_section_slug,
     url_for_about,
@@ -20,7 +20,7 @@ from babelwire.publish.paths import (
     url_for_tag_sitemap,
 )
 from babelwire.publish.rendering import SiteRenderer
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage.published.listing import ArticleList
 
 NEWS_SITEMAP_HOURS = 48
 NEWS_SITEMAP_MAX = 1000
@@ -38,7 +38,7 @@ class SitemapFiles(SiteRenderer):
         if not self.has_edition(language):
             return 0
         with self.sessions() as session:
-            highest = queries.highest_visible_id(session, language)
+            highest = ArticleList(language).highest_id(session)
         return max(1, -(-highest // sitemaps.SITEMAP_URLS))
 
     def sitemap_index(self) -> bytes:
@@ -102,13 +102,10 @@ class SitemapFiles(SiteRenderer):
             ]
         size = sitemaps.SITEMAP_URLS
         with self.sessions() as session:
-            items = queries.feed_items(
-                session,
-                language,
-                ArticleRow.id > (number - 1) * size,
-                ArticleRow.id <= number * size,
-                limit=None,
-                with_summary=False,
+            items = (
+                ArticleList(language)
+                .with_ids_between((number - 1) * size, number * size)
+                .feed_items(session, None, with_summary=False)
             )
         urls += [
             sitemaps.SitemapUrl(
@@ -125,13 +122,10 @@ class SitemapFiles(SiteRenderer):
         urls: list[sitemaps.NewsUrl] = []
         with self.sessions() as session:
             for language in self.languages:
-                items = queries.feed_items(
-                    session,
-                    language,
-                    ArticleRow.first_published_at >= since,
-                    limit=NEWS_SITEMAP_MAX,
-                    with_summary=False,
-                    recent=True,
+                items = (
+                    ArticleList(language)
+                    .first_published_since(since)
+                    .feed_items(session, NEWS_SITEMAP_MAX, with_summary=False)
                 )
                 urls += [
                     sitemaps.NewsUrl(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from babelwire.model import TranslationStatus
-from babelwire.publish.queries import ArticleView
+from babelwire.storage.published.views import ArticleView
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 

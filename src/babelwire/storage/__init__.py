@@ -5,8 +5,11 @@ task_runs, dead_letters, memory): functions that take the caller's Session and
 return rows or plain values. A use case in jobs/ opens the Session, so it
 decides what is one transaction; it names the type from here, not from
 SQLAlchemy, since what it holds is storage's unit of work, not a query tool.
+`Sessions` is what opens them.
 """
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Session"]
+Sessions = sessionmaker[Session]
+
+__all__ = ["Session", "Sessions"]

@@ -1,0 +1,374 @@
+"""One list of published articles, as the site, its feeds and its API read it.
+
+`ArticleList(language)` is every article visible in an edition, newest first;
+its filters narrow it (`.in_section("politics").with_tag(7)`), and it is read
+as a count, as numbered pages (the site's lists), after a cursor (the API), or
+as feed items. The visibility rule is written here once: an article is visible
+in edition L when it has been published (`first_published_at` is set) and its
+translation into L is "translated" or "original"; a "skipped" translation keeps
+it out of that edition.
+
+Newest first means by the time readers see (when the source published the
+article, else when this site first did), then by id, so that articles
+published at the same moment keep one order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Self
+
+from sqlalchemy import ColumnElement, Select, func, null, or_, select
+from sqlalchemy.orm import Session
+
+from babelwire.model import TranslationStatus
+from babelwire.storage.published.views import (
+    FeedItem,
+    SectionListing,
+    Teaser,
+    archive_pages,
+    page_slice,
+    text_blocks,
+)
+from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TranslationRow
+
+__all__ = [
+    "VISIBLE_STATUSES",
+    "ArticleList",
+    "Condition",
+    "CursorPage",
+    "InvalidCursorError",
+    "from_source",
+    "in_section",
+    "in_story",
+    "newest_first",
+    "shown_time",
+    "teaser_rows",
+    "teaser_select",
+    "visible_in",
+    "with_tag",
+]
+
+VISIBLE_STATUSES = (TranslationStatus.TRANSLATED, TranslationStatus.ORIGINAL)
+# Row ids are 32-bit integers in PostgreSQL.
+_MAX_ROW_ID = 2**31 - 1
+
+Condition = ColumnElement[bool]
+
+
+def visible_in(language: str) -> list[Condition]:
+    """Conditions for an article (joined with its translations) visible in an edition."""
+    return [
+        ArticleRow.first_published_at.is_not(None),
+        TranslationRow.language == language,
+        TranslationRow.status.in_(VISIBLE_STATUSES),
+    ]
+
+
+def shown_time() -> Any:
+    """The time readers see and lists sort by: when the source published the article,
+    else when this site first did."""
+    return func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at)
+
+
+def newest_first() -> tuple[Any, ...]:
+    return (shown_time().desc(), ArticleRow.id.desc())
+
+
+def in_section(slug: str) -> Condition:
+    return ArticleRow.section == slug
+
+
+def from_source(source_id: int) -> Condition:
+    return ArticleRow.source_id == source_id
+
+
+def with_tag(tag_id: int) -> Condition:
+    return ArticleRow.id.in_(select(ArticleTagRow.article_id).where(ArticleTagRow.tag_id == tag_id))
+
+
+def in_story(story_id: int) -> Condition:
+    return ArticleRow.story_id == story_id
+
+
+def teaser_select() -> Select[Any]:
+    """Articles with their translations and sources, as the columns of a Teaser."""
+    return (
+        select(
+            ArticleRow.id,
+            TranslationRow.title,
+            SourceRow.name,
+            ArticleRow.section,
+            shown_time(),
+        )
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+    )
+
+
+def teaser_rows(
+    session: Session, language: str, query: Select[Any], params: dict[str, Any] | None = None
+) -> tuple[Teaser, ...]:
+    return tuple(
+        Teaser(
+            id=row[0],
+            language=language,
+            title=row[1],
+            source_name=row[2],
+            section=row[3],
+            published=row[4],
+        )
+        for row in session.execute(query, params)
+    )
+
+
+class InvalidCursorError(ValueError):
+    """A cursor that no ArticleList gave out (mangled, or from something else)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CursorPage:
+    """Articles after a cursor, and the cursor to ask for the ones after them (None at
+    the end of the list)."""
+
+    teasers: tuple[Teaser, ...]
+    next_cursor: str | None
+
+
+def encode_cursor(shown: datetime, article_id: int) -> str:
+    """An opaque cursor: the list goes on after the article shown at `shown` with this id."""
+    raw = json.dumps([shown.isoformat(), article_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """(shown time, id) of a cursor from `encode_cursor`; InvalidCursorError otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        shown, article_id = json.loads(raw.decode())
+        when = datetime.fromisoformat(shown)
+    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as error:
+        raise InvalidCursorError("invalid cursor") from error
+    if when.tzinfo is None or type(article_id) is not int or not 0 < article_id <= _MAX_ROW_ID:
+        raise InvalidCursorError("invalid cursor")
+    return when, article_id
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ArticleList:
+    """The articles visible in edition `language` that pass every filter, newest first.
+
+    Each filter returns a new list; reading one runs its query in the caller's session.
+    """
+
+    language: str
+    conditions: tuple[Condition, ...] = ()
+    # Only recent articles are asked for: see `first_published_since`.
+    recent: bool = False
+
+    # -- filters -------------------------------------------------------------
+
+    def matching(self, *conditions: Condition) -> Self:
+        """Only the articles matching every condition (built by storage modules)."""
+        return replace(self, conditions=(*self.conditions, *conditions))
+
+    def in_section(self, slug: str) -> Self:
+        return self.matching(in_section(slug))
+
+    def from_source(self, source_id: int) -> Self:
+        return self.matching(from_source(source_id))
+
+    def with_tag(self, tag_id: int) -> Self:
+        return self.matching(with_tag(tag_id))
+
+    def in_story(self, story_id: int) -> Self:
+        return self.matching(in_story(story_id))
+
+    def with_ids(self, ids: Collection[int]) -> Self:
+        return self.matching(ArticleRow.id.in_(list(ids)))
+
+    def with_ids_between(self, low: int, high: int) -> Self:
+        """Only the articles with ids in (low, high]."""
+        return self.matching(ArticleRow.id > low, ArticleRow.id <= high)
+
+    def first_published_since(self, since: datetime) -> Self:
+        """Only the articles this site first published at or after `since`."""
+        return replace(self.matching(ArticleRow.first_published_at >= since), recent=True)
+
+    # -- reading -------------------------------------------------------------
+
+    def _where(self) -> list[Condition]:
+        return [*visible_in(self.language), *self.conditions]
+
+    def _order(self) -> tuple[Any, ...]:
+        if self.recent:
+            # The same order through an expression no index covers, so that the database
+            # reads the few recent articles by first_published_at and sorts them.
+            shown = func.coalesce(ArticleRow.published_at, ArticleRow.first_published_at, null())
+            return shown.desc(), ArticleRow.id.desc()
+        return newest_first()
+
+    def count(self, session: Session) -> int:
+        total = session.scalar(
+            select(func.count(ArticleRow.id))
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .where(*self._where())
+        )
+        return int(total or 0)
+
+    def teasers(
+        self, session: Session, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[Teaser, ...]:
+        """The articles of the list (all, or `limit` from `offset`), newest first."""
+        query = (
+            teaser_select()
+            .where(*self._where())
+            .order_by(*self._order())
+            .offset(offset)
+            .limit(limit)
+        )
+        return teaser_rows(session, self.language, query)
+
+    def page(
+        self, session: Session, page: int, size: int, *, slug: str = "", name: str = ""
+    ) -> SectionListing | None:
+        """Page `page` of the list, `size` articles a page, numbered from the oldest end
+        (see SectionListing); None past its end. `slug` and `name` name the list."""
+        total = self.count(session)
+        bounds = page_slice(total, size, page)
+        if bounds is None:
+            return None
+        start, stop = bounds
+        return SectionListing(
+            language=self.language,
+            slug=slug,
+            name=name,
+            page=page,
+            archive_pages=archive_pages(total, size),
+            page_size=size,
+            total=total,
+            teasers=self.teasers(session, offset=start, limit=stop - start),
+        )
+
+    def after(self, session: Session, cursor: str | None, limit: int) -> CursorPage:
+        """Up to `limit` articles following `cursor` (None: from the newest).
+
+        Every article is read once walking the cursors, however many share a time, and
+        articles published meanwhile do not shift the ones still to come.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        query = teaser_select().where(*self._where())
+        if cursor is not None:
+            shown, article_id = decode_cursor(cursor)
+            time = shown_time()
+            query = query.where(
+                # A range on the list's index, then the ties.
+                time <= shown,
+                or_(time < shown, ArticleRow.id < article_id),
+            )
+        query = query.order_by(*self._order()).limit(limit + 1)
+        found = teaser_rows(session, self.language, query)
+        teasers = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            last = teasers[-1]
+            # A visible article has been published, so it has a time to be shown at.
+            assert last.published is not None
+            next_cursor = encode_cursor(last.published, last.id)
+        return CursorPage(teasers=teasers, next_cursor=next_cursor)
+
+    def position(self, session: Session, article_id: int) -> int:
+        """How many articles of the list sort before this one; -1 when it is not in it."""
+        row = session.execute(
+            select(shown_time())
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .where(*self._where(), ArticleRow.id == article_id)
+        ).first()
+        if row is None:
+            return -1
+        time = shown_time()
+        # A range on the list's index (only the newer articles are read), then the ties.
+        newer = self.matching(time >= row[0], or_(time > row[0], ArticleRow.id > article_id))
+        return newer.count(session)
+
+    def feed_items(
+        self,
+        session: Session,
+        limit: int | None = 50,
+        *,
+        offset: int = 0,
+        with_summary: bool = True,
+    ) -> tuple[FeedItem, ...]:
+        """The newest articles of the list as feed or sitemap entries (all when `limit`
+        is None); `with_summary`: the first paragraph too."""
+        columns: list[Any] = [
+            ArticleRow.id,
+            TranslationRow.title,
+            SourceRow.name,
+            ArticleRow.url,
+            ArticleRow.canonical_url,
+            ArticleRow.section,
+            shown_time(),
+            ArticleRow.updated_at,
+        ]
+        if with_summary:
+            columns.append(TranslationRow.blocks)
+        query = (
+            select(*columns)
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+            .where(*self._where())
+            .order_by(*self._order())
+            .offset(offset)
+            .limit(limit)
+        )
+        return tuple(self._feed_item(row, with_summary) for row in session.execute(query))
+
+    def _feed_item(self, row: Any, with_summary: bool) -> FeedItem:
+        summary = ""
+        if with_summary:
+            for block in text_blocks(row[8]):
+                if block.kind == "p" and block.text.strip():
+                    summary = block.text.strip()
+                    break
+        original = next(
+            (u for u in (row[4], row[3]) if u and u.lower().startswith(("https://", "http://"))),
+            "",
+        )
+        return FeedItem(
+            id=row[0],
+            language=self.language,
+            title=row[1],
+            summary=summary,
+            source_name=row[2],
+            original_url=original,
+            section=row[5],
+            published=row[6],
+            updated=row[7],
+        )
+
+    def highest_id(self, session: Session) -> int:
+        """The highest article id in the list (0 when it is empty)."""
+        query = (
+            select(func.max(ArticleRow.id))
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .where(*self._where())
+        )
+        return int(session.scalar(query) or 0)
+
+    def source_ids(self, session: Session) -> tuple[int, ...]:
+        """The sources with at least one article in the list, by id."""
+        query = (
+            select(ArticleRow.source_id)
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .where(*self._where())
+            .group_by(ArticleRow.source_id)
+            .order_by(ArticleRow.source_id)
+        )
+        return tuple(int(x) for x in session.scalars(query))

@@ -1,0 +1,166 @@
+"""What the public site reads about published articles: small frozen dataclasses, so no
+ORM object (and no lazy load) ever reaches a template, a feed or a JSON response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "ArticleView",
+    "FeedItem",
+    "FrontPage",
+    "SectionListing",
+    "SectionTeasers",
+    "SourceInfo",
+    "Teaser",
+    "TextBlock",
+    "archive_pages",
+    "original_url",
+    "page_slice",
+    "text_blocks",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Teaser:
+    """An article as a line of a list: enough to link to it."""
+
+    id: int
+    language: str
+    title: str
+    source_name: str
+    section: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionTeasers:
+    """A section's name and its latest articles, for the front page."""
+
+    slug: str
+    name: str
+    teasers: tuple[Teaser, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FrontPage:
+    language: str
+    sections: tuple[SectionTeasers, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionListing:
+    """One page of a list of articles (a section's, a source's, a tag's), newest first.
+
+    Lists are numbered from their oldest end, so that a new article changes only
+    the newest pages: page 0, the list's own address, holds the newest articles
+    (between one and two pages' worth); archive page n (1 to `archive_pages`)
+    holds the n-th `page_size` articles counted from the oldest, and keeps them
+    as articles arrive.
+    """
+
+    language: str
+    slug: str
+    name: str
+    page: int
+    archive_pages: int
+    page_size: int
+    total: int
+    teasers: tuple[Teaser, ...]
+
+
+def archive_pages(total: int, size: int) -> int:
+    """How many full archive pages a list of `total` articles has (see SectionListing)."""
+    return max(0, total // size - 1)
+
+
+def page_slice(total: int, size: int, page: int) -> tuple[int, int] | None:
+    """The newest-first [start, stop) of page `page` of a list, or None past its end."""
+    archive = archive_pages(total, size)
+    if page == 0:
+        return 0, total - archive * size
+    if 1 <= page <= archive:
+        return total - page * size, total - (page - 1) * size
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """One unit of an article body: kind is "p", "h", "li" or "quote"."""
+
+    kind: str
+    text: str
+
+
+def text_blocks(raw: Any) -> tuple[TextBlock, ...]:
+    """An article body as stored (a JSON list of {"kind", "text"}), as blocks."""
+    if not isinstance(raw, list):
+        return ()
+    blocks = []
+    for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            blocks.append(TextBlock(kind=str(item.get("kind") or "p"), text=item["text"]))
+    return tuple(blocks)
+
+
+def original_url(url: str | None, canonical: str | None) -> str:
+    """The canonical URL the page declared, else the URL it was fetched from."""
+    for candidate in (canonical, url):
+        if candidate and candidate.lower().startswith(("https://", "http://")):
+            return candidate
+    return url or ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """One article in one edition, with everything its page shows about its origin."""
+
+    id: int
+    language: str  # the edition's language
+    status: str  # "translated" or "original"
+    title: str
+    blocks: tuple[TextBlock, ...]
+    original_title: str
+    original_blocks: tuple[TextBlock, ...]
+    original_language: str | None
+    original_url: str
+    source_name: str
+    source_url: str
+    engine: str
+    engine_version: str
+    model_version: str
+    author: str
+    section: str | None
+    published_at: datetime | None  # when the source published it
+    first_published_at: datetime | None  # when this site first published it
+    updated_at: datetime | None
+    other_languages: tuple[str, ...]  # other editions that show it, in configured order
+    source_id: int = 0
+    other_titles: tuple[tuple[str, str], ...] = ()  # (edition, title) for other_languages
+    story_id: int | None = None
+    brief: bool = False  # only the headline: the page failed and the feed carried no text
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    id: int
+    name: str
+    url: str
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """An article as a feed or sitemap entry."""
+
+    id: int
+    language: str
+    title: str
+    summary: str
+    source_name: str
+    original_url: str
+    section: str | None
+    published: datetime | None
+    updated: datetime | None
