@@ -192,7 +192,10 @@ def _cursors() -> list[str]:
 
 @pytest.mark.parametrize("cursor", _cursors())
 def test_a_cursor_not_given_out_is_refused(published: Published, cursor: str) -> None:
-    with published.newsroom.sessions() as session, pytest.raises(InvalidCursorError):
+    with (
+        published.newsroom.sessions() as session,
+        pytest.raises(InvalidCursorError, match="cursor"),
+    ):
         ArticleList("en").after(session, cursor, 5)
     assert issubclass(InvalidCursorError, ValueError)
 

@@ -43,6 +43,8 @@ __all__ = [
     "Condition",
     "CursorPage",
     "InvalidCursorError",
+    "decode_cursor",
+    "encode_cursor",
     "from_source",
     "in_section",
     "in_story",
@@ -153,10 +155,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         shown, article_id = json.loads(raw.decode())
         when = datetime.fromisoformat(shown)
     except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as error:
-        raise InvalidCursorError("invalid cursor") from error
+        raise InvalidCursorError(_refusal(cursor)) from error
     if when.tzinfo is None or type(article_id) is not int or not 0 < article_id <= _MAX_ROW_ID:
-        raise InvalidCursorError("invalid cursor")
+        raise InvalidCursorError(_refusal(cursor))
     return when, article_id
+
+
+def _refusal(cursor: str) -> str:
+    return f"invalid cursor {cursor[:64]!r}: pass back a next_cursor the list gave out"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
