@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from babelwire.publish import queries, search
+from babelwire.publish import queries
 from babelwire.publish.paths import url_for_search
 from babelwire.publish.rendering import SiteRenderer
+from babelwire.storage.published import search
 
 
 class SearchPage(SiteRenderer):
