@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from babelwire.model import TranslationStatus
-from babelwire.publish import queries, stories, tags
+from babelwire.publish import queries
 from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
     is_language_code,
@@ -23,6 +23,7 @@ from babelwire.publish.paths import (
 from babelwire.publish.queries import TextBlock
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.wording import endonym, translation_notice
+from babelwire.storage.published import stories, tags
 from babelwire.storage.tables import ArticleRow
 
 RELATED_ARTICLES = 5

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from babelwire.publish import queries, stories
+from babelwire.publish import queries
 from babelwire.publish.paths import (
     contact_href,
     is_section_slug,
@@ -20,7 +20,9 @@ from babelwire.publish.paths import (
     url_for_story,
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
+from babelwire.publish.stories import top_stories
 from babelwire.publish.wording import direction, endonym, language_name, messages
+from babelwire.storage.published import stories
 from babelwire.storage.tables import TombstoneRow
 
 FRONT_PAGE_ARTICLES = 5
@@ -67,7 +69,7 @@ class EditionPages(SiteRenderer):
     # -- stories and tags ------------------------------------------------------------
 
     def _top_stories(self, session: Session, language: str) -> tuple[stories.StoryTeaser, ...]:
-        return stories.top_stories(
+        return top_stories(
             session,
             language,
             datetime.now(UTC),

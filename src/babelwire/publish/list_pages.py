@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from babelwire.publish import queries, tags
+from babelwire.publish import queries
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_tag_slug,
@@ -18,6 +18,8 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer, is_row_id
+from babelwire.publish.tags import tag_listing
+from babelwire.storage.published import tags
 from babelwire.storage.tables import ArticleRow
 
 
@@ -120,7 +122,7 @@ class ListPages(SiteRenderer):
         if not self.has_edition(language) or not is_tag_slug(slug):
             return None
         with self.sessions() as session:
-            found = tags.tag_listing(session, self.config, language, slug, page)
+            found = tag_listing(session, self.config, language, slug, page)
             if found is None:
                 return None
             editions = tags.editions_showing(session, found[0].id) if page == 0 else set()

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
-from babelwire.publish import queries, stories, tags
+from babelwire.publish import queries
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_language_code,
@@ -38,6 +38,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.wording import direction, endonym, messages
+from babelwire.storage.published import stories, tags
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom

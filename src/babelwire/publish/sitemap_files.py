@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from babelwire.publish import queries, sitemaps, tags
+from babelwire.publish import queries, sitemaps
 from babelwire.publish.paths import (
     is_section_slug,
     url_for_about,
@@ -20,6 +20,7 @@ from babelwire.publish.paths import (
     url_for_tag_sitemap,
 )
 from babelwire.publish.rendering import SiteRenderer
+from babelwire.storage.published import tags
 from babelwire.storage.tables import ArticleRow
 
 NEWS_SITEMAP_HOURS = 48

@@ -1,59 +1,14 @@
-"""Read-side queries for tags: the people, places and organisations articles name.
+"""A tag's list: the articles that name it, a page at a time.
 
-The organising stage fills `tags` and `article_tags`; the site only reads them.
-A tag page in edition L exists while at least one article visible in L names
-the tag. Its name is the one for L in `TagRow.names`, else `TagRow.name`.
+The tags themselves are read through `babelwire.storage.published.tags`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
-
 from babelwire.config import Config
-from babelwire.publish.paths import is_tag_slug
-from babelwire.publish.queries import (
-    VISIBLE_STATUSES,
-    SectionListing,
-    Teaser,
-    list_page,
-    teasers_where,
-    visible_in,
-)
-from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow, TranslationRow
-
-
-@dataclass(frozen=True, slots=True)
-class TagInfo:
-    id: int
-    slug: str
-    name: str  # in the edition's language
-    kind: str
-
-
-def _info(row: TagRow, language: str) -> TagInfo:
-    names = row.names if isinstance(row.names, dict) else {}
-    name = names.get(language)
-    return TagInfo(
-        id=row.id,
-        slug=row.slug,
-        name=name if isinstance(name, str) and name.strip() else row.name,
-        kind=row.kind,
-    )
-
-
-def tag_info(session: Session, language: str, slug: str) -> TagInfo | None:
-    """A tag by its slug, named for an edition (None for an unknown or unsafe slug)."""
-    if not is_tag_slug(slug):
-        return None
-    row = session.scalar(select(TagRow).where(TagRow.slug == slug))
-    return None if row is None else _info(row, language)
-
-
-def named(tag_id: int) -> ColumnElement[bool]:
-    return ArticleRow.id.in_(select(ArticleTagRow.article_id).where(ArticleTagRow.tag_id == tag_id))
+from babelwire.publish.queries import SectionListing, Teaser, list_page, teasers_where
+from babelwire.storage import Session
+from babelwire.storage.published.tags import TagInfo, named, tag_info
 
 
 def tag_listing(
@@ -72,87 +27,3 @@ def tag_listing(
 def tag_teasers(session: Session, language: str, tag_id: int) -> tuple[Teaser, ...]:
     """Every article naming a tag visible in an edition, newest first (static builds)."""
     return teasers_where(session, language, named(tag_id))
-
-
-def tags_for_article(session: Session, language: str, article_id: int) -> tuple[TagInfo, ...]:
-    """The tags an article names, most mentioned first (safe slugs only)."""
-    rows = session.execute(
-        select(TagRow, ArticleTagRow.mentions)
-        .join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
-        .where(ArticleTagRow.article_id == article_id)
-        .order_by(ArticleTagRow.mentions.desc(), TagRow.slug)
-    ).all()
-    return tuple(_info(row, language) for row, _ in rows if is_tag_slug(row.slug))
-
-
-def editions_showing(session: Session, tag_id: int) -> set[str]:
-    """The editions with at least one article naming the tag (they have its page)."""
-    rows = session.scalars(
-        select(TranslationRow.language)
-        .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
-        .where(
-            ArticleRow.first_published_at.is_not(None),
-            TranslationRow.status.in_(VISIBLE_STATUSES),
-            named(tag_id),
-        )
-        .group_by(TranslationRow.language)
-    )
-    return set(rows)
-
-
-def tags_by_article(session: Session, language: str) -> dict[int, tuple[TagInfo, ...]]:
-    """Every article's tags as `tags_for_article` gives them, from one query (full builds)."""
-    rows = session.execute(
-        select(ArticleTagRow.article_id, TagRow)
-        .join(TagRow, TagRow.id == ArticleTagRow.tag_id)
-        .order_by(ArticleTagRow.article_id, ArticleTagRow.mentions.desc(), TagRow.slug)
-    ).all()
-    found: dict[int, list[TagInfo]] = {}
-    infos: dict[int, TagInfo] = {}
-    for article_id, row in rows:
-        if not is_tag_slug(row.slug):
-            continue
-        info = infos.get(row.id) or infos.setdefault(row.id, _info(row, language))
-        found.setdefault(article_id, []).append(info)
-    return {article_id: tuple(named) for article_id, named in found.items()}
-
-
-def tags_of_articles(session: Session, article_ids: list[int]) -> list[tuple[int, str]]:
-    """(article id, tag slug) for every tag the given articles name (incremental builds)."""
-    if not article_ids:
-        return []
-    rows = session.execute(
-        select(ArticleTagRow.article_id, TagRow.slug)
-        .join(ArticleTagRow, ArticleTagRow.tag_id == TagRow.id)
-        .where(ArticleTagRow.article_id.in_(article_ids))
-        .order_by(TagRow.slug, ArticleTagRow.article_id)
-    ).all()
-    return [(int(i), str(s)) for i, s in rows if is_tag_slug(s)]
-
-
-def _shown(language: str) -> Select[int]:
-    return (
-        select(ArticleTagRow.tag_id)
-        .join(ArticleRow, ArticleRow.id == ArticleTagRow.article_id)
-        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(*visible_in(language))
-    )
-
-
-def any_shown(session: Session, language: str) -> bool:
-    """True when an edition shows at least one article that names a tag."""
-    visible = (
-        select(ArticleRow.id)
-        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(ArticleRow.id == ArticleTagRow.article_id, *visible_in(language))
-        .exists()
-    )
-    # Driven from the tags side: a site with few tags answers at once.
-    return session.scalar(select(ArticleTagRow.tag_id).where(visible).limit(1)) is not None
-
-
-def shown_tags(session: Session, language: str) -> list[TagInfo]:
-    """Every tag with at least one article visible in an edition, by slug."""
-    shown = _shown(language).group_by(ArticleTagRow.tag_id)
-    rows = session.scalars(select(TagRow).where(TagRow.id.in_(shown)).order_by(TagRow.slug))
-    return [_info(row, language) for row in rows if is_tag_slug(row.slug)]
