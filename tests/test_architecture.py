@@ -29,16 +29,10 @@ STILL_QUERYING = {
     "babelwire.jobs.stories",
     "babelwire.jobs.tags",
     "babelwire.publish.article_pages",
-    "babelwire.publish.build_changes",
     "babelwire.publish.edition_pages",
     "babelwire.publish.list_pages",
     "babelwire.publish.queries",
     "babelwire.publish.rendering",
-    "babelwire.publish.search",
-    "babelwire.publish.static",
-    "babelwire.publish.stories",
-    "babelwire.publish.tags",
-    "babelwire.web.data_version",
 }
 
 
