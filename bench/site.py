@@ -48,9 +48,9 @@ from sqlalchemy import insert, inspect, text
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.model import Stage, TranslationStatus
-from babelwire.publish import search
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report, run_pagefind
+from babelwire.storage.published import search
 from babelwire.storage.tables import ArticleRow, Base, SourceRow, TranslationRow
 
 # A made-up vocabulary with a Zipf-like spread, so that a search word matches some

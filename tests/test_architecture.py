@@ -28,12 +28,6 @@ STILL_QUERYING = {
     "babelwire.jobs.stages.translate",
     "babelwire.jobs.stories",
     "babelwire.jobs.tags",
-    "babelwire.publish.build_changes",
-    "babelwire.publish.search",
-    "babelwire.publish.static",
-    "babelwire.publish.stories",
-    "babelwire.publish.tags",
-    "babelwire.web.data_version",
 }
 
 

@@ -18,8 +18,8 @@ import pytest
 
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
-from babelwire.publish import search
 from babelwire.publish.static import build_site_report
+from babelwire.storage.published import search
 from tests.serving import free_port, serving
 from tests.test_site import populate_site
 from tests.test_site_stories import populate_organised

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from babelwire.config import Config
 from babelwire.jobs.newsroom import Newsroom
-from babelwire.publish import search
+from babelwire.storage.published import search
 from babelwire.storage.tables import SourceRow
 from babelwire.web.app import create_app
 from tests.factory import make_article, make_translation

@@ -22,9 +22,9 @@ from babelwire.demo.server import DemoServer, load_samples
 from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.takedown import TakedownError, is_tombstoned, take_down
-from babelwire.publish import search
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
+from babelwire.storage.published import search
 from babelwire.storage.tables import ArticleRow, TombstoneRow, TranslationRow
 from babelwire.web.app import create_app
 from tests.conftest import make_site

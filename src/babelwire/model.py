@@ -7,6 +7,7 @@ These are storage-free value objects. The pipeline stages take and return them;
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,6 +66,13 @@ STEPS = tuple(Step)
 
 #: What a source's URL is followed as.
 SOURCE_KINDS = ("feed", "sitemap", "page")
+
+_TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
+
+
+def is_tag_slug(slug: str) -> bool:
+    """Tag slugs come from article text: only lower-case ASCII letters, digits and hyphens."""
+    return bool(_TAG_SLUG.match(slug))
 
 
 class BlockKind(enum.StrEnum):

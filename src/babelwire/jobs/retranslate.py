@@ -31,7 +31,7 @@ from babelwire.storage.tables import ArticleRow, TranslationRow
 
 def _reindex(session: Session, article_ids: Sequence[int]) -> None:
     try:
-        from babelwire.publish.search import index_articles
+        from babelwire.storage.published.search import index_articles
     except ImportError:  # a site without the search index
         return
     index_articles(session, article_ids)

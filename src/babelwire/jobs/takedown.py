@@ -18,9 +18,9 @@ from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stories import after_takedown
 from babelwire.model import Stage
 from babelwire.pipeline.discover.urls import canonical_url
-from babelwire.publish import search
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
 from babelwire.storage import Session, articles, takedowns
+from babelwire.storage.published import search
 from babelwire.storage.published.articles import article_title
 from babelwire.storage.tables import ArticleRow
 from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths

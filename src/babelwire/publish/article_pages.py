@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from babelwire.model import TranslationStatus
-from babelwire.publish import stories, tags
 from babelwire.publish.metadata import json_ld, news_article
 from babelwire.publish.paths import (
     is_language_code,
@@ -21,7 +20,7 @@ from babelwire.publish.paths import (
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.wording import endonym, translation_notice
 from babelwire.storage import Session
-from babelwire.storage.published import articles
+from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
 from babelwire.storage.published.views import ArticleView, Teaser, TextBlock
 

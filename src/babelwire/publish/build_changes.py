@@ -1,4 +1,7 @@
-"""What changed since the last build, and so which pages an incremental build rewrites."""
+"""Which pages an incremental build rewrites for what changed since the last build.
+
+What changed is read through `babelwire.storage.published.changes`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,14 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
-from babelwire.publish import queries
 from babelwire.publish.pages import SitePages
-from babelwire.storage.tables import ArticleRow, StoryRow, TombstoneRow, TranslationRow
+from babelwire.publish.rendering import page_size
+from babelwire.storage.published.articles import later_in_section
+from babelwire.storage.published.listing import ArticleList
+from babelwire.storage.published.views import archive_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,67 +41,23 @@ def first_changed_page(
     where = pages.list_where(language, lst.kind, lst.key)
     if where is None:
         return None
-    size = queries.page_size(pages.config)
+    size = page_size(pages.config)
     ids = sorted(set(changed))
     with pages.sessions() as session:
-        total = queries.count_visible(session, language, where)
-        archive = queries.archive_pages(total, size)
+        listed = ArticleList(language).matching(where)
+        total = listed.count(session)
+        archive = archive_pages(total, size)
         lowest = archive + 1
         for article_id in ids:
-            newer = queries.newer_than(session, language, article_id, where)
+            newer = listed.position(session, article_id)
             if newer < 0:
                 return 1, total
             lowest = min(lowest, (total - 1 - newer) // size + 1)
     # Were all of them new, the list had this many archive pages before.
-    before = queries.archive_pages(total - len(ids), size)
+    before = archive_pages(total - len(ids), size)
     if archive > before:
         lowest = min(lowest, before)
     return max(1, lowest), total
-
-
-def changed_articles(pages: SitePages, since: datetime) -> list[int]:
-    with pages.sessions() as session:
-        articles = select(ArticleRow.id).where(
-            or_(
-                ArticleRow.first_published_at >= since,
-                ArticleRow.updated_at >= since,
-            )
-        )
-        translations = select(TranslationRow.article_id).where(TranslationRow.updated_at >= since)
-        removed = select(TombstoneRow.article_id).where(
-            TombstoneRow.created_at >= since, TombstoneRow.article_id.is_not(None)
-        )
-        ids: set[int] = set()
-        for query in (articles, translations, removed):
-            ids.update(int(x) for x in session.scalars(query) if x is not None)
-    return sorted(ids)
-
-
-def changed_stories(session: Session, changed: list[int], since: datetime) -> list[int]:
-    """Stories of the changed articles, and stories the organising stage changed since."""
-    found = set(
-        session.scalars(
-            select(ArticleRow.story_id).where(
-                ArticleRow.id.in_(changed), ArticleRow.story_id.is_not(None)
-            )
-        )
-    )
-    found.update(session.scalars(select(StoryRow.id).where(StoryRow.updated_at >= since)))
-    return sorted(int(x) for x in found if x is not None)
-
-
-def published_members(session: Session, story_ids: list[int]) -> set[int]:
-    """The published articles of these stories (their pages say how many sources)."""
-    if not story_ids:
-        return set()
-    return {
-        int(x)
-        for x in session.scalars(
-            select(ArticleRow.id).where(
-                ArticleRow.story_id.in_(story_ids), ArticleRow.first_published_at.is_not(None)
-            )
-        )
-    }
 
 
 def article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:
@@ -143,5 +100,5 @@ def later_neighbours(pages: SitePages, language: str, changed: list[int]) -> set
     result: set[int] = set()
     with pages.sessions() as session:
         for article_id in changed:
-            result.update(queries.later_in_section(session, language, article_id, 5))
+            result.update(later_in_section(session, language, article_id, 5))
     return result - set(changed)

@@ -3,7 +3,7 @@ or a tag; `babelwire.publish.feeds` writes the documents."""
 
 from __future__ import annotations
 
-from babelwire.publish import feeds, tags
+from babelwire.publish import feeds
 from babelwire.publish.paths import (
     FEED_TYPES,
     url_for_article,
@@ -13,6 +13,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer
+from babelwire.storage.published import tags
 from babelwire.storage.published.listing import ArticleList
 
 FEED_ITEMS = 50

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from babelwire.publish import stories
 from babelwire.publish.paths import (
     contact_href,
     is_section_slug,
@@ -17,9 +16,10 @@ from babelwire.publish.paths import (
     url_for_story,
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
+from babelwire.publish.stories import top_stories
 from babelwire.publish.wording import direction, endonym, language_name, messages
 from babelwire.storage import Session
-from babelwire.storage.published import articles
+from babelwire.storage.published import articles, stories
 from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths
 
 FRONT_PAGE_ARTICLES = 5
@@ -71,7 +71,7 @@ class EditionPages(SiteRenderer):
     # -- stories and tags ------------------------------------------------------------
 
     def _top_stories(self, session: Session, language: str) -> tuple[stories.StoryTeaser, ...]:
-        return stories.top_stories(
+        return top_stories(
             session,
             language,
             datetime.now(UTC),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from babelwire.publish import tags
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_tag_slug,
@@ -16,7 +15,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer, is_row_id, page_size
-from babelwire.storage.published import articles
+from babelwire.storage.published import articles, tags
 from babelwire.storage.published.listing import (
     ArticleList,
     Condition,
@@ -144,11 +143,18 @@ class ListPages(SiteRenderer):
         if not self.has_edition(language) or not is_tag_slug(slug):
             return None
         with self.sessions() as session:
-            found = tags.tag_listing(session, self.config, language, slug, page)
-            if found is None:
+            info = tags.tag_info(session, language, slug)
+            if info is None:
                 return None
-            editions = tags.editions_showing(session, found[0].id) if page == 0 else set()
-        return self._render_tag(*found, editions)
+            found = (
+                ArticleList(language)
+                .with_tag(info.id)
+                .page(session, page, page_size(self.config), slug=slug, name=info.name)
+            )
+            if found is None or found.total == 0:
+                return None
+            editions = tags.editions_showing(session, info.id) if page == 0 else set()
+        return self._render_tag(info, found, editions)
 
     def tag_pages(
         self, language: str, slug: str, since: tuple[int, int] | None = None

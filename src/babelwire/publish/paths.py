@@ -13,11 +13,13 @@ import unicodedata
 from importlib import resources
 from urllib.parse import quote, urlsplit
 
+# Tag pages are made of tag slugs; the rule for one is the model's, which storage shares.
+from babelwire.model import is_tag_slug as is_tag_slug
+
 SLUG_MAX = 60
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _SECTION_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _ARTICLE_REF = re.compile(r"^(\d{1,18})(?:-.*)?$", re.DOTALL)
 
 
@@ -38,11 +40,6 @@ def is_language_code(code: str) -> bool:
 
 def is_section_slug(slug: str) -> bool:
     return bool(_SECTION_SLUG.match(slug))
-
-
-def is_tag_slug(slug: str) -> bool:
-    """Tag slugs come from article text: only lower-case ASCII letters, digits and hyphens."""
-    return bool(_TAG_SLUG.match(slug))
 
 
 def parse_article_ref(ref: str) -> int | None:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Self
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
 from babelwire.config import Config
-from babelwire.publish import stories, tags
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_language_code,
@@ -38,7 +37,7 @@ from babelwire.publish.paths import (
 )
 from babelwire.publish.wording import direction, endonym, messages
 from babelwire.storage import Sessions
-from babelwire.storage.published import articles
+from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
 
 if TYPE_CHECKING:

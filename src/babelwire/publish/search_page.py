@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from babelwire.publish import search
 from babelwire.publish.paths import url_for_search
 from babelwire.publish.rendering import SiteRenderer, page_size
+from babelwire.storage.published import search
 
 
 class SearchPage(SiteRenderer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from babelwire.publish import sitemaps, tags
+from babelwire.publish import sitemaps
 from babelwire.publish.paths import (
     is_section_slug,
     url_for_about,
@@ -20,6 +20,7 @@ from babelwire.publish.paths import (
     url_for_tag_sitemap,
 )
 from babelwire.publish.rendering import SiteRenderer
+from babelwire.storage.published import tags
 from babelwire.storage.published.listing import ArticleList
 
 NEWS_SITEMAP_HOURS = 48

@@ -33,19 +33,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from babelwire.publish import queries, tags
 from babelwire.publish.article_pages import EditionIndex
 from babelwire.publish.build_changes import (
     SiteList,
     article_folders,
-    changed_articles,
-    changed_stories,
     first_changed_page,
     later_neighbours,
     lists_linked_from,
-    published_members,
 )
 from babelwire.publish.build_state import fingerprint, read_state, write_state
 from babelwire.publish.output_folder import (
@@ -88,7 +82,8 @@ from babelwire.publish.search_index import (
     run_pagefind,
 )
 from babelwire.publish.sitemaps import SITEMAP_URLS
-from babelwire.storage.tables import ArticleRow, TombstoneRow
+from babelwire.storage.published import changes, tags
+from babelwire.storage.published.views import SectionListing
 
 if TYPE_CHECKING:
     from babelwire.jobs.newsroom import Newsroom
@@ -157,7 +152,7 @@ def _list_url(language: str, lst: SiteList, page: int = 0) -> str:
 
 def _list_pages(
     pages: SitePages, language: str, lst: SiteList, since: tuple[int, int] | None
-) -> Iterator[tuple[queries.SectionListing, str]]:
+) -> Iterator[tuple[SectionListing, str]]:
     if lst.kind == "section":
         return pages.section_pages(language, lst.key, since)
     if lst.kind == "source":
@@ -331,28 +326,19 @@ def build_site_from_pages(
 def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport:
     report = BuildReport(full=False)
     out = PageWriter(outdir, report)
-    changed = changed_articles(pages, since)
+    with pages.sessions() as session:
+        changed = changes.changed_articles(session, since)
     report.articles_changed = len(changed)
     with pages.sessions() as session:
-        story_ids = changed_stories(session, changed, since)
+        story_ids = changes.changed_stories(session, changed, since)
     if not changed and not story_ids:
         return report
     with pages.sessions() as session:
-        rows = session.execute(
-            select(ArticleRow.id, ArticleRow.section, ArticleRow.source_id).where(
-                ArticleRow.id.in_(changed)
-            )
-        ).all()
-        gone = {
-            row.article_id: list(row.paths)
-            for row in session.scalars(
-                select(TombstoneRow).where(TombstoneRow.article_id.in_(changed))
-            )
-            if row.article_id is not None
-        }
+        rows = changes.placements(session, changed)
+        gone = changes.taken_down_paths(session, changed)
         report.taken_down = len(gone)
         tagged = tags.tags_of_articles(session, changed)
-        story_members = published_members(session, story_ids)
+        story_members = changes.published_members(session, story_ids)
     # Each list the changed articles are in, with those articles.
     lists: dict[SiteList, set[int]] = {}
     for article_id, section, source_id in rows:

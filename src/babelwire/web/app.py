@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from babelwire.config import Config, ConfigError
 from babelwire.publish.pages import SitePages
+from babelwire.storage.data_version import DataVersion
 from babelwire.web import endpoints
-from babelwire.web.data_version import DataVersion
 from babelwire.web.endpoints import FEED_KINDS
 from babelwire.web.page_cache import PageCache
 

@@ -35,7 +35,7 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
             result.done.append(article.id)
             published.append(article)
         session.flush()
-        from babelwire.publish.search import index_articles
+        from babelwire.storage.published.search import index_articles
 
         index_articles(session, result.done)  # same transaction: searchable once visible
         assign_stories(newsroom, session, published)  # and in its story (jobs/stories.py)

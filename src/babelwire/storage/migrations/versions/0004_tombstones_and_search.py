@@ -6,7 +6,7 @@ Create Date: 2026-11-26
 
 The search index is not a SQLAlchemy table: on SQLite it is an FTS5 virtual
 table, on PostgreSQL a table with a tsvector column and a GIN index. It is
-filled in batches by `babelwire.publish.search`, never by per-row triggers.
+filled in batches by `babelwire.storage.published.search`, never by per-row triggers.
 """
 
 from __future__ import annotations

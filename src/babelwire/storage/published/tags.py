@@ -12,16 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from babelwire.config import Config
-from babelwire.publish.paths import is_tag_slug
-from babelwire.publish.queries import (
-    VISIBLE_STATUSES,
-    SectionListing,
-    Teaser,
-    list_page,
-    teasers_where,
-    visible_in,
-)
+from babelwire.model import is_tag_slug
+from babelwire.storage.published.listing import VISIBLE_STATUSES, visible_in
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow, TranslationRow
 
 
@@ -53,25 +45,8 @@ def tag_info(session: Session, language: str, slug: str) -> TagInfo | None:
 
 
 def named(tag_id: int) -> ColumnElement[bool]:
+    """The condition on an article that names the tag (a list of articles filters by it)."""
     return ArticleRow.id.in_(select(ArticleTagRow.article_id).where(ArticleTagRow.tag_id == tag_id))
-
-
-def tag_listing(
-    session: Session, config: Config, language: str, slug: str, page: int = 0
-) -> tuple[TagInfo, SectionListing] | None:
-    """Page `page` of the articles naming a tag; None when the edition shows none of them."""
-    info = tag_info(session, language, slug)
-    if info is None:
-        return None
-    found = list_page(session, config, language, slug, info.name, page, named(info.id))
-    if found is None or found.total == 0:
-        return None
-    return info, found
-
-
-def tag_teasers(session: Session, language: str, tag_id: int) -> tuple[Teaser, ...]:
-    """Every article naming a tag visible in an edition, newest first (static builds)."""
-    return teasers_where(session, language, named(tag_id))
 
 
 def tags_for_article(session: Session, language: str, article_id: int) -> tuple[TagInfo, ...]:

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from babelwire.publish.queries import VISIBLE_STATUSES, Teaser, teasers_by_id
+from babelwire.storage.published.articles import teasers_by_id
+from babelwire.storage.published.listing import VISIBLE_STATUSES
+from babelwire.storage.published.views import Teaser
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
 MAX_TERMS = 12
