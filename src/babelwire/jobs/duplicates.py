@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from datasketch import MinHash
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.model import Block, Stage
+from babelwire.model import Block
 from babelwire.pipeline.dedup.near import (
     DEFAULT_THRESHOLD,
     band_keys,
@@ -29,8 +27,9 @@ from babelwire.pipeline.dedup.near import (
     fingerprint_to_bytes,
     fingerprints,
 )
+from babelwire.storage import Session, stories
 from babelwire.storage.locks import serialise
-from babelwire.storage.tables import ArticleBandRow, ArticleRow
+from babelwire.storage.tables import ArticleRow
 
 COPIES_LOCK = "babelwire.copies"
 # Articles sharing a band with the new one that are compared with it (a band shared
@@ -76,10 +75,7 @@ def record_and_find_original(
     article.minhash = fingerprint_to_bytes(minhash)
     keys = sorted(set(band_keys(minhash)))
     found = _find(session, article.id, digest, minhash, keys, cutoff) if look else None
-    session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id == article.id))
-    session.execute(
-        insert(ArticleBandRow), [{"article_id": article.id, "key": k, "seen_at": now} for k in keys]
-    )
+    stories.replace_bands(session, article.id, keys, now)
     return found
 
 
@@ -91,37 +87,18 @@ def _find(
     keys: list[int],
     cutoff: datetime,
 ) -> Copy | None:
-    # Plain equality lookups, no ORDER BY ... LIMIT: a planner might otherwise walk the
-    # primary key hoping to meet a match early, reading the whole table when there is none.
-    live = (ArticleRow.id != article_id, ArticleRow.stage != Stage.REMOVED)
-    same = session.execute(
-        select(ArticleRow.id, ArticleRow.duplicate_of).where(
-            ArticleRow.content_hash == digest, ArticleRow.fetched_at >= cutoff, *live
-        )
-    ).all()
+    same = stories.same_content(session, article_id, digest, cutoff)
     if same:
         first, duplicate_of = min(same)
         return _root(session, article_id, first, duplicate_of, 1.0, exact=True)
-    shared = Counter(
-        session.scalars(
-            select(ArticleBandRow.article_id)
-            .where(
-                ArticleBandRow.key.in_(keys),
-                ArticleBandRow.seen_at >= cutoff,
-                ArticleBandRow.article_id != article_id,
-            )
-            .limit(MAX_BAND_ROWS)
-        )
-    )
+    shared = Counter(stories.sharing_bands(session, article_id, keys, cutoff, MAX_BAND_ROWS))
     # The articles sharing the most bands are the likeliest copies.
     candidates = [other for other, _count in shared.most_common(MAX_CANDIDATES)]
     if not candidates:
         return None
     best: tuple[float, int, int | None] | None = None
-    for other_id, stored, duplicate_of in session.execute(
-        select(ArticleRow.id, ArticleRow.minhash, ArticleRow.duplicate_of).where(
-            ArticleRow.id.in_(candidates), ArticleRow.minhash.is_not(None), *live
-        )
+    for other_id, stored, duplicate_of in stories.stored_fingerprints(
+        session, candidates, besides=article_id
     ):
         try:
             similarity = float(fingerprint_from_bytes(stored or b"").jaccard(minhash))
@@ -148,8 +125,7 @@ def _root(
     """The first original behind `found` (itself, or the article it copies)."""
     if duplicate_of is None or duplicate_of == article_id:
         return Copy(found, similarity, exact)
-    stage = session.scalar(select(ArticleRow.stage).where(ArticleRow.id == duplicate_of))
-    if stage is None or stage == Stage.REMOVED:
+    if not stories.not_removed(session, duplicate_of):
         return Copy(found, similarity, exact)
     return Copy(duplicate_of, similarity, exact)
 
@@ -157,22 +133,9 @@ def _root(
 def forget_fingerprint(session: Session, article: ArticleRow) -> None:
     """A removed article is nobody's original: later copies of it stand on their own."""
     article.minhash = None
-    session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id == article.id))
+    stories.forget_bands(session, article.id)
 
 
 def prune_bands(session: Session, hours: float) -> int:
     """Drop the band keys of articles extracted before the window; returns how many."""
-    cutoff = utcnow() - timedelta(hours=hours)
-    result = session.execute(delete(ArticleBandRow).where(ArticleBandRow.seen_at < cutoff))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def release_orphans(session: Session) -> int:
-    """Copies whose original was deleted (with its source) stand on their own: they go
-    on to translation and publication. Returns how many."""
-    result = session.execute(
-        update(ArticleRow)
-        .where(ArticleRow.stage == Stage.DUPLICATE.value, ArticleRow.duplicate_of.is_(None))
-        .values(stage=Stage.EXTRACTED.value)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return stories.prune_bands(session, utcnow() - timedelta(hours=hours))

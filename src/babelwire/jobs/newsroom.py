@@ -11,12 +11,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import Config
+from babelwire.storage import sections
 from babelwire.storage.database import make_engine, make_sessionmaker, upgrade
-from babelwire.storage.tables import SectionRow, SourceRow
+from babelwire.storage.tables import SourceRow
 
 # The fetcher, robots cache and engines are made on first use, and their modules
 # (httpx, the engines) imported then: a command that only reads the database
@@ -120,15 +121,11 @@ class Newsroom:
 
     def sync_sections(self) -> None:
         """Keep the sections table equal to babelwire.toml (articles keep their slugs)."""
+        configured = [
+            (rule.slug, rule.names, position) for position, rule in enumerate(self.config.sections)
+        ]
         with self.sessions.begin() as session:
-            existing = {row.slug: row for row in session.scalars(select(SectionRow))}
-            for position, rule in enumerate(self.config.sections):
-                row = existing.get(rule.slug)
-                if row is None:
-                    row = SectionRow(slug=rule.slug)
-                    session.add(row)
-                row.names = dict(rule.names)
-                row.position = position
+            sections.sync_sections(session, configured)
 
     def close(self) -> None:
         if self._fetcher is not None:

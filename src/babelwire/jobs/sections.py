@@ -15,19 +15,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.jobs.tags import TEXT_STATUSES, Tagger, article_texts
+from babelwire.jobs.tags import Tagger, article_texts
 from babelwire.jobs.takedown import find_article
 from babelwire.model import Block
 from babelwire.pipeline.classify.model import ModelError, SectionModel, load_model, train_model
 from babelwire.pipeline.classify.sections import Guess, SectionChoice, choose_section
-from babelwire.storage.tables import ArticleRow, SectionLabelRow
+from babelwire.storage import Session, articles, sections
+from babelwire.storage.stories import TEXT_STATUSES
+from babelwire.storage.tables import ArticleRow
+
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 
 class SectionsError(ValueError):
@@ -138,12 +140,7 @@ def label_article(newsroom: Newsroom, ref: str, section: str) -> int:
         article = find_article(newsroom, session, ref)
         if article is None:
             raise SectionsError(f"no article matches {ref!r}")
-        row = session.get(SectionLabelRow, article.id)
-        if row is None:
-            row = SectionLabelRow(article_id=article.id)
-            session.add(row)
-        row.section = section
-        row.labelled_at = utcnow()
+        sections.set_label(session, article.id, section, utcnow())
         session.commit()
         return article.id
 
@@ -200,14 +197,14 @@ def train_sections(newsroom: Newsroom, examples_file: Path | None = None) -> Tra
     labels: list[str] = []
     skipped: list[int] = []
     with newsroom.sessions() as session:
-        for label in session.scalars(select(SectionLabelRow).order_by(SectionLabelRow.article_id)):
-            article = session.get(ArticleRow, label.article_id)
+        for article_id, section in sections.labels(session):
+            article = articles.load_article(session, article_id)
             text = pivot_text(article, language) if article is not None else None
             if text is None:
-                skipped.append(label.article_id)
+                skipped.append(article_id)
                 continue
             texts.append(text)
-            labels.append(label.section)
+            labels.append(section)
     from_labels = len(texts)
     extra = read_examples(examples_file) if examples_file is not None else []
     for text, section in extra:

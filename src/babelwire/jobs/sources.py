@@ -321,8 +321,8 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
 
     The stories they were in are counted again; copies of them stand on their own.
     """
-    from babelwire.jobs.duplicates import release_orphans
     from babelwire.jobs.stories import repair_stories
+    from babelwire.storage.stories import release_orphans
 
     info = get_source(newsroom, ref)
     with newsroom.sessions.begin() as session:

@@ -21,19 +21,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.jobs.tags import TEXT_STATUSES
 from babelwire.model import Stage
-from babelwire.pipeline.dedup.stories import Story, StoryClusterer, StoryInput, strongest_first
+from babelwire.pipeline.dedup.stories import StoryClusterer, StoryInput, strongest_first
+from babelwire.storage import Session, stories
 from babelwire.storage.locks import serialise
-from babelwire.storage.tables import ArticleRow, StoryRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, StoryRow
+
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 STORIES_LOCK = "babelwire.stories"
 # Texts that count for the term weights (idf) of a process that has just started.
@@ -86,92 +85,17 @@ def forget_desk(newsroom: Newsroom) -> None:
     newsroom.story_desk = None
 
 
-# --- texts -----------------------------------------------------------------------------
-
-
-def _plain(blocks: Iterable[Any]) -> str:
-    return " ".join(
-        str(b.get("text", "")) for b in blocks or () if isinstance(b, dict) and b.get("text")
-    )
-
-
-def pivot_texts(
-    session: Session, article_ids: Sequence[int], pivot: str
-) -> dict[int, tuple[str, str, str]]:
-    """Per article: (title, text, language) in the pivot language, else as written."""
-    ids = list(dict.fromkeys(article_ids))
-    if not ids:
-        return {}
-    found: dict[int, tuple[str, str, str]] = {}
-    for article_id, title, blocks in session.execute(
-        select(TranslationRow.article_id, TranslationRow.title, TranslationRow.blocks).where(
-            TranslationRow.article_id.in_(ids),
-            TranslationRow.language == pivot,
-            TranslationRow.status.in_(TEXT_STATUSES),
-        )
-    ):
-        text = _plain(blocks)
-        if text or title:
-            found[article_id] = (title or "", text, pivot)
-    missing = [i for i in ids if i not in found]
-    if missing:
-        for article_id, title, blocks, language in session.execute(
-            select(ArticleRow.id, ArticleRow.title, ArticleRow.blocks, ArticleRow.language).where(
-                ArticleRow.id.in_(missing)
-            )
-        ):
-            found[article_id] = (title or "", _plain(blocks), language or "")
-    return found
-
-
 # --- reading the stories back ----------------------------------------------------------
-
-
-# What a cached story needs, read as plain columns (no ORM objects: a restart reads
-# every open story).
-_STORY_COLUMNS = (
-    StoryRow.id,
-    StoryRow.first_seen,
-    StoryRow.last_seen,
-    StoryRow.first_reported_at,
-    StoryRow.last_reported_at,
-    StoryRow.terms,
-    StoryRow.central_article_id,
-    StoryRow.central_score,
-    StoryRow.headline,
-)
-
-
-def _story_of_row(row: Any) -> Story:
-    (story_id, first_seen, last_seen, first_reported, last_reported, terms, central) = row[:7]
-    return Story(
-        id=story_id,
-        first_seen=first_reported or first_seen,
-        last_seen=last_reported or last_seen,
-        centroid=dict(terms or {}),
-        central=central,
-        central_score=float(row[7] or 0.0),
-        headline=row[8],
-    )
 
 
 def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
     """Read the open stories of the window, and recent texts for the term weights."""
     started = time.perf_counter()
     desk.clusterer = _new_clusterer(config)
-    for row in session.execute(
-        select(*_STORY_COLUMNS).where(StoryRow.last_seen >= now - desk.window)
-    ):
-        desk.clusterer.restore(_story_of_row(row), ordered=True)
-    recent = list(
-        session.scalars(
-            select(ArticleRow.id)
-            .where(ArticleRow.story_seq.is_not(None))
-            .order_by(ArticleRow.story_seq.desc())
-            .limit(SEED_ARTICLES)
-        )
-    )
-    texts = pivot_texts(session, recent, desk.pivot)
+    for story in stories.open_stories(session, now - desk.window):
+        desk.clusterer.restore(story, ordered=True)
+    recent = stories.recent_member_ids(session, SEED_ARTICLES)
+    texts = stories.pivot_texts(session, recent, desk.pivot)
     for article_id in reversed(recent):
         title, text, _language = texts[article_id]
         desk.clusterer.observe(title, text)
@@ -182,25 +106,18 @@ def _load(desk: StoryDesk, session: Session, config: Config, now: datetime) -> N
 def _sync(desk: StoryDesk, session: Session, since: int, now: datetime) -> None:
     """Take in what other processes did since `since`: changed stories and new members."""
     desk.synced = []
-    for row in session.execute(
-        select(*_STORY_COLUMNS).where(StoryRow.seq > since, StoryRow.last_seen >= now - desk.window)
-    ):
-        story = _story_of_row(row)
+    for story in stories.open_stories(session, now - desk.window, changed_after=since):
         desk.clusterer.restore(story, ordered=True)
         desk.synced.append(story.id)
-    joined = list(
-        session.scalars(
-            select(ArticleRow.id).where(ArticleRow.story_seq > since).order_by(ArticleRow.story_seq)
-        )
-    )
-    texts = pivot_texts(session, joined, desk.pivot)
+    joined = stories.member_ids_since(session, since)
+    texts = stories.pivot_texts(session, joined, desk.pivot)
     for article_id in joined:
         title, text, _language = texts[article_id]
         desk.clusterer.observe(title, text)
 
 
 def _catch_up(desk: StoryDesk, session: Session, config: Config, now: datetime) -> None:
-    current = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
+    current = stories.assignment_counter(session)
     if desk.seq < 0 or current < desk.seq or current - desk.seq > RELOAD_AFTER:
         _load(desk, session, config, now)
     elif current > desk.seq:
@@ -241,7 +158,7 @@ def _assign(
         key=lambda a: (a.duplicate_of is not None, a.id),  # originals before their copies
     )
     touched = {a.story_id for a in articles if a.story_id is not None}
-    texts = pivot_texts(session, [a.id for a in pending], desk.pivot)
+    texts = stories.pivot_texts(session, [a.id for a in pending], desk.pivot)
     # The whole batch counts for the term weights before any of it is placed: a
     # young site's first articles are then weighed against more than themselves.
     for article in pending:
@@ -270,11 +187,7 @@ def _assign(
         article.story_id = row.id
         article.story_seq = seq
         # Its copies (stored, not published) belong to the same story.
-        session.execute(
-            update(ArticleRow)
-            .where(ArticleRow.duplicate_of == article.id, ArticleRow.story_id.is_(None))
-            .values(story_id=row.id)
-        )
+        stories.copies_join(session, article.id, row.id)
         touched.add(row.id)
         placed[article.id] = row.id
     session.flush()
@@ -288,10 +201,8 @@ def _assign(
 def _story_of_original(session: Session, article: ArticleRow) -> StoryRow | None:
     if article.duplicate_of is None:
         return None
-    story_id = session.scalar(
-        select(ArticleRow.story_id).where(ArticleRow.id == article.duplicate_of)
-    )
-    return session.get(StoryRow, story_id) if story_id is not None else None
+    story_id = stories.story_id_of(session, article.duplicate_of)
+    return stories.load_story(session, story_id) if story_id is not None else None
 
 
 def _place(
@@ -304,21 +215,9 @@ def _place(
 ) -> StoryRow:
     clusterer = desk.clusterer
     decision = clusterer.decide(item, observe=False)
-    row = session.get(StoryRow, decision.story_id) if decision.story_id is not None else None
+    row = stories.load_story(session, decision.story_id) if decision.story_id is not None else None
     if row is None:
-        row = StoryRow(
-            headline=item.title,
-            headline_language=language,
-            central_article_id=None,
-            first_seen=now,
-            last_seen=now,
-            article_count=0,
-            source_count=0,
-            languages=[],
-            terms={},
-        )
-        session.add(row)
-        session.flush()
+        row = stories.start_story(session, headline=item.title, language=language, now=now)
         decision = replace(decision, story_id=None, similarity=1.0)
         assignment = clusterer.place(item, decision, new_id=row.id)
     else:
@@ -337,16 +236,10 @@ def _place(
 
 def recount(session: Session, story_id: int) -> None:
     """A story's articles, sources and languages, from its members now."""
-    row = session.get(StoryRow, story_id)
+    row = stories.load_story(session, story_id)
     if row is None:
         return
-    members = session.execute(
-        select(
-            ArticleRow.source_id,
-            ArticleRow.language,
-            ArticleRow.first_published_at.is_not(None),
-        ).where(ArticleRow.story_id == story_id, ArticleRow.stage != Stage.REMOVED)
-    ).all()
+    members = stories.members(session, story_id)
     languages = Counter(language for _s, language, _p in members if language)
     row.article_count = sum(1 for *_rest, published in members if published)
     row.source_count = len({source for source, _l, _p in members})
@@ -358,9 +251,7 @@ def attach_copy(session: Session, article: ArticleRow) -> int | None:
     """A copy (not published) joins its original's story, if the original has one yet."""
     if article.duplicate_of is None:
         return None
-    story_id = session.scalar(
-        select(ArticleRow.story_id).where(ArticleRow.id == article.duplicate_of)
-    )
+    story_id = stories.story_id_of(session, article.duplicate_of)
     if story_id is None or article.story_id == story_id:
         return story_id
     serialise(session, STORIES_LOCK)
@@ -403,28 +294,15 @@ def repair_stories(session: Session, story_ids: Iterable[int]) -> None:
     if not ids:
         return
     serialise(session, STORIES_LOCK)
-    seq = int(session.scalar(select(func.max(StoryRow.seq))) or 0)
-    for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids))):
-        live = (
-            ArticleRow.story_id == row.id,
-            ArticleRow.first_published_at.is_not(None),
-            ArticleRow.stage != Stage.REMOVED,
-        )
-        central = session.scalar(
-            select(ArticleRow.id).where(ArticleRow.id == row.central_article_id, *live)
-        )
-        if central is None:
-            successor = session.scalar(
-                select(ArticleRow.id)
-                .where(*live)
-                .order_by(ArticleRow.first_published_at, ArticleRow.id)
-                .limit(1)
-            )
+    seq = stories.assignment_counter(session)
+    for row in stories.stories_by_id(session, ids):
+        if not stories.still_shown(session, row.id, row.central_article_id):
+            successor = stories.earliest_shown(session, row.id)
             row.central_article_id = successor
             row.central_score = 0.0
             row.headline = ""
             if successor is not None:
-                title, _text, language = pivot_texts(
+                title, _text, language = stories.pivot_texts(
                     session, [successor], row.headline_language or ""
                 )[successor]
                 row.headline, row.headline_language = title, language

@@ -12,15 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Block, TranslationStatus
+from babelwire.model import Block
 from babelwire.pipeline.entities.gazetteer import (
     Gazetteer,
     GazetteerError,
@@ -31,16 +27,13 @@ from babelwire.pipeline.entities.matching import EntityMatcher
 from babelwire.pipeline.entities.recurring import Document, RecurringName, recurring_names
 from babelwire.pipeline.translate.glossary import Glossary, GlossaryError, load_glossary
 from babelwire.publish.paths import slugify
-from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow
+from babelwire.storage import Session, tags
+from babelwire.storage.stories import TEXT_STATUSES
+from babelwire.storage.tables import ArticleRow, TagRow
+from babelwire.storage.tags import GAZETTEER, RECURRING, IntegrityError
 
-GAZETTEER, RECURRING = "gazetteer", "recurring"
-# Statuses of a translation whose text can stand for the article ("held": below the
-# quality threshold, still the article's words in that language).
-TEXT_STATUSES = (
-    TranslationStatus.TRANSLATED,
-    TranslationStatus.ORIGINAL,
-    TranslationStatus.HELD,
-)
+if TYPE_CHECKING:
+    from babelwire.jobs.newsroom import Newsroom
 
 
 def gazetteer_path(config: Config) -> Path:
@@ -123,47 +116,23 @@ class Tagger:
             return {}
         if self._ids is None:
             sync_gazetteer_tags(session, self.gazetteer)
-            # Every gazetteer tag, including those of entities the file no longer lists.
-            self._ids = dict(
-                session.execute(
-                    select(TagRow.slug, TagRow.id).where(TagRow.origin == GAZETTEER)
-                ).all()
-            )
+            self._ids = tags.gazetteer_tag_ids(session)
         ids = self._ids
         counts = self.matcher.count(article_texts(article))
-        session.execute(
-            delete(ArticleTagRow).where(
-                ArticleTagRow.article_id == article.id,
-                ArticleTagRow.tag_id.in_([i for s, i in ids.items() if s not in counts]),
-            )
-        )
+        tags.unlink_tags(session, article.id, [i for s, i in ids.items() if s not in counts])
         for slug, mentions in counts.items():
             if slug in ids:
-                _link(session, article.id, ids[slug], mentions)
+                tags.link_tag(session, article.id, ids[slug], mentions)
         return counts
-
-
-def _link(session: Session, article_id: int, tag_id: int, mentions: int) -> None:
-    row = session.get(ArticleTagRow, (article_id, tag_id))
-    if row is None:
-        session.add(ArticleTagRow(article_id=article_id, tag_id=tag_id, mentions=mentions))
-    elif row.mentions != mentions:
-        row.mentions = mentions
 
 
 def sync_gazetteer_tags(session: Session, gazetteer: Gazetteer) -> dict[str, TagRow]:
     """A tag per gazetteer entity, with its kind and names as the file says now."""
-    existing = {
-        row.slug: row
-        for row in session.scalars(
-            select(TagRow).where(TagRow.slug.in_([e.slug for e in gazetteer.entities]))
-        )
-    }
+    existing = tags.tags_by_slug(session, [e.slug for e in gazetteer.entities])
     for entity in gazetteer.entities:
         row = existing.get(entity.slug)
         if row is None:
-            row = TagRow(slug=entity.slug, created_at=utcnow())
-            session.add(row)
+            row = tags.add_tag(session, entity.slug, origin=GAZETTEER, created_at=utcnow())
             existing[entity.slug] = row
         row.kind = entity.kind
         row.name = entity.name[:300]
@@ -197,11 +166,7 @@ def refresh_recurring(newsroom: Newsroom, *, now: datetime | None = None) -> Ref
     except GazetteerError as exc:
         known, problem = set(), f"gazetteer not used: {exc}"
     with newsroom.sessions() as session:
-        rows = session.execute(
-            select(ArticleRow.id, ArticleRow.source_id, ArticleRow.title, ArticleRow.blocks).where(
-                ArticleRow.first_published_at.is_not(None), ArticleRow.first_published_at >= since
-            )
-        ).all()
+        rows = tags.published_since(session, since)
         documents = [Document(i, s, _text(t, b)) for i, s, t, b in rows]
         found = recurring_names(
             documents,
@@ -217,15 +182,16 @@ def refresh_recurring(newsroom: Newsroom, *, now: datetime | None = None) -> Ref
 
 def _store_recurring(session: Session, name: RecurringName) -> bool:
     slug = slugify(name.name, 200)
-    row = session.scalar(select(TagRow).where(TagRow.slug == slug))
+    row = tags.tag_by_slug(session, slug)
     if row is None:
-        row = TagRow(slug=slug, kind="other", name=name.name[:300], names={}, origin=RECURRING)
-        session.add(row)
+        row = tags.add_tag(
+            session, slug, origin=RECURRING, created_at=utcnow(), name=name.name[:300]
+        )
         session.flush()
     elif row.origin != RECURRING:
         return False  # the gazetteer has it (under another spelling)
     for article_id, mentions in name.mentions.items():
-        _link(session, article_id, row.id, mentions)
+        tags.link_tag(session, article_id, row.id, mentions)
     return True
 
 
@@ -259,19 +225,9 @@ class TagSummary:
 def list_tags(newsroom: Newsroom) -> list[TagSummary]:
     """Every tag with the number of articles naming it, most named first."""
     with newsroom.sessions() as session:
-        counts = (
-            select(ArticleTagRow.tag_id, func.count().label("n"))
-            .group_by(ArticleTagRow.tag_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(TagRow, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.tag_id == TagRow.id)
-            .order_by(func.coalesce(counts.c.n, 0).desc(), TagRow.slug)
-        ).all()
         return [
-            TagSummary(r.slug, r.kind, r.origin, r.name, dict(r.names or {}), int(n))
-            for r, n in rows
+            TagSummary(r.slug, r.kind, r.origin, r.name, dict(r.names or {}), n)
+            for r, n in tags.tags_with_counts(session)
         ]
 
 
@@ -280,17 +236,9 @@ def retag_published(newsroom: Newsroom) -> tuple[int, Tagger]:
     tagger = Tagger.for_config(newsroom.config)
     done = 0
     with newsroom.sessions() as session:
-        ids = list(
-            session.scalars(
-                select(ArticleRow.id)
-                .where(ArticleRow.first_published_at.is_not(None))
-                .order_by(ArticleRow.id)
-            )
-        )
+        ids = tags.published_article_ids(session)
         for start in range(0, len(ids), 200):
-            for article in session.scalars(
-                select(ArticleRow).where(ArticleRow.id.in_(ids[start : start + 200]))
-            ):
+            for article in tags.articles_by_id(session, ids[start : start + 200]):
                 tagger.tag(session, article)
                 done += 1
             session.commit()

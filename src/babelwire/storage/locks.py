@@ -1,17 +1,29 @@
-"""Serialising a short piece of work across processes for the rest of a transaction.
+"""Advisory locks: serialising a short piece of work across processes for the rest of
+a transaction, and claiming ids for as long as a piece of work runs.
 
-On PostgreSQL a transaction-level advisory lock: it is released at commit or
-rollback, so a killed process cannot leave it held. SQLite has one writer at a
-time: a write (here one that changes no row) takes the database's write lock
-for the rest of the transaction, and other writers wait for it (busy_timeout).
+`serialise`: on PostgreSQL a transaction-level advisory lock: it is released at
+commit or rollback, so a killed process cannot leave it held. SQLite has one
+writer at a time: a write (here one that changes no row) takes the database's
+write lock for the rest of the transaction, and other writers wait for it
+(busy_timeout).
+
+`claim`: on PostgreSQL session advisory locks keyed by (key, id), taken with
+`pg_try_advisory_lock` on a connection of their own and held until the block
+ends. A process that dies loses its connection and with it its claims, so
+nothing stays claimed by the dead. SQLite has one writer anyway and is used with
+a single worker process, so there every id is claimed at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+
+__all__ = ["claim", "lock_key", "serialise"]
 
 
 def lock_key(name: str) -> int:
@@ -26,3 +38,32 @@ def serialise(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
     else:
         session.execute(text("UPDATE stories SET seq = seq WHERE id = -1"))
+
+
+@contextmanager
+def claim(db: Engine, key: int, ids: Sequence[int]) -> Iterator[list[int]]:
+    """The ids of `ids` no other process holds under `key`, held until the block ends."""
+    if db.dialect.name != "postgresql" or not ids:
+        yield list(ids)
+        return
+    connection = db.connect()
+    clean = False
+    try:
+        rows = connection.execute(
+            text(
+                "SELECT id, pg_try_advisory_lock(:key, id) "
+                "FROM unnest(CAST(:ids AS integer[])) AS id"
+            ),
+            {"key": key, "ids": list(ids)},
+        ).all()
+        connection.commit()  # session locks outlive the transaction; end it, keep the locks
+        mine = [int(row[0]) for row in rows if row[1]]
+        yield mine
+        connection.execute(text("SELECT pg_advisory_unlock_all()"))
+        connection.commit()
+        clean = True
+    finally:
+        if not clean:
+            # The locks may still be held on this connection: never give it back to the pool.
+            connection.invalidate()
+        connection.close()
