@@ -16,7 +16,6 @@ STILL_QUERYING = {
     "babelwire.cli.run_lock",
     "babelwire.jobs.claims",
     "babelwire.jobs.duplicates",
-    "babelwire.jobs.newsroom",
     "babelwire.jobs.refresh",
     "babelwire.jobs.retranslate",
     "babelwire.jobs.run",

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Step
+from babelwire.newsroom import Newsroom
 
 # The first half of the two-part advisory lock key: one number per step.
 STEP_KEYS: dict[str, int] = {

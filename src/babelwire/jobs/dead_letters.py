@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage import Session, articles, dead_letters
 
 

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.tags import TEXT_STATUSES, Tagger, article_texts
 from babelwire.jobs.takedown import find_article
 from babelwire.model import Block
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.classify.model import ModelError, SectionModel, load_model, train_model
 from babelwire.pipeline.classify.sections import Guess, SectionChoice, choose_section
 from babelwire.storage.tables import ArticleRow, SectionLabelRow

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Block, TranslationStatus
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.entities.gazetteer import (
     Gazetteer,
     GazetteerError,

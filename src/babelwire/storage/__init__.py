@@ -7,6 +7,10 @@ decides what is one transaction; it names the type from here, not from
 SQLAlchemy, since what it holds is storage's unit of work, not a query tool.
 """
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine as Database
+from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Session"]
+# The site's database and what opens sessions on it, as the newsroom holds them.
+SessionFactory = sessionmaker[Session]
+
+__all__ = ["Database", "Session", "SessionFactory"]

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from babelwire.failure import describe_error
 from babelwire.jobs.dead_letters import file_dead_letter, quarantine_letter_id
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import Stage, Step
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow
 
 MAX_ATTEMPTS = 3
