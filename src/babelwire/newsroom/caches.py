@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from babelwire.pipeline.dedup.stories import StoryClusterer
+# The clusterer brings datasketch and scipy: loaded by the story job that builds one,
+# not by every command that opens the newsroom.
+if TYPE_CHECKING:
+    from babelwire.pipeline.dedup.stories import StoryClusterer
 
 
 @dataclass(slots=True)
