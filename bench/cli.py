@@ -39,9 +39,9 @@ SOURCES = (
 
 def make_site(root: Path) -> None:
     """A site with a few feed sources (given as feeds: nothing is fetched)."""
-    from babelwire.jobs.newsroom import Newsroom
     from babelwire.jobs.site import create_site
     from babelwire.jobs.sources import add_source
+    from babelwire.newsroom import Newsroom
 
     create_site(root, title="bench", base_url="http://127.0.0.1:8000", languages=["en", "es"])
     with Newsroom.open(root) as newsroom:

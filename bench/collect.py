@@ -39,10 +39,10 @@ from email.utils import format_datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_round
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
+from babelwire.newsroom import Newsroom
 
 ITEMS = 10  # items per feed
 

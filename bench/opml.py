@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import import_opml
+from babelwire.newsroom import Newsroom
 
 
 def opml(count: int) -> str:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from babelwire.demo.server import DemoServer, SampleOutlet, synthetic_outlet
 from babelwire.demo.site import follow_outlets
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 
 FEEDS = 5
 

@@ -53,10 +53,10 @@ from sqlalchemy.engine import make_url
 
 from babelwire.demo.server import DemoServer, SampleOutlet, synthetic_outlet
 from babelwire.demo.site import follow_outlets
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.database import normalise_url
 from babelwire.storage.tables import ArticleRow, TaskRunRow
 

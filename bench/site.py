@@ -45,9 +45,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, inspect, text
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.model import Stage, TranslationStatus
+from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report, run_pagefind
 from babelwire.storage.published import search
@@ -495,7 +495,7 @@ def main() -> None:
             newsroom = Newsroom.open(root)
             try:
                 for cache_seconds in (0, 300):
-                    serve_bench(root, SitePages.for_newsroom(newsroom), args, cache_seconds)
+                    serve_bench(root, SitePages.for_site(newsroom), args, cache_seconds)
             finally:
                 newsroom.close()
 

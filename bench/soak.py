@@ -518,8 +518,8 @@ def soak(sources: int, minutes: float, entry_seconds: float, hostile_share: floa
 def _add_sources(
     root: Path, env: dict[str, str], commands: list[tuple[str, str, FeedSpec]]
 ) -> None:
-    from babelwire.jobs.newsroom import Newsroom
     from babelwire.jobs.sources import add_source
+    from babelwire.newsroom import Newsroom
 
     with Newsroom.open(root) as newsroom:
         for url, kind, spec in commands:

@@ -31,10 +31,10 @@ from sqlalchemy import func, insert, select, text
 
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import record_and_find_original
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.stories import assign_stories, desk_for
 from babelwire.model import Block, BlockKind, Stage
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.dedup.near import NUM_PERM, band_keys, fingerprint_from_bytes
 from babelwire.pipeline.dedup.stories import strongest_first
 from babelwire.storage.database import scratch_schema

@@ -11,8 +11,8 @@ import pytest
 
 from babelwire.demo.server import DemoServer, load_samples
 from babelwire.demo.site import follow_outlets
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 from babelwire.storage.database import scratch_schema
 
 PG_URL = os.environ.get("BABELWIRE_TEST_DATABASE_URL", "")

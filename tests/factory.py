@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow, TranslationRow
 
 __all__ = [

@@ -14,7 +14,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "babelwire"
 # importing SQLAlchemy must leave it, and no module may join it.
 STILL_QUERYING = {
     "babelwire.cli.run_lock",
-    "babelwire.jobs.newsroom",
     "babelwire.jobs.refresh",
     "babelwire.jobs.retranslate",
     "babelwire.jobs.run",
@@ -53,6 +52,122 @@ def imported(path: Path) -> set[str]:
 
 def modules() -> dict[str, set[str]]:
     return {module_name(p): imported(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def babelwire_imports(path: Path, known: set[str], *, typing: bool = False) -> set[str]:
+    """The babelwire modules `path` loads when it runs (and, with `typing`, those it
+    names for type checking too), with `from package import name` read as the
+    submodule when `name` is one: importing a submodule runs its package's
+    __init__, which is no dependency of the submodule's own."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only and not typing:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            for alias in node.names:
+                name = f"{module}.{alias.name}"
+                found.add(name if name in known else module)
+    return {name for name in found if name in known} - {module_name(path)}
+
+
+def babelwire_graph(*, typing: bool = False) -> dict[str, set[str]]:
+    paths = sorted(PACKAGE.rglob("*.py"))
+    known = {module_name(p) for p in paths}
+    return {module_name(p): babelwire_imports(p, known, typing=typing) for p in paths}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+# The packages from the bottom up: each may import those below it, never one above
+# or beside it. The first layer is the plain modules everything shares.
+LAYERS = [
+    ["babelwire", "model", "clock", "errors", "failure", "extras", "setting"],
+    ["pipeline"],
+    ["config"],
+    ["storage"],
+    ["newsroom"],
+    ["publish"],
+    ["jobs"],
+    ["runners", "web", "demo"],
+    ["cli"],
+]
+# Leaves any layer may name: the site's URL scheme imports nothing of babelwire, and
+# the fetcher's User-Agent links the site's about page.
+LEAVES = {"babelwire.publish.paths"}
+
+
+def layer_of(module: str) -> tuple[int, str]:
+    """The layer of `module` and the package (or plain module) that places it there."""
+    top = module.split(".")[1] if "." in module else "babelwire"
+    for rank, members in enumerate(LAYERS):
+        if top in members:
+            return rank, top
+    raise AssertionError(f"{module} is in no layer: add its package to LAYERS")
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    found = []
+    for module, targets in graph.items():
+        rank, package = layer_of(module)
+        for target in targets:
+            target_rank, target_package = layer_of(target)
+            allowed = (
+                target_rank < rank
+                or target_package == package
+                or (rank == 0 and target_rank == 0)
+                or target in LEAVES
+            )
+            if not allowed:
+                found.append(f"{module} imports {target}")
+    return sorted(found)
 
 
 def within(name: str, package: str) -> bool:
@@ -97,6 +212,41 @@ def test_only_the_listed_modules_outside_storage_import_sqlalchemy() -> None:
     assert joined == [], "their queries belong in storage/"
     left = sorted(STILL_QUERYING - querying)
     assert left == [], "no SQLAlchemy left in them: take them off STILL_QUERYING"
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    assert cycles(babelwire_graph()) == []
+
+
+def test_packages_import_only_the_layers_below_them() -> None:
+    assert upward(babelwire_graph(typing=True)) == []
+
+
+def test_a_cycle_and_an_upward_import_are_found() -> None:
+    graph = {
+        "babelwire.jobs.a": {"babelwire.jobs.b"},
+        "babelwire.jobs.b": {"babelwire.jobs.a"},
+        "babelwire.storage.c": {"babelwire.jobs.a", "babelwire.model"},
+        "babelwire.newsroom.d": {"babelwire.publish.paths"},
+    }
+    assert cycles(graph) == [["babelwire.jobs.a", "babelwire.jobs.b"]]
+    assert upward(graph) == ["babelwire.storage.c imports babelwire.jobs.a"]
+
+
+def test_imports_for_type_checking_and_of_a_package_are_not_runtime_edges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from babelwire.pipeline import fetch\n"
+        "from babelwire.pipeline import run\n"
+        "if TYPE_CHECKING:\n"
+        "    from babelwire.storage import tables\n"
+    )
+    probe = _planted(tmp_path, monkeypatch, source)
+    known = {"babelwire.pipeline", "babelwire.pipeline.fetch", "babelwire.storage.tables"}
+    assert babelwire_imports(probe, known) == {"babelwire.pipeline", "babelwire.pipeline.fetch"}
+    assert "babelwire.storage.tables" in babelwire_imports(probe, known, typing=True)
 
 
 @pytest.mark.parametrize(

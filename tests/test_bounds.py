@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.jobs.stages.extract import extract_articles
 from babelwire.model import Block, BlockKind, ExtractedArticle, FeedEntry
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.bounds import (
     AUTHOR_CHARS,
     BODY_BLOCKS,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 from babelwire.publish.static import build_site_report
 from babelwire.storage.published import search
 from tests.serving import free_port, serving

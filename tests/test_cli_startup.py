@@ -80,6 +80,29 @@ def test_a_command_still_imports_what_it_uses(tmp_path: Path) -> None:
     assert {"sqlalchemy", "alembic"} <= {m.split(".")[0] for m in modules}
 
 
+def test_commands_that_read_the_database_load_no_pipeline_package(tmp_path: Path) -> None:
+    # Opening the newsroom must not build its services or caches: `source list`
+    # reads rows, so the clusterer (datasketch, scipy), the fetcher (httpx) and the
+    # parsers stay unloaded.
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "babelwire.cli.main", "init", str(site)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    for args in (["source", "list"], ["status"]):
+        modules = _modules_after(
+            "from typer.testing import CliRunner\n"
+            "from babelwire.cli.main import app\n"
+            f"result = CliRunner().invoke(app, {[*args, '--site', str(site)]!r})\n"
+            "assert result.exit_code == 0, result.output"
+        )
+        assert "sqlalchemy" in {m.split(".")[0] for m in modules}, args
+        pipeline = {"datasketch", "scipy", "sklearn", "trafilatura", "feedparser", "httpx"}
+        assert sorted({m.split(".")[0] for m in modules} & pipeline) == [], args
+
+
 def test_init_prints_no_warning(tmp_path: Path) -> None:
     # `-W default` shows every warning once, as a Python run with warnings on would.
     done = subprocess.run(

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source, list_sources
 from babelwire.jobs.stages.extract import extract_articles
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow
 from tests.hostile_server import Handler, HostileServer
 

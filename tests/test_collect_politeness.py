@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source, list_sources
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.poll import PollOutcome, PollRequest, PollRound, poll_sources
 from babelwire.pipeline.discover.schedule import Policy, after_failure, after_success
 from babelwire.pipeline.fetch.hosts import HostSpacing

@@ -391,8 +391,8 @@ def test_site_setting_turns_fresh_tagging_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from babelwire.config import Config
-    from babelwire.jobs.newsroom import engine_options
     from babelwire.jobs.site import create_site
+    from babelwire.newsroom import engine_options
     from babelwire.pipeline.translate.registry import FACTORIES
 
     create_site(tmp_path)

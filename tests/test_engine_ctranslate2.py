@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.config import Config
-from babelwire.jobs.newsroom import engine_options
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import engine_options
 from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engine import Engine, UnsupportedPair
 from babelwire.pipeline.translate.engines.argos import ArgosEngine

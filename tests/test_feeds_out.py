@@ -25,7 +25,7 @@ from protego import Protego
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from babelwire.web.app import create_app
@@ -112,7 +112,7 @@ def _get(site: Site, path: str, media: str) -> bytes:
 
 
 def _article_url(site: Site, key: str, language: str = "en") -> str:
-    path = SitePages.for_newsroom(site.newsroom).article_url(language, site.ids[key])
+    path = SitePages.for_site(site.newsroom).article_url(language, site.ids[key])
     assert path is not None
     return BASE + path
 
@@ -388,7 +388,7 @@ def test_text_quoting_markup_stays_text_for_feed_readers(tmp_path: Path) -> None
                 section="world",
             )
             make_translation(session, article, "en", "original")
-        pages = SitePages.for_newsroom(newsroom)
+        pages = SitePages.for_site(newsroom)
         rss = pages.feed("en", "rss")
         atom = pages.feed("en", "atom")
         feed_json = pages.feed("en", "json")

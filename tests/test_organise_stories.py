@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer, SampleOutlet, load_samples
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.sources import list_sources, remove_source
@@ -27,6 +26,7 @@ from babelwire.jobs.stages.translate import translate_articles
 from babelwire.jobs.stories import desk_for
 from babelwire.jobs.takedown import take_down
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.storage.tables import ArticleRow, StoryRow
 from tests.conftest import make_site
@@ -262,7 +262,7 @@ def test_one_event_in_three_languages_is_one_story_and_other_reports_are_not(
     assert bridge.terms and bridge.first_seen <= bridge.last_seen
     assert bridge.first_reported_at and bridge.first_reported_at.day == 18
     # the front page leads with the two stories of two sources
-    front = SitePages.for_newsroom(published).front("en")
+    front = SitePages.for_site(published).front("en")
     assert front is not None and bridge.headline in front
 
 

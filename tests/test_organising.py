@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.stages.publish import publish_articles
 from babelwire.jobs.stages.translate import path_settings
 from babelwire.jobs.tags import refresh_if_due, refresh_recurring, retag_published
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.glossary import GlossaryError

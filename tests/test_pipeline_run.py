@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from babelwire import __version__
 from babelwire.demo.server import DemoServer, SampleOutlet, load_samples
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.sources import add_source, list_sources
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow, TranslationRow
 from tests.conftest import make_site
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage.published.listing import (
     ArticleList,
     InvalidCursorError,

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.jobs.dead_letters import list_dead_letters
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.jobs.stages.result import MAX_ATTEMPTS
+from babelwire.newsroom import Newsroom
 from babelwire.publish.paths import url_for_article
 from babelwire.runners.local import run_forever
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow, TranslationRow

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, EntryRow, StoryRow, TranslationRow
 
 # A whole pass in a subprocess, killed and resumed: tens of seconds.

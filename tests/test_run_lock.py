@@ -24,7 +24,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from babelwire.cli.run_lock import run_lock
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 with Newsroom.open(Path(sys.argv[1])) as newsroom, run_lock(newsroom):
     print("held", flush=True)
     time.sleep(600)

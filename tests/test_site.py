@@ -13,8 +13,8 @@ from lxml import html as lxml_html
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
+from babelwire.newsroom import Newsroom
 from babelwire.publish.output_folder import BuildRefusedError
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import slugify, url_for_article
@@ -185,7 +185,7 @@ def _get(site: Site, path: str, status: int = 200) -> Any:
 
 
 def _article_path(site: Site, key: str, language: str = "en") -> str:
-    pages = SitePages.for_newsroom(site.newsroom)
+    pages = SitePages.for_site(site.newsroom)
     path = pages.article_url(language, site.ids[key])
     assert path is not None
     return path
@@ -558,7 +558,7 @@ def test_page_cache_replays_pages_until_the_database_changes(
             first = _article(session, source, "a", n=1)
             _translation(session, first, "en", title="First")
         cached = TestClient(create_app(room))
-        path = SitePages.for_newsroom(room).article_url("en", first.id)
+        path = SitePages.for_site(room).article_url("en", first.id)
         assert path is not None
         miss = cached.get(path)
         assert miss.status_code == 200 and "x-page-cache" not in miss.headers

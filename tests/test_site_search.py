@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage.published import search
 from babelwire.storage.tables import SourceRow
 from babelwire.web.app import create_app

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
+from babelwire.newsroom import Newsroom
 from babelwire.publish.output_folder import BUILDING_MARKER, STATE_FILE, BuildRefusedError
 from babelwire.publish.pages import SitePages
 from babelwire.publish.rendering import STATIC_CSP
@@ -110,7 +110,7 @@ def test_original_text_view_related_and_source_pages(
     newsroom: tuple[Newsroom, dict[str, int]],
 ) -> None:
     room, ids = newsroom
-    pages = SitePages.for_newsroom(room)
+    pages = SitePages.for_site(room)
     article = pages.article("en", ids["full"])
     assert article is not None
     doc = lxml_html.fromstring(article)
@@ -200,7 +200,7 @@ def test_incremental_build_writes_only_what_changed(
     newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
 ) -> None:
     room, ids = newsroom
-    pages = SitePages.for_newsroom(room)
+    pages = SitePages.for_site(room)
     out = tmp_path / "public"
     full = build_site_report(room, out, search_index=False)
     assert full.full

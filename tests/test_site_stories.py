@@ -21,8 +21,8 @@ from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.takedown import take_down
+from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
 from babelwire.storage.tables import (
@@ -224,7 +224,7 @@ def _text(element: Any) -> str:
 
 
 def _article_path(site: Site, key: str, language: str = "en") -> str:
-    path = SitePages.for_newsroom(site.newsroom).article_url(language, site.ids[key])
+    path = SitePages.for_site(site.newsroom).article_url(language, site.ids[key])
     assert path is not None
     return path
 
@@ -384,7 +384,7 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         session.execute(update(StoryRow).values(updated_at=long_ago))
     try:
         out = tmp_path / "public"
-        pages = SitePages.for_newsroom(newsroom)
+        pages = SitePages.for_site(newsroom)
         full = build_site_report(newsroom, out, search_index=False)
         assert full.full
         story_path = f"/en/story/{ids['story-budget']}/"
@@ -414,7 +414,7 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert "/es/tag/govern/feed.xml" in linked
         # A full build reads each edition's neighbours and tags at once: its article
         # pages are the ones rendered one by one.
-        static_pages = SitePages.for_newsroom(newsroom, static=True)
+        static_pages = SitePages.for_site(newsroom, static=True)
         for key in ("full", "strike-1", "budget-report", "lonely-1"):
             ((path, html), *_rest) = static_pages.article_pages("en", ids[key])
             assert _read(out, path) == html, key

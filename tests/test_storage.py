@@ -186,7 +186,7 @@ def test_an_up_to_date_site_opens_without_loading_alembic(tmp_path: Path) -> Non
     root = tmp_path / "site"
     create_site(root, title="Wire", languages=("en", "es"))
     script = (
-        "import sys; from pathlib import Path; from babelwire.jobs.newsroom import Newsroom; "
+        "import sys; from pathlib import Path; from babelwire.newsroom import Newsroom; "
         f"Newsroom.open(Path({str(root)!r})).close(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
     )

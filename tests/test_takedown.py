@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer, load_samples
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.takedown import TakedownError, is_tombstoned, take_down
+from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
 from babelwire.storage.published import search
@@ -127,7 +127,7 @@ def removed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Removed]:
                 row = session.scalar(select(ArticleRow).where(ArticleRow.url.contains(target.slug)))
                 assert row is not None
                 article_id, original_url = row.id, row.url
-            pages = SitePages.for_newsroom(newsroom)
+            pages = SitePages.for_site(newsroom)
             paths = {code: pages.article_url(code, article_id) for code in ("en", "es")}
             assert all(paths.values())
             with newsroom.sessions() as session:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
 runner = CliRunner()

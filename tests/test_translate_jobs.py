@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.retranslate import held_translations, release_translation, retranslate
 from babelwire.jobs.stages.publish import publish_articles
 from babelwire.jobs.stages.translate import translate_articles
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
 from babelwire.pipeline.translate.registry import Translators
 from babelwire.storage.published.articles import edition_teasers

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import ColumnElement, create_engine, func, select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
+from babelwire.newsroom import Newsroom
 from babelwire.storage.database import normalise_url
 from babelwire.storage.tables import TaskRunRow
 from tests.conftest import PG_URL

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.config import Config, ConfigError
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import celery_settings
 from babelwire.storage.database import MIGRATIONS, make_engine
 from babelwire.storage.tables import TaskRunRow

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from babelwire.demo.server import DemoServer, load_samples
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 from tests.workers_harness import (
     articles_by_url,
     cluster,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from babelwire.demo.server import DemoServer
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.stages import work_on
 from babelwire.storage import articles, sources
 

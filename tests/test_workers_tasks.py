@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 
 from babelwire.demo.server import DemoServer, synthetic_outlet
 from babelwire.jobs.claims import claimed
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import configure, task_name
 from babelwire.storage.tables import ArticleRow, TaskRunRow, TranslationRow
 from tests.workers_harness import (

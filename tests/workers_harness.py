@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from babelwire.demo.server import DemoServer
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, TaskRunRow, TranslationRow
 from tests.conftest import PG_URL, _postgres_schema_url
 

@@ -64,6 +64,13 @@ class Step(enum.StrEnum):
 #: The steps in order.
 STEPS = tuple(Step)
 
+#: The article stage each article step takes its work from.
+STEP_INPUT: dict[str, Stage] = {
+    Step.EXTRACT: Stage.DISCOVERED,
+    Step.TRANSLATE: Stage.EXTRACTED,
+    Step.PUBLISH: Stage.TRANSLATED,
+}
+
 #: What a source's URL is followed as.
 SOURCE_KINDS = ("feed", "sitemap", "page")
 

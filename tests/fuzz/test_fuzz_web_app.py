@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage.database import scratch_schema
 from babelwire.web.app import create_app
 from tests.conftest import PG_URL

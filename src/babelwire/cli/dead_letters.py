@@ -13,7 +13,7 @@ from babelwire.extras import require
 
 if TYPE_CHECKING:
     from babelwire.jobs.dead_letters import DeadLetter
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
 
 dead_letters_app = typer.Typer(
     help="Tasks and articles that failed every try: list them, send them again, or give up.",

@@ -13,9 +13,9 @@ from rich.text import Text
 from babelwire.cli import progress as progress_ui
 from babelwire.demo.server import DemoServer, load_samples
 from babelwire.demo.site import follow_outlets
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
+from babelwire.newsroom import Newsroom
 
 
 def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool) -> int:

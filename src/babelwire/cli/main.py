@@ -33,7 +33,7 @@ from babelwire.errors import InputError
 # the jobs, the database and the pipeline it uses when it runs, so `--help`,
 # `--version` and a quick command do not pay for what they never touch.
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
 
 # Longest error message printed; the rest (a 100 KB URL, say) is cut.
 MESSAGE_CHARS = 1000

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
 
 SiteOption = Annotated[
     Path,
@@ -34,7 +34,7 @@ def open_newsroom(site: Path) -> Newsroom:
     reports on one line."""
     # Imported here: the newsroom brings the database and the pipeline, which
     # `--help` and the commands that do not open a site never need.
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
 
     return Newsroom.open(site)
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 
 from sqlalchemy import text
 
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage.locks import lock_key
 
 LOCK_FILE = ".babelwire-run.lock"

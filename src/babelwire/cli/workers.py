@@ -15,7 +15,7 @@ from babelwire.cli.options import SiteOption, fail, make_console
 from babelwire.extras import require
 
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
 
 console = make_console()
 
@@ -23,7 +23,7 @@ console = make_console()
 def _worker_site(site: Path) -> Newsroom:
     """The site, configured for Celery, its schema as new as this babelwire's (else exit)."""
     from babelwire.config import Config, ConfigError
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Newsroom
     from babelwire.runners.celery.app import configure
     from babelwire.storage.database import current_heads, known_heads
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from babelwire.demo.server import DemoServer
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.sources import add_source
+from babelwire.newsroom import Newsroom
 
 
 def follow_outlets(newsroom: Newsroom, server: DemoServer, *, declare: bool = True) -> None:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from babelwire.model import Step
+from babelwire.newsroom import Newsroom
 from babelwire.storage import locks
-
-if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
 
 # The first half of the two-part advisory lock key: one number per step.
 STEP_KEYS: dict[str, int] = {

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Stage
+from babelwire.model import STEP_INPUT, Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage import Session, articles, dead_letters
 
 
@@ -67,8 +67,6 @@ def requeue_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> i
     takes it (the embedded pass finds it pending, a worker is sent it).
     Returns how many articles went back.
     """
-    from babelwire.jobs.stages.result import STEP_INPUT  # the steps import this module
-
     moved = 0
     with newsroom.sessions.begin() as session:
         for letter in letters:
@@ -111,8 +109,6 @@ def forget_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> No
 
 def drop_dead_letters(newsroom: Newsroom, letters: Sequence[DeadLetter]) -> int:
     """Give up on the letters' work; returns how many articles were marked failed."""
-    from babelwire.jobs.stages.result import STEP_INPUT  # the steps import this module
-
     failed = 0
     with newsroom.sessions.begin() as session:
         for letter in letters:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
-from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.model import FeedEntry, Stage
+from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_entry
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
 from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_failure, after_success

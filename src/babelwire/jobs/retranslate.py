@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stages.result import StageResult
 from babelwire.jobs.stages.translate import (
     LanguagePairs,
@@ -26,6 +25,7 @@ from babelwire.jobs.stages.translate import (
     translate_in_batches,
 )
 from babelwire.model import TranslationStatus
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
 

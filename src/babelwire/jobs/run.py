@@ -14,13 +14,13 @@ from typing import Protocol
 from sqlalchemy import select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
-from babelwire.jobs.stages.result import STEP_INPUT, StageResult
+from babelwire.jobs.stages.result import StageResult
 from babelwire.jobs.stages.steps import ARTICLE_STEPS, pending_article_ids, run_stage_isolated
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
-from babelwire.model import STEPS, Step
+from babelwire.model import STEP_INPUT, STEPS, Step
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, SourceRow
 
 

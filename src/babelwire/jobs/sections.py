@@ -15,21 +15,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.jobs.tags import Tagger, article_texts
 from babelwire.jobs.takedown import find_article
 from babelwire.model import Block
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.classify.model import ModelError, SectionModel, load_model, train_model
 from babelwire.pipeline.classify.sections import Guess, SectionChoice, choose_section
 from babelwire.storage import Session, articles, sections
 from babelwire.storage.stories import TEXT_STATUSES
 from babelwire.storage.tables import ArticleRow
-
-if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
 
 
 class SectionsError(ValueError):

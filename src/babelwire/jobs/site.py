@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from babelwire.config import CONFIG_FILE, Config, ConfigError, render_config
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 
 LANGUAGE_CODE_LENGTHS = (2, 3)
 

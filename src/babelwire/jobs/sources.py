@@ -13,8 +13,8 @@ from lxml import etree
 
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.model import SOURCE_KINDS as KINDS
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.urls import (
     InvalidSourceURL,
     private_host_reason,

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from babelwire.clock import utcnow
 from babelwire.jobs.dead_letters import QUARANTINE_PREFIX
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
 from babelwire.model import STEPS
+from babelwire.newsroom import Newsroom
 from babelwire.storage import articles as article_queries
 from babelwire.storage import dead_letters, task_runs
 

@@ -19,20 +19,17 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom, StoryDesk
 from babelwire.pipeline.dedup.stories import StoryClusterer, StoryInput, strongest_first
 from babelwire.storage import Session, stories
 from babelwire.storage.locks import serialise
 from babelwire.storage.tables import ArticleRow, StoryRow
-
-if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
 
 STORIES_LOCK = "babelwire.stories"
 # Texts that count for the term weights (idf) of a process that has just started.
@@ -40,19 +37,6 @@ SEED_ARTICLES = 500
 # A process this many assignments behind (idle for long) reads the window again
 # rather than every change since.
 RELOAD_AFTER = 20_000
-
-
-@dataclass(slots=True)
-class StoryDesk:
-    """One process's view of the open stories, and the counter it has caught up with."""
-
-    clusterer: StoryClusterer
-    pivot: str
-    window: timedelta
-    seq: int = -1  # -1: not read from the database yet
-    load_seconds: float = 0.0  # what the last full read took
-    loads: int = 0
-    synced: list[int] = field(default_factory=list)  # stories read back by the last catch-up
 
 
 def pivot_language(config: Config) -> str:
@@ -69,20 +53,20 @@ def _new_clusterer(config: Config) -> StoryClusterer:
 
 def desk_for(newsroom: Newsroom) -> StoryDesk:
     """The Newsroom's story desk, made on first use (stories are read at the first assignment)."""
-    if newsroom.story_desk is None:
+    if newsroom.caches.story_desk is None:
         config = newsroom.config
-        newsroom.story_desk = StoryDesk(
+        newsroom.caches.story_desk = StoryDesk(
             _new_clusterer(config),
             pivot_language(config),
             timedelta(hours=float(config.settings.stories.window_hours)),
         )
-    desk: StoryDesk = newsroom.story_desk
+    desk: StoryDesk = newsroom.caches.story_desk
     return desk
 
 
 def forget_desk(newsroom: Newsroom) -> None:
     """Drop the cache (after a failed transaction): the next assignment reads the stories again."""
-    newsroom.story_desk = None
+    newsroom.caches.story_desk = None
 
 
 # --- reading the stories back ----------------------------------------------------------

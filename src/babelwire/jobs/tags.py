@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
 from babelwire.model import Block
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.entities.gazetteer import (
     Gazetteer,
     GazetteerError,
@@ -31,9 +31,6 @@ from babelwire.storage import Session, tags
 from babelwire.storage.stories import TEXT_STATUSES
 from babelwire.storage.tables import ArticleRow, TagRow
 from babelwire.storage.tags import GAZETTEER, RECURRING, IntegrityError
-
-if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
 
 
 def gazetteer_path(config: Config) -> Path:

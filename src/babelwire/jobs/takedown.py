@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import forget_fingerprint
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stories import after_takedown
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
 from babelwire.storage import Session, articles, takedowns

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
+from babelwire.newsroom import Newsroom
 from babelwire.storage import dead_letters, task_runs
 from babelwire.storage.task_runs import (
     DEAD,

@@ -30,6 +30,6 @@ class SitePages(
 ):
     """Renders every public page of a site; a method returns None when there is no such page.
 
-    >>> pages = SitePages.for_newsroom(newsroom)
+    >>> pages = SitePages.for_site(site)
     >>> html = pages.article("en", 42)
     """

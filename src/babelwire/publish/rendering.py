@@ -41,7 +41,7 @@ from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
 
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Site
 
 # Row ids are 32-bit integers in PostgreSQL: a larger number in an address would make
 # the database raise instead of finding nothing.
@@ -136,8 +136,8 @@ class SiteRenderer:
         self.static = static
 
     @classmethod
-    def for_newsroom(cls, newsroom: Newsroom, *, static: bool = False) -> Self:
-        return cls(newsroom.config, newsroom.sessions, static=static)
+    def for_site(cls, site: Site, *, static: bool = False) -> Self:
+        return cls(site.config, site.sessions, static=static)
 
     # -- what exists ---------------------------------------------------------
 

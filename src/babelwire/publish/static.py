@@ -86,7 +86,7 @@ from babelwire.storage.published import changes, tags
 from babelwire.storage.published.views import SectionListing
 
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Site
 
 # A change committed while a build reads the database must be seen by the next build.
 CLOCK_MARGIN = timedelta(seconds=5)
@@ -247,7 +247,7 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
 
 
 def build_site(
-    newsroom: Newsroom,
+    site: Site,
     outdir: Path,
     *,
     full: bool = False,
@@ -255,13 +255,11 @@ def build_site(
     force: bool = False,
 ) -> int:
     """Export the public site into `outdir`; returns HTML pages written."""
-    return build_site_report(
-        newsroom, outdir, full=full, search_index=search_index, force=force
-    ).pages
+    return build_site_report(site, outdir, full=full, search_index=search_index, force=force).pages
 
 
 def build_site_report(
-    newsroom: Newsroom,
+    site: Site,
     outdir: Path,
     *,
     full: bool = False,
@@ -273,7 +271,7 @@ def build_site_report(
     Raises BuildRefusedError, before writing anything, when `outdir` is not the build's
     to write (see `check_outdir`); `force` replaces a folder of other files.
     """
-    pages = SitePages.for_newsroom(newsroom, static=True)
+    pages = SitePages.for_site(site, static=True)
     return build_site_from_pages(pages, outdir, full=full, search_index=search_index, force=force)
 
 

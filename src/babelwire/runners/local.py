@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.run import Progress, RunReport, run_pass
+from babelwire.newsroom import Newsroom
 from babelwire.storage.sources import next_due_time
 
 MIN_SLEEP = 5.0

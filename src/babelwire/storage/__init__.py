@@ -8,8 +8,10 @@ SQLAlchemy, since what it holds is storage's unit of work, not a query tool.
 `Sessions` is what opens them.
 """
 
+from sqlalchemy import Engine as Database
 from sqlalchemy.orm import Session, sessionmaker
 
+# The site's database, and what opens sessions on it, as the newsroom holds them.
 Sessions = sessionmaker[Session]
 
-__all__ = ["Session", "Sessions"]
+__all__ = ["Database", "Session", "Sessions"]

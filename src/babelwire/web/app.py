@@ -23,12 +23,12 @@ from babelwire.web.endpoints import FEED_KINDS
 from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Site
 
 
-def create_app(newsroom: Newsroom) -> Starlette:
-    """The public site of `newsroom` as an ASGI app."""
-    return create_app_for_pages(SitePages.for_newsroom(newsroom))
+def create_app(site: Site) -> Starlette:
+    """The public site of `site` as an ASGI app."""
+    return create_app_for_pages(SitePages.for_site(site))
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
@@ -61,9 +61,9 @@ def app_for_worker() -> Starlette:
     """The app a `serve --workers N` worker process builds for itself, from the site
     folder the parent named in BABELWIRE_SERVE_SITE (each process opens its own
     database connections and keeps its own page cache)."""
-    from babelwire.jobs.newsroom import Newsroom
+    from babelwire.newsroom import Site
 
-    return create_app(Newsroom.open(Path(os.environ[SITE_VARIABLE])))
+    return create_app(Site.open(Path(os.environ[SITE_VARIABLE])))
 
 
 def site_routes() -> list[Route]:

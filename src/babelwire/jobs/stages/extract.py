@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
-from babelwire.jobs.newsroom import Newsroom, source_allowance
 from babelwire.jobs.stages.result import (
     MAX_ATTEMPTS,
     StageResult,
@@ -24,6 +23,7 @@ from babelwire.jobs.stages.result import (
 )
 from babelwire.jobs.stories import attach_copy, leave_story
 from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, Stage, Step
+from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import (

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stages.result import StageResult
 from babelwire.jobs.stories import assign_stories, forget_desk
 from babelwire.model import Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow
 
 

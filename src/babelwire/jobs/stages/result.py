@@ -2,7 +2,7 @@
 
 A failed article is retried on later runs until MAX_ATTEMPTS; then it is
 quarantined: marked failed and filed in the dead letters, where the operator
-sends it back to the stage that failed it (STEP_INPUT) or drops it.
+sends it back to the stage that failed it (model.STEP_INPUT) or drops it.
 """
 
 from __future__ import annotations
@@ -14,18 +14,11 @@ from sqlalchemy.orm import Session
 
 from babelwire.failure import describe_error
 from babelwire.jobs.dead_letters import file_dead_letter, quarantine_letter_id
-from babelwire.jobs.newsroom import Newsroom
-from babelwire.model import Stage, Step
+from babelwire.model import STEP_INPUT, Stage
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow
 
 MAX_ATTEMPTS = 3
-
-#: The article stage each article step takes its work from.
-STEP_INPUT: dict[str, Stage] = {
-    Step.EXTRACT: Stage.DISCOVERED,
-    Step.TRANSLATE: Stage.EXTRACTED,
-    Step.PUBLISH: Stage.TRANSLATED,
-}
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import select
 
 from babelwire.failure import describe_error
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stages.extract import extract_articles
 from babelwire.jobs.stages.publish import publish_articles
 from babelwire.jobs.stages.result import (
@@ -22,6 +21,7 @@ from babelwire.jobs.stages.result import (
 )
 from babelwire.jobs.stages.translate import translate_articles
 from babelwire.model import Stage, Step
+from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow
 
 logger = logging.getLogger(__name__)

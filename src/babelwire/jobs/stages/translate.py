@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.stages.result import StageResult, fail_article
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, Stage, Step, TranslationStatus
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.translate.article import (
     PathSettings,
     PathStats,

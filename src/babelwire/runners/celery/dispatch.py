@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import queue_runs
 from babelwire.model import Step
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import app, task_name
 
 

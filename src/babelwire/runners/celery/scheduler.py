@@ -14,13 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import due_source_ids
-from babelwire.jobs.stages.result import STEP_INPUT
 from babelwire.jobs.stages.steps import pending_article_ids
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import mark_lost, on_the_way
-from babelwire.model import Step
+from babelwire.model import STEP_INPUT, Step
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.dispatch import send
 
 log = logging.getLogger("babelwire.scheduler")

@@ -15,12 +15,11 @@ from datetime import timedelta
 
 from babelwire.clock import utcnow
 from babelwire.jobs.claims import claimed
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.refresh import refresh_sources
-from babelwire.jobs.stages.result import STEP_INPUT
 from babelwire.jobs.stages.steps import ARTICLE_STEPS
 from babelwire.jobs.task_runs import on_the_way
-from babelwire.model import STEPS, Step
+from babelwire.model import STEP_INPUT, STEPS, Step
+from babelwire.newsroom import Newsroom
 from babelwire.storage.articles import ids_at_stage
 
 NEXT_STEP: dict[str, Step] = dict(itertools.pairwise(STEPS))  # fetch -> extract -> ...

@@ -23,9 +23,9 @@ from celery.signals import worker_process_init, worker_process_shutdown
 
 from babelwire.config import Config
 from babelwire.jobs.dead_letters import add_dead_letter
-from babelwire.jobs.newsroom import Newsroom
 from babelwire.jobs.task_runs import DEAD, DONE, RETRY, SPLIT, finish_run, start_run
 from babelwire.model import Step
+from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import SITE_VARIABLE, app
 from babelwire.runners.celery.dispatch import send
 from babelwire.runners.celery.stages import NEXT_STEP, work_on
