@@ -9,21 +9,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "babelwire"
 
-# Modules outside storage/ that still import SQLAlchemy: their queries are still
-# to move into storage/. This list may only shrink, to empty: a module that stops
-# importing SQLAlchemy must leave it, and no module may join it.
-STILL_QUERYING = {
-    "babelwire.cli.run_lock",
-    "babelwire.jobs.refresh",
-    "babelwire.jobs.retranslate",
-    "babelwire.jobs.run",
-    "babelwire.jobs.stages.extract",
-    "babelwire.jobs.stages.publish",
-    "babelwire.jobs.stages.result",
-    "babelwire.jobs.stages.steps",
-    "babelwire.jobs.stages.translate",
-}
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -200,18 +185,14 @@ def test_storage_imports_none_of_its_callers() -> None:
     assert offending(modules(), "babelwire.storage", callers) == []
 
 
-def test_only_the_listed_modules_outside_storage_import_sqlalchemy() -> None:
-    graph = modules()
-    querying = {
+def test_no_module_outside_storage_imports_sqlalchemy() -> None:
+    querying = sorted(
         module
-        for module, names in graph.items()
+        for module, names in modules().items()
         if not within(module, "babelwire.storage")
         and any(within(name, "sqlalchemy") for name in names)
-    }
-    joined = sorted(querying - STILL_QUERYING)
-    assert joined == [], "their queries belong in storage/"
-    left = sorted(STILL_QUERYING - querying)
-    assert left == [], "no SQLAlchemy left in them: take them off STILL_QUERYING"
+    )
+    assert querying == [], "their queries belong in storage/"
 
 
 def test_no_module_imports_itself_back_through_others() -> None:

@@ -14,12 +14,10 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-
-from sqlalchemy import text
+from contextlib import contextmanager
 
 from babelwire.newsroom import Newsroom
-from babelwire.storage.locks import lock_key
+from babelwire.storage.locks import connection_lock
 
 LOCK_FILE = ".babelwire-run.lock"
 _LOCK_NAME = "babelwire run"
@@ -56,22 +54,11 @@ def _database_lock(newsroom: Newsroom) -> Iterator[None]:
     if newsroom.db.dialect.name != "postgresql":
         yield  # SQLite lives in one folder: the file lock is enough
         return
-    with newsroom.db.connect() as connection:
-        # Keyed by database and schema: sites in other schemas of one server run freely.
-        where = connection.execute(text("SELECT current_database(), current_schema()")).one()
-        key = lock_key(f"{_LOCK_NAME} {where[0]} {where[1]}")
-        held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-        got = bool(held.scalar())
-        connection.commit()
+    with connection_lock(newsroom.db, _LOCK_NAME) as got:
         if not got:
             raise SiteBusy(
                 "another babelwire run is working on this site's database "
                 f"({newsroom.db.url.render_as_string(hide_password=True)}), "
                 "started from another site folder or machine"
             )
-        try:
-            yield
-        finally:
-            with suppress(Exception):  # a lost connection has released it already
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
+        yield

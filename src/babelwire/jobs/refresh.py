@@ -14,9 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
 from babelwire.model import FeedEntry, Stage
@@ -27,9 +24,9 @@ from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_fail
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
-from babelwire.storage import sources
+from babelwire.storage import Session, articles, entries, sources
 from babelwire.storage.columns import fits
-from babelwire.storage.tables import ArticleRow, EntryRow, FetchLogRow, SourceRow
+from babelwire.storage.tables import EntryRow, SourceRow
 
 logger = logging.getLogger(__name__)
 
@@ -208,17 +205,11 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
     now = utcnow()
     rules = policy(newsroom)
     with newsroom.sessions() as session:
-        source = session.get(SourceRow, outcome.request.source_id)
+        source = sources.load_source(session, outcome.request.source_id)
         if source is None:  # removed while it was being polled
             return SourceReport(source_id=outcome.request.source_id, name="", error="removed")
         report = SourceReport(source_id=source.id, name=source.name)
-        log = FetchLogRow(
-            source_id=source.id,
-            started_at=now,
-            outcome="ok",
-            http_status=outcome.status,
-            duration_ms=int(outcome.seconds * 1000),
-        )
+        log = _PollLog()
         source.last_fetched_at = now
         if outcome.error is not None:
             report.error = outcome.error
@@ -246,27 +237,36 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
             minutes, reason = after_success(
                 rules,
                 current_minutes=source.interval_minutes,
-                published=_recent_publications(session, source.id),
+                published=entries.recent_publication_times(session, source.id),
                 new_entries=report.new,
                 now=now,
             )
             source.interval_minutes = minutes
             source.next_fetch_at = now + timedelta(minutes=minutes)
             source.poll_reason = reason[:300]
-        log.new, log.updated = report.new, report.updated
-        session.add(log)
+        sources.log_poll(
+            session,
+            source.id,
+            started_at=now,
+            outcome=log.outcome,
+            http_status=outcome.status,
+            duration_ms=int(outcome.seconds * 1000),
+            entries=log.entries,
+            new=report.new,
+            updated=report.updated,
+            error=log.error,
+        )
         session.commit()
     return report
 
 
-def _recent_publications(session: Session, source_id: int) -> list[datetime]:
-    rows = session.execute(
-        select(func.coalesce(EntryRow.published, EntryRow.first_seen))
-        .where(EntryRow.source_id == source_id)
-        .order_by(EntryRow.id.desc())
-        .limit(50)
-    ).all()
-    return [row[0] for row in rows if row[0] is not None]
+@dataclass(slots=True)
+class _PollLog:
+    """What the fetch log says of a poll, besides what the report counts."""
+
+    outcome: str = "ok"  # ok, not_modified or error
+    entries: int = 0
+    error: str | None = None
 
 
 def _store_feed(
@@ -275,7 +275,7 @@ def _store_feed(
     source: SourceRow,
     outcome: PollOutcome,
     report: SourceReport,
-    log: FetchLogRow,
+    log: _PollLog,
 ) -> None:
     feed, result = outcome.feed, outcome.result
     assert feed is not None and result is not None
@@ -290,10 +290,10 @@ def _store_feed(
         title_note = f"feed title of {len(feed.title):,} characters cut to its first 500"
     source.feed_title = feed.title[:500].rstrip() or source.feed_title
     limit = newsroom.config.settings.fetch.max_entries
-    entries = feed.entries[:limit]
-    log.entries = len(entries)
+    announced = feed.entries[:limit]
+    log.entries = len(announced)
     cut = []
-    for entry in entries:
+    for entry in announced:
         if not _link_fits(entry):
             report.skipped += 1
             continue
@@ -325,16 +325,14 @@ def _store_entry(
     now = utcnow()
     entry = _believable_dates(entry, now)
     fingerprint = entry_fingerprint(entry)
-    row = session.scalar(
-        select(EntryRow).where(EntryRow.source_id == source.id, EntryRow.guid == entry.guid)
-    )
+    row = entries.entry_by_guid(session, source.id, entry.guid)
     if row is not None:
         row.last_seen = now
         if row.fingerprint == fingerprint:
             report.skipped += 1
             return
-        _copy_entry(row, entry, fingerprint)
-        article = session.get(ArticleRow, row.article_id) if row.article_id else None
+        entries.write_entry(row, entry, fingerprint)
+        article = articles.load_article(session, row.article_id) if row.article_id else None
         if article is not None and article.source_id == source.id:
             # Re-extract; the stored text and translations stay until the new ones are ready.
             article.stage = Stage.DISCOVERED.value
@@ -345,48 +343,18 @@ def _store_entry(
         else:
             report.skipped += 1
         return
-    row = EntryRow(source_id=source.id, guid=entry.guid, first_seen=now, last_seen=now)
-    _copy_entry(row, entry, fingerprint)
-    session.add(row)
+    row = entries.add_entry(session, source.id, entry, fingerprint, now)
     url = canonical_url(entry.url)
-    article = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == url))
+    article = articles.article_by_canonical_url(session, url)
     if article is not None:
         # The same article announced again (another GUID, another source): one article.
         row.article_id = article.id
         report.skipped += 1
         return
-    article = ArticleRow(
-        source_id=source.id,
-        url=entry.url,
-        canonical_url=url,
-        title=entry.title,
-        author=entry.author,
-        published_at=entry.published,
-        source_updated_at=entry.updated,
-        stage=Stage.DISCOVERED.value,
-        version=0,
-        attempts=0,
-        from_feed=False,
-        extractor="",
-        image="",
-        blocks=[],
-    )
-    session.add(article)
-    session.flush()
+    article = articles.add_discovered_article(session, source.id, entry, url)
     row.article_id = article.id
     report.new += 1
     report.article_ids.append(article.id)
-
-
-def _copy_entry(row: EntryRow, entry: FeedEntry, fingerprint: str) -> None:
-    row.url = entry.url
-    row.title = entry.title
-    row.summary = entry.summary
-    row.content_html = entry.content_html
-    row.author = entry.author
-    row.published = entry.published
-    row.updated = entry.updated
-    row.fingerprint = fingerprint
 
 
 def _believable_dates(entry: FeedEntry, now: datetime) -> FeedEntry:

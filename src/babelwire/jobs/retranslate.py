@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from babelwire.clock import utcnow
 from babelwire.jobs.stages.result import StageResult
 from babelwire.jobs.stages.translate import (
@@ -26,7 +23,8 @@ from babelwire.jobs.stages.translate import (
 )
 from babelwire.model import TranslationStatus
 from babelwire.newsroom import Newsroom
-from babelwire.storage.tables import ArticleRow, TranslationRow
+from babelwire.storage import Session, articles, translations
+from babelwire.storage.tables import ArticleRow
 
 
 def _reindex(session: Session, article_ids: Sequence[int]) -> None:
@@ -52,21 +50,16 @@ def retranslate(
     failure leaves the old one in place.
     """
     result = StageResult()
-    query = select(ArticleRow).where(ArticleRow.first_published_at.is_not(None))
-    if since is not None:
-        query = query.where(ArticleRow.first_published_at >= since)
-    if section:
-        query = query.where(ArticleRow.section == section)
-    if article_ids is not None:
-        query = query.where(ArticleRow.id.in_(list(article_ids)))
     with newsroom.sessions() as session:
-        articles = list(session.scalars(query.order_by(ArticleRow.id)))
-        if not articles:
+        published = articles.published_articles(
+            session, since=since, section=section, ids=article_ids
+        )
+        if not published:
             return result
         settings = path_settings(newsroom, session)
         gate = quality_gate(newsroom)
         pairs = LanguagePairs(newsroom.translators, only=engine)
-        for article in articles:
+        for article in published:
             source = article.language or "und"
             current = {t.language: t.status for t in article.translations}
             for target in newsroom.config.languages:
@@ -90,7 +83,7 @@ def retranslate(
         )
         now = utcnow()
         translated = pairs.members()
-        for article in articles:
+        for article in published:
             if article.id in errors:
                 result.failed[article.id] = errors[article.id]
             elif article.id in translated:
@@ -115,12 +108,6 @@ class HeldTranslation:
 def held_translations(newsroom: Newsroom) -> list[HeldTranslation]:
     """Translations the quality gate held back, worst first."""
     with newsroom.sessions() as session:
-        rows = session.execute(
-            select(TranslationRow, ArticleRow.title)
-            .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
-            .where(TranslationRow.status == TranslationStatus.HELD)
-            .order_by(TranslationRow.quality, TranslationRow.article_id)
-        ).all()
         return [
             HeldTranslation(
                 article_id=row.article_id,
@@ -132,20 +119,14 @@ def held_translations(newsroom: Newsroom) -> list[HeldTranslation]:
                 source_title=source_title,
                 engine=row.engine,
             )
-            for row, source_title in rows
+            for row, source_title in translations.held_translations(session)
         ]
 
 
 def release_translation(newsroom: Newsroom, article_id: int, language: str) -> bool:
     """Publish a held translation as it is (an editor read it); False if none was held."""
     with newsroom.sessions() as session:
-        row = session.scalar(
-            select(TranslationRow).where(
-                TranslationRow.article_id == article_id,
-                TranslationRow.language == language,
-                TranslationRow.status == TranslationStatus.HELD,
-            )
-        )
+        row = translations.held_translation(session, article_id, language)
         if row is None:
             return False
         row.status = TranslationStatus.TRANSLATED

@@ -11,8 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
-
 from babelwire.clock import utcnow
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.stages.result import StageResult
@@ -21,7 +19,7 @@ from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import STEP_INPUT, STEPS, Step
 from babelwire.newsroom import Newsroom
-from babelwire.storage.tables import ArticleRow, SourceRow
+from babelwire.storage import articles, sources
 
 
 class Progress(Protocol):
@@ -77,11 +75,7 @@ def run_pass(
     report = RunReport()
     if force:
         with newsroom.sessions() as session:
-            source_ids = list(
-                session.scalars(
-                    select(SourceRow.id).where(SourceRow.enabled.is_(True)).order_by(SourceRow.id)
-                )
-            )
+            source_ids = sources.enabled_source_ids(session)
     else:
         source_ids = due_source_ids(newsroom)
     progress.start(Step.FETCH, len(source_ids))
@@ -158,11 +152,7 @@ def _attribute_failures(
     if not report.article_errors:
         return
     with newsroom.sessions() as session:
-        rows = session.execute(
-            select(ArticleRow.id, ArticleRow.source_id, SourceRow.name)
-            .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-            .where(ArticleRow.id.in_(list(report.article_errors)))
-        ).all()
+        rows = articles.sources_of_articles(session, list(report.article_errors))
     for _article_id, source_id, name in rows:
         source_report = by_source.get(source_id)
         if source_report is None:

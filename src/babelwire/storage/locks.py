@@ -1,5 +1,6 @@
 """Advisory locks: serialising a short piece of work across processes for the rest of
-a transaction, and claiming ids for as long as a piece of work runs.
+a transaction, claiming ids for as long as a piece of work runs, and holding a whole
+process's work for as long as it keeps a connection.
 
 `serialise`: on PostgreSQL a transaction-level advisory lock: it is released at
 commit or rollback, so a killed process cannot leave it held. SQLite has one
@@ -12,13 +13,17 @@ write lock for the rest of the transaction, and other writers wait for it
 ends. A process that dies loses its connection and with it its claims, so
 nothing stays claimed by the dead. SQLite has one writer anyway and is used with
 a single worker process, so there every id is claimed at once.
+
+`connection_lock` is PostgreSQL's session advisory lock, held on a connection of
+its own: the database releases it when that connection ends, however the
+process ends.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -67,3 +72,26 @@ def claim(db: Engine, key: int, ids: Sequence[int]) -> Iterator[list[int]]:
             # The locks may still be held on this connection: never give it back to the pool.
             connection.invalidate()
         connection.close()
+
+
+@contextmanager
+def connection_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Try to hold the PostgreSQL lock `name` for the block; yields whether it was got.
+
+    Keyed by database and schema: sites in other schemas of one server run freely.
+    """
+    with engine.connect() as connection:
+        where = connection.execute(text("SELECT current_database(), current_schema()")).one()
+        key = lock_key(f"{name} {where[0]} {where[1]}")
+        held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+        got = bool(held.scalar())
+        connection.commit()
+        if not got:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with suppress(Exception):  # a lost connection has released it already
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()

@@ -1,4 +1,5 @@
-"""Queries on sources: the operator's list, and which of them are due for a poll."""
+"""Queries on sources: the operator's list, which of them are due for a poll, and the log
+of their polls."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from babelwire.storage.tables import SourceRow
+from babelwire.storage.tables import FetchLogRow, SourceRow
 
 __all__ = [
     "add_sources",
     "all_sources",
     "due_source_ids",
+    "enabled_source_ids",
     "load_source",
+    "log_poll",
     "next_due_time",
     "source_by_url",
     "sources_due",
@@ -33,6 +36,15 @@ def source_by_url(session: Session, url: str) -> SourceRow | None:
 def all_sources(session: Session) -> list[SourceRow]:
     """Every source, in the order they were added."""
     return list(session.scalars(select(SourceRow).order_by(SourceRow.id)).all())
+
+
+def enabled_source_ids(session: Session) -> list[int]:
+    """Every enabled source, due or not, in the order they were added."""
+    return list(
+        session.scalars(
+            select(SourceRow.id).where(SourceRow.enabled.is_(True)).order_by(SourceRow.id)
+        )
+    )
 
 
 def add_sources(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -67,3 +79,32 @@ def sources_due(session: Session, source_ids: Sequence[int], now: datetime) -> l
     ).all()
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in dict.fromkeys(source_ids) if i in by_id]
+
+
+def log_poll(
+    session: Session,
+    source_id: int,
+    *,
+    started_at: datetime,
+    outcome: str,
+    http_status: int | None,
+    duration_ms: int,
+    entries: int,
+    new: int,
+    updated: int,
+    error: str | None,
+) -> None:
+    """One poll of the source in its fetch log: what happened and what it brought."""
+    session.add(
+        FetchLogRow(
+            source_id=source_id,
+            started_at=started_at,
+            outcome=outcome,
+            http_status=http_status,
+            duration_ms=duration_ms,
+            entries=entries,
+            new=new,
+            updated=updated,
+            error=error,
+        )
+    )

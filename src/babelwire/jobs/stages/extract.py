@@ -8,9 +8,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
@@ -35,8 +32,9 @@ from babelwire.pipeline.extract.article import (
 from babelwire.pipeline.fetch.guard import allowed
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language
+from babelwire.storage import Session, articles, entries
 from babelwire.storage.columns import fits
-from babelwire.storage.tables import ArticleRow, EntryRow
+from babelwire.storage.tables import ArticleRow
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 # The page is not coming back: a title-only entry is published as a brief at once.
@@ -54,7 +52,7 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
     for article_id in article_ids:
         try:
             with newsroom.sessions() as session:
-                article = session.get(ArticleRow, article_id)
+                article = articles.load_article(session, article_id)
                 if article is None or article.stage != Stage.DISCOVERED.value:
                     continue
                 _extract_one(newsroom, session, article, result)
@@ -72,27 +70,6 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
         with newsroom.sessions.begin() as session:
             prune_bands(session, float(newsroom.config.settings.stories.duplicate_hours))
     return result
-
-
-def _entry_for(session: Session, article: ArticleRow) -> FeedEntry | None:
-    row = session.scalar(
-        select(EntryRow)
-        .where(EntryRow.article_id == article.id, EntryRow.source_id == article.source_id)
-        .order_by(EntryRow.last_seen.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    return FeedEntry(
-        guid=row.guid,
-        url=row.url,
-        title=row.title,
-        summary=row.summary,
-        content_html=row.content_html,
-        author=row.author,
-        published=row.published,
-        updated=row.updated,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +101,7 @@ def _fetch_and_extract(newsroom: Newsroom, url: str) -> _Page:
 def _extract_one(
     newsroom: Newsroom, session: Session, article: ArticleRow, result: StageResult
 ) -> None:
-    entry = _entry_for(session, article)
+    entry = entries.latest_entry_of_article(session, article.id, article.source_id)
     # The page is fetched for the article's source, with that source's allowance only.
     with allowed(source_allowance(article.source)):
         page = _fetch_and_extract(newsroom, article.url)
@@ -174,20 +151,14 @@ def _extract_one(
     if not fits(canonical, ArticleRow.canonical_url):
         canonical = ""  # no other page can claim this one with an address cut short
     if canonical and canonical != article.canonical_url:
-        taken = session.scalar(
-            select(ArticleRow.id).where(
-                ArticleRow.canonical_url == canonical, ArticleRow.id != article.id
-            )
-        )
+        taken = articles.other_article_at(session, canonical, article.id)
         if taken is None:
             article.canonical_url = canonical
         elif article.version == 0:
             # The page says it is an article we already have (rel=canonical, og:url):
             # its entries point there and this copy goes, before anything was published.
-            session.execute(
-                update(EntryRow).where(EntryRow.article_id == article.id).values(article_id=taken)
-            )
-            session.delete(article)
+            entries.point_entries_at(session, article.id, taken)
+            articles.remove_article(session, article)
             result.merged[article.id] = taken
             return
     article.title = title

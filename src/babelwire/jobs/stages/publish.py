@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from babelwire.clock import utcnow
 from babelwire.jobs.sections import Filing
 from babelwire.jobs.stages.result import StageResult
 from babelwire.jobs.stories import assign_stories, forget_desk
 from babelwire.model import Stage
 from babelwire.newsroom import Newsroom
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage import articles
 
 
 def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
@@ -23,11 +21,7 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
     filing = Filing.for_config(newsroom.config)
     with newsroom.sessions() as session:
         published = []
-        for article in session.scalars(
-            select(ArticleRow)
-            .where(ArticleRow.id.in_(article_ids))
-            .where(ArticleRow.stage == Stage.TRANSLATED.value)
-        ):
+        for article in articles.articles_at_stage(session, article_ids, Stage.TRANSLATED):
             filing.file(session, article)  # tags, then the section (jobs/sections.py)
             if article.first_published_at is None:
                 article.first_published_at = utcnow()

@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from babelwire.failure import describe_error
 from babelwire.jobs.dead_letters import file_dead_letter, quarantine_letter_id
 from babelwire.model import STEP_INPUT, Stage
 from babelwire.newsroom import Newsroom
+from babelwire.storage import Session, articles
 from babelwire.storage.tables import ArticleRow
 
 MAX_ATTEMPTS = 3
@@ -85,7 +84,7 @@ def record_failure(
     what fails, and that is raised for the runner to see.
     """
     with newsroom.sessions() as session:
-        article = session.get(ArticleRow, article_id)
+        article = articles.load_article(session, article_id)
         if article is None or article.stage != STEP_INPUT[stage].value:
             return
         fail_article(session, article, stage, error, result)

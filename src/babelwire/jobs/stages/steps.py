@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
-
 from babelwire.failure import describe_error
 from babelwire.jobs.stages.extract import extract_articles
 from babelwire.jobs.stages.publish import publish_articles
@@ -22,7 +20,7 @@ from babelwire.jobs.stages.result import (
 from babelwire.jobs.stages.translate import translate_articles
 from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
-from babelwire.storage.tables import ArticleRow
+from babelwire.storage import articles
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +62,4 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
 def pending_article_ids(newsroom: Newsroom, stage: Stage) -> list[int]:
     """The articles waiting at `stage`, oldest first."""
     with newsroom.sessions() as session:
-        return list(
-            session.scalars(
-                select(ArticleRow.id).where(ArticleRow.stage == stage.value).order_by(ArticleRow.id)
-            )
-        )
+        return articles.ids_waiting_at(session, stage)

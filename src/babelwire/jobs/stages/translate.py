@@ -11,9 +11,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from babelwire.clock import utcnow
 from babelwire.jobs.stages.result import StageResult, fail_article
 from babelwire.jobs.tags import site_glossary
@@ -30,6 +27,7 @@ from babelwire.pipeline.translate.article import (
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.registry import Translators
+from babelwire.storage import Session, articles, translations
 from babelwire.storage.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
@@ -124,29 +122,21 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
     result = StageResult()
     targets = newsroom.config.languages
     with newsroom.sessions() as session:
-        articles = [
-            a
-            for a in session.scalars(
-                select(ArticleRow)
-                .where(ArticleRow.id.in_(article_ids))
-                .where(ArticleRow.stage == Stage.EXTRACTED.value)
-                .order_by(ArticleRow.id)
-            )
-        ]
-        if not articles:
+        waiting = articles.articles_at_stage(session, article_ids, Stage.EXTRACTED)
+        if not waiting:
             return result
         try:
             settings = path_settings(newsroom, session)
             gate = quality_gate(newsroom)
         except (GlossaryError, EngineError) as exc:
             # The site's settings are wrong, not the articles: they wait, unchanged.
-            for article in articles:
+            for article in waiting:
                 article.error = f"translation settings: {exc}"
                 result.failed[article.id] = article.error
             session.commit()
             return result
         pairs = LanguagePairs(newsroom.translators)
-        for article in articles:
+        for article in waiting:
             source_language = article.language or "und"
             for target in targets:
                 if source_language == target:
@@ -164,7 +154,7 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
                 pairs.add(article, source_language, target)
         session.commit()
         errors = translate_in_batches(newsroom, session, pairs, settings, gate, result)
-        for article in articles:
+        for article in waiting:
             if article.id in errors:
                 fail_article(session, article, Step.TRANSLATE, errors[article.id], result)
             else:
@@ -240,26 +230,12 @@ def translate_chunk(
         result.words += texts[i].word_count
 
 
-def _translation_row(session: Session, article: ArticleRow, language: str) -> TranslationRow:
-    row = session.scalar(
-        select(TranslationRow).where(
-            TranslationRow.article_id == article.id, TranslationRow.language == language
-        )
-    )
-    if row is None:
-        row = TranslationRow(article_id=article.id, language=language, created_at=utcnow())
-        session.add(row)
-    row.updated_at = utcnow()
-    row.article_version = article.version
-    return row
-
-
 def _store_translation(
     session: Session, article: ArticleRow, output: Translation, gate: Gate
 ) -> None:
     translated = output.article
     verdict = output.verdict
-    row = _translation_row(session, article, translated.language)
+    row = translations.translation_to_save(session, article, translated.language)
     if verdict.score >= gate.threshold:
         row.status = TranslationStatus.TRANSLATED
         row.reason = None
@@ -283,7 +259,7 @@ def _store_translation(
 
 
 def _store_original(session: Session, article: ArticleRow) -> None:
-    row = _translation_row(session, article, article.language or "und")
+    row = translations.translation_to_save(session, article, article.language or "und")
     row.status = TranslationStatus.ORIGINAL
     row.reason = "the article is already in this language"
     row.title = article.title
@@ -297,7 +273,7 @@ def _store_original(session: Session, article: ArticleRow) -> None:
 
 
 def _store_skipped(session: Session, article: ArticleRow, language: str, reason: str) -> None:
-    row = _translation_row(session, article, language)
+    row = translations.translation_to_save(session, article, language)
     row.status = TranslationStatus.SKIPPED
     row.reason = reason
     row.title = ""
