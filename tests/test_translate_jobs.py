@@ -116,7 +116,7 @@ def _set_translation(newsroom: Newsroom, **changes: Any) -> None:
 
 
 def _use(newsroom: Newsroom, names: list[str], *engines: ApertiumEngine) -> None:
-    newsroom._translators = Translators(names, engines=list(engines))
+    newsroom.services._translators = Translators(names, engines=list(engines))
 
 
 def test_translations_carry_provenance_memory_and_glossary(site: Newsroom) -> None:
