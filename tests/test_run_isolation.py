@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -19,10 +22,14 @@ from babelwire.jobs.run import RunReport, run_pass
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.jobs.stages.result import MAX_ATTEMPTS
+from babelwire.jobs.stages.steps import pending_article_ids, run_stage_isolated
+from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
 from babelwire.publish.paths import url_for_article
 from babelwire.runners.local import run_forever
+from babelwire.storage.database import is_database_failure, normalise_url, scratch_schema
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow, TranslationRow
+from tests.conftest import PG_URL
 from tests.hostile_server import HostileServer
 
 runner = CliRunner()
@@ -351,3 +358,80 @@ def test_a_title_only_entry_whose_page_keeps_failing_becomes_a_brief_on_its_last
         assert article is not None and (article.stage, article.extractor) == ("published", "brief")
         assert "HTTP 503" in (article.error or "")  # why it is only a brief
     assert list_dead_letters(newsroom) == []
+
+
+@contextmanager
+def _connection_ended_before(newsroom: Newsroom, statement: str) -> Iterator[list[str]]:
+    """End the site's own PostgreSQL connection, from another one, just before it
+    runs the first statement that starts with `statement`: a real outage, at a
+    known point. Yields the statements it ended connections before."""
+    admin = create_engine(normalise_url(PG_URL))
+    ended: list[str] = []
+
+    def end_it(conn: Any, cursor: Any, sql: str, *_: Any) -> None:
+        if not ended and sql.lstrip().upper().startswith(statement):
+            ended.append(sql)
+            with admin.begin() as other:
+                other.execute(
+                    text("SELECT pg_terminate_backend(:pid)"),
+                    {"pid": cursor.connection.info.backend_pid},
+                )
+
+    event.listen(newsroom.db, "before_cursor_execute", end_it)
+    try:
+        yield ended
+    finally:
+        event.remove(newsroom.db, "before_cursor_execute", end_it)
+        admin.dispose()
+
+
+def test_a_database_failure_is_recognised_and_a_refused_row_is_not(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    with pytest.raises(IntegrityError) as refused, engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    assert not is_database_failure(refused.value)
+    read_only = create_engine(f"sqlite:///file:{tmp_path / 'db.sqlite3'}?mode=ro&uri=true")
+    with pytest.raises(OperationalError) as failed, read_only.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+    assert is_database_failure(failed.value)
+    assert not is_database_failure(ValueError("a hostile page"))
+    engine.dispose()
+    read_only.dispose()
+
+
+@pytest.mark.postgresql
+def test_a_connection_ended_while_storing_a_feed_is_not_the_sources_failure(
+    server: HostileServer, tmp_path: Path
+) -> None:
+    if not PG_URL:
+        pytest.skip("BABELWIRE_TEST_DATABASE_URL is not set")
+    with scratch_schema(PG_URL) as url:
+        create_site(tmp_path / "site", languages=["en", "es"], database_url=url)
+        with Newsroom.open(tmp_path / "site") as newsroom:
+            good = _good_source(server, newsroom)
+            with (
+                _connection_ended_before(newsroom, "INSERT INTO ENTRIES") as ended,
+                pytest.raises(OperationalError),
+            ):
+                refresh_sources(newsroom, [good])
+            assert ended
+            source = _source(newsroom, good)
+            # Not counted against the source, and it is still due: the next pass stores it.
+            assert source.consecutive_failures == 0 and source.last_status != "error"
+            assert refresh_sources(newsroom, [good])[0].new == 1
+            with _connection_ended_before(newsroom, "UPDATE ARTICLES") as ended:
+                with pytest.raises(OperationalError):
+                    run_stage_isolated(newsroom, Step.EXTRACT, pending(newsroom))
+                assert ended
+            with newsroom.sessions() as session:
+                attempts = list(session.scalars(select(ArticleRow.attempts)))
+            assert attempts == [0]  # no attempt counted for an outage
+            run_stage_isolated(newsroom, Step.EXTRACT, pending(newsroom))
+            assert _stages(newsroom, good) == ["extracted"]
+
+
+def pending(newsroom: Newsroom) -> list[int]:
+    return pending_article_ids(newsroom, Stage.DISCOVERED)

@@ -26,6 +26,7 @@ from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
 from babelwire.storage import Session, articles, entries, sources
 from babelwire.storage.columns import fits
+from babelwire.storage.database import is_database_failure
 from babelwire.storage.tables import EntryRow, SourceRow
 
 logger = logging.getLogger(__name__)
@@ -184,10 +185,14 @@ def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
     the other sources brought in the same pass: the source's transaction is
     rolled back and the failure is stored on it instead, as a failed poll. If
     even that cannot be written, the database itself is failing: that raises.
+    So does a failure of the database while storing (a connection ended, the
+    server away): the source is not to blame, and stays due for the next try.
     """
     try:
         return _store_outcome(newsroom, outcome)
     except Exception as exc:
+        if is_database_failure(exc):
+            raise
         # One line for the operator; the traceback, for a bug report, at debug level.
         logger.warning(
             "source %s: storing its entries raised %s",

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from babelwire.config import ConfigError
@@ -43,6 +49,17 @@ def is_disk_full(exc: BaseException) -> bool:
         message = str(exc.orig or exc).lower()
         return any(words in message for words in _DISK_FULL)
     return False
+
+
+def is_database_failure(exc: BaseException) -> bool:
+    """Whether `exc` says the database itself failed (its connection ended or was
+    refused, the server went away, the disk is full, a lock wait ran out) rather
+    than refusing what was written. Such work is tried again later, whole: it is
+    not recorded as the failure of the source or article it was for, which would
+    count an attempt against them (and, repeated, quarantine them) for an outage."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def normalise_url(url: str) -> str:

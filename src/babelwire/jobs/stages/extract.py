@@ -34,6 +34,7 @@ from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language
 from babelwire.storage import Session, articles, entries
 from babelwire.storage.columns import fits
+from babelwire.storage.database import is_database_failure
 from babelwire.storage.tables import ArticleRow
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
@@ -58,6 +59,8 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
                 _extract_one(newsroom, session, article, result)
                 session.commit()
         except Exception as exc:
+            if is_database_failure(exc):
+                raise  # an outage, not this page's fault: the stage is tried again
             # One hostile page must not stop the others: what it wrote is rolled
             # back and the failure recorded on it alone.
             log_raised(f"extract of article {article_id}", exc)

@@ -21,6 +21,7 @@ from babelwire.jobs.stages.translate import translate_articles
 from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
 from babelwire.storage import articles
+from babelwire.storage.database import is_database_failure
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +41,24 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
     article makes the stage raise becomes that article's recorded failure
     ("ValueError: ..."), and the other articles of the batch go on. What the
     batch had committed before it raised is kept (every stage skips articles
-    no longer at its input). KeyboardInterrupt and SystemExit are not caught.
+    no longer at its input). KeyboardInterrupt and SystemExit are not caught, nor
+    is a failure of the database itself: the pass fails and is tried again, with
+    no attempt counted against the articles.
     """
     function = ARTICLE_STEPS[stage]
     try:
         return function(newsroom, article_ids)
-    except Exception:
+    except Exception as exc:
+        if is_database_failure(exc):
+            raise
         logger.warning("%s of %d articles raised; each alone now", stage, len(article_ids))
     result = StageResult()
     for article_id in article_ids:
         try:
             single = function(newsroom, [article_id])
         except Exception as exc:
+            if is_database_failure(exc):
+                raise
             log_raised(f"{stage} of article {article_id}", exc)
             record_failure(newsroom, stage, article_id, describe_error(exc), result)
             continue
