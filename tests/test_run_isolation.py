@@ -397,6 +397,9 @@ def test_a_database_failure_is_recognised_and_a_refused_row_is_not(tmp_path: Pat
     with pytest.raises(OperationalError) as failed, read_only.begin() as connection:
         connection.execute(text("INSERT INTO t VALUES (2)"))
     assert is_database_failure(failed.value)
+    with pytest.raises(OperationalError) as mistaken, engine.begin() as connection:
+        connection.execute(text("SELECT * FROM no_such_table"))
+    assert not is_database_failure(mistaken.value)  # a bug to record, not an outage
     assert not is_database_failure(ValueError("a hostile page"))
     engine.dispose()
     read_only.dispose()

@@ -30,6 +30,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISIONS = frozenset({"0010"})
 # What SQLite and PostgreSQL say when the disk (or the database's size limit) is full.
 _DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
+# What SQLite says when the database, not the statement, failed.
+_SQLITE_OUTAGES = (
+    *_DISK_FULL,
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "unable to open database file",
+    "readonly database",
+)
 
 
 class DatabaseUnavailable(ConfigError):
@@ -59,7 +68,15 @@ def is_database_failure(exc: BaseException) -> bool:
     count an attempt against them (and, repeated, quarantine them) for an outage."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError | InterfaceError)
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.split(".")[0] == "sqlite3":
+        # SQLite says OperationalError for a missing table or a bad statement too.
+        message = str(exc.orig).lower()
+        return any(words in message for words in _SQLITE_OUTAGES)
+    return True  # psycopg: the connection, the server, a lock or statement timeout
 
 
 def normalise_url(url: str) -> str:
