@@ -13,9 +13,9 @@ from babelwire.model import Block, BlockKind, FeedEntry
 from babelwire.pipeline.extract.article import (
     EXTRACTOR,
     ExtractionError,
-    article_from_feed,
     extract_article,
 )
+from babelwire.pipeline.extract.feed import article_from_feed
 from babelwire.pipeline.extract.text import clean_text, html_to_text
 
 EVAL = (

@@ -9,10 +9,9 @@ from hypothesis import given, settings
 from babelwire.model import FeedEntry
 from babelwire.pipeline.extract.article import (
     ExtractionError,
-    article_brief,
-    article_from_feed,
     extract_article,
 )
+from babelwire.pipeline.extract.feed import article_brief, article_from_feed
 from tests.conftest import SHARED_DATA
 from tests.fuzz.mutate import mutated, seed_files
 

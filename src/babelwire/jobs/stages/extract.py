@@ -25,10 +25,9 @@ from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.extract.article import (
     ExtractionError,
-    article_brief,
-    article_from_feed,
     extract_article,
 )
+from babelwire.pipeline.extract.feed import article_brief, article_from_feed
 from babelwire.pipeline.fetch.guard import allowed
 from babelwire.pipeline.fetch.http import FetchError
 from babelwire.pipeline.language.detect import detect_language

@@ -77,3 +77,13 @@ def html_to_text(fragment: str) -> str:
             if el.text is not None or len(el):
                 el.text = " " + (el.text or "")
     return clean_text(str(root.text_content()))
+
+
+def fold(s: str) -> str:
+    """`s` for comparing headlines: case folded, punctuation dropped, spaces collapsed."""
+    return " ".join("".join(c for c in s.casefold() if c.isalnum() or c.isspace()).split())
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two non-empty texts read the same once folded."""
+    return bool(a) and fold(a) == fold(b)
