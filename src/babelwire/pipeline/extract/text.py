@@ -15,7 +15,7 @@ import unicodedata
 from lxml import etree
 from lxml import html as lxml_html
 
-__all__ = ["clean_text", "html_to_text", "remove_control_chars"]
+__all__ = ["clean_text", "fold", "html_to_text", "remove_control_chars", "same_text"]
 
 # C0 and C1 controls, DEL, lone surrogates and the two non-characters. The
 # whitespace controls (\t \n \v \f \r and U+0085) are deliberately absent: they
