@@ -41,7 +41,7 @@ from babelwire.pipeline.translate.article import (
     translate_texts,
 )
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
-from babelwire.pipeline.translate.memory import SqlMemory
+from babelwire.storage.memory import SqlMemory
 from babelwire.storage.database import upgrade
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt" / "flores200-devtest"

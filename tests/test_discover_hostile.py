@@ -8,7 +8,8 @@ from babelwire.model import FeedEntry
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
 from babelwire.pipeline.discover.sitemaps import NotASitemap, is_sitemap, parse_sitemap
 from babelwire.pipeline.discover.urls import absolute_http_url, canonical_url
-from babelwire.pipeline.extract.article import ExtractionError, article_brief, article_from_feed
+from babelwire.pipeline.extract.article import ExtractionError
+from babelwire.pipeline.extract.feed import article_brief, article_from_feed
 
 BASE = "https://news.example/feed"
 
