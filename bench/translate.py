@@ -41,8 +41,8 @@ from babelwire.pipeline.translate.article import (
     translate_texts,
 )
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
-from babelwire.storage.memory import SqlMemory
 from babelwire.storage.database import upgrade
+from babelwire.storage.memory import SqlMemory
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt" / "flores200-devtest"
 PAIRS = ("spa-eng", "eng-spa", "cat-eng", "spa-cat")
