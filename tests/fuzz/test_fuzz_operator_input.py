@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from babelwire.config import SETTINGS, Config, ConfigError, render_config
@@ -156,6 +156,9 @@ urls = st.lists(URL_PARTS | st.text(max_size=6), max_size=12).map("".join) | st.
 
 
 @given(url=urls)
+@example(url="http://A/\U00018d09")  # a code point this Python's Unicode does not name
+@example(url="http://a/\ue000?q=\U0010fffd#\U000e0080")  # private use, in every part
+@example(url="http://a/\udcff")  # a byte that was not UTF-8, as the shell passes it on
 def test_source_urls_are_valid_and_stable_or_refused(url: str) -> None:
     try:
         normal = validate_source_url(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from babelwire.pipeline.extract.text import clean_text
 
@@ -109,11 +109,20 @@ _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _NUMERIC = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
 # Unicode categories never valid in a URL an operator means: controls, format characters
 # (bidirectional overrides, zero-width spaces) and separators.
-_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+# Refused in a source URL: controls, format characters, spaces and separators, and
+# lone surrogates (bytes that were not UTF-8, passed on by the shell).
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"})
 
 
 class InvalidSourceURL(ValueError):
     """A URL that cannot be followed as a source, with the reason in its message."""
+
+
+def _printable(part: str) -> str:
+    """`part` with the characters Unicode does not print (not yet assigned, or kept for
+    private use) as their UTF-8 bytes in %XX form: the same address, one that every
+    log, terminal and page shows as it is."""
+    return "".join(char if char.isprintable() else quote(char, safe="") for char in part)
 
 
 def validate_source_url(url: str) -> str:
@@ -158,7 +167,8 @@ def validate_source_url(url: str) -> str:
         raise InvalidSourceURL(f"{shown}: a colon with no port after it")
     host = _checked_host(parts.hostname or "", bracketed=parts.netloc.startswith("["), shown=shown)
     netloc = host if port is None else f"{host}:{port}"
-    normal = urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+    path, query, fragment = (_printable(part) for part in (parts.path, parts.query, parts.fragment))
+    normal = urlunsplit((scheme, netloc, path, query, fragment))
     if len(normal) > MAX_URL_CHARS:
         raise InvalidSourceURL(f"{shown}: longer than {MAX_URL_CHARS} characters once encoded")
     return normal
