@@ -192,3 +192,10 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds("soon", now) is None
     assert retry_after_seconds("", now) is None
     assert retry_after_seconds(None, now) is None
+
+
+def test_a_retry_after_of_digits_int_refuses_is_no_delay() -> None:
+    # "²" and "３" pass str.isdigit() but not int(): read as a date, then as nothing.
+    assert retry_after_seconds("²") is None
+    assert retry_after_seconds("３") is None
+    assert retry_after_seconds("3") == 3.0

@@ -198,7 +198,9 @@ def prefer(
     from babelwire.jobs.sources import prefer_source
 
     with open_newsroom(site) as newsroom:
-        info = prefer_source(newsroom, int(ref) if ref.isdigit() else ref, not off)
+        info = prefer_source(
+            newsroom, int(ref) if (ref.isascii() and ref.isdigit()) else ref, not off
+        )
     state = (
         "preferred: its copies of other articles are published"
         if info.preferred
@@ -216,7 +218,7 @@ def remove(
     from babelwire.jobs.sources import remove_source
 
     with open_newsroom(site) as newsroom:
-        info = remove_source(newsroom, int(ref) if ref.isdigit() else ref)
+        info = remove_source(newsroom, int(ref) if (ref.isascii() and ref.isdigit()) else ref)
     console.print(f"Removed source {info.id}: {info.name}")
 
 

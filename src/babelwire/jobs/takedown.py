@@ -68,7 +68,7 @@ def is_tombstoned(session: Session, url: str) -> bool:
 def find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
     """The article `ref` names: its id, its address on this site, or its original URL."""
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         return articles.load_article(session, int(ref))
     parts = urlsplit(ref)
     base = urlsplit(newsroom.config.base_url)

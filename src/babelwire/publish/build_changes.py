@@ -68,7 +68,7 @@ def article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:
     with os.scandir(root) as entries:
         for entry in entries:
             head = entry.name.split("-", 1)[0]
-            if head.isdigit() and int(head) in ids and entry.is_dir():
+            if head.isascii() and head.isdigit() and int(head) in ids and entry.is_dir():
                 found.setdefault(int(head), []).append(Path(entry.path))
     return found
 

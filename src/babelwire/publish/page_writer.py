@@ -87,6 +87,6 @@ def remove_pages_after(out: PageWriter, list_path: str, count: int) -> None:
     if not folder.parent.is_dir() or not (folder.parent / "page").is_dir():
         return
     for child in (folder.parent / "page").iterdir():
-        if child.name.isdigit() and int(child.name) > count:
+        if child.name.isascii() and child.name.isdigit() and int(child.name) > count:
             shutil.rmtree(child)
             out.report.removed += 1

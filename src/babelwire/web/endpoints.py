@@ -49,7 +49,8 @@ def _document(body: bytes | str, media_type: str) -> Response:
 def _page_number(request: Request) -> int:
     """?page=N for lists addressed by query (search); anything odd is page 1."""
     raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+    # isdigit() alone lets "²" through, which int() refuses: ASCII digits only.
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
 
 
 def _list_page(request: Request) -> int:
@@ -255,7 +256,7 @@ async def sitemap(request: Request) -> Response:
         if listing is None:
             raise HTTPException(status_code=404)
         return _document(listing, "application/xml")
-    if not number.isdigit() or len(number) > 6:
+    if not (number.isascii() and number.isdigit()) or len(number) > 6:
         raise HTTPException(status_code=404)
     body = await run_in_threadpool(pages.sitemap, lang, int(number))
     if body is None:

@@ -69,7 +69,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         seconds = float(int(value))
     else:
         try:
@@ -201,7 +201,12 @@ class _FetcherBase:
             raise FetchError(url, f"unexpected HTTP {status} {_reason(response)}", status)
         length = response.headers.get("Content-Length", "")
         encoding = _encoding(response)
-        if encoding in ("", "identity") and length.isdigit() and int(length) > self.max_bytes:
+        if (
+            encoding in ("", "identity")
+            and length.isascii()
+            and length.isdigit()
+            and int(length) > self.max_bytes
+        ):
             raise FetchError(url, self._too_large())
         return None
 
