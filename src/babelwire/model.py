@@ -77,6 +77,13 @@ SOURCE_KINDS = ("feed", "sitemap", "page")
 _TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 
 
+def is_ascii_number(text: str) -> bool:
+    """Whether `text` is ASCII digits only, the numbers babelwire reads from paths,
+    headers and commands. str.isdigit() alone also says yes to "²", which int()
+    refuses, and to "３", which int() reads as 3."""
+    return text.isascii() and text.isdigit()
+
+
 def is_tag_slug(slug: str) -> bool:
     """Tag slugs come from article text: only lower-case ASCII letters, digits and hyphens."""
     return bool(_TAG_SLUG.match(slug))

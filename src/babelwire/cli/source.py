@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
-from babelwire.model import SOURCE_KINDS
+from babelwire.model import SOURCE_KINDS, is_ascii_number
 
 if TYPE_CHECKING:
     from babelwire.jobs.sources import SourceInfo
@@ -198,9 +198,7 @@ def prefer(
     from babelwire.jobs.sources import prefer_source
 
     with open_newsroom(site) as newsroom:
-        info = prefer_source(
-            newsroom, int(ref) if (ref.isascii() and ref.isdigit()) else ref, not off
-        )
+        info = prefer_source(newsroom, int(ref) if is_ascii_number(ref) else ref, not off)
     state = (
         "preferred: its copies of other articles are published"
         if info.preferred
@@ -218,7 +216,7 @@ def remove(
     from babelwire.jobs.sources import remove_source
 
     with open_newsroom(site) as newsroom:
-        info = remove_source(newsroom, int(ref) if (ref.isascii() and ref.isdigit()) else ref)
+        info = remove_source(newsroom, int(ref) if is_ascii_number(ref) else ref)
     console.print(f"Removed source {info.id}: {info.name}")
 
 

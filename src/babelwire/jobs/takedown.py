@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from babelwire.clock import utcnow
 from babelwire.jobs.duplicates import forget_fingerprint
 from babelwire.jobs.stories import after_takedown
-from babelwire.model import Stage
+from babelwire.model import Stage, is_ascii_number
 from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
@@ -68,7 +68,7 @@ def is_tombstoned(session: Session, url: str) -> bool:
 def find_article(newsroom: Newsroom, session: Session, ref: str) -> ArticleRow | None:
     """The article `ref` names: its id, its address on this site, or its original URL."""
     ref = ref.strip()
-    if ref.isascii() and ref.isdigit():
+    if is_ascii_number(ref):
         return articles.load_article(session, int(ref))
     parts = urlsplit(ref)
     base = urlsplit(newsroom.config.base_url)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
 from babelwire.publish.rendering import page_size
 from babelwire.storage.published.articles import later_in_section
@@ -68,7 +69,7 @@ def article_folders(root: Path, ids: set[int]) -> dict[int, list[Path]]:
     with os.scandir(root) as entries:
         for entry in entries:
             head = entry.name.split("-", 1)[0]
-            if head.isascii() and head.isdigit() and int(head) in ids and entry.is_dir():
+            if is_ascii_number(head) and int(head) in ids and entry.is_dir():
                 found.setdefault(int(head), []).append(Path(entry.path))
     return found
 

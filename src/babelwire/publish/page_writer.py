@@ -9,6 +9,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babelwire.model import is_ascii_number
+
 
 class UnsafePathError(ValueError):
     """A page path would have been written outside the build folder."""
@@ -87,6 +89,6 @@ def remove_pages_after(out: PageWriter, list_path: str, count: int) -> None:
     if not folder.parent.is_dir() or not (folder.parent / "page").is_dir():
         return
     for child in (folder.parent / "page").iterdir():
-        if child.name.isascii() and child.name.isdigit() and int(child.name) > count:
+        if is_ascii_number(child.name) and int(child.name) > count:
             shutil.rmtree(child)
             out.report.removed += 1

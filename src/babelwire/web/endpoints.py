@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Match
 
+from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
 from babelwire.publish.rendering import is_row_id
@@ -49,8 +50,7 @@ def _document(body: bytes | str, media_type: str) -> Response:
 def _page_number(request: Request) -> int:
     """?page=N for lists addressed by query (search); anything odd is page 1."""
     raw = request.query_params.get("page", "1")
-    # isdigit() alone lets "²" through, which int() refuses: ASCII digits only.
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+    return int(raw) if is_ascii_number(raw) and 0 < int(raw) <= MAX_PAGE else 1
 
 
 def _list_page(request: Request) -> int:
@@ -256,7 +256,7 @@ async def sitemap(request: Request) -> Response:
         if listing is None:
             raise HTTPException(status_code=404)
         return _document(listing, "application/xml")
-    if not (number.isascii() and number.isdigit()) or len(number) > 6:
+    if not is_ascii_number(number) or len(number) > 6:
         raise HTTPException(status_code=404)
     body = await run_in_threadpool(pages.sitemap, lang, int(number))
     if body is None:

@@ -36,7 +36,7 @@ import brotli
 import httpx
 
 from babelwire import __version__
-from babelwire.model import FetchResult
+from babelwire.model import FetchResult, is_ascii_number
 from babelwire.pipeline.fetch.guard import (
     AddressGuard,
     BlockedAddress,
@@ -69,7 +69,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():
+    if is_ascii_number(value):
         seconds = float(int(value))
     else:
         try:
