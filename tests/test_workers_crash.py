@@ -158,4 +158,6 @@ def test_database_connections_ended_mid_run_lose_nothing(tmp_path: Path) -> None
             assert _runs(newsroom, TaskRunRow.tries > 1), (
                 "some task met an ended connection and was tried again"
             )
+            # An outage is nobody's fault: no task was given up on for it.
+            assert _runs(newsroom, TaskRunRow.outcome == "dead") == 0
         admin.dispose()

@@ -4,7 +4,10 @@ Every task is keyed by its task id in task_runs: each delivery counts a try ther
 a task that keeps killing its worker (a hard time limit, an out-of-memory kill) is
 given up on like one that keeps raising. A failing task is retried with exponential
 backoff; after `workers.max_retries` retries a batch is split into one task per item,
-and a single item that still fails goes to the dead letters.
+and a single item that still fails goes to the dead letters. A try that met a database
+outage (a connection ended, the server away) is not held against the task: it is tried
+again, with the same backoff, for as long as the outage lasts. These limits are
+babelwire's, so Celery's own is off (`max_retries=None` on each task).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import SITE_VARIABLE, app
 from babelwire.runners.celery.dispatch import send
 from babelwire.runners.celery.stages import NEXT_STEP, work_on
+from babelwire.storage.database import is_database_failure
 
 log = logging.getLogger("babelwire.worker")
 QUEUES_VARIABLE = "BABELWIRE_WORKER_QUEUES"
@@ -85,17 +89,19 @@ def backoff(newsroom: Newsroom, tries: int) -> float:
     return float(min(ceiling, base * 2 ** max(0, tries - 1)))
 
 
-def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
+def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> dict[str, int]:
+    """Run one delivery of a stage task. `outages` counts the earlier tries that met a
+    database outage: they are counted in task_runs like any try, but allowed on top."""
     newsroom = worker_newsroom()
     task_id = str(task.request.id)
     worker = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
-    allowed = newsroom.config.settings.workers.max_retries + 1
+    allowed = newsroom.config.settings.workers.max_retries + 1 + outages
     try:
         start = start_run(newsroom, task_id=task_id, stage=stage, items=ids, worker=worker)
     except Exception as exc:  # the database is away: try again later, no try counted
         delay = backoff(newsroom, int(task.request.retries or 0) + 1)
         log.warning("%s %s could not start, again in %.1f s: %s", stage, task_id, delay, exc)
-        raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
+        raise task.retry(exc=exc, countdown=delay) from exc
     if start.tries > allowed:
         # Delivered again after its worker died on every try: it never got to raise.
         _give_up_or_retry(
@@ -121,6 +127,21 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
     except Exception as exc:
         seconds = time.perf_counter() - began
         error = f"{type(exc).__name__}: {exc}"
+        if is_database_failure(exc):
+            delay = backoff(newsroom, outages + 1)
+            log.warning(
+                "%s %s met a database outage, again in %.1f s: %s", stage, task_id, delay, error
+            )
+            _quietly(
+                lambda: finish_run(
+                    newsroom, task_id=task_id, outcome=RETRY, seconds=seconds, error=error
+                )
+            )
+            raise task.retry(
+                exc=exc,
+                countdown=delay,
+                kwargs={**(task.request.kwargs or {}), "outages": outages + 1},
+            ) from exc
         if start.tries < allowed:
             delay = backoff(newsroom, start.tries)
             log.warning(
@@ -136,7 +157,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int]) -> dict[str, int]:
                     newsroom, task_id=task_id, outcome=RETRY, seconds=seconds, error=error
                 )
             )
-            raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
+            raise task.retry(exc=exc, countdown=delay) from exc
         log.error("%s %s failed %d times: %s", stage, task_id, start.tries, error)
         _give_up_or_retry(task, newsroom, stage, ids, start.tries, traceback.format_exc())
         return {"done": 0, "failed": len(ids)}
@@ -155,7 +176,7 @@ def _give_up_or_retry(
         log.warning(
             "%s %s could not be given up, again in %.1f s: %s", stage, task.request.id, delay, exc
         )
-        raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
+        raise task.retry(exc=exc, countdown=delay) from exc
 
 
 def _give_up(
@@ -178,25 +199,25 @@ def _quietly(action: Callable[[], None]) -> None:
         log.warning("could not record the task run: %s", exc)
 
 
-@app.task(name="babelwire.fetch", bind=True)
-def fetch(self: Task, source_ids: list[int]) -> dict[str, int]:
+@app.task(name="babelwire.fetch", bind=True, max_retries=None)
+def fetch(self: Task, source_ids: list[int], outages: int = 0) -> dict[str, int]:
     """Poll due sources; send their new and changed articles to extract."""
-    return run_stage_task(self, Step.FETCH, [int(i) for i in source_ids])
+    return run_stage_task(self, Step.FETCH, [int(i) for i in source_ids], outages)
 
 
-@app.task(name="babelwire.extract", bind=True)
-def extract(self: Task, article_ids: list[int]) -> dict[str, int]:
+@app.task(name="babelwire.extract", bind=True, max_retries=None)
+def extract(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
     """Fetch and extract articles; send them to translate."""
-    return run_stage_task(self, Step.EXTRACT, [int(i) for i in article_ids])
+    return run_stage_task(self, Step.EXTRACT, [int(i) for i in article_ids], outages)
 
 
-@app.task(name="babelwire.translate", bind=True)
-def translate(self: Task, article_ids: list[int]) -> dict[str, int]:
+@app.task(name="babelwire.translate", bind=True, max_retries=None)
+def translate(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
     """Translate articles into every edition; send them to publish."""
-    return run_stage_task(self, Step.TRANSLATE, [int(i) for i in article_ids])
+    return run_stage_task(self, Step.TRANSLATE, [int(i) for i in article_ids], outages)
 
 
-@app.task(name="babelwire.publish", bind=True)
-def publish(self: Task, article_ids: list[int]) -> dict[str, int]:
+@app.task(name="babelwire.publish", bind=True, max_retries=None)
+def publish(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
     """File articles under a section and make them visible."""
-    return run_stage_task(self, Step.PUBLISH, [int(i) for i in article_ids])
+    return run_stage_task(self, Step.PUBLISH, [int(i) for i in article_ids], outages)
