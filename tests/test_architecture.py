@@ -121,7 +121,8 @@ LAYERS = [
     ["newsroom"],
     ["publish"],
     ["jobs"],
-    ["runners", "web", "demo"],
+    ["runners"],
+    ["web", "demo"],
     ["cli"],
 ]
 # Leaves any layer may name: the site's URL scheme imports nothing of babelwire, and

@@ -100,6 +100,26 @@ class ServeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """[desk]: the web admin that `babelwire serve` runs beside the public site."""
+
+    enabled: bool = setting(True, "Serve the desk (never part of a static build).")
+    path: str = setting("/desk", "Where the desk is served: a path of its own, such as /desk.")
+    session_hours: int = setting(
+        12, "Hours a sign-in lasts; signing out or a new password ends it sooner.", minimum=1
+    )
+    login_window_minutes: int = setting(
+        15, "Failed logins are counted over this many minutes.", minimum=1
+    )
+    account_failures: int = setting(
+        5, "Failed logins to one account within the window before it is refused.", minimum=1
+    )
+    address_failures: int = setting(
+        20, "Failed logins from one address within the window before it is refused.", minimum=1
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class SectionsSettings:
     """[sections]: filing articles under the site's sections."""
 
@@ -280,6 +300,7 @@ class Settings:
 
     site: SiteSettings = field(default_factory=SiteSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
     sections: SectionsSettings = field(default_factory=SectionsSettings)
     tags: TagsSettings = field(default_factory=TagsSettings)
     stories: StoriesSettings = field(default_factory=StoriesSettings)
@@ -510,6 +531,7 @@ class Config:
                 value, origin = _parse_env(item, raw), item.env
             values[item.key] = _check_value(item, value, origin)
         _check_editions(values)
+        _check_desk(values)
         _check_stories(values)
         sections = _read_sections(data.get("section"))
         settings = Settings(
@@ -644,6 +666,25 @@ def _check_editions(values: Mapping[str, Any]) -> None:
     bad = [c for c in editions if len(c) not in (2, 3) or not c.isascii() or not c.isalpha()]
     if bad:
         raise ConfigError(f"site.languages: expected ISO 639-1 codes such as en, es: got {bad!r}")
+
+
+# Paths of the public site that the desk may not take (editions are checked apart).
+_SITE_PATHS = frozenset({"sitemaps", "sitemap.xml", "style.css", "robots.txt"})
+
+
+def _check_desk(values: Mapping[str, Any]) -> None:
+    """The desk's path: /name (letters, digits, '-', '_', more segments allowed), none
+    that the public site answers (an edition's code, sitemaps, the style sheet)."""
+    path = values["desk.path"]
+    segments = path.split("/")[1:] if path.startswith("/") else []
+    usable = segments and all(
+        s and s.isascii() and all(c.isalnum() or c in "-_" for c in s) for s in segments
+    )
+    if not usable:
+        raise ConfigError(f"desk.path: expected a path such as /desk, got {_shown(path)}")
+    first = segments[0].lower()
+    if first in _SITE_PATHS or first in {code.lower() for code in values["site.languages"]}:
+        raise ConfigError(f"desk.path: {path} is a path of the public site; choose another")
 
 
 def _check_type(setting: Setting, value: Any, origin: str) -> Any:

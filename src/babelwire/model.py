@@ -48,6 +48,25 @@ class TranslationStatus(enum.StrEnum):
     SKIPPED = "skipped"  # not translated; `reason` says why
 
 
+class Role(enum.StrEnum):
+    """What a person may do in the desk; each role may do all that the ones below it may."""
+
+    VIEWER = "viewer"  # reads everything, changes nothing
+    EDITOR = "editor"  # sources, review, post-editing, takedowns, stories, sections
+    ADMIN = "admin"  # everything: people, private-network sources, settings, the audit log
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANKS[self]
+
+    def may(self, needed: Role) -> bool:
+        """Whether this role may do what `needed` may."""
+        return self.rank >= needed.rank
+
+
+ROLE_RANKS = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+
+
 class Step(enum.StrEnum):
     """The steps a runner moves work through (a queue each for the Celery runner).
 

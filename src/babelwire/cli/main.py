@@ -26,6 +26,7 @@ from babelwire.cli.status import status
 from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
+from babelwire.cli.user import user_app
 from babelwire.cli.workers import scheduler, worker
 from babelwire.errors import InputError
 
@@ -99,6 +100,7 @@ app.command()(scheduler)
 app.command()(status)
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 console = make_console()
 
 

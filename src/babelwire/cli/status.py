@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,10 @@ console = make_console()
 
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def _moment(value: datetime | None) -> str:
+    return "never" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def status(
@@ -69,6 +74,15 @@ def status(
         error = figures.stages[stage].last_error
         if error:
             console.print(f"Last {stage} failure: {error}", markup=False)
+    console.print(
+        f"Last work done: {_moment(figures.last_work_at)}; next source due: "
+        f"{_moment(figures.next_poll_at)}"
+    )
+    console.print(
+        f"Held for review: {figures.held} translations"
+        + (" (babelwire translations review)" if figures.held else "")
+        + f"; sources failing: {figures.failing_sources}"
+    )
     quarantined = f"{figures.quarantined} quarantined articles; " if figures.quarantined else ""
     console.print(
         f"Dead letters: {figures.dead_letters}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from babelwire.clock import utcnow
 from babelwire.jobs.dead_letters import QUARANTINE_PREFIX
@@ -13,7 +13,7 @@ from babelwire.jobs.task_runs import DEAD, DONE, FAILED, RETRY, RUNNING, SPLIT
 from babelwire.model import STEPS
 from babelwire.newsroom import Newsroom
 from babelwire.storage import articles as article_queries
-from babelwire.storage import dead_letters, task_runs
+from babelwire.storage import dead_letters, sources, task_runs, translations
 
 
 @dataclass(slots=True)
@@ -43,6 +43,10 @@ class WorkStatus:
     hours: float
     runners: set[str] = field(default_factory=set)
     quarantined: int = 0  # of the dead letters, articles the embedded runner gave up on
+    held: int = 0  # translations the quality gate holds for review
+    failing_sources: int = 0  # enabled sources whose latest poll failed
+    last_work_at: datetime | None = None  # when a stage task last finished
+    next_poll_at: datetime | None = None  # when the next source is due
 
     @property
     def slowest(self) -> StageFigures | None:
@@ -62,6 +66,10 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
         dead = dead_letters.count_letters(session)
         quarantined = dead_letters.count_letters(session, task_prefix=QUARANTINE_PREFIX)
         rows = task_runs.runs_since(session, since)
+        held = translations.count_held(session)
+        failing = sources.count_failing(session)
+        last_work_at = task_runs.last_finished(session)
+        next_poll_at = sources.next_due_time(session)
     now = utcnow()
     for stage, outcome, runner, seconds, queued, done, failed, started, error in rows:
         figures = stages.setdefault(stage, StageFigures(stage))
@@ -89,4 +97,8 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
         quarantined=int(quarantined),
         hours=hours,
         runners=runners,
+        held=held,
+        failing_sources=failing,
+        last_work_at=last_work_at,
+        next_poll_at=next_poll_at,
     )

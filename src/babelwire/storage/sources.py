@@ -108,3 +108,10 @@ def log_poll(
             error=error,
         )
     )
+
+
+def count_failing(session: Session) -> int:
+    """Enabled sources whose latest poll failed."""
+    query = select(func.count()).select_from(SourceRow)
+    failing = query.where(SourceRow.enabled.is_(True), SourceRow.consecutive_failures > 0)
+    return int(session.scalar(failing) or 0)

@@ -145,3 +145,8 @@ def runs_since(session: Session, since: datetime) -> list[tuple[Any, ...]]:
         .order_by(TaskRunRow.id)
     ).all()
     return [tuple(row) for row in rows]
+
+
+def last_finished(session: Session) -> datetime | None:
+    """When a stage task last finished, whichever runner ran it."""
+    return session.scalar(select(func.max(TaskRunRow.finished_at)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
@@ -58,3 +58,9 @@ def held_translation(session: Session, article_id: int, language: str) -> Transl
             TranslationRow.status == TranslationStatus.HELD,
         )
     )
+
+
+def count_held(session: Session) -> int:
+    """How many translations the quality gate holds back for review."""
+    query = select(func.count()).select_from(TranslationRow)
+    return int(session.scalar(query.where(TranslationRow.status == TranslationStatus.HELD)) or 0)

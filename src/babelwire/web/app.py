@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from babelwire.config import Config, ConfigError
 from babelwire.publish.pages import SitePages
@@ -27,8 +27,21 @@ if TYPE_CHECKING:
 
 
 def create_app(site: Site) -> Starlette:
-    """The public site of `site` as an ASGI app."""
-    return create_app_for_pages(SitePages.for_site(site))
+    """The public site of `site` as an ASGI app, with the desk under `desk.path` unless
+    `desk.enabled` is off."""
+    desk = None
+    if site.config.settings.desk.enabled:
+        from babelwire.newsroom import Newsroom
+        from babelwire.web.desk.app import create_desk_app
+
+        # The desk's use cases need the whole newsroom; it shares the site's database.
+        newsroom = (
+            site
+            if isinstance(site, Newsroom)
+            else Newsroom(config=site.config, db=site.db, sessions=site.sessions)
+        )
+        desk = Mount(site.config.settings.desk.path.rstrip("/"), app=create_desk_app(newsroom))
+    return create_app_for_pages(SitePages.for_site(site), desk=desk)
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
@@ -61,14 +74,14 @@ def app_for_worker() -> Starlette:
     """The app a `serve --workers N` worker process builds for itself, from the site
     folder the parent named in BABELWIRE_SERVE_SITE (each process opens its own
     database connections and keeps its own page cache)."""
-    from babelwire.newsroom import Site
+    from babelwire.newsroom import Newsroom
 
-    return create_app(Site.open(Path(os.environ[SITE_VARIABLE])))
+    return create_app(Newsroom.open(Path(os.environ[SITE_VARIABLE])))
 
 
-def site_routes() -> list[Route]:
+def site_routes() -> list[BaseRoute]:
     """Every page kind's path and endpoint (the static export writes the same paths)."""
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", endpoints.home),
         Route("/style.css", endpoints.style),
         Route("/robots.txt", endpoints.robots),
@@ -94,8 +107,9 @@ def site_routes() -> list[Route]:
     return routes
 
 
-def create_app_for_pages(pages: SitePages) -> Starlette:
-    """The site `pages` renders as an ASGI app; its endpoints find `pages` in `app.state`."""
+def create_app_for_pages(pages: SitePages, desk: Mount | None = None) -> Starlette:
+    """The site `pages` renders as an ASGI app; its endpoints find `pages` in `app.state`.
+    `desk`, when given, is matched before the site's own routes."""
     seconds = float(pages.config.settings.site.page_cache_seconds)
     version = DataVersion(pages.sessions.kw["bind"])
 
@@ -107,7 +121,7 @@ def create_app_for_pages(pages: SitePages) -> Starlette:
             version.close()
 
     app = Starlette(
-        routes=site_routes(),
+        routes=([desk] if desk is not None else []) + site_routes(),
         exception_handlers={404: endpoints.not_found},
         lifespan=lifespan,
     )

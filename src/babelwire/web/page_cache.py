@@ -37,6 +37,17 @@ class _Entry:
         self.version = version
 
 
+def _shared(start: Message) -> bool:
+    """Whether a response may be replayed to anyone: none that sets a cookie or says
+    it is private or not to be stored (the desk's pages)."""
+    for name, value in start.get("headers", []):
+        if name.lower() == b"set-cookie":
+            return False
+        if name.lower() == b"cache-control" and (b"no-store" in value or b"private" in value):
+            return False
+    return True
+
+
 class PageCache:
     """ASGI middleware replaying recent GET responses from memory."""
 
@@ -105,7 +116,11 @@ class PageCache:
                 start.update(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body") and start.get("status") in CACHED_STATUSES:
+                if (
+                    not message.get("more_body")
+                    and start.get("status") in CACHED_STATUSES
+                    and _shared(start)
+                ):
                     expires = time.monotonic() + self.seconds
                     entry = _Entry(expires, dict(start), b"".join(chunks), version)
                     self._put(key, entry)

@@ -1,0 +1,76 @@
+"""The desk's routes, each with the least role that may use it, and the app serving them.
+
+`DESK_ROUTES` is the one table of what the desk answers: a route not in it does not
+exist, and one in it is guarded by its role (None: anyone, for the sign-in page and
+the style sheet). tests/test_desk_access.py checks every route against every role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import URLSafeSerializer
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from babelwire.jobs.users import desk_secret
+from babelwire.model import Role
+from babelwire.newsroom import Newsroom
+from babelwire.web.desk import pages
+from babelwire.web.desk.auth import Desk, Endpoint, guard, public
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRoute:
+    path: str
+    endpoint: Endpoint
+    methods: tuple[str, ...]
+    role: Role | None  # None: open to anyone
+
+
+VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+
+DESK_ROUTES: tuple[DeskRoute, ...] = (
+    DeskRoute("/login", pages.login, BOTH, None),
+    DeskRoute("/desk.css", pages.style, GET, None),
+    DeskRoute("/language/{code}", pages.choose_interface_language, GET, None),
+    DeskRoute("/logout", pages.logout, POST, VIEWER),
+    DeskRoute("/", pages.dashboard, GET, VIEWER),
+    DeskRoute("/account", pages.account, BOTH, VIEWER),
+    DeskRoute("/sources", pages.sources, GET, VIEWER),
+    DeskRoute("/users", pages.users, GET, ADMIN),
+    DeskRoute("/users/add", pages.users_add, POST, ADMIN),
+    DeskRoute("/users/{name}/role", pages.users_role, POST, ADMIN),
+    DeskRoute("/users/{name}/password", pages.users_password, POST, ADMIN),
+    DeskRoute("/users/{name}/remove", pages.users_remove, POST, ADMIN),
+    DeskRoute("/audit", pages.audit, GET, ADMIN),
+)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    request.state.session = getattr(request.state, "session", None)
+    return pages.render(request, "message.html", status_code=404, message_key="not_found")
+
+
+def create_desk_app(newsroom: Newsroom) -> Starlette:
+    """The desk of `newsroom`, to be mounted at `desk.path` of the site's app."""
+    config = newsroom.config
+    routes = [
+        Route(
+            r.path,
+            public(r.endpoint) if r.role is None else guard(r.role, r.endpoint, pages.refuse),
+            methods=list(r.methods),
+        )
+        for r in DESK_ROUTES
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    app.state.desk = Desk(
+        newsroom=newsroom,
+        base=config.settings.desk.path.rstrip("/"),
+        signer=URLSafeSerializer(desk_secret(newsroom), salt="babelwire-desk"),
+        secure=config.base_url.startswith("https://"),
+    )
+    return app

@@ -1,0 +1,162 @@
+"""Who is asking: the session cookie, the role a route needs, and the CSRF token of a form.
+
+The cookie holds a random token, signed with the site's desk key (itsdangerous); the
+database holds the token's hash and the session's CSRF token. A form carries that
+token in a hidden `csrf` field; the sign-in form, which has no session yet, carries
+one bound to a cookie of its own (double submit).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from babelwire.jobs.users import DeskSession, session_for
+from babelwire.model import Role
+from babelwire.newsroom import Newsroom
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+SESSION_COOKIE = "babelwire_desk"
+LOGIN_COOKIE = "babelwire_desk_login"
+# A form of the desk is small: a long text (an article's translation) at most.
+MAX_FORM_FIELDS = 2000
+MAX_FORM_PART_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """What every desk endpoint reads from the app's state."""
+
+    newsroom: Newsroom
+    base: str  # the desk's path, e.g. /desk
+    signer: URLSafeSerializer
+    secure: bool  # cookies only over https (the site's base URL is https)
+
+
+def desk_of(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+def read_token(request: Request, cookie: str, salt: str) -> str | None:
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        value = desk_of(request).signer.loads(raw, salt=salt)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def set_cookie(
+    request: Request,
+    response: Response,
+    cookie: str,
+    value: str | None,
+    salt: str,
+    max_age: int | None = None,
+) -> None:
+    desk = desk_of(request)
+    if value is None:
+        response.delete_cookie(
+            cookie, path=desk.base, secure=desk.secure, httponly=True, samesite="strict"
+        )
+        return
+    response.set_cookie(
+        cookie,
+        desk.signer.dumps(value, salt=salt),
+        max_age=max_age,
+        path=desk.base,
+        secure=desk.secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def current_session(request: Request) -> DeskSession | None:
+    """The live session of this request's cookie, or None (no cookie, bad or ended)."""
+    token = read_token(request, SESSION_COOKIE, "session")
+    if token is None:
+        return None
+    return session_for(desk_of(request).newsroom, token)
+
+
+def login_token(request: Request) -> str:
+    """The sign-in form's CSRF token: the one its cookie holds, else a new one."""
+    return read_token(request, LOGIN_COOKIE, "login") or secrets.token_urlsafe(24)
+
+
+def same(given: object, expected: str) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form(
+        max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
+    )
+
+
+def guard(
+    role: Role, endpoint: Endpoint, refuse: Callable[[Request, int, str], Response]
+) -> Endpoint:
+    """`endpoint` for people of `role` or above, signed in; a form also needs its CSRF
+    token. Someone not signed in is sent to sign in (GET) or refused (anything else)."""
+
+    async def guarded(request: Request) -> Response:
+        found = await run_in_threadpool(current_session, request)
+        request.state.session = found
+        if found is None:
+            if request.method in ("GET", "HEAD"):
+                base = desk_of(request).base
+                target = quote(
+                    request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                    safe="/?=&",
+                )
+                return RedirectResponse(f"{base}/login?next={target}", status_code=303)
+            return refuse(request, 401, "sign_in")
+        if not found.user.role.may(role):
+            return refuse(request, 403, "forbidden")
+        if request.method == "POST":
+            form = await read_form(request)
+            if not same(form.get("csrf"), found.csrf):
+                return refuse(request, 403, "form_expired")
+        return await endpoint(request)
+
+    guarded.desk_role = role  # type: ignore[attr-defined]
+    return guarded
+
+
+def public(endpoint: Endpoint) -> Endpoint:
+    """An endpoint anyone may reach (the sign-in page, the style sheet)."""
+
+    async def open_to_all(request: Request) -> Response:
+        request.state.session = await run_in_threadpool(current_session, request)
+        return await endpoint(request)
+
+    open_to_all.desk_role = None  # type: ignore[attr-defined]
+    return open_to_all
+
+
+def safe_next(base: str, value: Any) -> str:
+    """Where to go after signing in: a path of the desk, never another site."""
+    if (
+        isinstance(value, str)
+        and value.startswith(base + "/")
+        and "//" not in value
+        and "\\" not in value
+        and value.isprintable()
+    ):
+        return value
+    return base + "/"
