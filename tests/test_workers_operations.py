@@ -60,7 +60,7 @@ def test_workers_wait_for_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "babelwire db upgrade" in refused.output and "0008" in refused.output
     upgraded = runner.invoke(app, ["db", "upgrade", "--site", str(site)])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "from 0008 to 0010" in upgraded.output
+    assert "from 0008 to 0011" in upgraded.output
     again = runner.invoke(app, ["db", "upgrade", "--site", str(site)])
     assert "up to date" in again.output
 

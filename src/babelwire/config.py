@@ -271,6 +271,17 @@ class WorkersSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """[desk]: post-editing of machine translations by people, docs/post-editing.md."""
+
+    show_editor_names: bool = setting(
+        False,
+        "Name the person who revised a translation in its notice (their display name); "
+        "otherwise the notice says only that a person revised it.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting, typed, one attribute per table: `settings.fetch.host_delay`.
 
@@ -287,6 +298,7 @@ class Settings:
     translation: TranslationSettings = field(default_factory=TranslationSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
 
 
 _KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list[str]": list}

@@ -85,6 +85,13 @@ def retranslate(
         str | None, typer.Option(help="Only articles first published on or after this date.")
     ] = None,
     section: Annotated[str | None, typer.Option(help="Only articles in this section.")] = None,
+    overwrite_edits: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-edits",
+            help="Replace translations a person revised too (their revisions are kept).",
+        ),
+    ] = False,
 ) -> None:
     """Translate published articles again (e.g. after installing a better engine)."""
     from babelwire.jobs.retranslate import retranslate as retranslate_articles
@@ -94,7 +101,13 @@ def retranslate(
     moment = _parse_since(since)
     with open_newsroom(site) as newsroom:
         try:
-            result = retranslate_articles(newsroom, engine=engine, since=moment, section=section)
+            result = retranslate_articles(
+                newsroom,
+                engine=engine,
+                since=moment,
+                section=section,
+                overwrite_edits=overwrite_edits,
+            )
         except (EngineError, GlossaryError) as exc:
             raise _fail(str(exc)) from exc
     rate = f"{result.memory_hits / result.segments:.0%}" if result.segments else "-"
