@@ -28,7 +28,8 @@ from babelwire.storage.tables import ArticleRow
 from babelwire.storage.translations import edited_by_a_person
 
 
-def _reindex(session: Session, article_ids: Sequence[int]) -> None:
+def reindex_articles(session: Session, article_ids: Sequence[int]) -> None:
+    """Bring the search index up to the articles' current text (within the session)."""
     try:
         from babelwire.storage.published.search import index_articles
     except ImportError:  # a site without the search index
@@ -83,7 +84,7 @@ def retranslate(
         def reindex(chunk: list[ArticleRow]) -> None:
             # The site shows the new text at once: the search index follows it.
             session.flush()
-            _reindex(session, [a.id for a in chunk])
+            reindex_articles(session, [a.id for a in chunk])
 
         errors = translate_in_batches(
             newsroom, session, pairs, settings, gate, result, before_commit=reindex
@@ -140,6 +141,6 @@ def release_translation(newsroom: Newsroom, article_id: int, language: str) -> b
         row.reason = f"released by an editor ({row.reason})" if row.reason else None
         row.updated_at = utcnow()
         session.flush()
-        _reindex(session, [article_id])
+        reindex_articles(session, [article_id])
         session.commit()
         return True

@@ -49,8 +49,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_translation_revisions_translation_id", table_name="translation_revisions")
     op.drop_table("translation_revisions")
-    with op.batch_alter_table("translations") as batch:
-        batch.drop_column("revised_at")
-        batch.drop_column("revised_by_display")
-        batch.drop_column("revised_by")
-        batch.drop_column("revision")
+    # Plain column drops: SQLite (3.35 and later) drops these in place, where a batch
+    # rebuild would reflect the articles table and its expression indexes.
+    for column in ("revised_at", "revised_by_display", "revised_by", "revision"):
+        op.drop_column("translations", column)
