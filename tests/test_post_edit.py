@@ -5,13 +5,17 @@ the memory gives their segments to later articles, and re-translation keeps them
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from babelwire.cli.main import app
 from babelwire.clock import utcnow
 from babelwire.jobs.post_edit import (
     EditError,
@@ -30,7 +34,7 @@ from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.storage.published.changes import changed_articles
 from babelwire.storage.published.search import search
-from babelwire.storage.tables import SourceRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from tests.factory import make_article, make_source, small_site
 
 TITLE = "El ayuntamiento abre una nueva biblioteca en el centro"
@@ -260,6 +264,56 @@ def test_retranslation_keeps_an_edit_unless_told_to_overwrite(site: Newsroom) ->
     # title it never changed is the engine's again
     assert again.segments[0].text == EDITED
     assert [r.number for r in revisions(site, tid)][:2] == [1, 2]
+
+
+def test_the_command_line_overwrites_edits_only_when_told(site: Newsroom) -> None:
+    first = _publish(site, TITLE, PARAGRAPHS, 0)
+    later = _publish(site, "Otra noticia sobre la ciudad", [LIBRARY, "Hoy llueve."], 1)
+    tid = _translation_id(site, first)
+    _edit(site, tid)
+    root = str(site.config.root)
+    kept = CliRunner().invoke(app, ["retranslate", "-s", root])
+    assert kept.exit_code == 0, kept.output
+    # only the other article was translated again, and it took the person's block
+    assert "Re-translated 1 article(s)" in kept.output and "1 written by people" in kept.output
+    assert editable_translation(site, tid).revised_by == "maria"
+    assert editable_translation(site, _translation_id(site, later)).segments[0].text == EDITED
+    overwritten = CliRunner().invoke(app, ["retranslate", "--overwrite-edits", "-s", root])
+    assert overwritten.exit_code == 0, overwritten.output
+    assert "Re-translated 2 article(s)" in overwritten.output
+    assert editable_translation(site, tid).revised_by is None
+
+
+def test_the_translate_stage_keeps_an_edit(site: Newsroom) -> None:
+    article_id = _publish(site, TITLE, PARAGRAPHS, 0)
+    tid = _translation_id(site, article_id)
+    _edit(site, tid, title="A title a person wrote")
+    with site.sessions() as session:
+        article = session.get(ArticleRow, article_id)
+        assert article is not None
+        article.stage = Stage.EXTRACTED.value  # the source changed it: translated again
+        session.commit()
+    assert translate_articles(site, [article_id]).done == [article_id]
+    item = editable_translation(site, tid)
+    assert item.title == "A title a person wrote" and item.revision == 2
+
+
+def test_the_page_data_names_the_editor_only_when_allowed(site: Newsroom) -> None:
+    article_id = _publish(site, TITLE, PARAGRAPHS, 0)
+    _edit(site, _translation_id(site, article_id))
+    data = _json_ld(_page(site, article_id))
+    assert data["editor"] == {"@type": "Person"} and "Apertium" in data["translator"]["name"]
+    _show_names(site)
+    named = _json_ld(_page(site, article_id))
+    assert named["editor"] == {"@type": "Person", "name": "María Pérez"}
+
+
+def _json_ld(page: str) -> dict[str, Any]:
+    start = page.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    data: dict[str, Any] = json.loads(page[start : page.index("</script>", start)])
+    return data
 
 
 def test_html_typed_in_an_edit_is_shown_as_text(site: Newsroom) -> None:

@@ -111,9 +111,10 @@ def retranslate(
         except (EngineError, GlossaryError) as exc:
             raise _fail(str(exc)) from exc
     rate = f"{result.memory_hits / result.segments:.0%}" if result.segments else "-"
+    by_people = f" ({result.human_hits} written by people)" if result.human_hits else ""
     console.print(
         f"Re-translated {len(result.done)} article(s), {result.words} words; "
-        f"translation memory answered {rate} of {result.segments} segments."
+        f"translation memory answered {rate} of {result.segments} segments{by_people}."
     )
     for article_id, error in list(result.failed.items())[:20]:
         console.print(Text.assemble((f"article {article_id}:", "yellow"), " ", error))
