@@ -117,6 +117,11 @@ class DeskSettings:
     address_failures: int = setting(
         20, "Failed logins from one address within the window before it is refused.", minimum=1
     )
+    show_editor_names: bool = setting(
+        False,
+        "Name the person who revised a translation in its notice (their display name); "
+        "otherwise the notice says only that a person revised it (docs/post-editing.md).",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,13 @@ def retranslate(
         str | None, typer.Option(help="Only articles first published on or after this date.")
     ] = None,
     section: Annotated[str | None, typer.Option(help="Only articles in this section.")] = None,
+    overwrite_edits: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-edits",
+            help="Replace translations a person revised too (their revisions are kept).",
+        ),
+    ] = False,
 ) -> None:
     """Translate published articles again (e.g. after installing a better engine)."""
     from babelwire.jobs.retranslate import retranslate as retranslate_articles
@@ -94,13 +101,20 @@ def retranslate(
     moment = _parse_since(since)
     with open_newsroom(site) as newsroom:
         try:
-            result = retranslate_articles(newsroom, engine=engine, since=moment, section=section)
+            result = retranslate_articles(
+                newsroom,
+                engine=engine,
+                since=moment,
+                section=section,
+                overwrite_edits=overwrite_edits,
+            )
         except (EngineError, GlossaryError) as exc:
             raise _fail(str(exc)) from exc
     rate = f"{result.memory_hits / result.segments:.0%}" if result.segments else "-"
+    by_people = f" ({result.human_hits} written by people)" if result.human_hits else ""
     console.print(
         f"Re-translated {len(result.done)} article(s), {result.words} words; "
-        f"translation memory answered {rate} of {result.segments} segments."
+        f"translation memory answered {rate} of {result.segments} segments{by_people}."
     )
     for article_id, error in list(result.failed.items())[:20]:
         console.print(Text.assemble((f"article {article_id}:", "yellow"), " ", error))

@@ -25,9 +25,11 @@ from babelwire.model import TranslationStatus
 from babelwire.newsroom import Newsroom
 from babelwire.storage import Session, articles, translations
 from babelwire.storage.tables import ArticleRow
+from babelwire.storage.translations import edited_by_a_person
 
 
-def _reindex(session: Session, article_ids: Sequence[int]) -> None:
+def reindex_articles(session: Session, article_ids: Sequence[int]) -> None:
+    """Bring the search index up to the articles' current text (within the session)."""
     try:
         from babelwire.storage.published.search import index_articles
     except ImportError:  # a site without the search index
@@ -42,12 +44,15 @@ def retranslate(
     since: datetime | None = None,
     section: str | None = None,
     article_ids: Sequence[int] | None = None,
+    overwrite_edits: bool = False,
 ) -> StageResult:
     """Translate again every published article matching the filters, in every edition.
 
     ``engine`` forces that engine (with pivots if it has no direct pair); the
     translation in each edition is replaced when the new one is produced, so a
-    failure leaves the old one in place.
+    failure leaves the old one in place. A translation a person revised is left
+    as it is unless ``overwrite_edits`` (its revisions stay on record, so the
+    person's text can be restored).
     """
     result = StageResult()
     with newsroom.sessions() as session:
@@ -62,7 +67,10 @@ def retranslate(
         for article in published:
             source = article.language or "und"
             current = {t.language: t.status for t in article.translations}
+            kept = {t.language for t in article.translations if edited_by_a_person(t)}
             for target in newsroom.config.languages:
+                if target in kept and not overwrite_edits:
+                    continue
                 # Unlike the translate stage, an edition in the article's own
                 # language keeps its row, and a pair with no route leaves the
                 # old translation in place rather than marking it skipped.
@@ -76,7 +84,7 @@ def retranslate(
         def reindex(chunk: list[ArticleRow]) -> None:
             # The site shows the new text at once: the search index follows it.
             session.flush()
-            _reindex(session, [a.id for a in chunk])
+            reindex_articles(session, [a.id for a in chunk])
 
         errors = translate_in_batches(
             newsroom, session, pairs, settings, gate, result, before_commit=reindex
@@ -133,6 +141,6 @@ def release_translation(newsroom: Newsroom, article_id: int, language: str) -> b
         row.reason = f"released by an editor ({row.reason})" if row.reason else None
         row.updated_at = utcnow()
         session.flush()
-        _reindex(session, [article_id])
+        reindex_articles(session, [article_id])
         session.commit()
         return True

@@ -18,7 +18,7 @@ from babelwire.publish.paths import (
     url_for_source,
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
-from babelwire.publish.wording import endonym, translation_notice
+from babelwire.publish.wording import endonym, shown_editor, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
@@ -66,6 +66,11 @@ class ArticlePages(SiteRenderer):
 
     def _view(self, session: Session, language: str, article_id: int) -> ArticleView | None:
         return articles.article_view(session, language, article_id, self.config.languages)
+
+    def _notice(self, view: ArticleView) -> str:
+        return translation_notice(
+            view, show_editor_names=self.config.settings.desk.show_editor_names
+        )
 
     def article(self, language: str, article_id: int) -> str | None:
         if not self.has_edition(language) or not is_row_id(article_id):
@@ -163,7 +168,7 @@ class ArticlePages(SiteRenderer):
             if rule and is_section_slug(rule.slug)
             else "",
             original_href=safe_url(view.original_url),
-            notice=translation_notice(view),
+            notice=self._notice(view),
             original_language=view.original_language or "",
             original_view_href=url_for_original(language, view.id, view.title)
             if view.status == TranslationStatus.TRANSLATED and view.original_blocks
@@ -193,6 +198,7 @@ class ArticlePages(SiteRenderer):
                 site_title=self.config.title,
                 site_url=self._absolute(url_for_front(language)),
                 description=description or context["notice"],
+                editor=shown_editor(view, self.config.settings.desk.show_editor_names),
             )
         )
         return self._render("article.html", context)
@@ -231,7 +237,7 @@ class ArticlePages(SiteRenderer):
             pairs=pairs,
             original_language=view.original_language or "",
             original_href=safe_url(view.original_url),
-            notice=translation_notice(view),
+            notice=self._notice(view),
             robots="noindex, follow",
         )
         context["canonical"] = self._absolute(article_path)

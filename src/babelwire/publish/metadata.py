@@ -26,9 +26,16 @@ def _iso(value: datetime) -> str:
 
 
 def news_article(
-    view: ArticleView, *, url: str, site_title: str, site_url: str, description: str
+    view: ArticleView,
+    *,
+    url: str,
+    site_title: str,
+    site_url: str,
+    description: str,
+    editor: str = "",
 ) -> dict[str, Any]:
-    """schema.org NewsArticle for one article in one edition."""
+    """schema.org NewsArticle for one article in one edition; `editor`: the name of the
+    person who revised its translation, where readers may see it."""
     published = view.published_at or view.first_published_at
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -64,6 +71,9 @@ def news_article(
             "applicationCategory": "Machine translation",
         }
         data["translationOfWork"] = original
+        if view.revised:
+            # A person revised the machine's text: named only where the site allows.
+            data["editor"] = {"@type": "Person", "name": editor} if editor else {"@type": "Person"}
     return data
 
 

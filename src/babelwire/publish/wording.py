@@ -115,6 +115,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "by": "By",
         "also_in": "This article in other languages",
         "translated": "Translated automatically {source} by {engine}; not edited by a person.",
+        "translated_revised": "Translated automatically {source} by {engine}; revised by a person.",
+        "translated_revised_by": "Translated automatically {source} by {engine}; "
+        "revised by {editor}.",
         "from_language": "from {name}",
         "from_unknown": "from another language",
         "original_language": "Published in its original language.",
@@ -185,6 +188,10 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "also_in": "Este artículo en otros idiomas",
         "translated": "Traducido automáticamente {source} por {engine}; "
         "ninguna persona lo ha revisado.",
+        "translated_revised": "Traducido automáticamente {source} por {engine}; "
+        "revisado por una persona.",
+        "translated_revised_by": "Traducido automáticamente {source} por {engine}; "
+        "revisado por {editor}.",
         "from_language": "del {name}",
         "from_unknown": "de otro idioma",
         "original_language": "Publicado en su idioma original.",
@@ -253,6 +260,10 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "by": "Per",
         "also_in": "Aquest article en altres llengües",
         "translated": "Traduït automàticament {source} per {engine}; cap persona no l'ha revisat.",
+        "translated_revised": "Traduït automàticament {source} per {engine}; "
+        "revisat per una persona.",
+        "translated_revised_by": "Traduït automàticament {source} per {engine}; "
+        "revisat per {editor}.",
         "from_language": "{name}",  # the preposition is chosen in _from_phrase
         "from_unknown": "d'una altra llengua",
         "original_language": "Publicat en la seva llengua original.",
@@ -353,12 +364,27 @@ def engine_display(engine: str, version: str, model_version: str = "") -> str:
     return text
 
 
-def translation_notice(view: ArticleView) -> str:
-    """The plain-text part of the machine-translation notice (the link follows it)."""
+def shown_editor(view: ArticleView, show_editor_names: bool) -> str:
+    """The name of the person who revised the translation, where readers may see it."""
+    if not view.revised or not show_editor_names:
+        return ""
+    return (view.revised_by_display or "").strip()
+
+
+def translation_notice(view: ArticleView, *, show_editor_names: bool = False) -> str:
+    """The plain-text part of the machine-translation notice (the link follows it).
+
+    A translation a person revised says so, and keeps the engine that wrote it; the
+    person is named only with `desk.show_editor_names` and a display name.
+    """
     t = messages(view.language)
     if view.status == TranslationStatus.ORIGINAL:
         return t["original_language"]
     engine = engine_display(view.engine, view.engine_version, view.model_version)
-    return t["translated"].format(
-        source=_from_phrase(view.original_language, view.language), engine=engine
-    )
+    source = _from_phrase(view.original_language, view.language)
+    if not view.revised:
+        return t["translated"].format(source=source, engine=engine)
+    editor = shown_editor(view, show_editor_names)
+    if editor:
+        return t["translated_revised_by"].format(source=source, engine=engine, editor=editor)
+    return t["translated_revised"].format(source=source, engine=engine)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
-from babelwire.pipeline.translate.memory import Channel, MemoryEntry
+from babelwire.pipeline.translate.memory import HUMAN_ENGINE, Channel, MemoryEntry
 from babelwire.storage.tables import TranslationMemoryRow
 
-__all__ = ["SqlMemory"]
+__all__ = ["SqlMemory", "human_segment_count"]
 
 _QUERY_SIZE = 400
 
@@ -47,6 +47,14 @@ class SqlMemory:
         return found
 
     def store(self, channel: Channel, entries: Sequence[MemoryEntry]) -> None:
+        self._insert(channel, entries, replace=False)
+
+    def store_human(self, channel: Channel, entries: Sequence[MemoryEntry]) -> None:
+        """Add segments a person wrote (`human_channel`); a later edit of the same
+        source segment replaces the earlier one."""
+        self._insert(channel, entries, replace=True)
+
+    def _insert(self, channel: Channel, entries: Sequence[MemoryEntry], *, replace: bool) -> None:
         if not entries:
             return
         now = utcnow()
@@ -66,14 +74,26 @@ class SqlMemory:
         ]
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        unique = ["engine", "model_version", "source_language", "target_language", "key"]
         for start in range(0, len(rows), _QUERY_SIZE):
-            statement = insert(TranslationMemoryRow).on_conflict_do_nothing(
-                index_elements=[
-                    "engine",
-                    "model_version",
-                    "source_language",
-                    "target_language",
-                    "key",
-                ]
-            )
+            statement = insert(TranslationMemoryRow)
+            if replace:
+                statement = statement.on_conflict_do_update(
+                    index_elements=unique,
+                    set_={
+                        "source_text": statement.excluded.source_text,
+                        "target_text": statement.excluded.target_text,
+                        "created_at": statement.excluded.created_at,
+                    },
+                )
+            else:
+                statement = statement.on_conflict_do_nothing(index_elements=unique)
             self.session.execute(statement, rows[start : start + _QUERY_SIZE])
+
+
+def human_segment_count(session: Session) -> int:
+    """How many segments of the memory a person wrote."""
+    t = TranslationMemoryRow
+    return int(
+        session.scalar(select(func.count()).select_from(t).where(t.engine == HUMAN_ENGINE)) or 0
+    )

@@ -184,8 +184,39 @@ class TranslationRow(Base):
     glossary_version: Mapped[str] = mapped_column(String(64), default="")
     checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised on every change of the text (by an engine or a person): an edit names the
+    # revision it was made on, so one made on an older text is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who revised the machine's text last (a user name), and the name readers may see;
+    # both NULL while the text is the machine's.
+    revised_by: Mapped[str | None] = mapped_column(String(200))
+    revised_by_display: Mapped[str | None] = mapped_column(String(300))
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[ArticleRow] = relationship(back_populates="translations")
+
+
+class TranslationRevisionRow(Base):
+    """One text a translation had (kind "machine", "human" or "restore", numbered as
+    the translation's `revision`), or an editor's unpublished draft (kind "draft",
+    numbered as the revision it was written on)."""
+
+    __tablename__ = "translation_revisions"
+    __table_args__ = (
+        UniqueConstraint("translation_id", "kind", "number", name="uq_translation_revisions"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("translations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    blocks: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    who: Mapped[str] = mapped_column(String(200), default="")  # "" for the machine
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TranslationMemoryRow(Base):

@@ -10,9 +10,11 @@ from babelwire.model import TranslationStatus
 from babelwire.storage.tables import ArticleRow, TranslationRow
 
 __all__ = [
+    "edited_by_a_person",
     "held_translation",
     "held_translations",
     "load_translation",
+    "translation_by_id",
     "translation_to_save",
 ]
 
@@ -26,16 +28,34 @@ def load_translation(session: Session, article_id: int, language: str) -> Transl
     )
 
 
+def translation_by_id(session: Session, translation_id: int) -> TranslationRow | None:
+    """A translation by its own id (with its article, loaded when first read)."""
+    return session.get(TranslationRow, translation_id)
+
+
 def translation_to_save(session: Session, article: ArticleRow, language: str) -> TranslationRow:
     """The article's translation into `language`, added when it has none, stamped as
-    written now from the article's current version; the caller fills in the rest."""
+    written now by the machine from the article's current version (a new revision, no
+    longer a person's); the caller fills in the rest."""
     row = load_translation(session, article.id, language)
     if row is None:
-        row = TranslationRow(article_id=article.id, language=language, created_at=utcnow())
+        row = TranslationRow(
+            article_id=article.id, language=language, created_at=utcnow(), revision=0
+        )
         session.add(row)
     row.updated_at = utcnow()
     row.article_version = article.version
+    row.revision = (row.revision or 0) + 1
+    row.revised_by = None
+    row.revised_by_display = None
+    row.revised_at = None
     return row
+
+
+def edited_by_a_person(row: TranslationRow | None) -> bool:
+    """Whether the translation's text is a person's revision (not to be overwritten
+    by the machine unless the operator asks)."""
+    return row is not None and row.revised_by is not None
 
 
 def held_translations(session: Session) -> list[tuple[TranslationRow, str]]:

@@ -36,6 +36,7 @@ class StageResult:
     engine_seconds: float = 0.0
     segments: int = 0
     memory_hits: int = 0
+    human_hits: int = 0  # of the memory hits, titles and blocks a person wrote
 
 
 def merge_results(into: StageResult, other: StageResult) -> None:
@@ -49,6 +50,7 @@ def merge_results(into: StageResult, other: StageResult) -> None:
     into.engine_seconds += other.engine_seconds
     into.segments += other.segments
     into.memory_hits += other.memory_hits
+    into.human_hits += other.human_hits
 
 
 def fail_article(

@@ -30,6 +30,7 @@ from babelwire.pipeline.translate.registry import Translators
 from babelwire.storage import Session, articles, translations
 from babelwire.storage.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, TranslationRow
+from babelwire.storage.translations import edited_by_a_person
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +118,14 @@ def translate_in_batches(
     return errors
 
 
-def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageResult:
-    """Translate EXTRACTED articles into every edition's language, many per engine batch."""
+def translate_articles(
+    newsroom: Newsroom, article_ids: Sequence[int], *, overwrite_edits: bool = False
+) -> StageResult:
+    """Translate EXTRACTED articles into every edition's language, many per engine batch.
+
+    A translation a person revised (post-editing) is kept as it is, unless
+    ``overwrite_edits``: its revisions stay on record either way.
+    """
     result = StageResult()
     targets = newsroom.config.languages
     with newsroom.sessions() as session:
@@ -138,7 +145,10 @@ def translate_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageR
         pairs = LanguagePairs(newsroom.translators)
         for article in waiting:
             source_language = article.language or "und"
+            kept = {t.language for t in article.translations if edited_by_a_person(t)}
             for target in targets:
+                if target in kept and not overwrite_edits:
+                    continue
                 if source_language == target:
                     _store_original(session, article)
                     continue
@@ -188,6 +198,7 @@ def _run_route(
     result.engine_words += stats.engine_words
     result.segments += stats.segments
     result.memory_hits += stats.memory_hits
+    result.human_hits += stats.human_hits
     return done, failed
 
 

@@ -8,6 +8,9 @@ not found there, to the engine in one batch (so a streaming engine never
 drains between articles).  For a pivot route the same happens once per hop.
 The translations are put back into the same blocks, placeholders restored,
 and each article is checked and scored.
+
+A title or block a person already translated (post-editing, kept in the memory's
+`human_channel`) is taken as they wrote it before any of this, whatever the route.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from dataclasses import dataclass, field
 from babelwire.model import Block, TranslatedArticle
 from babelwire.pipeline.translate.engine import Engine, EngineError
 from babelwire.pipeline.translate.glossary import Glossary
-from babelwire.pipeline.translate.memory import Channel, Memory, MemoryEntry, memory_key
+from babelwire.pipeline.translate.memory import (
+    Channel,
+    Memory,
+    MemoryEntry,
+    human_channel,
+    memory_key,
+)
 from babelwire.pipeline.translate.protect import (
     DEFAULT_KINDS,
     STYLES,
@@ -127,6 +136,7 @@ class PathStats:
 
     segments: int = 0
     memory_hits: int = 0
+    human_hits: int = 0  # of the memory hits, titles and blocks a person wrote
     engine_segments: int = 0
     engine_words: int = 0
     engine_seconds: float = 0.0
@@ -210,6 +220,23 @@ def _translate_hop(
     return outputs, marks, remembered
 
 
+def _human_segments(
+    route: Route, texts: Sequence[SourceText], memory: Memory | None
+) -> dict[tuple[int, int], str]:
+    """The titles and blocks a person translated before, by (text, segment) index."""
+    if memory is None:
+        return {}
+    keys: dict[tuple[int, int], str] = {}
+    for t_index, text in enumerate(texts):
+        for s_index, segment in enumerate(text.segments()):
+            if segment.strip():
+                keys[(t_index, s_index)] = memory_key(segment)
+    if not keys:
+        return {}
+    found = memory.lookup(human_channel(route.source, route.target), list(set(keys.values())))
+    return {place: found[key].target_text for place, key in keys.items() if key in found}
+
+
 def _protection(route: Route) -> tuple[PlaceholderStyle | None, frozenset[str]]:
     """The placeholder style every engine of the route carries, and what they all keep."""
     styles = {getattr(h.engine, "placeholder_style", None) for h in route.hops}
@@ -241,11 +268,15 @@ def translate_texts(
     stats = stats if stats is not None else PathStats()
     style, native = _protection(route)
     glossary = settings.glossary.for_pair(route.source, route.target)
+    human = _human_segments(route, texts, settings.memory)
     shapes: list[list[list[Piece]]] = []
     units: list[_Unit] = []
     for t_index, text in enumerate(texts):
         shape: list[list[Piece]] = []
         for s_index, segment in enumerate(text.segments()):
+            if (t_index, s_index) in human:
+                shape.append([])  # a person's text: nothing to translate
+                continue
             pieces = split_block(segment, route.source, settings.max_words)
             shape.append(pieces)
             for piece in pieces:
@@ -263,12 +294,19 @@ def translate_texts(
             unit.from_memory = hit if hop is route.hops[0] else unit.from_memory and hit
     stats.segments += sum(1 for u in units if u.masked.text.strip())
     stats.memory_hits += sum(1 for u in units if u.from_memory and u.masked.text.strip())
+    stats.segments += len(human)
+    stats.memory_hits += len(human)
+    stats.human_hits += len(human)
 
     results: list[Translation] = []
     position = 0
     for t_index, (text, shape) in enumerate(zip(texts, shapes, strict=True)):
         measures = Measures(source_segments=text.segments(), target_segments=[])
-        for pieces in shape:
+        for s_index, pieces in enumerate(shape):
+            if (t_index, s_index) in human:
+                measures.target_segments.append(human[(t_index, s_index)])
+                measures.memory_hits += 1
+                continue
             restored: list[str] = []
             for _piece in pieces:
                 unit = units[position]

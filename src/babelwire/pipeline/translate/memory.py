@@ -6,6 +6,12 @@ digest of the normalised masked segment).  Masked means after protection, so
 with runs of whitespace made one space.  A new engine or model version starts
 with an empty memory, because its translations would differ.
 
+Segments a person wrote (post-editing) are kept on a channel of their own, with
+no engine and no model (`human_channel`), keyed by the whole source segment (a
+title or a block, unmasked). They take precedence: a title or block found there
+is taken as the person wrote it, for every engine and route of the pair; only
+the rest is looked up on the engine's own channel and then sent to the engine.
+
 The pipeline holds only this interface and a memory in a dict; the site's
 memory, in its database, is storage/memory.py.
 """
@@ -19,7 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["Channel", "DictMemory", "Memory", "MemoryEntry", "memory_key"]
+__all__ = [
+    "HUMAN_ENGINE",
+    "Channel",
+    "DictMemory",
+    "Memory",
+    "MemoryEntry",
+    "human_channel",
+    "memory_key",
+]
+
+#: The engine name of the channel of segments a person wrote.
+HUMAN_ENGINE = ""
 
 _SPACES = re.compile(r"\s+")
 
@@ -45,6 +62,11 @@ class Channel:
     model_version: str
     source: str
     target: str
+
+
+def human_channel(source: str, target: str) -> Channel:
+    """The channel of the segments people wrote for a language pair (any engine)."""
+    return Channel(HUMAN_ENGINE, "", source, target)
 
 
 class Memory(Protocol):

@@ -183,6 +183,8 @@ _TRANSLATIONS = select(
     TranslationRow.engine,
     TranslationRow.engine_version,
     TranslationRow.model_version,
+    TranslationRow.revised_by,
+    TranslationRow.revised_by_display,
     # The body of the edition asked for only.
     case((TranslationRow.language == bindparam("language"), TranslationRow.blocks)).label("blocks"),
 ).where(
@@ -253,4 +255,6 @@ def article_view(
         other_titles=tuple((code, visible[code].title) for code in others),
         story_id=story_id,
         brief=extractor == BRIEF,
+        revised=translation.revised_by is not None,
+        revised_by_display=translation.revised_by_display,
     )

@@ -141,6 +141,8 @@ class ArticleView:
     other_titles: tuple[tuple[str, str], ...] = ()  # (edition, title) for other_languages
     story_id: int | None = None
     brief: bool = False  # only the headline: the page failed and the feed carried no text
+    revised: bool = False  # a person revised the machine's translation
+    revised_by_display: str | None = None  # the name they gave readers, if any
 
 
 @dataclass(frozen=True, slots=True)
