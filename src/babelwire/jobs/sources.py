@@ -191,10 +191,12 @@ def _name(name: str) -> str:
 
 
 def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> Detection:
-    """Fetch `url` once and work out whether it is a feed, a sitemap or a web page.
+    """Fetch `url` and work out whether it is a feed, a sitemap or a web page.
 
     A page that announces feeds (<link rel="alternate">) is followed through
-    its first feed; a page without one is followed through its article links.
+    its first feed, which is fetched too for its title and entries (unless it
+    is on another host or port than a private URL allowed); a page without
+    one is followed through its article links.
     Raises SourceError when the URL cannot be followed, saying why. With
     `allow_private`, the URL's own host and port may be private, nothing else.
     """
@@ -465,11 +467,13 @@ def update_source(
     check_section(newsroom, section)
     with newsroom.sessions.begin() as session:
         row = _find(session, ref)
-        low, high = _checked_bounds(
-            newsroom,
-            row.min_interval_minutes if min_interval is None else min_interval or None,
-            row.max_interval_minutes if max_interval is None else max_interval or None,
-        )
+        bounds = min_interval is not None or max_interval is not None
+        if bounds:
+            low, high = _checked_bounds(
+                newsroom,
+                row.min_interval_minutes if min_interval is None else min_interval or None,
+                row.max_interval_minutes if max_interval is None else max_interval or None,
+            )
         if name is not None:
             row.name = _name(name)
         if language is not None:
@@ -482,7 +486,7 @@ def update_source(
             row.preferred = preferred
             if preferred:
                 articles.release_copies(session, row.id)
-        if min_interval is not None or max_interval is not None:
+        if bounds:
             _set_bounds(newsroom, row, low, high)
         source_id = row.id
     return get_source(newsroom, source_id)
