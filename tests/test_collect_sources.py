@@ -95,6 +95,8 @@ def test_source_add_detects_each_kind(server: HostileServer, site: str) -> None:
     code, out = _add(site, server.url("/"))
     assert code == 0, out
     assert "announcing the feed" in out and server.url("/rss.xml") in out and "(feed)" in out
+    # The announced feed is read too: its entries, a title of them, its name.
+    assert "a feed with 1 entries" in out and "Hello valley" in out and "Valley RSS" in out
     code, out = _add(site, server.url("/rss.xml"), "--name", "Direct")
     assert code == 0 and "a feed with 1 entries" in out
     code, out = _add(site, server.url("/plain"))

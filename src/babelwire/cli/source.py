@@ -62,30 +62,33 @@ def add(
     """Follow a new source (or update one already followed), saying what the URL is."""
     from babelwire.jobs.sources import (
         SourceError,
-        SourceUnreachable,
         add_source,
         check_section,
         check_source_url,
-        detect_source,
-        same_origin,
+        preview_source,
     )
 
     with open_newsroom(site) as newsroom:
         try:
             url = check_source_url(newsroom, url, allow_private=allow_private)
             follow, found = url, ""
+            shown: tuple[str, ...] = ()
+            guess: str | None = None
             if kind is None:
                 check_section(newsroom, section)
-                try:
-                    detection = detect_source(newsroom, url, allow_private=allow_private)
-                    if allow_private and not same_origin(url, detection.url):
-                        _offer_elsewhere(url, detection.url, detection.found, site)
-                        raise typer.Exit(1)
-                    follow, kind, found = detection.url, detection.kind, detection.found
-                    name = name or detection.title or None
-                except SourceUnreachable as exc:
+                preview = preview_source(newsroom, url, allow_private=allow_private)
+                if preview.unreachable:
                     # Unreachable now (offline, server down): follow it as a feed anyway.
-                    found = f"could not check it now ({exc}); following it as a feed"
+                    found = f"could not check it now ({preview.error}); following it as a feed"
+                elif preview.error:
+                    raise SourceError(preview.error)
+                elif preview.elsewhere:
+                    _offer_elsewhere(url, preview.follow_url, preview.found, site)
+                    raise typer.Exit(1)
+                else:
+                    follow, kind, found = preview.follow_url, preview.kind, preview.found
+                    name = name or preview.title or None
+                    shown, guess = preview.entry_titles, preview.language
             info = add_source(
                 newsroom,
                 follow,
@@ -100,6 +103,10 @@ def add(
             raise fail(str(exc)) from exc
     if found:
         console.print(f"Found {found}")
+    for title in shown[:3]:
+        console.print(f"  {title}", markup=False, highlight=False)
+    if guess and not info.language:
+        console.print(f"Its entries look like language {guess!r} (set it with --lang)")
     note = ", preferred" if info.preferred else ""
     console.print(f"Source {info.id}: {info.name} <{info.url}> ({info.kind}{note})")
 
@@ -132,23 +139,39 @@ def _host_port(url: str) -> str:
 
 
 def _next(s: SourceInfo) -> str:
-    if not s.last_fetched_at:
-        return "now"
-    return _when(s.next_fetch_at)
+    if s.paused:
+        return "paused"
+    return _when(s.next_poll_at) if s.next_poll_at else "now"
 
 
 def _status(s: SourceInfo) -> str:
-    status = s.last_status or "never"
-    if s.consecutive_failures > 1:
-        status += f" x{s.consecutive_failures}"
-    return status
+    if s.consecutive_failures > 1 and not s.paused:
+        return f"{s.status} x{s.consecutive_failures}"
+    return s.status
+
+
+def _kind(s: SourceInfo) -> str:
+    notes = [
+        note for note, on in (("private ok", s.allow_private), ("preferred", s.preferred)) if on
+    ]
+    return s.kind + "".join(f" ({note})" for note in notes)
+
+
+def _every(s: SourceInfo) -> str:
+    from babelwire.pipeline.discover.schedule import human_duration
+
+    every = human_duration(s.interval_minutes)
+    if s.min_interval or s.max_interval:
+        low = human_duration(s.min_interval) if s.min_interval else "site"
+        high = human_duration(s.max_interval) if s.max_interval else "site"
+        every += f" ({low}..{high})"
+    return every
 
 
 @source_app.command("list")
 def list_command(site: SiteOption = Path(".")) -> None:
     """Every source: kind, last fetch, status, next poll and why, and the last error."""
     from babelwire.jobs.sources import list_sources
-    from babelwire.pipeline.discover.schedule import human_duration
 
     with open_newsroom(site) as newsroom:
         sources = list_sources(newsroom)
@@ -172,25 +195,96 @@ def list_command(site: SiteOption = Path(".")) -> None:
         table.add_row(
             str(s.id),
             s.name,
-            s.kind
-            + (" (private ok)" if s.allow_private else "")
-            + (" (preferred)" if s.preferred else ""),
+            _kind(s),
             s.language or "auto",
             s.section or "-",
             str(s.articles),
             _when(s.last_fetched_at),
             _status(s),
-            human_duration(s.interval_minutes),
+            _every(s),
             _next(s),
-            s.poll_reason or ("never polled" if not s.last_fetched_at else ""),
+            s.next_poll_reason,
             s.last_error or "",
         )
     console.print(table)
 
 
+def _ref(ref: str) -> int | str:
+    return int(ref) if is_ascii_number(ref) else ref
+
+
+RefArgument = Annotated[str, typer.Argument(help="Source id or URL.")]
+
+
+@source_app.command("edit")
+def edit(
+    ref: RefArgument,
+    site: SiteOption = Path("."),
+    name: Annotated[str | None, typer.Option(help="Name shown on the site.")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", "--lang", help="Language code; '' to detect it again."),
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option(help="Section for all its articles; '' for none.")
+    ] = None,
+    min_interval: Annotated[
+        int | None,
+        typer.Option(help="Shortest minutes between polls of it; 0 for the site's setting."),
+    ] = None,
+    max_interval: Annotated[
+        int | None,
+        typer.Option(help="Longest minutes between polls of it; 0 for the site's setting."),
+    ] = None,
+) -> None:
+    """Change a source's name, language, section or polling interval bounds."""
+    from babelwire.jobs.sources import update_source
+
+    with open_newsroom(site) as newsroom:
+        info = update_source(
+            newsroom,
+            _ref(ref),
+            name=name,
+            language=language,
+            section=section,
+            min_interval=min_interval,
+            max_interval=max_interval,
+        )
+    console.print(
+        f"Source {info.id}: {info.name} <{info.url}> ({info.kind}), language "
+        f"{info.language or 'auto'}, section {info.section or '-'}, every {_every(info)}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@source_app.command("pause")
+def pause(ref: RefArgument, site: SiteOption = Path(".")) -> None:
+    """Stop polling a source, keeping it and its articles, until `source resume`."""
+    from babelwire.jobs.sources import pause_source
+
+    with open_newsroom(site) as newsroom:
+        info = pause_source(newsroom, _ref(ref))
+    console.print(f"Source {info.id}: {info.name} is paused", markup=False, highlight=False)
+
+
+@source_app.command("resume")
+def resume(ref: RefArgument, site: SiteOption = Path(".")) -> None:
+    """Poll a paused source again."""
+    from babelwire.jobs.sources import resume_source
+
+    with open_newsroom(site) as newsroom:
+        info = resume_source(newsroom, _ref(ref))
+    console.print(
+        f"Source {info.id}: {info.name} is polled again (next: {_next(info)})",
+        markup=False,
+        highlight=False,
+    )
+
+
 @source_app.command("prefer")
 def prefer(
-    ref: Annotated[str, typer.Argument(help="Source id or URL.")],
+    ref: RefArgument,
     site: SiteOption = Path("."),
     off: Annotated[bool, typer.Option("--off", help="Stop preferring it.")] = False,
 ) -> None:
@@ -198,7 +292,7 @@ def prefer(
     from babelwire.jobs.sources import prefer_source
 
     with open_newsroom(site) as newsroom:
-        info = prefer_source(newsroom, int(ref) if is_ascii_number(ref) else ref, not off)
+        info = prefer_source(newsroom, _ref(ref), not off)
     state = (
         "preferred: its copies of other articles are published"
         if info.preferred
@@ -209,14 +303,14 @@ def prefer(
 
 @source_app.command("remove")
 def remove(
-    ref: Annotated[str, typer.Argument(help="Source id or URL.")],
+    ref: RefArgument,
     site: SiteOption = Path("."),
 ) -> None:
     """Stop following a source and remove its articles."""
     from babelwire.jobs.sources import remove_source
 
     with open_newsroom(site) as newsroom:
-        info = remove_source(newsroom, int(ref) if is_ascii_number(ref) else ref)
+        info = remove_source(newsroom, _ref(ref))
     console.print(f"Removed source {info.id}: {info.name}")
 
 
@@ -224,15 +318,27 @@ def remove(
 def import_opml_command(
     path: Annotated[Path, typer.Argument(help="OPML file.")],
     site: SiteOption = Path("."),
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help=(
+                "Let its sources be on a loopback or private network (each one's own host"
+                " and port), as the file asks or as their URLs need."
+            ),
+        ),
+    ] = False,
 ) -> None:
-    """Follow every feed listed in an OPML file; outlines that cannot be followed are
-    left out and listed with the reason."""
+    """Follow every feed listed in an OPML file, with the settings babelwire's own export
+    gives each; outlines that cannot be followed are left out and listed with the reason."""
     from babelwire.jobs.sources import import_opml
 
     with open_newsroom(site) as newsroom:
-        done = import_opml(newsroom, path)
+        done = import_opml(newsroom, path, allow_private=allow_private)
     for reason in done.skipped:
-        console.print(f"left out: {reason}")
+        console.print(f"left out: {reason}", markup=False, highlight=False)
+    for note in done.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
     console.print(
         f"Imported {done.added + done.updated} sources from {path} ({done.added} new, "
         f"{done.updated} already followed, {len(done.skipped)} left out)"

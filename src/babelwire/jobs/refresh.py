@@ -74,14 +74,18 @@ def due_source_ids(newsroom: Newsroom, now: datetime | None = None) -> list[int]
         return sources.due_source_ids(session, now or utcnow())
 
 
-def policy(newsroom: Newsroom) -> Policy:
+def policy(newsroom: Newsroom, source: SourceRow | None = None) -> Policy:
+    """The site's polling policy, with `source`'s own interval bounds where it has them."""
     c = newsroom.config
-    return Policy(
+    site = Policy(
         default_minutes=c.settings.fetch.interval_minutes,
         min_minutes=c.settings.fetch.min_interval_minutes,
         max_minutes=c.settings.fetch.max_interval_minutes,
         failing_after=c.settings.fetch.failing_after,
     )
+    if source is None:
+        return site
+    return site.bounded(source.min_interval_minutes, source.max_interval_minutes)
 
 
 def refresh_source(newsroom: Newsroom, source_id: int) -> SourceReport:
@@ -208,11 +212,11 @@ def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
 
 def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
     now = utcnow()
-    rules = policy(newsroom)
     with newsroom.sessions() as session:
         source = sources.load_source(session, outcome.request.source_id)
         if source is None:  # removed while it was being polled
             return SourceReport(source_id=outcome.request.source_id, name="", error="removed")
+        rules = policy(newsroom, source)
         report = SourceReport(source_id=source.id, name=source.name)
         log = _PollLog()
         source.last_fetched_at = now

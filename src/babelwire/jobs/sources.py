@@ -4,9 +4,11 @@ list, remove, import and export OPML."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -14,13 +16,15 @@ from lxml import etree
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
 from babelwire.model import SOURCE_KINDS as KINDS
+from babelwire.model import FeedEntry, is_ascii_number
 from babelwire.newsroom import Newsroom
+from babelwire.pipeline.discover.schedule import MAX_INTERVAL_MINUTES
 from babelwire.pipeline.discover.urls import (
     InvalidSourceURL,
     private_host_reason,
     validate_source_url,
 )
-from babelwire.storage import articles, sources
+from babelwire.storage import Session, articles, sources
 from babelwire.storage.tables import SourceRow
 
 # Fetching, parsing and the story desk are imported by the use cases that need
@@ -63,6 +67,48 @@ class SourceInfo:
     poll_reason: str = ""
     consecutive_failures: int = 0
     preferred: bool = False
+    paused: bool = False
+    min_interval: int | None = None  # the source's own bounds; None: the site's
+    max_interval: int | None = None
+    # For a health list: "paused", "never" (not polled yet), or the last poll's
+    # outcome (ok, not_modified, error, failing).
+    status: str = "never"
+    # When the next pass polls it (None: at the next pass, or never while paused) and why.
+    next_poll_at: datetime | None = None
+    next_poll_reason: str = "never polled"
+
+
+def _info(row: SourceRow, articles: int) -> SourceInfo:
+    if not row.enabled:
+        status, next_at, why = "paused", None, "paused"
+    elif row.last_fetched_at is None:
+        status, next_at, why = "never", None, row.poll_reason or "never polled"
+    else:
+        status, next_at, why = row.last_status or "never", row.next_fetch_at, row.poll_reason
+    return SourceInfo(
+        id=row.id,
+        url=row.url,
+        name=row.name,
+        language=row.language,
+        section=row.section,
+        last_fetched_at=row.last_fetched_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        next_fetch_at=row.next_fetch_at,
+        articles=articles,
+        kind=row.kind,
+        allow_private=row.allow_private,
+        interval_minutes=row.interval_minutes,
+        poll_reason=row.poll_reason,
+        consecutive_failures=row.consecutive_failures,
+        preferred=row.preferred,
+        paused=not row.enabled,
+        min_interval=row.min_interval_minutes,
+        max_interval=row.max_interval_minutes,
+        status=status,
+        next_poll_at=next_at,
+        next_poll_reason=why,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +119,39 @@ class Detection:
     url: str  # what to follow: the URL itself, or the feed a page announces
     title: str
     found: str  # said to the operator
+    entries: int | None = None  # what it lists now (None: not read)
+    entry_titles: tuple[str, ...] = ()
+    language: str | None = None  # guessed from the entries' titles and summaries
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePreview:
+    """What `source add` would follow for a URL, found without saving anything.
+
+    `error` is empty when the URL can be followed; otherwise it says why not,
+    and `unreachable` tells a failure that may pass (network, server error)
+    from one that will not. `private`: the URL's host is loopback or private,
+    so it needs the allowance. `elsewhere`: the URL, allowed onto a private
+    network, announces a feed on another host or port, which is offered to
+    the operator and not followed under that allowance.
+    """
+
+    url: str  # as asked, normalised where it could be
+    follow_url: str = ""  # what would be followed: the URL or the feed it announces
+    kind: str = ""  # feed, sitemap or page; empty on an error
+    title: str = ""
+    found: str = ""  # what it is, in a sentence
+    entries: int | None = None
+    entry_titles: tuple[str, ...] = ()
+    language: str | None = None
+    private: bool = False
+    elsewhere: bool = False
+    error: str = ""
+    unreachable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
 
 
 def _check_url(url: str) -> str:
@@ -112,10 +191,12 @@ def _name(name: str) -> str:
 
 
 def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> Detection:
-    """Fetch `url` once and work out whether it is a feed, a sitemap or a web page.
+    """Fetch `url` and work out whether it is a feed, a sitemap or a web page.
 
     A page that announces feeds (<link rel="alternate">) is followed through
-    its first feed; a page without one is followed through its article links.
+    its first feed, which is fetched too for its title and entries (unless it
+    is on another host or port than a private URL allowed); a page without
+    one is followed through its article links.
     Raises SourceError when the URL cannot be followed, saying why. With
     `allow_private`, the URL's own host and port may be private, nothing else.
     """
@@ -127,7 +208,74 @@ def detect_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) 
     except ValueError as exc:
         raise SourceError(f"not a URL babelwire can fetch: {url!r}") from exc
     with allowed(allowance):
-        return _detect(newsroom, url)
+        detection = _detect(newsroom, url)
+        if detection.url != url and (not allow_private or same_origin(url, detection.url)):
+            detection = _announced_feed(newsroom, detection)
+    return detection
+
+
+def _announced_feed(newsroom: Newsroom, page: Detection) -> Detection:
+    """The feed a page announces, read for its title and entries where it can be."""
+    try:
+        feed = _detect(newsroom, page.url)
+    except SourceError:  # the page's word is taken; polling will say what is wrong
+        return page
+    if feed.kind != "feed":
+        return page
+    return replace(feed, found=f"{page.found}: {feed.found}")
+
+
+# How many entry titles a preview shows.
+PREVIEW_TITLES = 5
+
+
+def preview_source(newsroom: Newsroom, url: str, *, allow_private: bool = False) -> SourcePreview:
+    """What following `url` would give, without saving anything: `source add` says it
+    before adding, a web form shows it before the operator confirms.
+
+    Never raises for what the URL is or does: an invalid URL, a private host
+    without the allowance, a page with nothing to follow are each a preview
+    with `error` set.
+    """
+    try:
+        normal = _check_url(url)
+    except SourceError as exc:
+        return SourcePreview(url=url, error=str(exc))
+    private = bool(private_host_reason(normal))
+    try:
+        check_source_url(newsroom, normal, allow_private=allow_private)
+        detection = detect_source(newsroom, normal, allow_private=allow_private)
+    except SourceUnreachable as exc:
+        return SourcePreview(url=normal, private=private, error=str(exc), unreachable=True)
+    except SourceError as exc:
+        return SourcePreview(url=normal, private=private, error=str(exc))
+    return SourcePreview(
+        url=normal,
+        follow_url=detection.url,
+        kind=detection.kind,
+        title=detection.title,
+        found=detection.found,
+        entries=detection.entries,
+        entry_titles=detection.entry_titles,
+        language=detection.language,
+        private=private,
+        elsewhere=allow_private and not same_origin(normal, detection.url),
+    )
+
+
+def _sample(entries: Sequence[FeedEntry] | Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """What a preview says of a list of entries: how many, a few titles, the language."""
+    from babelwire.pipeline.language.detect import UNDETERMINED, detect_language
+
+    titles = [e.title if isinstance(e, FeedEntry) else e[1] for e in entries]
+    texts = [f"{e.title}. {e.summary}" if isinstance(e, FeedEntry) else e[1] for e in entries]
+    guess = detect_language("\n".join(texts[:50]))
+    shown = tuple(" ".join(t.split())[:200] for t in titles if t.strip())[:PREVIEW_TITLES]
+    return {
+        "entries": len(titles),
+        "entry_titles": shown,
+        "language": guess.code if guess.code != UNDETERMINED and guess.confidence >= 0.5 else None,
+    }
 
 
 def same_origin(url: str, other: str) -> bool:
@@ -176,7 +324,7 @@ def _detect(newsroom: Newsroom, url: str) -> Detection:
         else:
             news = " (Google News)" if any(e.title for e in sitemap.entries) else ""
             found = f"a sitemap{news} with {len(sitemap.entries)} pages"
-        return Detection("sitemap", url, "", found)
+        return Detection("sitemap", url, "", found, **_sample(sitemap.entries))
     if is_html(content, result.content_type):
         try:
             feeds = feed_links(content, base)
@@ -190,14 +338,15 @@ def _detect(newsroom: Newsroom, url: str) -> Detection:
             )
         if links:
             found = f"a web page with no feed; following its {len(links)} article links"
-            return Detection("page", url, "", found)
+            return Detection("page", url, "", found, **_sample(links))
         raise SourceError(f"{url}: a web page with no feed and no article links")
     try:
         feed = parse_feed(content, base, result.content_type)
     except NotAFeed as exc:
         raise SourceError(f"{url}: {exc}") from exc
     problem = f"; read with problems: {feed.problem}" if feed.problem else ""
-    return Detection("feed", url, feed.title, f"a feed with {len(feed.entries)} entries{problem}")
+    found = f"a feed with {len(feed.entries)} entries{problem}"
+    return Detection("feed", url, feed.title, found, **_sample(feed.entries))
 
 
 def _private_hint(message: str) -> str:
@@ -266,38 +415,123 @@ def add_source(
 
 
 def get_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
-    """A source by id or URL."""
-    for info in list_sources(newsroom):
-        if info.id == ref or info.url == ref or str(info.id) == str(ref):
-            return info
-    raise SourceError(f"no source {ref!r}")
+    """A source by id (a number, or its digits) or URL."""
+    with newsroom.sessions() as session:
+        row = _find(session, ref)
+        return _info(row, int(articles.counts_by_source(session).get(row.id, 0)))
+
+
+def _find(session: Session, ref: int | str) -> SourceRow:
+    row = None
+    if isinstance(ref, int) or is_ascii_number(ref):
+        row = sources.load_source(session, int(ref))
+    if row is None and isinstance(ref, str):
+        row = sources.source_by_url(session, ref)
+    if row is None:
+        raise SourceError(f"no source {ref!r}")
+    return row
 
 
 def list_sources(newsroom: Newsroom) -> list[SourceInfo]:
+    """Every source, in the order they were added, with what a health list shows."""
     with newsroom.sessions() as session:
         counts = articles.counts_by_source(session)
-        rows = sources.all_sources(session)
-        return [
-            SourceInfo(
-                id=r.id,
-                url=r.url,
-                name=r.name,
-                language=r.language,
-                section=r.section,
-                last_fetched_at=r.last_fetched_at,
-                last_status=r.last_status,
-                last_error=r.last_error,
-                next_fetch_at=r.next_fetch_at,
-                articles=int(counts.get(r.id, 0)),
-                kind=r.kind,
-                allow_private=r.allow_private,
-                interval_minutes=r.interval_minutes,
-                poll_reason=r.poll_reason,
-                consecutive_failures=r.consecutive_failures,
-                preferred=r.preferred,
+        return [_info(r, int(counts.get(r.id, 0))) for r in sources.all_sources(session)]
+
+
+def update_source(
+    newsroom: Newsroom,
+    ref: int | str,
+    *,
+    name: str | None = None,
+    language: str | None = None,
+    section: str | None = None,
+    min_interval: int | None = None,
+    max_interval: int | None = None,
+    preferred: bool | None = None,
+    paused: bool | None = None,
+) -> SourceInfo:
+    """Change what the operator says of a source; None leaves a field as it is.
+
+    An empty `language` goes back to detecting it, an empty `section` to
+    classifying each article. `min_interval` and `max_interval` (minutes)
+    bound this source's adaptive polling interval in place of the site's
+    `fetch.min_interval_minutes` and `fetch.max_interval_minutes`; 0 goes back
+    to the site's. A `paused` source is not polled until it is resumed.
+    Everything is checked before anything is changed: SourceError says what
+    cannot be used.
+    """
+    if name is not None and not name.strip():
+        raise SourceError("a source's name cannot be empty")
+    code = _language(language) if language else None
+    check_section(newsroom, section)
+    with newsroom.sessions.begin() as session:
+        row = _find(session, ref)
+        bounds = min_interval is not None or max_interval is not None
+        if bounds:
+            low, high = _checked_bounds(
+                newsroom,
+                row.min_interval_minutes if min_interval is None else min_interval or None,
+                row.max_interval_minutes if max_interval is None else max_interval or None,
             )
-            for r in rows
-        ]
+        if name is not None:
+            row.name = _name(name)
+        if language is not None:
+            row.language = code
+        if section is not None:
+            row.section = section or None
+        if paused is not None:
+            row.enabled = not paused
+        if preferred is not None:
+            row.preferred = preferred
+            if preferred:
+                articles.release_copies(session, row.id)
+        if bounds:
+            _set_bounds(newsroom, row, low, high)
+        source_id = row.id
+    return get_source(newsroom, source_id)
+
+
+def pause_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
+    """Stop polling a source, keeping it and its articles, until it is resumed."""
+    return update_source(newsroom, ref, paused=True)
+
+
+def resume_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
+    """Poll a paused source again, from the next pass that finds it due."""
+    return update_source(newsroom, ref, paused=False)
+
+
+def _checked_bounds(
+    newsroom: Newsroom, low: int | None, high: int | None
+) -> tuple[int | None, int | None]:
+    """A source's own interval bounds (None: the site's), or SourceError saying why not."""
+    for label, value in (("minimum", low), ("maximum", high)):
+        if value is not None and not 1 <= value <= MAX_INTERVAL_MINUTES:
+            raise SourceError(
+                f"{label} interval {value}: expected minutes from 1 to {MAX_INTERVAL_MINUTES}"
+                " (or 0 for the site's setting)"
+            )
+    fetch = newsroom.config.settings.fetch
+    if (low or fetch.min_interval_minutes) > (high or fetch.max_interval_minutes):
+        least = f"{low}" if low else f"{fetch.min_interval_minutes} (fetch.min_interval_minutes)"
+        most = f"{high}" if high else f"{fetch.max_interval_minutes} (fetch.max_interval_minutes)"
+        raise SourceError(f"minimum interval {least} is above the maximum {most}")
+    return low, high
+
+
+def _set_bounds(newsroom: Newsroom, row: SourceRow, low: int | None, high: int | None) -> None:
+    """Store the bounds, bringing the current interval and next poll within them."""
+    from babelwire.jobs.refresh import policy
+
+    row.min_interval_minutes, row.max_interval_minutes = low, high
+    rules = policy(newsroom, row)
+    row.interval_minutes = min(max(row.interval_minutes, rules.min_minutes), rules.max_minutes)
+    if row.last_fetched_at is not None and row.next_fetch_at is not None:
+        soonest = row.last_fetched_at + timedelta(minutes=row.interval_minutes)
+        if soonest < row.next_fetch_at and row.consecutive_failures == 0:
+            row.next_fetch_at = soonest
+            row.poll_reason = "interval bounds changed"
 
 
 def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) -> SourceInfo:
@@ -306,14 +540,7 @@ def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) ->
     Its copies kept back so far go on to translation and publication; turning it
     off does not withdraw copies already published.
     """
-    info = get_source(newsroom, ref)
-    with newsroom.sessions.begin() as session:
-        row = sources.load_source(session, info.id)
-        if row is not None:
-            row.preferred = preferred
-        if preferred:
-            articles.release_copies(session, info.id)
-    return get_source(newsroom, info.id)
+    return update_source(newsroom, ref, preferred=preferred)
 
 
 def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
@@ -336,93 +563,176 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
     return info
 
 
+# The namespace of what babelwire says of a source beyond what OPML readers know.
+OPML_NS = "https://babelwire.org/opml"
+_B = f"{{{OPML_NS}}}"
+_TRUE = frozenset({"true", "1", "yes"})
+
+
 @dataclass(frozen=True, slots=True)
 class OpmlImport:
-    """What an OPML import did: feeds added, feeds already followed and updated, and each
-    outline left out with the reason."""
+    """What an OPML import did: feeds added, feeds already followed and updated, each
+    outline left out with the reason, and what was imported differently from what the
+    file says (with the reason)."""
 
     added: int
     updated: int
     skipped: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
-def import_opml(newsroom: Newsroom, path: Path) -> OpmlImport:
-    """Follow every feed (`outline` with `xmlUrl`) of an OPML file.
+def _flag(outline: etree._Element, name: str) -> bool | None:
+    value = outline.get(_B + name)
+    return None if value is None else value.strip().lower() in _TRUE
 
-    An outline whose URL cannot be followed (invalid, or on a private network when
-    the site does not allow that) is left out and listed with its line and reason;
-    the others are stored together in one transaction, so an import that fails
-    (a full disk) stores none of them. A feed already followed gets the outline's
-    name, language and kind, as `source add` would. None of them may reach a private
-    network: that is said source by source (`source add --allow-private`), never by a
-    file from elsewhere.
-    """
+
+def _minutes(outline: etree._Element, name: str) -> int | None:
+    value = (outline.get(_B + name) or "").strip()
+    return int(value) if is_ascii_number(value) and len(value) < 9 else None
+
+
+def _read_opml(source: Path | bytes | str) -> etree._ElementTree:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    where = str(source) if isinstance(source, Path) else "the OPML document"
     try:
-        tree = etree.parse(str(path), parser)
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise SourceError(f"{path}: not a readable OPML file ({exc})") from exc
-    wanted: dict[str, tuple[str | None, str | None, str | None]] = {}
-    skipped = []
+        if isinstance(source, Path):
+            return etree.parse(str(source), parser)
+        data = source.encode("utf-8") if isinstance(source, str) else source
+        root = etree.fromstring(data, parser)
+    except (OSError, ValueError, etree.XMLSyntaxError) as exc:
+        raise SourceError(f"{where}: not a readable OPML file ({exc})") from exc
+    if root is None:
+        raise SourceError(f"{where}: not a readable OPML file (no document)")
+    return etree.ElementTree(root)
+
+
+def _outline_fields(
+    newsroom: Newsroom, outline: etree._Element, notes: list[str]
+) -> dict[str, Any]:
+    """What an outline says of its source, checked; what cannot be used is noted and left
+    to the site's default. None: the outline does not say."""
+    line = f"line {outline.sourceline}"
+    language = outline.get("language")
+    try:
+        code = _language(language) if language else None
+    except SourceError:
+        code = None  # a feed is worth following without its declared language
+    kind = outline.get(_B + "kind") or outline.get("type")
+    section = outline.get(_B + "section") or None
+    if section and newsroom.config.section(section) is None:
+        notes.append(f"{line}: no section {section[:100]!r} here; imported without one")
+        section = None
+    low, high = _minutes(outline, "min-interval"), _minutes(outline, "max-interval")
+    try:
+        low, high = _checked_bounds(newsroom, low, high)
+    except SourceError as exc:
+        notes.append(f"{line}: {exc}; the site's bounds are kept")
+        low = high = None
+    paused = _flag(outline, "paused")
+    return {
+        "name": outline.get("title") or outline.get("text"),
+        "language": code,
+        "kind": kind if kind in KINDS else None,
+        "section": section,
+        "preferred": _flag(outline, "preferred"),
+        "enabled": None if paused is None else not paused,
+        "min_interval_minutes": low,
+        "max_interval_minutes": high,
+    }
+
+
+def import_opml(
+    newsroom: Newsroom, source: Path | bytes | str, *, allow_private: bool = False
+) -> OpmlImport:
+    """Follow every feed (`outline` with `xmlUrl`) of an OPML file (a Path) or document
+    (bytes or text, an upload).
+
+    Besides the standard attributes, babelwire's own (namespace OPML_NS, as
+    export_opml writes them) give each source's kind, section, preferred,
+    paused, interval bounds and private-network allowance. An outline whose URL
+    cannot be followed (invalid, or on a private network when neither the site
+    nor the caller allows that) is left out and listed with its line and
+    reason; the others are stored together in one transaction, so an import
+    that fails (a full disk) stores none of them. A feed already followed gets
+    what the outline says of it. A file never grants a private network by
+    itself: only with `allow_private` may its outlines be on one (or keep
+    their `babelwire:allow-private`), as `source add --allow-private` says it
+    for one source.
+    """
+    tree = _read_opml(source)
+    wanted: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    notes: list[str] = []
     for outline in tree.iter("outline"):
         raw = outline.get("xmlUrl")
         if not raw:
             continue
         try:
-            url = check_source_url(newsroom, raw)
+            url = check_source_url(newsroom, raw, allow_private=allow_private)
         except SourceError as exc:
             skipped.append(f"line {outline.sourceline}: {exc}")
             continue
-        try:
-            language = _language(outline.get("language") or "") if outline.get("language") else None
-        except SourceError:
-            language = None  # a feed is worth following without its declared language
-        kind = outline.get("type") if outline.get("type") in KINDS else None
+        now = _outline_fields(newsroom, outline, notes)
+        asks = _flag(outline, "allow-private")
+        if asks and not allow_private:
+            notes.append(
+                f"line {outline.sourceline}: its private-network allowance is not given"
+                " by an import; imported without it"
+            )
+        if allow_private and (asks is not None or private_host_reason(url)):
+            now["allow_private"] = bool(asks) or bool(private_host_reason(url))
         # A feed listed twice takes what each outline says, the later one winning.
-        before = wanted.get(url, (None, None, None))
-        now = (outline.get("title") or outline.get("text"), language, kind)
-        wanted[url] = (now[0] or before[0], now[1] or before[1], now[2] or before[2])
+        before = wanted.setdefault(url, {})
+        before.update({key: value for key, value in now.items() if value is not None})
     updated = 0
-    interval = newsroom.config.settings.fetch.interval_minutes
     with newsroom.sessions.begin() as session:
         # One query and one batch of inserts: an import of tens of thousands of
         # outlines takes seconds, not a query per outline per source already followed.
         followed = {row.url: row for row in sources.all_sources(session)}
         new_rows = []
-        for url, (name, language, kind) in wanted.items():
+        for url, said in wanted.items():
             row = followed.get(url)
             if row is None:
-                new_rows.append(
-                    {
-                        "url": url,
-                        "name": _name(name or urlsplit(url).hostname or url),
-                        "language": language,
-                        "interval_minutes": interval,
-                        "enabled": True,
-                        "consecutive_failures": 0,
-                        "kind": kind or "feed",
-                        "allow_private": False,
-                        "poll_reason": "",
-                        "preferred": False,
-                        "created_at": utcnow(),
-                    }
-                )
+                new_rows.append(_new_row(newsroom, url, said))
                 continue
-            if name:
-                row.name = _name(name)
-            if language:
-                row.language = language
-            if kind:
-                row.kind = kind
+            for key, value in said.items():
+                setattr(row, key, _name(value) if key == "name" else value)
+            if "min_interval_minutes" in said or "max_interval_minutes" in said:
+                _set_bounds(newsroom, row, row.min_interval_minutes, row.max_interval_minutes)
             updated += 1
         sources.add_sources(session, new_rows)
         added = len(new_rows)
-    return OpmlImport(added=added, updated=updated, skipped=skipped)
+    return OpmlImport(added=added, updated=updated, skipped=skipped, notes=notes)
+
+
+def _new_row(newsroom: Newsroom, url: str, said: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a source an import adds."""
+    fetch = newsroom.config.settings.fetch
+    low = said.get("min_interval_minutes") or fetch.min_interval_minutes
+    high = said.get("max_interval_minutes") or fetch.max_interval_minutes
+    return {
+        "language": None,
+        "section": None,
+        "kind": "feed",
+        "allow_private": False,
+        "preferred": False,
+        "enabled": True,
+        "min_interval_minutes": None,
+        "max_interval_minutes": None,
+        **said,
+        "url": url,
+        "name": _name(said.get("name") or urlsplit(url).hostname or url),
+        "interval_minutes": min(max(fetch.interval_minutes, low), high),
+        "consecutive_failures": 0,
+        "poll_reason": "",
+        "created_at": utcnow(),
+    }
 
 
 def export_opml(newsroom: Newsroom, title: str | None = None) -> str:
-    """Every source as an OPML 2.0 document, readable by import_opml and feed readers."""
-    root = etree.Element("opml", version="2.0")
+    """Every source as an OPML 2.0 document, readable by feed readers (the standard
+    attributes) and by import_opml, which reads back all a source's settings."""
+    root = etree.Element("opml", version="2.0", nsmap={"babelwire": OPML_NS})
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = title or newsroom.config.title
     body = etree.SubElement(root, "body")
@@ -435,8 +745,23 @@ def export_opml(newsroom: Newsroom, title: str | None = None) -> str:
             type="rss" if info.kind == "feed" else info.kind,
             xmlUrl=info.url,
         )
+        if info.kind == "page":
+            outline.set("htmlUrl", info.url)
         if info.language:
             outline.set("language", info.language)
+        outline.set(_B + "kind", info.kind)
+        if info.section:
+            outline.set(_B + "section", info.section)
+        for name, value in (
+            ("preferred", info.preferred),
+            ("allow-private", info.allow_private),
+            ("paused", info.paused),
+        ):
+            outline.set(_B + name, "true" if value else "false")
+        if info.min_interval:
+            outline.set(_B + "min-interval", str(info.min_interval))
+        if info.max_interval:
+            outline.set(_B + "max-interval", str(info.max_interval))
     text: str = etree.tostring(
         root, xml_declaration=True, encoding="UTF-8", pretty_print=True
     ).decode("utf-8")

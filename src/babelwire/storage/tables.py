@@ -63,7 +63,7 @@ class SourceRow(Base):
     name: Mapped[str] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(16))
     section: Mapped[str | None] = mapped_column(String(100))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)  # False: paused, not polled
     interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
     etag: Mapped[str | None] = mapped_column(String(1024))
     last_modified: Mapped[str | None] = mapped_column(String(200))
@@ -79,6 +79,9 @@ class SourceRow(Base):
     poll_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # A preferred source's near-duplicates are published all the same.
     preferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The adaptive interval's bounds for this source; None keeps the site's.
+    min_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_interval_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class EntryRow(Base):

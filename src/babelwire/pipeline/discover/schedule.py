@@ -15,12 +15,21 @@ import itertools
 import random
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-__all__ = ["MAX_BACKOFF", "Policy", "after_failure", "after_success", "human_duration"]
+__all__ = [
+    "MAX_BACKOFF",
+    "MAX_INTERVAL_MINUTES",
+    "Policy",
+    "after_failure",
+    "after_success",
+    "human_duration",
+]
 
 MAX_BACKOFF = timedelta(hours=24)
+# The longest interval a source's own bounds may ask for: a week.
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
 HISTORY = 20  # recent publications looked at
 MIN_HISTORY = 3
 
@@ -31,6 +40,13 @@ class Policy:
     min_minutes: int = 5
     max_minutes: int = 1440
     failing_after: int = 5
+
+    def bounded(self, min_minutes: int | None, max_minutes: int | None) -> Policy:
+        """This policy with one source's own bounds, where it has them, in place of
+        the site's."""
+        low = min_minutes or self.min_minutes
+        high = max_minutes or self.max_minutes
+        return replace(self, min_minutes=low, max_minutes=max(low, high))
 
 
 def human_duration(minutes: float) -> str:
