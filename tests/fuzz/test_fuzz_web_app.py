@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from babelwire.config import Config
@@ -114,8 +114,14 @@ def client(
 
 
 def _routes(client: TestClient) -> list[str]:
-    paths = [route.path for route in client.app.routes if isinstance(route, Route)]  # type: ignore[attr-defined]
-    assert len(paths) > 20
+    """Every path the app routes, the desk's (mounted under its own path) among them."""
+    paths = []
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, Route):
+            paths.append(route.path)
+        elif isinstance(route, Mount):
+            paths += [route.path + inner.path for inner in route.routes if isinstance(inner, Route)]
+    assert len(paths) > 20 and any(path.startswith("/desk/") for path in paths)
     return paths
 
 
@@ -164,6 +170,27 @@ def test_no_route_answers_500(client: TestClient, data: st.DataObject) -> None:
         assert response.status_code < 500, (target[:300], response.status_code)
         location = response.headers.get("location", "")
         assert not location or (location.startswith("/") and not location.startswith("//"))
+
+
+@settings(max_examples=20)
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["name", "password", "csrf", "next", "role", "other"]), VALUES, max_size=6
+    ),
+    path=st.sampled_from(["/desk/login", "/desk/logout", "/desk/users/add", "/desk/account"]),
+)
+def test_no_desk_form_answers_500(client: TestClient, form: dict[str, str], path: str) -> None:
+    """Forms of the desk posted by someone not signed in, with anything in their fields."""
+    encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in form.items())
+    response = client.post(
+        f"http://testserver{path}",
+        content=encoded.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code < 500, (path, form, response.status_code)
+    location = response.headers.get("location", "")
+    assert not location or (location.startswith("/") and not location.startswith("//"))
 
 
 @pytest.mark.parametrize(
