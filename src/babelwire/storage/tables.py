@@ -163,6 +163,8 @@ class TranslationRow(Base):
     __tablename__ = "translations"
     __table_args__ = (
         UniqueConstraint("article_id", "language", name="uq_translations_article_language"),
+        # The review queue: the held few among every translation.
+        Index("ix_translations_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

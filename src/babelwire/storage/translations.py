@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
 from babelwire.model import TranslationStatus
-from babelwire.storage.tables import ArticleRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 
 __all__ = [
+    "count_held",
     "edited_by_a_person",
+    "held_page",
     "held_translation",
     "held_translations",
     "load_translation",
+    "sort_score",
     "translation_by_id",
     "translation_to_save",
 ]
@@ -84,3 +87,34 @@ def count_held(session: Session) -> int:
     """How many translations the quality gate holds back for review."""
     query = select(func.count()).select_from(TranslationRow)
     return int(session.scalar(query.where(TranslationRow.status == TranslationStatus.HELD)) or 0)
+
+
+# Where a held translation with no quality score sorts: after every scored one.
+_UNSCORED = 2.0
+
+
+def held_page(
+    session: Session, *, after: tuple[float, int] | None, limit: int
+) -> list[tuple[TranslationRow, str, str]]:
+    """Held translations worst first, each with its article's title and source name;
+    a page goes on after the (quality, id) of the previous page's last (no OFFSET)."""
+    score = func.coalesce(TranslationRow.quality, _UNSCORED)
+    query = (
+        select(TranslationRow, ArticleRow.title, SourceRow.name)
+        .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(TranslationRow.status == TranslationStatus.HELD)
+        .order_by(score, TranslationRow.id)
+        .limit(limit)
+    )
+    if after is not None:
+        quality, last_id = after
+        query = query.where(
+            or_(score > quality, and_(score == quality, TranslationRow.id > last_id))
+        )
+    return [(row, title, source) for row, title, source in session.execute(query).all()]
+
+
+def sort_score(row: TranslationRow) -> float:
+    """Where `row` sorts in the review queue (its quality; unscored last)."""
+    return row.quality if row.quality is not None else _UNSCORED

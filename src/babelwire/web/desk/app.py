@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import pages
+from babelwire.web.desk import pages, review
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -47,6 +47,11 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/users/{name}/password", pages.users_password, POST, ADMIN),
     DeskRoute("/users/{name}/remove", pages.users_remove, POST, ADMIN),
     DeskRoute("/audit", pages.audit, GET, ADMIN),
+    DeskRoute("/review", review.queue, GET, VIEWER),
+    DeskRoute("/review/{translation_id:int}", review.edit, GET, VIEWER),
+    DeskRoute("/review/{translation_id:int}", review.save, POST, EDITOR),
+    DeskRoute("/review/{translation_id:int}/restore", review.restore, POST, EDITOR),
+    DeskRoute("/review/{translation_id:int}/release", review.release, POST, EDITOR),
 )
 
 

@@ -1,4 +1,5 @@
-"""The desk: users, their sessions, failed logins, the site's secrets and the audit log.
+"""The desk: users, their sessions, failed logins, the site's secrets, the audit log, and
+an index for the review queue (held translations).
 
 Revision ID: 0012
 Revises: 0011
@@ -71,9 +72,11 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
+    op.create_index("ix_translations_status", "translations", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_translations_status", table_name="translations")
     op.drop_table("audit_log")
     op.drop_table("site_secrets")
     op.drop_table("login_failures")
