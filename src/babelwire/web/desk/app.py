@@ -72,6 +72,8 @@ def create_desk_app(newsroom: Newsroom) -> Starlette:
         for r in DESK_ROUTES
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    # Starlette's own slash redirect names the request's Host header: a 404 instead.
+    app.router.redirect_slashes = False
     app.state.desk = Desk(
         newsroom=newsroom,
         base=config.settings.desk.path.rstrip("/"),
