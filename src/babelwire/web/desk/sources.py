@@ -41,6 +41,12 @@ def _text(form: FormData, name: str, limit: int = 2000) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+def _language_field(form: FormData) -> str:
+    """A typed language: empty (or "auto", as the field's placeholder says) to detect it."""
+    typed = _text(form, "language", 35)
+    return "" if typed.lower() == "auto" else typed
+
+
 def _sections(request: Request) -> list[tuple[str, str]]:
     """The site's sections as (slug, name in the desk's language)."""
     lang = language(request)
@@ -81,7 +87,6 @@ async def source_list(request: Request) -> Response:
         sections=_sections(request),
         statuses=STATUSES,
         removed=params.get("removed", "")[:300],
-        imported=params.get("imported", "") == "1",
     )
 
 
@@ -95,7 +100,7 @@ def _new_form(form: FormData | None = None) -> dict[str, Any]:
     return {
         "url": _text(form, "url"),
         "name": _text(form, "name", 300),
-        "language": _text(form, "language", 35),
+        "language": _language_field(form),
         "section": _text(form, "section", 100),
         "allow_private": form.get("allow_private") == "on",
     }
@@ -191,7 +196,8 @@ async def source_add(request: Request) -> Response:
 
 def _source_id(request: Request) -> int | None:
     raw = request.path_params["source_id"]
-    return int(raw) if is_ascii_number(raw) and len(raw) < 12 else None
+    # Nine digits at most: any id the database's integer column can hold is shorter.
+    return int(raw) if is_ascii_number(raw) and len(raw) < 10 else None
 
 
 async def _find(request: Request) -> SourceInfo | None:
@@ -263,6 +269,7 @@ async def source_edit(request: Request) -> Response:
         return _not_found(request)
     form = await read_form(request)
     typed: dict[str, Any] = {name: _text(form, name, 300) for name in EDIT_FIELDS}
+    typed["language"] = _language_field(form)
     typed["preferred"] = form.get("preferred") == "on"
     newsroom = desk_of(request).newsroom
     t = _t(request)
@@ -354,16 +361,21 @@ def _import_page(request: Request, status_code: int = 200, **context: Any) -> Re
 async def source_import(request: Request) -> Response:
     if request.method == "GET":
         return _import_page(request)
-    t = _t(request)
     form = await read_form(request)  # read by the guard, one file at most
+    try:
+        return await _import_upload(request, form)
+    finally:
+        await form.close()  # the upload's temporary file
+
+
+async def _import_upload(request: Request, form: FormData) -> Response:
+    t = _t(request)
     upload = form.get("file")
     allow_private = form.get("allow_private") == "on"
     if allow_private and not _is_admin(request):
         return _import_page(request, 403, error=t("private_admin_only"))
     if not isinstance(upload, UploadFile):
         return _import_page(request, 400, error=t("file_needed"))
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        return _import_page(request, 413, error=t("upload_too_large"))
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return _import_page(request, 413, error=t("upload_too_large"))
