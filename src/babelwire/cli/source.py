@@ -14,10 +14,17 @@ from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 from babelwire.model import SOURCE_KINDS, is_ascii_number
 
 if TYPE_CHECKING:
+    from babelwire.jobs.audit import Actor
     from babelwire.jobs.sources import SourceInfo
 
 source_app = typer.Typer(help="The sources a site follows.", no_args_is_help=True)
 console = make_console()
+
+
+def _actor() -> Actor:
+    from babelwire.jobs.audit import command_actor
+
+    return command_actor()
 
 
 def _when(moment: datetime | None) -> str:
@@ -98,6 +105,7 @@ def add(
                 kind=kind,
                 allow_private=allow_private or None,
                 preferred=preferred or None,
+                actor=_actor(),
             )
         except SourceError as exc:
             raise fail(str(exc)) from exc
@@ -249,6 +257,7 @@ def edit(
             section=section,
             min_interval=min_interval,
             max_interval=max_interval,
+            actor=_actor(),
         )
     console.print(
         f"Source {info.id}: {info.name} <{info.url}> ({info.kind}), language "
@@ -264,7 +273,7 @@ def pause(ref: RefArgument, site: SiteOption = Path(".")) -> None:
     from babelwire.jobs.sources import pause_source
 
     with open_newsroom(site) as newsroom:
-        info = pause_source(newsroom, _ref(ref))
+        info = pause_source(newsroom, _ref(ref), actor=_actor())
     console.print(f"Source {info.id}: {info.name} is paused", markup=False, highlight=False)
 
 
@@ -274,7 +283,7 @@ def resume(ref: RefArgument, site: SiteOption = Path(".")) -> None:
     from babelwire.jobs.sources import resume_source
 
     with open_newsroom(site) as newsroom:
-        info = resume_source(newsroom, _ref(ref))
+        info = resume_source(newsroom, _ref(ref), actor=_actor())
     console.print(
         f"Source {info.id}: {info.name} is polled again (next: {_next(info)})",
         markup=False,
@@ -292,7 +301,7 @@ def prefer(
     from babelwire.jobs.sources import prefer_source
 
     with open_newsroom(site) as newsroom:
-        info = prefer_source(newsroom, _ref(ref), not off)
+        info = prefer_source(newsroom, _ref(ref), not off, actor=_actor())
     state = (
         "preferred: its copies of other articles are published"
         if info.preferred
@@ -310,7 +319,7 @@ def remove(
     from babelwire.jobs.sources import remove_source
 
     with open_newsroom(site) as newsroom:
-        info = remove_source(newsroom, _ref(ref))
+        info = remove_source(newsroom, _ref(ref), actor=_actor())
     console.print(f"Removed source {info.id}: {info.name}")
 
 
@@ -334,7 +343,7 @@ def import_opml_command(
     from babelwire.jobs.sources import import_opml
 
     with open_newsroom(site) as newsroom:
-        done = import_opml(newsroom, path, allow_private=allow_private)
+        done = import_opml(newsroom, path, allow_private=allow_private, actor=_actor())
     for reason in done.skipped:
         console.print(f"left out: {reason}", markup=False, highlight=False)
     for note in done.notes:

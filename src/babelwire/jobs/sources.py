@@ -15,6 +15,7 @@ from lxml import etree
 
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
+from babelwire.jobs.audit import Actor, record_in
 from babelwire.model import SOURCE_KINDS as KINDS
 from babelwire.model import FeedEntry, is_ascii_number
 from babelwire.newsroom import Newsroom
@@ -369,13 +370,15 @@ def add_source(
     allow_private: bool | None = None,
     kind: str | None = None,
     preferred: bool | None = None,
+    actor: Actor | None = None,
 ) -> SourceInfo:
     """Add a source, or update its name/language/section when the URL is already listed.
 
     `kind` is feed (the default for a new source), sitemap or page;
     `allow_private` lets this source's own host and port be on a private network
     (not the hosts its entries link or redirect to); a `preferred`
-    source's copies of other articles are published all the same.
+    source's copies of other articles are published all the same. With an
+    `actor`, the change is logged (source.add) in the same transaction.
     """
     url = _check_url(url)
     if kind is not None and kind not in KINDS:
@@ -383,6 +386,7 @@ def add_source(
     check_section(newsroom, section)
     with newsroom.sessions.begin() as session:
         row = sources.source_by_url(session, url)
+        existed = row is not None
         if row is None:
             row = SourceRow(
                 url=url,
@@ -411,6 +415,18 @@ def add_source(
             row.section = section
         session.flush()
         source_id = row.id
+        if actor is not None:
+            record_in(
+                session,
+                actor,
+                "source.add",
+                url,
+                id=source_id,
+                name=row.name,
+                kind=row.kind,
+                allow_private=row.allow_private,
+                already_followed=existed,
+            )
     return get_source(newsroom, source_id)
 
 
@@ -450,6 +466,7 @@ def update_source(
     max_interval: int | None = None,
     preferred: bool | None = None,
     paused: bool | None = None,
+    actor: Actor | None = None,
 ) -> SourceInfo:
     """Change what the operator says of a source; None leaves a field as it is.
 
@@ -459,7 +476,8 @@ def update_source(
     `fetch.min_interval_minutes` and `fetch.max_interval_minutes`; 0 goes back
     to the site's. A `paused` source is not polled until it is resumed.
     Everything is checked before anything is changed: SourceError says what
-    cannot be used.
+    cannot be used. With an `actor`, the change is logged in the same transaction:
+    source.pause, source.resume or source.prefer for those alone, else source.edit.
     """
     if name is not None and not name.strip():
         raise SourceError("a source's name cannot be empty")
@@ -489,17 +507,38 @@ def update_source(
         if bounds:
             _set_bounds(newsroom, row, low, high)
         source_id = row.id
+        if actor is not None:
+            asked = {
+                "name": name,
+                "language": language,
+                "section": section,
+                "min_interval": min_interval,
+                "max_interval": max_interval,
+                "preferred": preferred,
+                "paused": paused,
+            }
+            changes = {key: value for key, value in asked.items() if value is not None}
+            record_in(session, actor, _edit_action(changes), row.url, id=source_id, **changes)
     return get_source(newsroom, source_id)
 
 
-def pause_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
+def _edit_action(changes: dict[str, Any]) -> str:
+    """What the audit log calls a change to a source."""
+    if set(changes) == {"paused"}:
+        return "source.pause" if changes["paused"] else "source.resume"
+    if set(changes) == {"preferred"}:
+        return "source.prefer"
+    return "source.edit"
+
+
+def pause_source(newsroom: Newsroom, ref: int | str, *, actor: Actor | None = None) -> SourceInfo:
     """Stop polling a source, keeping it and its articles, until it is resumed."""
-    return update_source(newsroom, ref, paused=True)
+    return update_source(newsroom, ref, paused=True, actor=actor)
 
 
-def resume_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
+def resume_source(newsroom: Newsroom, ref: int | str, *, actor: Actor | None = None) -> SourceInfo:
     """Poll a paused source again, from the next pass that finds it due."""
-    return update_source(newsroom, ref, paused=False)
+    return update_source(newsroom, ref, paused=False, actor=actor)
 
 
 def _checked_bounds(
@@ -534,16 +573,18 @@ def _set_bounds(newsroom: Newsroom, row: SourceRow, low: int | None, high: int |
             row.poll_reason = "interval bounds changed"
 
 
-def prefer_source(newsroom: Newsroom, ref: int | str, preferred: bool = True) -> SourceInfo:
+def prefer_source(
+    newsroom: Newsroom, ref: int | str, preferred: bool = True, *, actor: Actor | None = None
+) -> SourceInfo:
     """Mark a source preferred (its copies of other articles are published) or not.
 
     Its copies kept back so far go on to translation and publication; turning it
     off does not withdraw copies already published.
     """
-    return update_source(newsroom, ref, preferred=preferred)
+    return update_source(newsroom, ref, preferred=preferred, actor=actor)
 
 
-def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
+def remove_source(newsroom: Newsroom, ref: int | str, *, actor: Actor | None = None) -> SourceInfo:
     """Stop following a source. Its articles go with it (takedown-style removal).
 
     The stories they were in are counted again; copies of them stand on their own.
@@ -560,6 +601,16 @@ def remove_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
         session.flush()
         release_orphans(session)
         repair_stories(session, stories)
+        if actor is not None:
+            record_in(
+                session,
+                actor,
+                "source.remove",
+                info.url,
+                id=info.id,
+                name=info.name,
+                articles=info.articles,
+            )
     return info
 
 
@@ -642,7 +693,11 @@ def _outline_fields(
 
 
 def import_opml(
-    newsroom: Newsroom, source: Path | bytes | str, *, allow_private: bool = False
+    newsroom: Newsroom,
+    source: Path | bytes | str,
+    *,
+    allow_private: bool = False,
+    actor: Actor | None = None,
 ) -> OpmlImport:
     """Follow every feed (`outline` with `xmlUrl`) of an OPML file (a Path) or document
     (bytes or text, an upload).
@@ -657,7 +712,8 @@ def import_opml(
     what the outline says of it. A file never grants a private network by
     itself: only with `allow_private` may its outlines be on one (or keep
     their `babelwire:allow-private`), as `source add --allow-private` says it
-    for one source.
+    for one source. With an `actor`, the import is logged (source.import) in
+    its transaction.
     """
     tree = _read_opml(source)
     wanted: dict[str, dict[str, Any]] = {}
@@ -702,6 +758,17 @@ def import_opml(
             updated += 1
         sources.add_sources(session, new_rows)
         added = len(new_rows)
+        if actor is not None:
+            record_in(
+                session,
+                actor,
+                "source.import",
+                str(source) if isinstance(source, Path) else "OPML upload",
+                added=added,
+                updated=updated,
+                skipped=len(skipped),
+                allow_private=allow_private,
+            )
     return OpmlImport(added=added, updated=updated, skipped=skipped, notes=notes)
 
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import pages, review
+from babelwire.web.desk import pages, review, sources
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -28,6 +28,7 @@ class DeskRoute:
     endpoint: Endpoint
     methods: tuple[str, ...]
     role: Role | None  # None: open to anyone
+    upload: bool = False  # its form carries a file (auth.read_upload)
 
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
@@ -40,7 +41,18 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/logout", pages.logout, POST, VIEWER),
     DeskRoute("/", pages.dashboard, GET, VIEWER),
     DeskRoute("/account", pages.account, BOTH, VIEWER),
-    DeskRoute("/sources", pages.sources, GET, VIEWER),
+    DeskRoute("/sources", sources.source_list, GET, VIEWER),
+    DeskRoute("/sources/new", sources.source_new, GET, EDITOR),
+    DeskRoute("/sources/preview", sources.source_preview, POST, EDITOR),
+    DeskRoute("/sources/add", sources.source_add, POST, EDITOR),
+    DeskRoute("/sources/export.opml", sources.source_export, GET, VIEWER),
+    DeskRoute("/sources/import", sources.source_import, BOTH, EDITOR, upload=True),
+    # After the fixed paths above, which it would otherwise match.
+    DeskRoute("/sources/{source_id}", sources.source_page, GET, VIEWER),
+    DeskRoute("/sources/{source_id}/edit", sources.source_edit, POST, EDITOR),
+    DeskRoute("/sources/{source_id}/pause", sources.source_pause, POST, EDITOR),
+    DeskRoute("/sources/{source_id}/resume", sources.source_resume, POST, EDITOR),
+    DeskRoute("/sources/{source_id}/remove", sources.source_remove, POST, EDITOR),
     DeskRoute("/users", pages.users, GET, ADMIN),
     DeskRoute("/users/add", pages.users_add, POST, ADMIN),
     DeskRoute("/users/{name}/role", pages.users_role, POST, ADMIN),
@@ -66,7 +78,9 @@ def create_desk_app(newsroom: Newsroom) -> Starlette:
     routes = [
         Route(
             r.path,
-            public(r.endpoint) if r.role is None else guard(r.role, r.endpoint, pages.refuse),
+            public(r.endpoint)
+            if r.role is None
+            else guard(r.role, r.endpoint, pages.refuse, upload=r.upload),
             methods=list(r.methods),
         )
         for r in DESK_ROUTES

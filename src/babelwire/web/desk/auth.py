@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import Message
 
 from babelwire.jobs.users import DeskSession, session_for
 from babelwire.model import Role
@@ -32,6 +33,14 @@ LOGIN_COOKIE = "babelwire_desk_login"
 # A form of the desk is small: a long text (an article's translation) at most.
 MAX_FORM_FIELDS = 2000
 MAX_FORM_PART_BYTES = 1024 * 1024
+# A route that takes a file (an OPML upload) takes one, of this size at most; its whole
+# request may be a little larger (the form's other fields and the multipart framing).
+MAX_UPLOAD_BYTES = 1024 * 1024
+_UPLOAD_FRAMING_BYTES = 64 * 1024
+
+
+class UploadTooLarge(Exception):
+    """A request's body is over what a route that takes a file accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +112,57 @@ def same(given: object, expected: str) -> bool:
 
 
 async def read_form(request: Request) -> FormData:
+    """The form of a request, read once (the guard reads it first, for its CSRF token).
+
+    Only a route that takes a file (`guard(..., upload=True)`) has read a file part;
+    on any other route a form with a file is refused."""
     return await request.form(
         max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
     )
 
 
+def limit_body(request: Request, limit: int) -> Request:
+    """`request`, whose body raises UploadTooLarge once more than `limit` bytes arrive
+    (whether or not it said its length)."""
+    receive = request.receive
+    seen = 0
+
+    async def counting() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise UploadTooLarge(f"more than {limit} bytes")
+        return message
+
+    return Request(request.scope, counting)
+
+
+async def read_upload(request: Request) -> tuple[Request, FormData]:
+    """The form of a route that takes one file of MAX_UPLOAD_BYTES at most, with the
+    request to pass on (its body read through the limit). UploadTooLarge: over it."""
+    limit = MAX_UPLOAD_BYTES + _UPLOAD_FRAMING_BYTES
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise UploadTooLarge(f"{length} bytes")
+    limited = limit_body(request, limit)
+    form = await limited.form(
+        max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
+    )
+    return limited, form
+
+
 def guard(
-    role: Role, endpoint: Endpoint, refuse: Callable[[Request, int, str], Response]
+    role: Role,
+    endpoint: Endpoint,
+    refuse: Callable[[Request, int, str], Response],
+    *,
+    upload: bool = False,
 ) -> Endpoint:
     """`endpoint` for people of `role` or above, signed in; a form also needs its CSRF
-    token. Someone not signed in is sent to sign in (GET) or refused (anything else)."""
+    token. Someone not signed in is sent to sign in (GET) or refused (anything else).
+    An `upload` route's form may hold one file (read_upload), others none."""
 
     async def guarded(request: Request) -> Response:
         found = await run_in_threadpool(current_session, request)
@@ -129,7 +179,13 @@ def guard(
         if not found.user.role.may(role):
             return refuse(request, 403, "forbidden")
         if request.method == "POST":
-            form = await read_form(request)
+            if upload:
+                try:
+                    request, form = await read_upload(request)
+                except UploadTooLarge:
+                    return refuse(request, 413, "upload_too_large")
+            else:
+                form = await read_form(request)
             if not same(form.get("csrf"), found.csrf):
                 return refuse(request, 403, "form_expired")
         return await endpoint(request)

@@ -1,4 +1,4 @@
-"""The desk's pages: sign-in, the dashboard, sources, people and the audit log.
+"""The desk's pages: sign-in, the dashboard, people and the audit log (sources: sources.py).
 
 Each endpoint reads what it shows through a use case (jobs/) in a worker thread,
 and renders a template of templates/desk/. Roles and CSRF are checked before an
@@ -21,7 +21,6 @@ from babelwire.jobs import audit as audit_jobs
 from babelwire.jobs import status as status_jobs
 from babelwire.jobs import users as user_jobs
 from babelwire.jobs.audit import Actor
-from babelwire.jobs.sources import list_sources
 from babelwire.model import STEPS, Role, is_ascii_number
 from babelwire.web.desk.auth import (
     LOGIN_COOKIE,
@@ -211,21 +210,6 @@ async def dashboard(request: Request) -> Response:
         broker=bool(broker),
         reachable=any(d is not None for d in depths.values()),
     )
-
-
-# Sources ----------------------------------------------------------------------------
-
-
-async def sources(request: Request) -> Response:
-    newsroom = desk_of(request).newsroom
-    found = await run_in_threadpool(list_sources, newsroom)
-    show = request.query_params.get("show", "all")
-    if show == "failing":
-        found = [s for s in found if s.consecutive_failures > 0]
-    query = request.query_params.get("q", "").strip().lower()[:200]
-    if query:
-        found = [s for s in found if query in s.name.lower() or query in s.url.lower()]
-    return render(request, "sources.html", sources=found, show=show, query=query)
 
 
 # People -----------------------------------------------------------------------------
