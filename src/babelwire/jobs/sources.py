@@ -434,7 +434,7 @@ def get_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
     """A source by id (a number, or its digits) or URL."""
     with newsroom.sessions() as session:
         row = _find(session, ref)
-        return _info(row, int(articles.counts_by_source(session).get(row.id, 0)))
+        return _info(row, articles.count_for_source(session, row.id))
 
 
 def _find(session: Session, ref: int | str) -> SourceRow:
@@ -448,10 +448,12 @@ def _find(session: Session, ref: int | str) -> SourceRow:
     return row
 
 
-def list_sources(newsroom: Newsroom) -> list[SourceInfo]:
-    """Every source, in the order they were added, with what a health list shows."""
+def list_sources(newsroom: Newsroom, *, with_articles: bool = True) -> list[SourceInfo]:
+    """Every source, in the order they were added, with what a health list shows;
+    without `with_articles` each `articles` is 0 and the archive is not counted (a page
+    asked for again and again must not count a hundred thousand articles each time)."""
     with newsroom.sessions() as session:
-        counts = articles.counts_by_source(session)
+        counts = articles.counts_by_source(session) if with_articles else {}
         return [_info(r, int(counts.get(r.id, 0))) for r in sources.all_sources(session)]
 
 

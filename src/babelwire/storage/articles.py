@@ -18,6 +18,7 @@ __all__ = [
     "article_by_canonical_url",
     "article_by_url",
     "articles_at_stage",
+    "count_for_source",
     "counts_by_source",
     "counts_by_stage",
     "ids_at_stage",
@@ -95,6 +96,12 @@ def counts_by_source(session: Session) -> dict[int, int]:
         select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)
     )
     return {int(source_id): int(count) for source_id, count in rows}
+
+
+def count_for_source(session: Session, source_id: int) -> int:
+    """How many articles one source brought, whatever their stage."""
+    query = select(func.count()).select_from(ArticleRow).where(ArticleRow.source_id == source_id)
+    return int(session.scalar(query) or 0)
 
 
 def sources_of_articles(session: Session, ids: Sequence[int]) -> list[tuple[int, int, str]]:

@@ -110,7 +110,11 @@ class ArticleRow(Base):
     """The original article: its text with structure, language and how far it has gone."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_stage", "stage"),)
+    __table_args__ = (
+        Index("ix_articles_stage", "stage"),
+        # A source's articles, whatever their stage (the desk's source page and filters).
+        Index("ix_articles_source_id", "source_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -51,6 +51,7 @@ class Desk:
     base: str  # the desk's path, e.g. /desk
     signer: URLSafeSerializer
     secure: bool  # cookies only over https (the site's base URL is https)
+    memo: dict[str, Any] = field(default_factory=dict)  # figures kept a few seconds
 
 
 def desk_of(request: Request) -> Desk:

@@ -7,6 +7,7 @@ endpoint runs (`auth.guard`); a use case's InputError is shown on the page.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -25,6 +26,7 @@ from babelwire.model import STEPS, Role, is_ascii_number
 from babelwire.web.desk.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    Desk,
     desk_of,
     login_token,
     read_form,
@@ -192,15 +194,31 @@ async def style(request: Request) -> Response:
 # The dashboard ----------------------------------------------------------------------
 
 
-async def dashboard(request: Request) -> Response:
-    newsroom = desk_of(request).newsroom
-    figures = await run_in_threadpool(status_jobs.work_status, newsroom)
+# The dashboard's figures count the whole archive (articles per stage) and ask the
+# broker: taken at most this often per server process, however often it is reloaded.
+DASHBOARD_SECONDS = 5.0
+
+
+def _dashboard_figures(desk: Desk) -> tuple[Any, dict[str, int | None]]:
+    now = time.monotonic()
+    cached = desk.memo.get("dashboard")
+    if cached is not None and now - cached[0] < DASHBOARD_SECONDS:
+        return cached[1], cached[2]
+    newsroom = desk.newsroom
+    figures = status_jobs.work_status(newsroom)
     depths: dict[str, int | None] = {}
-    broker = newsroom.config.settings.workers.broker_url
-    if broker:
+    if newsroom.config.settings.workers.broker_url:
         from babelwire.runners.celery.app import queue_depths
 
-        depths = await run_in_threadpool(queue_depths, newsroom.config)
+        depths = queue_depths(newsroom.config)
+    desk.memo["dashboard"] = (now, figures, depths)
+    return figures, depths
+
+
+async def dashboard(request: Request) -> Response:
+    newsroom = desk_of(request).newsroom
+    figures, depths = await run_in_threadpool(_dashboard_figures, desk_of(request))
+    broker = newsroom.config.settings.workers.broker_url
     return render(
         request,
         "dashboard.html",

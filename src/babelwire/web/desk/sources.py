@@ -58,7 +58,7 @@ def _sections(request: Request) -> list[tuple[str, str]]:
 
 async def source_list(request: Request) -> Response:
     newsroom = desk_of(request).newsroom
-    every = await run_in_threadpool(source_jobs.list_sources, newsroom)
+    every = await run_in_threadpool(lambda: source_jobs.list_sources(newsroom, with_articles=False))
     params = request.query_params
     show = params.get("show", "all")
     show = show if show in SHOWN else "all"

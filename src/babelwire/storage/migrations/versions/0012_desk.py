@@ -1,5 +1,5 @@
 """The desk: users, their sessions, failed logins, the site's secrets, the audit log, and
-an index for the review queue (held translations).
+indexes for the review queue (held translations) and a source's articles.
 
 Revision ID: 0012
 Revises: 0011
@@ -73,10 +73,12 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
     op.create_index("ix_translations_status", "translations", ["status"])
+    op.create_index("ix_articles_source_id", "articles", ["source_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_translations_status", table_name="translations")
+    op.drop_index("ix_articles_source_id", table_name="articles")
     op.drop_table("audit_log")
     op.drop_table("site_secrets")
     op.drop_table("login_failures")
