@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import pages
+from babelwire.web.desk import articles, pages
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -47,6 +47,12 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/users/{name}/password", pages.users_password, POST, ADMIN),
     DeskRoute("/users/{name}/remove", pages.users_remove, POST, ADMIN),
     DeskRoute("/audit", pages.audit, GET, ADMIN),
+    # Articles and takedowns
+    DeskRoute("/articles", articles.articles, GET, VIEWER),
+    DeskRoute("/articles/{article_id}", articles.article, GET, VIEWER),
+    DeskRoute("/articles/{article_id}/takedown", articles.article_takedown, POST, EDITOR),
+    DeskRoute("/takedowns", articles.takedowns, GET, VIEWER),
+    DeskRoute("/takedowns/{tombstone_id}/undo", articles.takedown_undo, POST, ADMIN),
 )
 
 
