@@ -29,6 +29,12 @@ from babelwire.jobs.desk_articles import (
 )
 from babelwire.jobs.post_edit import editable_translation
 from babelwire.jobs.run import run_pass
+from babelwire.jobs.takedown import (
+    TakedownNotFoundError,
+    list_takedowns,
+    take_down,
+    undo_takedown,
+)
 from babelwire.jobs.users import add_user
 from babelwire.model import Role, Stage, TranslationStatus
 from babelwire.newsroom import Newsroom
@@ -375,5 +381,44 @@ def test_a_takedown_from_the_desk_and_its_undo(tmp_path: Path) -> None:
                 row = session.get(ArticleRow, article_id)
                 assert row is not None and row.stage == Stage.PUBLISHED and row.blocks
             assert "<strong>published</strong>" in editor.get(address).text
+        finally:
+            newsroom.close()
+
+
+def test_the_queries_on_each_database(tmp_path: Path, database_url: str) -> None:
+    """The list, its filters, an article, a takedown listed and undone, on SQLite and
+    PostgreSQL alike."""
+    outlet = next(o for o in load_samples() if o.slug == "diari-de-portvell")
+    with DemoServer([dataclasses.replace(outlet, articles=outlet.articles[:3])]) as server:
+        newsroom = make_site(tmp_path / "site", server, database_url)
+        try:
+            assert run_pass(newsroom).ok
+            everything = _walk(Wire(newsroom, [], 0), ArticleFilters(), 2)
+            assert len(everything) == 3 and everything == sorted(everything, reverse=True)
+            filters = parse_filters(
+                {"q": "%_", "stage": "published", "held": "1", "from": "2020-01-01"}
+            )
+            assert find_articles(newsroom, filters, before_id=None).articles == ()
+            filters = parse_filters({"language": "ca", "dates": "published", "from": "2020-01-01"})
+            assert [
+                a.id for a in find_articles(newsroom, filters, before_id=None).articles
+            ] == everything
+            newest = everything[0]
+            assert article_detail(newsroom, newest).translations
+            take_down(newsroom, str(newest), "wrong", actor=ROOT)
+            take_down(newsroom, str(everything[1]), "also wrong", actor=ROOT)
+            listed = list_takedowns(newsroom, limit=1)
+            assert [d.article_id for d in listed.takedowns] == [everything[1]]
+            assert listed.next_before is not None
+            older = list_takedowns(newsroom, before_id=listed.next_before, limit=1)
+            assert [d.article_id for d in older.takedowns] == [newest] and older.next_before is None
+            assert older.takedowns[0].urls and article_detail(newsroom, newest).takedown
+            undone = undo_takedown(newsroom, older.takedowns[0].tombstone_id, actor=ROOT)
+            assert undone.article_id == newest and undone.refetch and undone.urls
+            assert [d.article_id for d in list_takedowns(newsroom).takedowns] == [everything[1]]
+            with pytest.raises(TakedownNotFoundError):
+                undo_takedown(newsroom, older.takedowns[0].tombstone_id, actor=ROOT)
+            assert run_pass(newsroom).ok
+            assert article_detail(newsroom, newest).stage == Stage.PUBLISHED
         finally:
             newsroom.close()
