@@ -216,6 +216,7 @@ def test_a_form_s_filters_are_read_and_refused_in_words() -> None:
         ({"story": "99999999999"}, "not an id"),
         ({"from": "2026-13-01"}, "not a date"),
         ({"dates": "later"}, "neither"),
+        ({"q": "a\x00b"}, "not text"),
     ):
         with pytest.raises(InputError, match=message):
             parse_filters(bad)
@@ -405,14 +406,15 @@ def test_the_queries_on_each_database(tmp_path: Path, database_url: str) -> None
             ] == everything
             newest = everything[0]
             assert article_detail(newsroom, newest).translations
-            take_down(newsroom, str(newest), "wrong", actor=ROOT)
+            take_down(newsroom, str(newest), "wrong\x00", actor=ROOT)
             take_down(newsroom, str(everything[1]), "also wrong", actor=ROOT)
             listed = list_takedowns(newsroom, limit=1)
             assert [d.article_id for d in listed.takedowns] == [everything[1]]
             assert listed.next_before is not None
             older = list_takedowns(newsroom, before_id=listed.next_before, limit=1)
             assert [d.article_id for d in older.takedowns] == [newest] and older.next_before is None
-            assert older.takedowns[0].urls and article_detail(newsroom, newest).takedown
+            assert older.takedowns[0].urls and older.takedowns[0].reason == "wrong"
+            assert article_detail(newsroom, newest).takedown == older.takedowns[0]
             undone = undo_takedown(newsroom, older.takedowns[0].tombstone_id, actor=ROOT)
             assert undone.article_id == newest and undone.refetch and undone.urls
             assert [d.article_id for d in list_takedowns(newsroom).takedowns] == [everything[1]]

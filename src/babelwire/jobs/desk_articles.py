@@ -102,7 +102,10 @@ def parse_filters(values: Mapping[str, str]) -> ArticleFilters:
     a value that cannot be one raises InputError."""
 
     def field(name: str, longest: int = 100) -> str:
-        return str(values.get(name, "")).strip()[:longest]
+        value = str(values.get(name, "")).strip()[:longest]
+        if not value.isprintable():
+            raise InputError(f"{name}: {value[:40]!r} holds a character that is not text")
+        return value
 
     stage = field("stage")
     if stage and stage not in {s.value for s in Stage}:

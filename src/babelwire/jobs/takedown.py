@@ -108,7 +108,8 @@ def take_down(newsroom: Newsroom, ref: str, reason: str, *, actor: Actor | None 
     matches; running it again on a removed article changes nothing and reports the
     same paths.
     """
-    reason = reason.strip()
+    # A NUL is no text, and PostgreSQL refuses to store one.
+    reason = reason.replace("\x00", "").strip()
     if not reason:
         raise TakedownError("a takedown needs a reason (--reason)")
     with newsroom.sessions() as session:
