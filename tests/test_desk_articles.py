@@ -267,6 +267,10 @@ def test_the_article_page_shows_provenance_and_the_original_beside_each_translat
     assert detail.section and detail.section in text
     assert detail.stage == "published" and "<strong>published</strong>" in text
     assert detail.entries and html.escape(detail.entries[0].url) in text
+    # Its history as far as it is kept: the runs of the stages that moved it on.
+    assert {r.stage for r in detail.runs} >= {"extract", "translate", "publish"}
+    assert all(r.outcome == "done" for r in detail.runs)
+    assert "Runs of its stages" in text and "<strong>translate</strong> done" in text
     # Markup in the stored text is shown as text, never as markup.
     assert "<script>" not in text and "<img" not in text and "<b>bold" not in text
     assert str(escape(MARKUP_BLOCK)) in text

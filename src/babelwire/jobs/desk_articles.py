@@ -19,7 +19,7 @@ from babelwire.model import Stage, TranslationStatus, is_ascii_number
 from babelwire.newsroom import Newsroom, Site
 from babelwire.publish.paths import url_for_article, url_for_story
 from babelwire.publish.rendering import is_row_id
-from babelwire.storage import articles, entries, sources, translations
+from babelwire.storage import articles, entries, sources, task_runs, translations
 from babelwire.storage.desk_articles import (
     ArticleFilters,
     article_rows,
@@ -36,6 +36,7 @@ __all__ = [
     "ArticleNotFoundError",
     "ArticlePage",
     "EntryInfo",
+    "RunInfo",
     "TranslationDetail",
     "article_detail",
     "find_articles",
@@ -187,6 +188,20 @@ class EntryInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A run of a stage over a batch that held the article."""
+
+    stage: str
+    outcome: str
+    runner: str
+    tries: int
+    at: datetime
+    seconds: float | None
+    items: int  # articles in the batch
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TranslationDetail:
     """One translation of the article, with its provenance and, for a machine
     translation, the original beside it segment by segment."""
@@ -246,6 +261,7 @@ class ArticleDetail:
     first_published_at: datetime | None
     updated_at: datetime | None
     entries: tuple[EntryInfo, ...]
+    runs: tuple[RunInfo, ...]  # the first runs of its stages after it was found
     translations: tuple[TranslationDetail, ...]
     takedown: TakedownLine | None
 
@@ -292,6 +308,19 @@ def article_detail(newsroom: Newsroom, article_id: int) -> ArticleDetail:
             for e, name in entries.entries_of_article(session, article_id)
         )
         takedown = takedown_of_article(session, article_id)
+        runs = tuple(
+            RunInfo(
+                r.stage,
+                r.outcome,
+                r.runner,
+                r.tries,
+                r.started_at or r.enqueued_at,
+                r.seconds,
+                len(r.items or ()),
+                r.error,
+            )
+            for r in task_runs.runs_of_article(session, article_id, since=article.created_at)
+        )
         headline = story_headline(session, article.story_id) if article.story_id else ""
         shown = article.first_published_at is not None and article.stage == Stage.PUBLISHED
         source = article.source
@@ -335,6 +364,7 @@ def article_detail(newsroom: Newsroom, article_id: int) -> ArticleDetail:
             first_published_at=article.first_published_at,
             updated_at=article.updated_at,
             entries=announced,
+            runs=runs,
             translations=tuple(
                 _translation(row, article.title, aligned.get(row.id, ()), shown) for row in rows
             ),

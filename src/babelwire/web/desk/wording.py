@@ -149,6 +149,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "paths": "Paths",
         "urls": "Addresses refused",
         "article": "Article",
+        "stage_runs": "Runs of its stages",
+        "batch_of": "a batch of {count}",
     },
     "es": {
         "desk": "Mesa",
@@ -289,6 +291,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "paths": "Rutas",
         "urls": "Direcciones rechazadas",
         "article": "Artículo",
+        "stage_runs": "Ejecuciones de sus etapas",
+        "batch_of": "un lote de {count}",
     },
     "ca": {
         "desk": "Taula",
@@ -426,6 +430,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "paths": "Camins",
         "urls": "Adreces rebutjades",
         "article": "Article",
+        "stage_runs": "Execucions de les seves etapes",
+        "batch_of": "un lot de {count}",
     },
 }
 
