@@ -62,6 +62,12 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("POST", "/review/{translation_id:int}/restore"): Role.EDITOR,
     ("POST", "/review/{translation_id:int}/release"): Role.EDITOR,
     ("POST", "/logout"): Role.VIEWER,
+    # Articles and takedowns
+    ("GET", "/articles"): Role.VIEWER,
+    ("GET", "/articles/{article_id}"): Role.VIEWER,
+    ("POST", "/articles/{article_id}/takedown"): Role.EDITOR,
+    ("GET", "/takedowns"): Role.VIEWER,
+    ("POST", "/takedowns/{tombstone_id}/undo"): Role.ADMIN,
 }
 # What a request fills a path's parameters with: names no one has, so that an allowed
 # change is refused by its use case (400) instead of changing the people under test.
@@ -71,8 +77,15 @@ PARAMETERS = {
     "{code}": "es",
     "{source_id}": "987654",
     "{translation_id:int}": "987654",
+    "{article_id}": "999999",
+    "{tombstone_id}": "999999",
 }
-NOT_FOUND_PARAMETERS = ("{source_id}", "{translation_id:int}")
+NOT_FOUND_PARAMETERS = (
+    "{source_id}",
+    "{translation_id:int}",
+    "{article_id}",
+    "{tombstone_id}",
+)
 
 
 @pytest.fixture

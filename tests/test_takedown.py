@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer, load_samples
+from babelwire.jobs.audit import audit_entries
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.takedown import TakedownError, is_tombstoned, take_down
 from babelwire.newsroom import Newsroom
@@ -195,6 +196,10 @@ def test_cli_reports_what_was_removed(removed: Removed) -> None:
     for path in removed.paths.values():
         assert path in removed.output
     assert "incremental" not in removed.output or "pages written" in removed.output
+    entry = audit_entries(removed.newsroom, action="article.takedown")[0]
+    assert entry.actor.startswith("cli:") and entry.via == "cli"
+    assert entry.target == str(removed.article_id)
+    assert entry.detail["reason"] == "Removal requested by the publisher"
 
 
 def test_old_addresses_answer_410_in_serve_mode(removed: Removed) -> None:

@@ -24,11 +24,12 @@ def takedown(
     ] = None,
 ) -> None:
     """Remove an article from every page, feed, sitemap and search index; 410 at its address."""
+    from babelwire.jobs.audit import command_actor
     from babelwire.jobs.takedown import TakedownError, take_down
 
     with open_newsroom(site) as newsroom:
         try:
-            done = take_down(newsroom, ref, reason)
+            done = take_down(newsroom, ref, reason, actor=command_actor())
         except TakedownError as exc:
             raise fail(str(exc)) from exc
         console.print(f"Took down article {done.article_id}.")

@@ -8,10 +8,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from babelwire.model import FeedEntry
-from babelwire.storage.tables import EntryRow
+from babelwire.storage.tables import EntryRow, SourceRow
 
 __all__ = [
     "add_entry",
+    "entries_of_article",
     "entry_by_guid",
     "latest_entry_of_article",
     "point_entries_at",
@@ -58,6 +59,18 @@ def recent_publication_times(session: Session, source_id: int, count: int = 50) 
         .limit(count)
     ).all()
     return [row[0] for row in rows if row[0] is not None]
+
+
+def entries_of_article(session: Session, article_id: int) -> list[tuple[EntryRow, str]]:
+    """The feed entries that announced the article, first seen first, each with the
+    name of its source."""
+    rows = session.execute(
+        select(EntryRow, SourceRow.name)
+        .join(SourceRow, SourceRow.id == EntryRow.source_id)
+        .where(EntryRow.article_id == article_id)
+        .order_by(EntryRow.first_seen, EntryRow.id)
+    ).all()
+    return [(row, str(name)) for row, name in rows]
 
 
 def latest_entry_of_article(session: Session, article_id: int, source_id: int) -> FeedEntry | None:

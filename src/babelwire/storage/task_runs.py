@@ -150,3 +150,18 @@ def runs_since(session: Session, since: datetime) -> list[tuple[Any, ...]]:
 def last_finished(session: Session) -> datetime | None:
     """When a stage task last finished, whichever runner ran it."""
     return session.scalar(select(func.max(TaskRunRow.finished_at)))
+
+
+def runs_of_article(
+    session: Session, article_id: int, *, since: datetime, look_at: int = 200
+) -> list[TaskRunRow]:
+    """The article stages' runs that held `article_id`, among the first `look_at` sent
+    since `since` (when it was found: the runs that moved it on). A run's items are a
+    JSON list, which no index reaches, so only so many runs are looked at."""
+    rows = session.scalars(
+        select(TaskRunRow)
+        .where(TaskRunRow.enqueued_at >= since, TaskRunRow.stage != "fetch")
+        .order_by(TaskRunRow.enqueued_at, TaskRunRow.id)
+        .limit(look_at)
+    )
+    return [row for row in rows if article_id in (row.items or ())]

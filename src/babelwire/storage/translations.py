@@ -19,6 +19,7 @@ __all__ = [
     "sort_score",
     "translation_by_id",
     "translation_to_save",
+    "translations_of_article",
 ]
 
 
@@ -34,6 +35,17 @@ def load_translation(session: Session, article_id: int, language: str) -> Transl
 def translation_by_id(session: Session, translation_id: int) -> TranslationRow | None:
     """A translation by its own id (with its article, loaded when first read)."""
     return session.get(TranslationRow, translation_id)
+
+
+def translations_of_article(session: Session, article_id: int) -> list[TranslationRow]:
+    """Every translation the article has, by language."""
+    return list(
+        session.scalars(
+            select(TranslationRow)
+            .where(TranslationRow.article_id == article_id)
+            .order_by(TranslationRow.language)
+        )
+    )
 
 
 def translation_to_save(session: Session, article: ArticleRow, language: str) -> TranslationRow:

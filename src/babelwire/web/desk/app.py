@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import pages, review, sources
+from babelwire.web.desk import articles, pages, review, sources
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -64,6 +64,12 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/review/{translation_id:int}", review.save, POST, EDITOR),
     DeskRoute("/review/{translation_id:int}/restore", review.restore, POST, EDITOR),
     DeskRoute("/review/{translation_id:int}/release", review.release, POST, EDITOR),
+    # Articles and takedowns
+    DeskRoute("/articles", articles.articles, GET, VIEWER),
+    DeskRoute("/articles/{article_id}", articles.article, GET, VIEWER),
+    DeskRoute("/articles/{article_id}/takedown", articles.article_takedown, POST, EDITOR),
+    DeskRoute("/takedowns", articles.takedowns, GET, VIEWER),
+    DeskRoute("/takedowns/{tombstone_id}/undo", articles.takedown_undo, POST, ADMIN),
 )
 
 
