@@ -101,6 +101,13 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
+def common_word(client: TestClient) -> str:
+    """A word of the newest article's title: the search finds many, not none."""
+    first = re.search(r'href="/desk/articles/\d+">([^<]+)<', client.get("/desk/articles").text)
+    assert first, "no article listed"
+    return first[1].split()[0].lower()
+
+
 def deep_review_page(client: TestClient, pages: int) -> str:
     """The review queue's address `pages` pages in (following its cursor links)."""
     path = "/desk/review"
@@ -137,6 +144,10 @@ def main() -> None:
                 "dashboard": "/desk/",
                 "source list": "/desk/sources",
                 "review queue": "/desk/review",
+                "article list": "/desk/articles",
+                "article search (title)": "/desk/articles?q=" + common_word(client),
+                "article search, no match": "/desk/articles?q=qqqzzz",
+                "articles of one source": "/desk/articles?source=3",
                 "review queue, page 50": deep_review_page(client, 50),
                 "post-editing page": "/desk/review/"
                 + re.findall(r'href="/desk/review/(\d+)"', client.get("/desk/review").text)[0],

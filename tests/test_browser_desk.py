@@ -183,3 +183,49 @@ def test_an_editor_revises_a_held_translation_and_the_site_says_so(
         _run_once(root)
     second = _translation(root, SECOND.title)
     assert second.blocks[0]["text"] == REVISED
+
+
+def test_every_desk_page_at_phone_and_desktop_widths(tmp_path: Path, page: Any) -> None:
+    """An admin visits every page of the desk: each passes axe-core and is photographed."""
+    root, port = tmp_path / "site", free_port()
+    create_site(root, title="Desk Wire", base_url=f"http://127.0.0.1:{port}")
+    with Newsroom.open(root) as newsroom:
+        add_user(newsroom, "admin", "admin", actor=command_actor(), password=PASSWORD)
+    with DemoServer([_outlet(FIRST, SECOND)]) as demo:
+        with Newsroom.open(root) as newsroom:
+            add_source(newsroom, demo.feed_url("cronica"), language="es", allow_private=True)
+        _run_once(root)
+    with serving(root, port) as base:
+        page.goto(f"{base}/desk/login")
+        page.get_by_label("Name").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Dashboard").wait_for()
+        tour = {
+            "sources": "/desk/sources",
+            "source-new": "/desk/sources/new",
+            "source-import": "/desk/sources/import",
+            "articles": "/desk/articles",
+            "takedowns": "/desk/takedowns",
+            "users": "/desk/users",
+            "audit": "/desk/audit",
+            "account": "/desk/account",
+        }
+        for name, path in tour.items():
+            response = page.goto(base + path)
+            assert response is not None and response.status == 200, path
+            _axe(page, name)
+            _shoot(page, f"desk-{name}")
+        # One source's page and one article's, reached by their links.
+        page.goto(base + "/desk/sources")
+        page.locator("table a[href^='/desk/sources/']").first.click()
+        _axe(page, "source page")
+        _shoot(page, "desk-source")
+        page.goto(base + "/desk/articles")
+        page.locator("table a[href^='/desk/articles/']").first.click()
+        page.get_by_role("heading", level=1).wait_for()
+        _axe(page, "article page")
+        _shoot(page, "desk-article")
+        # The interface in Catalan.
+        page.goto(base + "/desk/language/ca")
+        assert "Tauler" in page.get_by_role("heading", level=1).inner_text()
