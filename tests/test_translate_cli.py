@@ -9,6 +9,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
+from babelwire.jobs.audit import audit_entries
 from babelwire.jobs.site import create_site
 from babelwire.model import Stage
 from babelwire.newsroom import Newsroom
@@ -69,6 +70,9 @@ def test_held_translations_are_reviewed_released_and_retranslated(site: Path) ->
     released = runner.invoke(app, ["translations", "release", "1", "en", "-s", str(site)])
     assert released.exit_code == 0, released.output
     assert _statuses(site) == ["translated", "held"]
+    with Newsroom.open(site) as newsroom:
+        logged = audit_entries(newsroom, action="translation.release")
+    assert [(e.target, e.actor.startswith("cli:")) for e in logged] == [("article 1 en", True)]
     again = runner.invoke(app, ["translations", "release", "1", "en", "-s", str(site)])
     assert again.exit_code == 1 and "no held translation" in again.output
     # with the default threshold, re-translation publishes the held one

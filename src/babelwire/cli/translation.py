@@ -58,10 +58,11 @@ def release(
     site: SiteOption = Path("."),
 ) -> None:
     """Publish a held translation as it is, after an editor has read it."""
-    from babelwire.jobs.retranslate import release_translation
+    from babelwire.jobs.audit import command_actor
+    from babelwire.jobs.review import release_held
 
     with open_newsroom(site) as newsroom:
-        if not release_translation(newsroom, article, language):
+        if not release_held(newsroom, article, language, actor=command_actor()):
             raise _fail(f"article {article} has no held translation into {language}", 1)
     console.print(f"Article {article} is now published in {language}.")
 
