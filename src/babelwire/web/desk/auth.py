@@ -173,7 +173,7 @@ def guard(
                 base = desk_of(request).base
                 target = quote(
                     request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                    safe="/?=&",
+                    safe="/",  # its own ?, & and = encoded: all of it is one parameter
                 )
                 return RedirectResponse(f"{base}/login?next={target}", status_code=303)
             return refuse(request, 401, "sign_in")
