@@ -3,6 +3,7 @@ workers make before they start, `babelwire db upgrade`, and settings refused cle
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def test_status_after_the_embedded_runner(newsroom: Newsroom) -> None:
     assert f"published {published}" in result.output
     assert "Queues: none (workers.broker_url is empty" in result.output
     assert "Slowest stage: translate" in result.output
+    assert re.search(r"Translation: [1-9]\d* words in [\d.]+ s, \d+ words/s", result.output)
     assert "Dead letters: 0" in result.output
 
 

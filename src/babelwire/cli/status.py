@@ -11,7 +11,7 @@ from rich.table import Table
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.extras import require
-from babelwire.model import STEPS
+from babelwire.model import STEPS, Step
 
 console = make_console()
 
@@ -69,6 +69,12 @@ def status(
         console.print(
             f"Slowest stage: {slowest.stage}, {slowest.seconds:.1f} s in {slowest.runs} runs "
             f"({slowest.seconds_per_item or 0.0:.3f} s per item)"
+        )
+    translate = figures.stages[Step.TRANSLATE]
+    if translate.words_per_second is not None:
+        console.print(
+            f"Translation: {translate.words} words in {translate.seconds:.1f} s, "
+            f"{translate.words_per_second:.0f} words/s"
         )
     for stage in STEPS:
         error = figures.stages[stage].last_error

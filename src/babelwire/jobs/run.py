@@ -126,6 +126,7 @@ def run_pass(
                 seconds=seconds,
                 done=len(result.done) + len(result.unchanged),
                 failed=len(result.failed),
+                words=result.words,
             )
             progress.advance(stage, len(chunk))
     _attribute_failures(newsroom, report, by_source)

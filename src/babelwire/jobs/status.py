@@ -29,10 +29,15 @@ class StageFigures:
     failed_items: int = 0  # articles or sources a stage recorded as failed
     queue_p50: float | None = None
     last_error: str | None = None
+    words: int = 0  # words translated (the translate stage)
 
     @property
     def seconds_per_item(self) -> float | None:
         return self.seconds / self.items if self.items else None
+
+    @property
+    def words_per_second(self) -> float | None:
+        return self.words / self.seconds if self.words and self.seconds else None
 
 
 @dataclass(slots=True)
@@ -71,7 +76,7 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
         last_work_at = task_runs.last_finished(session)
         next_poll_at = sources.next_due_time(session)
     now = utcnow()
-    for stage, outcome, runner, seconds, queued, done, failed, started, error in rows:
+    for stage, outcome, runner, seconds, queued, done, failed, started, error, words in rows:
         figures = stages.setdefault(stage, StageFigures(stage))
         runners.add(runner)
         if outcome == RUNNING and started is not None and now - started < stall:
@@ -81,6 +86,7 @@ def work_status(newsroom: Newsroom, *, hours: float = 24.0) -> WorkStatus:
             figures.items += done + failed
             figures.seconds += seconds or 0.0
             figures.failed_items += failed
+            figures.words += words or 0
         if outcome in (FAILED, DEAD, SPLIT, RETRY):
             figures.failures += 1
             lines = (error or "").strip().splitlines()

@@ -56,6 +56,7 @@ def record_stage_run(
     seconds: float,
     done: int,
     failed: int,
+    words: int = 0,
 ) -> None:
     """A finished run of the embedded runner (no queue: it started as it was made)."""
     with newsroom.sessions.begin() as session:
@@ -67,6 +68,7 @@ def record_stage_run(
             seconds=seconds,
             done=done,
             failed=failed,
+            words=words,
         )
 
 
@@ -119,6 +121,7 @@ def finish_run(
     done: int = 0,
     failed: int = 0,
     error: str | None = None,
+    words: int = 0,
 ) -> None:
     with newsroom.sessions.begin() as session:
         task_runs.finish(
@@ -130,6 +133,7 @@ def finish_run(
             done=done,
             failed=failed,
             error=error,
+            words=words,
         )
 
 

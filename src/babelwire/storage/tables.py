@@ -452,6 +452,7 @@ class TaskRunRow(Base):
     queue_seconds: Mapped[float | None] = mapped_column(Float)  # sent -> started
     done: Mapped[int] = mapped_column(Integer, default=0)  # items moved on
     failed: Mapped[int] = mapped_column(Integer, default=0)  # items that failed
+    words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # translated
     worker: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str | None] = mapped_column(Text)
 

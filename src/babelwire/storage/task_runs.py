@@ -31,6 +31,7 @@ def add_finished_run(
     seconds: float,
     done: int,
     failed: int,
+    words: int = 0,
 ) -> None:
     """A run of the embedded runner: no queue, it started as it was made."""
     session.add(
@@ -47,6 +48,7 @@ def add_finished_run(
             queue_seconds=0.0,
             done=done,
             failed=failed,
+            words=words,
             worker="embedded",
         )
     )
@@ -83,6 +85,7 @@ def finish(
     done: int,
     failed: int,
     error: str | None,
+    words: int = 0,
 ) -> None:
     """Set the finished task's outcome and figures (the error cut to its column)."""
     session.execute(
@@ -94,6 +97,7 @@ def finish(
             seconds=seconds,
             done=done,
             failed=failed,
+            words=words,
             error=error[:4000] if error else None,
         )
     )
@@ -128,7 +132,7 @@ def mark_lost(session: Session, since: datetime) -> int:
 
 def runs_since(session: Session, since: datetime) -> list[tuple[Any, ...]]:
     """The tasks sent since `since`, oldest first: (stage, outcome, runner, seconds,
-    queue_seconds, done, failed, started_at, error)."""
+    queue_seconds, done, failed, started_at, error, words)."""
     rows = session.execute(
         select(
             TaskRunRow.stage,
@@ -140,6 +144,7 @@ def runs_since(session: Session, since: datetime) -> list[tuple[Any, ...]]:
             TaskRunRow.failed,
             TaskRunRow.started_at,
             TaskRunRow.error,
+            TaskRunRow.words,
         )
         .where(TaskRunRow.enqueued_at >= since)
         .order_by(TaskRunRow.id)

@@ -32,6 +32,7 @@ class Outcome:
     done: int = 0
     failed: int = 0
     skipped: int = 0  # claimed by another worker, or no longer waiting for this stage
+    words: int = 0  # words translated (the translate stage)
     next_ids: list[int] = field(default_factory=list)
 
 
@@ -46,6 +47,7 @@ def work_on(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Outcome:
             result = ARTICLE_STEPS[stage](newsroom, mine)
             outcome.done = len(result.done) + len(result.unchanged)
             outcome.failed = len(result.failed)
+            outcome.words = result.words
             candidates = mine
     following = NEXT_STEP.get(stage)
     if following is not None:

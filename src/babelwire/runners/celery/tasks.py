@@ -123,6 +123,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
             seconds=time.perf_counter() - began,
             done=outcome.done,
             failed=outcome.failed,
+            words=outcome.words,
         )
     except Exception as exc:
         seconds = time.perf_counter() - began

@@ -75,6 +75,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Desk of {site}",
         "interface_language": "Interface language",
         "not_found": "Nothing here.",
+        "words_per_second": "Words translated per second",
         # Review and post-editing
         "review": "Review",
         "held_count": "{count} translations held for review, worst first.",
@@ -308,6 +309,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Mesa de {site}",
         "interface_language": "Idioma de la interfaz",
         "not_found": "Aquí no hay nada.",
+        "words_per_second": "Palabras traducidas por segundo",
         # Review and post-editing
         "review": "Revisión",
         "held_count": "{count} traducciones retenidas para revisión, las peores primero.",
@@ -547,6 +549,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Taula de {site}",
         "interface_language": "Llengua de la interfície",
         "not_found": "Aquí no hi ha res.",
+        "words_per_second": "Paraules traduïdes per segon",
         # Review and post-editing
         "review": "Revisió",
         "held_count": "{count} traduccions retingudes per revisar, les pitjors primer.",

@@ -1,5 +1,6 @@
 """The desk: users, their sessions, failed logins, the site's secrets, the audit log, and
-indexes for the review queue (held translations) and a source's articles.
+indexes for the review queue (held translations) and a source's articles, and the
+words each translate task translated (the dashboard's words per second).
 
 Revision ID: 0012
 Revises: 0011
@@ -74,11 +75,15 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
     op.create_index("ix_translations_status", "translations", ["status"])
     op.create_index("ix_articles_source_id", "articles", ["source_id"])
+    with op.batch_alter_table("task_runs") as batch:
+        batch.add_column(sa.Column("words", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     op.drop_index("ix_translations_status", table_name="translations")
     op.drop_index("ix_articles_source_id", table_name="articles")
+    with op.batch_alter_table("task_runs") as batch:
+        batch.drop_column("words")
     op.drop_table("audit_log")
     op.drop_table("site_secrets")
     op.drop_table("login_failures")
