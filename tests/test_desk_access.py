@@ -278,7 +278,7 @@ def test_logins_are_throttled_per_account_and_per_address(
         page = client.post(
             "/desk/login", data={"csrf": token[1], "name": "ana", "password": PASSWORD}
         )
-        assert page.status_code == 401 and "Too many failed logins" in page.text
+        assert page.status_code == 401 and "Too many failed sign-ins for this account" in page.text
 
 
 def test_the_desk_can_be_moved_or_turned_off(

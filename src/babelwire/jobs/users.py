@@ -60,7 +60,13 @@ class UserError(InputError):
 
 
 class LoginRefusedError(InputError):
-    """A login was refused: wrong name or password, or too many failures."""
+    """A login was refused: wrong name or password (`throttled` None), or too many
+    failures for the account or the address (`throttled`), for `minutes` more."""
+
+    def __init__(self, message: str, throttled: str | None = None, minutes: int = 0) -> None:
+        super().__init__(message)
+        self.throttled = throttled
+        self.minutes = minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +272,9 @@ def _refused_for(site: Site, session: Session, keys: list[str], now: datetime) -
             whom = "this account" if kind == "account" else "this address"
             raise LoginRefusedError(
                 f"Too many failed logins for {whom}: try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}."
+                f"minute{'s' if minutes != 1 else ''}.",
+                throttled=kind,
+                minutes=minutes,
             )
 
 

@@ -128,15 +128,26 @@ async def login(request: Request) -> Response:
     expected = login_token(request)
     if not same(form.get("csrf"), expected) or request.cookies.get(LOGIN_COOKIE) is None:
         return _login_page(
-            request, error=words_for(language(request))("form_expired"), name=name, status_code=403
+            request,
+            error=words_for(language(request))("form_expired"),
+            name=name,
+            status_code=403,
+            next_page=form.get("next"),
         )
     address = request.client.host if request.client else ""
     try:
         signed_in = await run_in_threadpool(
             user_jobs.log_in, desk.newsroom, name, str(form.get("password", "")), address=address
         )
-    except InputError as exc:
-        return _login_page(request, error=str(exc), name=name, status_code=401)
+    except user_jobs.LoginRefusedError as exc:
+        t = words_for(language(request))
+        if exc.throttled is None:
+            error = t("login_wrong")
+        else:
+            error = t(f"login_throttled_{exc.throttled}", minutes=exc.minutes)
+        return _login_page(
+            request, error=error, name=name, status_code=401, next_page=form.get("next")
+        )
     response = RedirectResponse(safe_next(desk.base, form.get("next")), status_code=303)
     hours = desk.newsroom.config.settings.desk.session_hours
     set_cookie(request, response, SESSION_COOKIE, signed_in.token, "session", hours * 3600)
@@ -145,7 +156,12 @@ async def login(request: Request) -> Response:
 
 
 def _login_page(
-    request: Request, *, error: str | None, name: str, status_code: int = 200
+    request: Request,
+    *,
+    error: str | None,
+    name: str,
+    status_code: int = 200,
+    next_page: object = None,
 ) -> Response:
     token = login_token(request)
     response = render(
@@ -155,7 +171,7 @@ def _login_page(
         error=error,
         name=name,
         login_csrf=token,
-        next=safe_next(desk_of(request).base, request.query_params.get("next")),
+        next=safe_next(desk_of(request).base, next_page or request.query_params.get("next")),
     )
     set_cookie(request, response, LOGIN_COOKIE, token, "login", 3600)
     return response

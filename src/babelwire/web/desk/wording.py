@@ -75,6 +75,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Desk of {site}",
         "interface_language": "Interface language",
         "not_found": "Nothing here.",
+        "login_wrong": "Wrong name or password.",
+        "login_throttled_account": "Too many failed sign-ins for this account: try again in {minutes} min.",
+        "login_throttled_address": "Too many failed sign-ins from this address: try again in {minutes} min.",
         "words_per_second": "Words translated per second",
         # Review and post-editing
         "review": "Review",
@@ -309,6 +312,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Mesa de {site}",
         "interface_language": "Idioma de la interfaz",
         "not_found": "Aquí no hay nada.",
+        "login_wrong": "Nombre o contraseña incorrectos.",
+        "login_throttled_account": "Demasiados intentos fallidos para esta cuenta: vuelve a probar dentro de {minutes} min.",
+        "login_throttled_address": "Demasiados intentos fallidos desde esta dirección: vuelve a probar dentro de {minutes} min.",
         "words_per_second": "Palabras traducidas por segundo",
         # Review and post-editing
         "review": "Revisión",
@@ -549,6 +555,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "machine_notice": "Taula de {site}",
         "interface_language": "Llengua de la interfície",
         "not_found": "Aquí no hi ha res.",
+        "login_wrong": "Nom o contrasenya incorrectes.",
+        "login_throttled_account": "Massa intents fallits per a aquest compte: torna-ho a provar d'aquí a {minutes} min.",
+        "login_throttled_address": "Massa intents fallits des d'aquesta adreça: torna-ho a provar d'aquí a {minutes} min.",
         "words_per_second": "Paraules traduïdes per segon",
         # Review and post-editing
         "review": "Revisió",
