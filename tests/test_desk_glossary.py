@@ -121,6 +121,7 @@ def test_the_gazetteer_is_checked_as_tags_check_does_and_feeds_translation(
 ) -> None:
     path = gazetteer_path(site.config)
     path.write_text(PLACE, encoding="utf-8")
+    mode = path.stat().st_mode & 0o777
     before = _translate(site, "Vilamar abre el lunes.", 1)
     client = _client(site)
     csrf = _sign_in(client, "editor")
@@ -143,6 +144,7 @@ def test_the_gazetteer_is_checked_as_tags_check_does_and_feeds_translation(
     )
     assert saved.status_code == 303, saved.text
     assert path.with_name("entities.toml.bak").read_text("utf-8") == PLACE
+    assert path.stat().st_mode & 0o777 == mode  # readable by whoever could read it before
     after = _translate(site, "Vilamar cierra el martes.", 2)
     assert "Seaton" in after.blocks[0]["text"]
     assert after.glossary_version != before.glossary_version

@@ -15,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
+import tempfile
+import threading
 import time
 import tomllib
 from collections.abc import Callable
@@ -203,6 +206,9 @@ def save_gazetteer(site: Site, text: str, *, revision: str, actor: Actor) -> Edi
 
 # Saving -----------------------------------------------------------------------------
 
+# One save at a time in this process: the revision check and the write go together.
+_saving = threading.Lock()
+
 
 def _save(
     site: Site,
@@ -213,14 +219,14 @@ def _save(
     action: str,
     read: Callable[[Site], EditedFile],
 ) -> EditedFile:
-    before = _read(path)
-    if _revision(before) != revision:
-        raise StaleFileError(
-            f"{path.name} was changed by someone else since you opened it; nothing was saved. "
-            "Your text is kept below: saving it again replaces theirs"
-        )
-    version_before, _ = _site_version(site.config)
-    replace_file(path, text)
+    with _saving:
+        if _revision(_read(path)) != revision:
+            raise StaleFileError(
+                f"{path.name} was changed by someone else since you opened it; nothing was "
+                "saved. Your text is kept below: saving it again replaces theirs"
+            )
+        version_before, _ = _site_version(site.config)
+        _replace_file(path, text)
     after = read(site)
     record(
         site,
@@ -234,15 +240,22 @@ def _save(
     return after
 
 
-def replace_file(path: Path, text: str) -> None:
+def _replace_file(path: Path, text: str) -> None:
     """Write `text` to `path` at once (a reader sees the old file or the new one), keeping
     the old one as `path`.bak; its modification time moves on even within one clock tick,
     so every process reading it sees the change."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
-        temporary.write_text(text, encoding="utf-8")
-        old = path.stat().st_mtime_ns if path.exists() else 0
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        before = path.stat() if path.exists() else None
+        # mkstemp makes a file only its owner may read: keep the mode the file had.
+        os.chmod(temporary, stat.S_IMODE(before.st_mode) if before else 0o644)
+        old = before.st_mtime_ns if before else 0
         moment = max(time.time_ns(), old + 1_000_000)
         os.utime(temporary, ns=(moment, moment))
         if path.exists():
