@@ -68,6 +68,11 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("POST", "/articles/{article_id}/takedown"): Role.EDITOR,
     ("GET", "/takedowns"): Role.VIEWER,
     ("POST", "/takedowns/{tombstone_id}/undo"): Role.ADMIN,
+    # Glossary and gazetteer
+    ("GET", "/glossary"): Role.VIEWER,
+    ("POST", "/glossary"): Role.EDITOR,
+    ("GET", "/gazetteer"): Role.VIEWER,
+    ("POST", "/gazetteer"): Role.EDITOR,
 }
 # What a request fills a path's parameters with: names no one has, so that an allowed
 # change is refused by its use case (400) instead of changing the people under test.

@@ -212,6 +212,10 @@ class TranslationSettings:
     glossary_files: list[str] = setting(
         [], "Glossary files (tab-separated FROM, TO, TERM, TRANSLATION), besides [[glossary]]."
     )
+    desk_glossary: str = setting(
+        "glossary.tsv",
+        "Glossary file the desk edits (as glossary_files; relative to the site; may be absent).",
+    )
     max_sentence_words: int = setting(80, "Longer sentences are cut into chunks.", minimum=1)
     memory: bool = setting(True, "Reuse stored translations of segments seen before.")
     quality_threshold: float = setting(

@@ -50,7 +50,10 @@ _merged: dict[Path, tuple[Glossary, Gazetteer, Glossary]] = {}
 
 def site_glossary(config: Config) -> Glossary:
     """The operator's glossary plus the gazetteer's names, so every edition spells them alike."""
-    glossary = load_glossary(config.root, None, list(config.settings.translation.glossary_files))
+    translation = config.settings.translation
+    glossary = load_glossary(
+        config.root, None, list(translation.glossary_files), [translation.desk_glossary]
+    )
     try:
         gazetteer = site_gazetteer(config)
     except GazetteerError as exc:

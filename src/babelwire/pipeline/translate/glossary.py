@@ -37,7 +37,15 @@ from typing import Any
 
 from babelwire.pipeline.file_cache import FileCache
 
-__all__ = ["Glossary", "GlossaryError", "PairGlossary", "Term", "load_glossary", "parse_file"]
+__all__ = [
+    "Glossary",
+    "GlossaryError",
+    "PairGlossary",
+    "Term",
+    "load_glossary",
+    "parse_file",
+    "parse_text",
+]
 
 ANY = "*"
 
@@ -115,18 +123,28 @@ def _term_from_table(item: Any, where: str) -> Term:
 def parse_file(path: Path) -> list[Term]:
     """Terms of a tab-separated glossary file (see the module's documentation)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise GlossaryError(f"glossary file {path}: {exc}") from exc
+    terms, problems = parse_text(text, str(path))
+    if problems:
+        raise GlossaryError("\n".join(problems))
+    return terms
+
+
+def parse_text(text: str, where: str) -> tuple[list[Term], list[str]]:
+    """The terms of a glossary file's text, and every problem, each with its line."""
     terms: list[Term] = []
-    for number, line in enumerate(lines, 1):
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.split("\t")
         if len(fields) not in (3, 4) or not fields[2].strip():
-            raise GlossaryError(
-                f"{path}:{number}: expected FROM<tab>TO<tab>TERM[<tab>TRANSLATION], got {line!r}"
+            problems.append(
+                f"{where}:{number}: expected FROM<tab>TO<tab>TERM[<tab>TRANSLATION], got {line!r}"
             )
+            continue
         translation = fields[3].strip() if len(fields) == 4 else ""
         terms.append(
             Term(
@@ -136,28 +154,40 @@ def parse_file(path: Path) -> list[Term]:
                 fields[1].strip() or ANY,
             )
         )
-    return terms
+    return terms, problems
 
 
-def load_glossary(root: Path, data: Mapping[str, Any] | None, files: Sequence[str]) -> Glossary:
+def load_glossary(
+    root: Path,
+    data: Mapping[str, Any] | None,
+    files: Sequence[str],
+    optional: Sequence[str] = (),
+) -> Glossary:
     """The glossary of a site: ``[[glossary]]`` in ``data`` (its babelwire.toml) and files.
 
     ``data`` None reads ``root/babelwire.toml`` if there is one.  Relative file
-    names are relative to the site folder.  What is read from files alone is read
-    once per process: the same object comes back until one of the files changes.
+    names are relative to the site folder; a file of ``optional`` (the one the desk
+    edits) is read if it exists, after the others.  What is read from files alone is
+    read once per process: the same object comes back until one of the files changes.
     """
     paths = [p if p.is_absolute() else root / p for p in map(Path, files)]
+    maybe = [p if p.is_absolute() else root / p for p in map(Path, optional)]
+    maybe = [p for p in maybe if p not in paths]
     if data is None:
         toml = root / "babelwire.toml"
-        key = (toml.absolute(), *(p.absolute() for p in paths))
-        return _loaded.get(key, [toml, *paths], lambda: _read_glossary(root, None, paths))
-    return _read_glossary(root, data, paths)
+        key = (toml.absolute(), *(p.absolute() for p in paths), "optional:", *maybe)
+        return _loaded.get(
+            key, [toml, *paths, *maybe], lambda: _read_glossary(root, None, paths, maybe)
+        )
+    return _read_glossary(root, data, paths, maybe)
 
 
 _loaded: FileCache[Glossary] = FileCache()
 
 
-def _read_glossary(root: Path, data: Mapping[str, Any] | None, paths: Sequence[Path]) -> Glossary:
+def _read_glossary(
+    root: Path, data: Mapping[str, Any] | None, paths: Sequence[Path], maybe: Sequence[Path] = ()
+) -> Glossary:
     if data is None:
         path = root / "babelwire.toml"
         try:
@@ -170,4 +200,7 @@ def _read_glossary(root: Path, data: Mapping[str, Any] | None, paths: Sequence[P
     terms = [_term_from_table(item, f"[[glossary]] #{i + 1}") for i, item in enumerate(raw)]
     for path in paths:
         terms.extend(parse_file(path))
+    for path in maybe:
+        if path.exists():
+            terms.extend(parse_file(path))
     return Glossary(tuple(terms))

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import articles, pages, review, sources
+from babelwire.web.desk import articles, glossary, pages, review, sources
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -70,6 +70,11 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/articles/{article_id}/takedown", articles.article_takedown, POST, EDITOR),
     DeskRoute("/takedowns", articles.takedowns, GET, VIEWER),
     DeskRoute("/takedowns/{tombstone_id}/undo", articles.takedown_undo, POST, ADMIN),
+    # Glossary and gazetteer
+    DeskRoute("/glossary", glossary.glossary_page, GET, VIEWER),
+    DeskRoute("/glossary", glossary.glossary_save, POST, EDITOR),
+    DeskRoute("/gazetteer", glossary.gazetteer_page, GET, VIEWER),
+    DeskRoute("/gazetteer", glossary.gazetteer_save, POST, EDITOR),
 )
 
 
