@@ -56,6 +56,11 @@ _LISTED = (
 )
 
 
+def _escape_like(text: str) -> str:
+    """`text` matched as it is by LIKE: its own % and _ are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def article_rows(
     session: Session, filters: ArticleFilters, *, before_id: int | None, limit: int
 ) -> list[Any]:
@@ -87,14 +92,14 @@ def article_rows(
     if filters.until is not None:
         query = query.where(when < filters.until)
     if filters.text:
-        words = filters.text.lower()
-        in_translation = exists().where(
-            TranslationRow.article_id == ArticleRow.id,
-            func.lower(TranslationRow.title).contains(words, autoescape=True),
+        # The ids whose title or a translation's title holds the text, found from the
+        # titles alone (SQLite reads its title indexes for it), then the page of them.
+        pattern = "%" + _escape_like(filters.text) + "%"
+        titled = select(ArticleRow.id).where(ArticleRow.title.ilike(pattern, escape="\\"))
+        translated = select(TranslationRow.article_id).where(
+            TranslationRow.title.ilike(pattern, escape="\\")
         )
-        query = query.where(
-            func.lower(ArticleRow.title).contains(words, autoescape=True) | in_translation
-        )
+        query = query.where(ArticleRow.id.in_(titled.union(translated)))
     if filters.held:
         query = query.where(
             exists().where(

@@ -268,6 +268,14 @@ class SectionRow(Base):
 
 # The site lists published articles newest first by the time readers see (the source's
 # publication time, else this site's); these let a list page read only its own rows.
+# The desk's title search reads these instead of the articles and translations, whose
+# rows carry their whole text: on SQLite a scan of a title index is a tenth of a scan of
+# the table. Not on PostgreSQL, whose B-tree entries stop at 2,704 bytes (a title of 1,000
+# characters may be longer in UTF-8); a scan of its tables is what it does there.
+Index("ix_articles_title", ArticleRow.title).ddl_if(dialect="sqlite")
+Index("ix_translations_title", TranslationRow.title, TranslationRow.article_id).ddl_if(
+    dialect="sqlite"
+)
 Index(
     "ix_articles_published_section_shown",
     ArticleRow.section,

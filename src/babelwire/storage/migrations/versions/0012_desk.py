@@ -75,6 +75,9 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
     op.create_index("ix_translations_status", "translations", ["status"])
     op.create_index("ix_articles_source_id", "articles", ["source_id"])
+    if op.get_bind().dialect.name == "sqlite":  # see storage/tables.py
+        op.create_index("ix_articles_title", "articles", ["title"])
+        op.create_index("ix_translations_title", "translations", ["title", "article_id"])
     with op.batch_alter_table("task_runs") as batch:
         batch.add_column(sa.Column("words", sa.Integer(), nullable=False, server_default="0"))
 
@@ -82,6 +85,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_translations_status", table_name="translations")
     op.drop_index("ix_articles_source_id", table_name="articles")
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_index("ix_articles_title", table_name="articles")
+        op.drop_index("ix_translations_title", table_name="translations")
     with op.batch_alter_table("task_runs") as batch:
         batch.drop_column("words")
     op.drop_table("audit_log")
