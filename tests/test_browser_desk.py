@@ -207,6 +207,8 @@ def test_every_desk_page_at_phone_and_desktop_widths(tmp_path: Path, page: Any) 
             "source-import": "/desk/sources/import",
             "articles": "/desk/articles",
             "takedowns": "/desk/takedowns",
+            "stories": "/desk/stories",
+            "sections": "/desk/sections",
             "users": "/desk/users",
             "audit": "/desk/audit",
             "account": "/desk/account",
