@@ -16,12 +16,13 @@ from starlette.testclient import TestClient
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
 from babelwire.jobs.audit import Actor, audit_entries
-from babelwire.jobs.sections import section_label
+from babelwire.jobs.sections import section_label, set_article_section
 from babelwire.jobs.stories import repair_stories
 from babelwire.jobs.story_edits import list_stories, merge_stories, move_article, story_detail
 from babelwire.jobs.users import add_user
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
+from babelwire.publish.static import build_site_report
 from babelwire.storage import stories
 from babelwire.storage.tables import ArticleRow, StoryRow
 from babelwire.web.app import create_app
@@ -49,9 +50,12 @@ class Wire:
     articles: dict[str, list[int]]  # per story, oldest first
 
 
-def _story(newsroom: Newsroom, ids: list[int], headline: str) -> int:
+def _story(newsroom: Newsroom, ids: list[int]) -> int:
+    """A story of the articles `ids`, the first central (its title the headline)."""
     with newsroom.sessions() as session:
-        row = stories.start_story(session, headline=headline, language="es", now=utcnow())
+        central = session.get(ArticleRow, ids[0])
+        assert central is not None
+        row = stories.start_story(session, headline=central.title, language="es", now=utcnow())
         for article_id in ids:
             article = session.get(ArticleRow, article_id)
             assert article is not None
@@ -87,7 +91,7 @@ def wire(tmp_path: Path, database_url: str) -> Iterator[Wire]:
                     make_translation(session, article, "es", "original")
                     make_translation(session, article, "en", title=f"{title} [en]")
                     made[key].append(article.id)
-        ids = {key: _story(newsroom, made[key], key) for key in made}
+        ids = {key: _story(newsroom, made[key]) for key in made}
         yield Wire(newsroom, ids, made)
     finally:
         newsroom.close()
@@ -175,6 +179,12 @@ def test_merging_two_stories_leaves_one_on_the_site(wire: Wire) -> None:
     budget, strike = wire.stories["budget"], wire.stories["strike"]
     client, csrf = _client(newsroom, "editor")
     assert _public_ids(client, strike) == set(wire.articles["strike"])
+    listed = client.get("/desk/stories")
+    assert listed.status_code == 200 and f'href="/desk/stories/{strike}"' in listed.text
+    assert HOSTILE not in listed.text and "Pleno &lt;script&gt;" in listed.text
+    viewer, _ = _client(newsroom, "viewer")
+    seen = viewer.get(f"/desk/stories/{budget}")
+    assert seen.status_code == 200 and "/merge" not in seen.text
     merged = client.post(
         f"/desk/stories/{budget}/merge",
         data={"csrf": csrf, "other": str(strike)},
@@ -302,3 +312,22 @@ def test_the_classifier_is_retrained_from_the_desk(wire: Wire) -> None:
     assert entry.actor == "editor" and entry.detail["labels"] == 6
     viewer, _ = _client(newsroom, "viewer")
     assert "/desk/sections/retrain" not in viewer.get("/desk/sections").text
+
+
+def test_a_static_build_follows_a_merge_and_a_section_change(wire: Wire, tmp_path: Path) -> None:
+    newsroom = wire.newsroom
+    budget, strike = wire.stories["budget"], wire.stories["strike"]
+    out = tmp_path / "public"
+    build_site_report(newsroom, out, search_index=False)
+    assert (out / "es" / "story" / str(strike) / "index.html").exists()
+    merge_stories(newsroom, budget, strike, actor=ROOT)
+    article = wire.articles["strike"][0]
+    set_article_section(newsroom, article, "culture", actor=ROOT)
+    report = build_site_report(newsroom, out, search_index=False)
+    assert not report.full
+    assert not (out / "es" / "story" / str(strike)).exists()
+    merged = (out / "es" / "story" / str(budget) / "index.html").read_text(encoding="utf-8")
+    for article_id in wire.articles["strike"]:
+        assert f"/es/article/{article_id}-" in merged
+    culture = (out / "es" / "section" / "culture" / "index.html").read_text(encoding="utf-8")
+    assert f"/es/article/{article}-" in culture
