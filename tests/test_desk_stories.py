@@ -16,9 +16,10 @@ from starlette.testclient import TestClient
 from babelwire.clock import utcnow
 from babelwire.errors import InputError
 from babelwire.jobs.audit import Actor, audit_entries
-from babelwire.jobs.sections import section_label, set_article_section
+from babelwire.jobs.sections import SectionsError, section_label, set_article_section
 from babelwire.jobs.stories import repair_stories
 from babelwire.jobs.story_edits import list_stories, merge_stories, move_article, story_detail
+from babelwire.jobs.takedown import take_down
 from babelwire.jobs.users import add_user
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
@@ -281,6 +282,10 @@ def test_an_editor_sets_an_article_section(wire: Wire) -> None:
     # A viewer sees the page without the forms.
     viewer, _ = _client(newsroom, "viewer")
     assert f"/desk/articles/{article}/section" not in viewer.get(f"/desk/articles/{article}").text
+    # A taken-down article is filed nowhere new.
+    take_down(newsroom, str(article), "Removal requested")
+    with pytest.raises(SectionsError, match="taken down"):
+        set_article_section(newsroom, article, "world")
 
 
 def test_the_classifier_is_retrained_from_the_desk(wire: Wire) -> None:

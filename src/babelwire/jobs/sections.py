@@ -21,7 +21,7 @@ from babelwire.config import Config
 from babelwire.jobs.audit import Actor, record, record_in
 from babelwire.jobs.tags import Tagger, article_texts
 from babelwire.jobs.takedown import find_article
-from babelwire.model import Block
+from babelwire.model import Block, Stage
 from babelwire.newsroom import Newsroom, Site
 from babelwire.pipeline.classify.model import ModelError, SectionModel, load_model, train_model
 from babelwire.pipeline.classify.sections import Guess, SectionChoice, choose_section
@@ -141,6 +141,8 @@ def _known_section(config: Config, section: str) -> None:
 
 def _set_section(session: Session, article: ArticleRow, section: str, actor: Actor | None) -> None:
     """The label, and the article filed under it at once (its pages and lists change)."""
+    if article.stage == Stage.REMOVED:
+        raise SectionsError(f"article {article.id} was taken down")
     now = utcnow()
     before = article.section
     sections.set_label(session, article.id, section, now)
