@@ -231,6 +231,11 @@ def test_use_cases_work_without_an_actor_and_refuse_unknown_stories(wire: Wire) 
     newsroom = wire.newsroom
     budget, strike = wire.stories["budget"], wire.stories["strike"]
     article = wire.articles["strike"][0]
+    # The list goes on from the last id it showed.
+    first = list_stories(newsroom, limit=1)
+    assert [s.id for s in first.stories] == [strike] and first.next_before == strike
+    rest = list_stories(newsroom, before_id=first.next_before, limit=1)
+    assert [s.id for s in rest.stories] == [budget] and rest.next_before is None
     assert move_article(newsroom, article, budget) == budget
     with pytest.raises(InputError):
         move_article(newsroom, article, 999999)
