@@ -209,6 +209,8 @@ def test_every_desk_page_at_phone_and_desktop_widths(tmp_path: Path, page: Any) 
             "takedowns": "/desk/takedowns",
             "glossary": "/desk/glossary",
             "gazetteer": "/desk/gazetteer",
+            "stories": "/desk/stories",
+            "sections": "/desk/sections",
             "users": "/desk/users",
             "audit": "/desk/audit",
             "account": "/desk/account",

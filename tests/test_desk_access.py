@@ -73,6 +73,14 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("POST", "/glossary"): Role.EDITOR,
     ("GET", "/gazetteer"): Role.VIEWER,
     ("POST", "/gazetteer"): Role.EDITOR,
+    # Stories and sections
+    ("GET", "/stories"): Role.VIEWER,
+    ("GET", "/stories/{story_id}"): Role.VIEWER,
+    ("POST", "/stories/{story_id}/merge"): Role.EDITOR,
+    ("POST", "/articles/{article_id}/story"): Role.EDITOR,
+    ("POST", "/articles/{article_id}/section"): Role.EDITOR,
+    ("GET", "/sections"): Role.VIEWER,
+    ("POST", "/sections/retrain"): Role.EDITOR,
 }
 # What a request fills a path's parameters with: names no one has, so that an allowed
 # change is refused by its use case (400) instead of changing the people under test.
@@ -84,12 +92,14 @@ PARAMETERS = {
     "{translation_id:int}": "987654",
     "{article_id}": "999999",
     "{tombstone_id}": "999999",
+    "{story_id}": "999999",
 }
 NOT_FOUND_PARAMETERS = (
     "{source_id}",
     "{translation_id:int}",
     "{article_id}",
     "{tombstone_id}",
+    "{story_id}",
 )
 
 

@@ -22,12 +22,13 @@ def label(
     section: Annotated[str, typer.Argument(help="The section it belongs in (a slug).")],
     site: SiteOption = Path("."),
 ) -> None:
-    """Record the section an article belongs in: an example for `sections train`."""
+    """File an article under a section, kept as an example for `sections train`."""
+    from babelwire.jobs.audit import command_actor
     from babelwire.jobs.sections import SectionsError, label_article
 
     with open_newsroom(site) as newsroom:
         try:
-            article_id = label_article(newsroom, article, section)
+            article_id = label_article(newsroom, article, section, actor=command_actor())
         except SectionsError as exc:
             raise fail(str(exc)) from exc
     console.print(f"Article {article_id} labelled {section}.")
@@ -42,11 +43,12 @@ def train(
     ] = None,
 ) -> None:
     """Train the section classifier from the labels, print its accuracy and save it."""
+    from babelwire.jobs.audit import command_actor
     from babelwire.jobs.sections import SectionsError, train_sections
 
     with open_newsroom(site) as newsroom:
         try:
-            report = train_sections(newsroom, examples)
+            report = train_sections(newsroom, examples, actor=command_actor())
         except SectionsError as exc:
             raise fail(str(exc)) from exc
     model = report.model

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from babelwire.clock import utcnow
 from babelwire.config import Config
+from babelwire.jobs.audit import Actor, record, record_in
 from babelwire.jobs.tags import Tagger, article_texts
 from babelwire.jobs.takedown import find_article
-from babelwire.model import Block
-from babelwire.newsroom import Newsroom
+from babelwire.model import Block, Stage
+from babelwire.newsroom import Newsroom, Site
 from babelwire.pipeline.classify.model import ModelError, SectionModel, load_model, train_model
 from babelwire.pipeline.classify.sections import Guess, SectionChoice, choose_section
 from babelwire.storage import Session, articles, sections
@@ -128,18 +129,89 @@ class Filing:
 # --- labels and training ---------------------------------------------------------------
 
 
-def label_article(newsroom: Newsroom, ref: str, section: str) -> int:
-    """Record that the article `ref` belongs in `section`; returns the article's id."""
-    if newsroom.config.section(section) is None:
-        known = ", ".join(s.slug for s in newsroom.config.sections)
+class ArticleNotFoundError(SectionsError, LookupError):
+    """No article has the id a change names."""
+
+
+def _known_section(config: Config, section: str) -> None:
+    if config.section(section) is None:
+        known = ", ".join(s.slug for s in config.sections)
         raise SectionsError(f"unknown section {section!r}: the site has {known}")
+
+
+def _set_section(session: Session, article: ArticleRow, section: str, actor: Actor | None) -> None:
+    """The label, and the article filed under it at once (its pages and lists change)."""
+    if article.stage == Stage.REMOVED:
+        raise SectionsError(f"article {article.id} was taken down")
+    now = utcnow()
+    before = article.section
+    sections.set_label(session, article.id, section, now)
+    article.section = section
+    article.section_reason = "labelled by an editor"
+    if before != section:
+        article.updated_at = now  # a static build rewrites its page and both lists
+    if actor is not None:
+        record_in(
+            session, actor, "article.section", str(article.id), section=section, before=before
+        )
+
+
+def label_article(newsroom: Newsroom, ref: str, section: str, *, actor: Actor | None = None) -> int:
+    """Record that the article `ref` belongs in `section` (an example for the
+    classifier) and file it there; returns the article's id."""
+    _known_section(newsroom.config, section)
     with newsroom.sessions() as session:
         article = find_article(newsroom, session, ref)
         if article is None:
             raise SectionsError(f"no article matches {ref!r}")
-        sections.set_label(session, article.id, section, utcnow())
+        _set_section(session, article, section, actor)
         session.commit()
         return article.id
+
+
+def set_article_section(
+    site: Site, article_id: int, section: str, *, actor: Actor | None = None
+) -> str | None:
+    """An editor files the article under `section`: stored as a label the classifier
+    learns from, and applied to the article at once. Returns its section before.
+
+    ArticleNotFoundError when no article has that id; SectionsError for a section the
+    site does not have.
+    """
+    _known_section(site.config, section)
+    with site.sessions() as session:
+        article = articles.load_article(session, article_id)
+        if article is None:
+            raise ArticleNotFoundError(f"no article {article_id}")
+        before = article.section
+        _set_section(session, article, section, actor)
+        session.commit()
+        return before
+
+
+def section_label(site: Site, article_id: int) -> str | None:
+    """The section an editor said the article belongs in, if one did."""
+    with site.sessions() as session:
+        return sections.label_of(session, article_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionLine:
+    slug: str
+    name: str
+    published: int  # published articles filed under it
+    labels: int
+
+
+def section_lines(site: Site, language: str) -> list[SectionLine]:
+    """The site's sections in order, with their published articles and labels."""
+    with site.sessions() as session:
+        counts = sections.published_counts(session)
+        labels = sections.label_counts(session)
+    return [
+        SectionLine(s.slug, s.name(language), counts.get(s.slug, 0), labels.get(s.slug, 0))
+        for s in site.config.sections
+    ]
 
 
 def read_examples(path: Path) -> list[tuple[str, str]]:
@@ -186,8 +258,11 @@ class TrainReport:
     skipped: list[int]  # labelled articles with no text in the pivot language yet
 
 
-def train_sections(newsroom: Newsroom, examples_file: Path | None = None) -> TrainReport:
-    """Train the classifier from the operator's labels (and a file of examples) and save it."""
+def train_sections(
+    newsroom: Site, examples_file: Path | None = None, *, actor: Actor | None = None
+) -> TrainReport:
+    """Train the classifier from the operator's labels (and a file of examples) and save
+    it; logged for `actor` when given."""
     config = newsroom.config
     language = config.languages[0]
     texts: list[str] = []
@@ -216,6 +291,16 @@ def train_sections(newsroom: Newsroom, examples_file: Path | None = None) -> Tra
         raise SectionsError(str(exc)) from exc
     path = model_path(config)
     model.save(path)
+    if actor is not None:
+        record(
+            newsroom,
+            actor,
+            "sections.train",
+            str(path.name),
+            labels=from_labels,
+            from_file=len(extra),
+            accuracy=model.cv_accuracy,
+        )
     return TrainReport(path, model, from_labels, len(extra), skipped)
 
 

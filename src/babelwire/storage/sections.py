@@ -6,12 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from babelwire.storage.tables import SectionLabelRow, SectionRow
+from babelwire.model import Stage
+from babelwire.storage.tables import ArticleRow, SectionLabelRow, SectionRow
 
-__all__ = ["labels", "set_label", "sync_sections"]
+__all__ = [
+    "label_counts",
+    "label_of",
+    "labels",
+    "published_counts",
+    "set_label",
+    "sync_sections",
+]
 
 
 def sync_sections(session: Session, sections: Iterable[tuple[str, Mapping[str, str], int]]) -> None:
@@ -45,3 +53,29 @@ def labels(session: Session) -> list[tuple[int, str]]:
         )
     )
     return [(article_id, section) for article_id, section in rows]
+
+
+def label_of(session: Session, article_id: int) -> str | None:
+    """The section the operator said the article belongs in, if they said."""
+    return session.scalar(
+        select(SectionLabelRow.section).where(SectionLabelRow.article_id == article_id)
+    )
+
+
+def label_counts(session: Session) -> dict[str, int]:
+    """Labels per section."""
+    rows = session.execute(
+        select(SectionLabelRow.section, func.count()).group_by(SectionLabelRow.section)
+    )
+    return {section: int(count) for section, count in rows}
+
+
+def published_counts(session: Session) -> dict[str | None, int]:
+    """Published articles per section (None: filed under none), found through the
+    stage index: the published articles only, not the whole archive."""
+    rows = session.execute(
+        select(ArticleRow.section, func.count())
+        .where(ArticleRow.stage == Stage.PUBLISHED.value)
+        .group_by(ArticleRow.section)
+    )
+    return {section: int(count) for section, count in rows}

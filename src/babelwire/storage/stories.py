@@ -7,12 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from babelwire.model import Stage, TranslationStatus
 from babelwire.pipeline.dedup.stories import Story
-from babelwire.storage.tables import ArticleBandRow, ArticleRow, StoryRow, TranslationRow
+from babelwire.storage.tables import (
+    ArticleBandRow,
+    ArticleRow,
+    SourceRow,
+    StoryRow,
+    TranslationRow,
+)
 
 __all__ = [
     "TEXT_STATUSES",
@@ -23,6 +29,8 @@ __all__ = [
     "load_story",
     "member_ids_since",
     "members",
+    "move_copies",
+    "move_members",
     "not_removed",
     "open_stories",
     "pivot_texts",
@@ -36,7 +44,9 @@ __all__ = [
     "still_shown",
     "stored_fingerprints",
     "stories_by_id",
+    "story_articles",
     "story_id_of",
+    "story_rows",
 ]
 
 # Statuses of a translation whose text can stand for the article ("held": below the
@@ -235,6 +245,52 @@ def earliest_shown(session: Session, story_id: int) -> int | None:
         .order_by(ArticleRow.first_published_at, ArticleRow.id)
         .limit(1)
     )
+
+
+def move_members(session: Session, from_story: int, to_story: int) -> int:
+    """Every article of `from_story` joins `to_story`; returns how many."""
+    result = session.execute(
+        update(ArticleRow).where(ArticleRow.story_id == from_story).values(story_id=to_story)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def move_copies(session: Session, original_id: int, from_story: int | None, to_story: int) -> None:
+    """The copies of `original_id` that were in `from_story` (or in none) follow it to
+    `to_story`."""
+    where: Any = ArticleRow.story_id.is_(None)
+    if from_story is not None:
+        where = or_(where, ArticleRow.story_id == from_story)
+    session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.duplicate_of == original_id, where)
+        .values(story_id=to_story)
+    )
+
+
+# --- the desk's lists ------------------------------------------------------------------
+
+
+def story_rows(session: Session, *, before_id: int | None, limit: int) -> list[StoryRow]:
+    """Stories with articles, newest first, with an id below `before_id` when given (a
+    cursor: no OFFSET)."""
+    query = select(StoryRow).where(StoryRow.article_count > 0)
+    if before_id is not None:
+        query = query.where(StoryRow.id < before_id)
+    return list(session.scalars(query.order_by(StoryRow.id.desc()).limit(limit)))
+
+
+def story_articles(session: Session, story_id: int, limit: int) -> list[tuple[ArticleRow, str]]:
+    """(article, its source's name) of the story's articles, removed ones too, oldest
+    first, `limit` at most."""
+    rows = session.execute(
+        select(ArticleRow, SourceRow.name)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(ArticleRow.story_id == story_id)
+        .order_by(ArticleRow.id)
+        .limit(limit)
+    ).all()
+    return [(article, name) for article, name in rows]
 
 
 # --- copies ----------------------------------------------------------------------------

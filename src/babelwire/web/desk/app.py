@@ -18,7 +18,7 @@ from starlette.routing import Route
 from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
-from babelwire.web.desk import articles, glossary, pages, review, sources
+from babelwire.web.desk import articles, glossary, pages, review, sources, stories
 from babelwire.web.desk.auth import Desk, Endpoint, guard, public
 
 
@@ -75,6 +75,14 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/glossary", glossary.glossary_save, POST, EDITOR),
     DeskRoute("/gazetteer", glossary.gazetteer_page, GET, VIEWER),
     DeskRoute("/gazetteer", glossary.gazetteer_save, POST, EDITOR),
+    # Stories and sections
+    DeskRoute("/stories", stories.stories, GET, VIEWER),
+    DeskRoute("/stories/{story_id}", stories.story, GET, VIEWER),
+    DeskRoute("/stories/{story_id}/merge", stories.story_merge, POST, EDITOR),
+    DeskRoute("/articles/{article_id}/story", stories.article_story, POST, EDITOR),
+    DeskRoute("/articles/{article_id}/section", stories.article_section, POST, EDITOR),
+    DeskRoute("/sections", stories.sections, GET, VIEWER),
+    DeskRoute("/sections/retrain", stories.sections_retrain, POST, EDITOR),
 )
 
 

@@ -24,6 +24,7 @@ from babelwire.jobs.desk_articles import (
     row_id,
     source_choices,
 )
+from babelwire.jobs.sections import section_label
 from babelwire.jobs.takedown import (
     TakedownError,
     TakedownNotFoundError,
@@ -33,7 +34,7 @@ from babelwire.jobs.takedown import (
 )
 from babelwire.model import Stage
 from babelwire.web.desk.auth import desk_of, read_form
-from babelwire.web.desk.pages import actor, back, render
+from babelwire.web.desk.pages import actor, back, language, render
 
 #: The fields of the list's filter form, as the query string carries them.
 FILTER_FIELDS = ("q", "stage", "source", "language", "section", "story", "dates", "from", "to")
@@ -41,7 +42,7 @@ TAKEDOWNS_PAGE = 50
 MAX_REASON = 2000
 
 
-def _not_found(request: Request) -> Response:
+def not_found(request: Request) -> Response:
     return render(request, "message.html", status_code=404, message_key="not_found")
 
 
@@ -80,14 +81,15 @@ async def articles(request: Request) -> Response:
     )
 
 
-async def _article_page(
+async def article_page(
     request: Request, article_id: int, *, status_code: int = 200, error: str | None = None
 ) -> Response:
     newsroom = desk_of(request).newsroom
     try:
         detail = await run_in_threadpool(article_detail, newsroom, article_id)
     except ArticleNotFoundError:
-        return _not_found(request)
+        return not_found(request)
+    label = await run_in_threadpool(section_label, newsroom, article_id)
     return render(
         request,
         "articles_article.html",
@@ -96,20 +98,22 @@ async def _article_page(
         error=error,
         done=request.query_params.get("done", ""),
         edition=newsroom.config.languages[0] if newsroom.config.languages else "",
+        section_choices=[(s.slug, s.name(language(request))) for s in newsroom.config.sections],
+        label=label,
     )
 
 
 async def article(request: Request) -> Response:
     article_id = row_id(request.path_params["article_id"])
     if article_id is None:
-        return _not_found(request)
-    return await _article_page(request, article_id)
+        return not_found(request)
+    return await article_page(request, article_id)
 
 
 async def article_takedown(request: Request) -> Response:
     article_id = row_id(request.path_params["article_id"])
     if article_id is None:
-        return _not_found(request)
+        return not_found(request)
     form = await read_form(request)
     reason = str(form.get("reason", ""))[:MAX_REASON]
     newsroom = desk_of(request).newsroom
@@ -118,9 +122,9 @@ async def article_takedown(request: Request) -> Response:
             lambda: take_down(newsroom, str(article_id), reason, actor=actor(request))
         )
     except TakedownNotFoundError:
-        return _not_found(request)
+        return not_found(request)
     except TakedownError as exc:
-        return await _article_page(request, article_id, status_code=400, error=str(exc))
+        return await article_page(request, article_id, status_code=400, error=str(exc))
     return back(request, f"/articles/{article_id}", done="takedown")
 
 
@@ -137,14 +141,14 @@ async def takedowns(request: Request) -> Response:
 async def takedown_undo(request: Request) -> Response:
     tombstone_id = row_id(request.path_params["tombstone_id"])
     if tombstone_id is None:
-        return _not_found(request)
+        return not_found(request)
     newsroom = desk_of(request).newsroom
     try:
         undone = await run_in_threadpool(
             lambda: undo_takedown(newsroom, tombstone_id, actor=actor(request))
         )
     except TakedownNotFoundError:
-        return _not_found(request)
+        return not_found(request)
     if undone.article_id is not None:
         return back(request, f"/articles/{undone.article_id}", done="undone")
     return back(request, "/takedowns", done="undone")
