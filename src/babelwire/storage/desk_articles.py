@@ -95,10 +95,17 @@ def article_rows(
         # The ids whose title or a translation's title holds the text, found from the
         # titles alone (SQLite reads its title indexes for it), then the page of them.
         pattern = "%" + _escape_like(filters.text) + "%"
-        titled = select(ArticleRow.id).where(ArticleRow.title.ilike(pattern, escape="\\"))
-        translated = select(TranslationRow.article_id).where(
-            TranslationRow.title.ilike(pattern, escape="\\")
-        )
+        # SQLite's LIKE ignores case already (ASCII case, as its lower() does): without
+        # lower() around every title it reads its title indexes at three times the pace.
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
+        def holds(column: Any) -> Any:
+            if sqlite:
+                return column.like(pattern, escape="\\")
+            return column.ilike(pattern, escape="\\")
+
+        titled = select(ArticleRow.id).where(holds(ArticleRow.title))
+        translated = select(TranslationRow.article_id).where(holds(TranslationRow.title))
         query = query.where(ArticleRow.id.in_(titled.union(translated)))
     if filters.held:
         query = query.where(
