@@ -135,24 +135,28 @@ def test_an_editor_revises_a_held_translation_and_the_site_says_so(
     demo_port = free_port()
     with Newsroom.open(root) as newsroom:
         add_user(newsroom, "maria", "editor", actor=command_actor(), password=PASSWORD)
-    with DemoServer([_outlet(FIRST)], port=demo_port) as demo:
-        with Newsroom.open(root) as newsroom:
-            add_source(newsroom, demo.feed_url("cronica"), language="es", allow_private=True)
-        _run_once(root)
-    first = _translation(root, FIRST.title)
-    assert first.status == "held", (
-        first.quality,
-        first.checks.get("unknown_share"),
-        first.unknown_words,
-    )
-
-    with serving(root, port) as base:
+    with serving(root, port) as base, DemoServer([_outlet(FIRST)], port=demo_port) as demo:
         page.goto(f"{base}/desk/")
         page.get_by_label("Name").fill("maria")
         page.get_by_label("Password").fill(PASSWORD)
         _shoot(page, "desk-login")
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("heading", name="Dashboard").wait_for()
+        # The source is added in the desk, after its preview.
+        page.goto(f"{base}/desk/sources/new")
+        page.get_by_label("URL").fill(demo.feed_url("cronica"))
+        page.get_by_role("button", name="Preview").click()
+        preview = page.locator("main").inner_text()
+        assert "Crónica Local" in preview and FIRST.title in preview
+        _axe(page, "source preview")
+        _shoot(page, "desk-source-preview")
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.get_by_role("heading", name="Crónica Local").wait_for()
+        # A pass, as `babelwire run` does it beside the server.
+        _run_once(root)
+        first = _translation(root, FIRST.title)
+        assert first.status == "held", (first.quality, first.checks.get("unknown_share"))
+        page.goto(f"{base}/desk/")
         _axe(page, "dashboard")
         _shoot(page, "desk-dashboard")
         page.get_by_role("navigation", name="Desk").get_by_role("link", name="Review").click()
