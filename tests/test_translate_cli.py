@@ -79,6 +79,9 @@ def test_held_translations_are_reviewed_released_and_retranslated(site: Path) ->
     redo = runner.invoke(app, ["retranslate", "--since", "2000-01-01", "-s", str(site)])
     assert redo.exit_code == 0, redo.output
     assert "Re-translated 2 article(s)" in redo.output and "100%" in redo.output
+    with Newsroom.open(site) as newsroom:
+        redone = audit_entries(newsroom, action="translation.retranslate")
+    assert [(e.target, e.detail["since"]) for e in redone] == [("2 articles", "2000-01-01")]
     assert _statuses(site) == ["translated", "translated"]
     bad = runner.invoke(app, ["retranslate", "--since", "yesterday", "-s", str(site)])
     assert bad.exit_code == 2 and "--since" in bad.output

@@ -95,6 +95,7 @@ def retranslate(
     ] = False,
 ) -> None:
     """Translate published articles again (e.g. after installing a better engine)."""
+    from babelwire.jobs.audit import command_actor, record
     from babelwire.jobs.retranslate import retranslate as retranslate_articles
     from babelwire.pipeline.translate.engine import EngineError
     from babelwire.pipeline.translate.glossary import GlossaryError
@@ -111,6 +112,16 @@ def retranslate(
             )
         except (EngineError, GlossaryError) as exc:
             raise _fail(str(exc)) from exc
+        record(
+            newsroom,
+            command_actor(),
+            "translation.retranslate",
+            f"{len(result.done)} articles",
+            engine=engine,
+            since=since,
+            section=section,
+            overwrite_edits=overwrite_edits,
+        )
     rate = f"{result.memory_hits / result.segments:.0%}" if result.segments else "-"
     by_people = f" ({result.human_hits} written by people)" if result.human_hits else ""
     console.print(
