@@ -20,6 +20,7 @@ from babelwire.jobs.site import create_site
 from babelwire.jobs.users import LoginRefusedError, add_user, change_password, list_users, log_in
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
+from babelwire.publish.static import build_site_report
 from babelwire.web.app import create_app, site_routes
 from babelwire.web.desk.wording import missing_words
 
@@ -344,3 +345,14 @@ def test_the_desk_speaks_english_spanish_and_catalan(site: Newsroom) -> None:
     assert "Entrar" in client.get("/desk/login", headers={"Accept-Language": "es-ES"}).text
     client.get("/desk/language/ca")
     assert "Entra" in client.get("/desk/login").text
+
+
+def test_a_static_build_holds_no_desk(site: Newsroom, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build_site_report(site, out, search_index=False)
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert written, "the build wrote nothing"
+    assert not (out / "desk").exists()
+    assert not any(
+        "/desk/" in p.read_text(errors="replace") for p in written if p.suffix in {".html", ".xml"}
+    )
