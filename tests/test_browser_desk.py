@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,10 @@ from babelwire.jobs.users import add_user
 from babelwire.newsroom import Newsroom
 from babelwire.storage.tables import ArticleRow, TranslationRow
 from tests.serving import free_port, serving
-from tests.test_browser import DESKTOP, _axe, _shoot, browser
+from tests.test_browser import _axe, _shoot, browser, page
 
 pytestmark = pytest.mark.slow
-__all__ = ["browser"]  # the module's browser fixture, shared
+__all__ = ["browser", "page"]  # the fixtures of tests/test_browser.py, shared
 
 PASSWORD = "a long desk password"
 # Made-up words Apertium cannot know: the gate (strict here) holds what has them.
@@ -117,14 +116,6 @@ def _translation(root: Path, title: str) -> TranslationRow:
         )
         assert found is not None, title
         return found
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_an_editor_revises_a_held_translation_and_the_site_says_so(
