@@ -77,6 +77,7 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("GET", "/stories"): Role.VIEWER,
     ("GET", "/stories/{story_id}"): Role.VIEWER,
     ("POST", "/stories/{story_id}/merge"): Role.EDITOR,
+    ("POST", "/stories/{story_id}/headline"): Role.EDITOR,
     ("POST", "/articles/{article_id}/story"): Role.EDITOR,
     ("POST", "/articles/{article_id}/section"): Role.EDITOR,
     ("GET", "/sections"): Role.VIEWER,

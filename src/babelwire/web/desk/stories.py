@@ -20,6 +20,7 @@ from babelwire.jobs.story_edits import (
     list_stories,
     merge_stories,
     move_article,
+    set_story_headline,
     story_detail,
 )
 from babelwire.web.desk.articles import article_page, not_found
@@ -83,6 +84,26 @@ async def story_merge(request: Request) -> Response:
     except InputError as exc:
         return await _story_page(request, story_id, status_code=400, error=str(exc))
     return back(request, f"/stories/{story_id}", done="merged")
+
+
+async def story_headline(request: Request) -> Response:
+    """A person's headline of the story in one edition, or (cleared) the machine's again."""
+    story_id = row_id(request.path_params["story_id"])
+    if story_id is None:
+        return not_found(request)
+    form = await read_form(request)
+    edition = str(form.get("language", ""))[:16]
+    text = None if form.get("clear") else str(form.get("headline", ""))
+    newsroom = desk_of(request).newsroom
+    try:
+        await run_in_threadpool(
+            lambda: set_story_headline(newsroom, story_id, edition, text, actor=actor(request))
+        )
+    except StoryNotFoundError:
+        return not_found(request)
+    except InputError as exc:
+        return await _story_page(request, story_id, status_code=400, error=str(exc))
+    return back(request, f"/stories/{story_id}", done="headline")
 
 
 async def article_story(request: Request) -> Response:
