@@ -82,6 +82,7 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("POST", "/articles/{article_id}/section"): Role.EDITOR,
     ("GET", "/sections"): Role.VIEWER,
     ("POST", "/sections/retrain"): Role.EDITOR,
+    ("POST", "/sections/name"): Role.EDITOR,
 }
 # What a request fills a path's parameters with: names no one has, so that an allowed
 # change is refused by its use case (400) instead of changing the people under test.

@@ -1,17 +1,22 @@
 """A person's headline of a story per edition: set from the desk, shown on that
 edition's story page (with a note that a person wrote it) and nowhere else, kept when
-the story is recomputed, cleared back to the machine's, and logged."""
+the story is recomputed, cleared back to the machine's, and logged; and a person's name
+of a section per edition, shown in that edition's menus and kept when the configured
+sections are synced again."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from babelwire.errors import InputError
 from babelwire.jobs.audit import audit_entries
+from babelwire.jobs.sections import SectionsError, set_section_name
 from babelwire.jobs.stories import repair_stories
 from babelwire.jobs.story_edits import StoryNotFoundError, set_story_headline
+from babelwire.newsroom import Newsroom
 from tests.test_desk_stories import HOSTILE, ROOT, WORLD, Wire, _client, wire
 
 __all__ = ["wire"]
@@ -93,3 +98,71 @@ def test_headline_refusals(wire: Wire) -> None:
     set_story_headline(newsroom, budget, "es", None, actor=ROOT)
     assert len(audit_entries(newsroom, action="story.headline")) == 1
     assert HOSTILE not in viewer.get(f"/desk/stories/{budget}").text
+
+
+NAME = "Gente <i>del</i> mundo & más"
+
+
+def _menu(page: str) -> str:
+    found = re.search(r'<nav class="sections".*?</nav>', page, re.S)
+    assert found is not None
+    return found.group(0)
+
+
+def test_an_editor_names_a_section_for_one_edition(wire: Wire, tmp_path: Path) -> None:
+    newsroom = wire.newsroom
+    client, csrf = _client(newsroom, "editor")
+    assert ">Mundo</a>" in _menu(client.get("/es/").text)
+    page = client.get("/desk/sections")
+    assert page.status_code == 200 and 'id="name-world-es"' in page.text
+    saved = client.post(
+        "/desk/sections/name",
+        data={"csrf": csrf, "section": "world", "language": "es", "name": NAME},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("done=name")
+    escaped = "Gente &lt;i&gt;del&lt;/i&gt; mundo &amp; más"
+    es = client.get("/es/").text
+    assert f">{escaped}</a>" in _menu(es) and ">Mundo</a>" not in _menu(es)
+    assert NAME not in es
+    section = client.get("/es/section/world/").text
+    assert f">{escaped}</a>" in _menu(section)
+    assert ">World</a>" in _menu(client.get("/en/").text)
+    desk = client.get("/desk/sections").text
+    assert NAME not in desk and f'value="{escaped}"' in desk
+    # Opening the site again syncs the configured sections: the name stays.
+    again = Newsroom.open(tmp_path / "site")
+    try:
+        reopened, _ = _client(again, "viewer")
+        assert f">{escaped}</a>" in _menu(reopened.get("/es/").text)
+    finally:
+        again.close()
+    cleared = client.post(
+        "/desk/sections/name",
+        data={"csrf": csrf, "section": "world", "language": "es", "name": "", "clear": "1"},
+        follow_redirects=False,
+    )
+    assert cleared.status_code == 303
+    assert ">Mundo</a>" in _menu(client.get("/es/").text)
+    entries = audit_entries(newsroom, action="section.name")
+    assert [(e.actor, e.target, e.detail["language"], e.detail["name"]) for e in entries] == [
+        ("editor", "world", "es", None),
+        ("editor", "world", "es", NAME),
+    ]
+
+
+def test_section_name_refusals(wire: Wire) -> None:
+    newsroom = wire.newsroom
+    client, csrf = _client(newsroom, "editor")
+    for data in (
+        {"section": "nowhere", "language": "es", "name": "x"},
+        {"section": "world", "language": "xx", "name": "x"},
+        {"section": "world", "language": "es", "name": "x" * 101},
+    ):
+        refused = client.post("/desk/sections/name", data={"csrf": csrf, **data})
+        assert refused.status_code == 400 and 'role="alert"' in refused.text
+    viewer, _ = _client(newsroom, "viewer")
+    assert 'name="name"' not in viewer.get("/desk/sections").text
+    with pytest.raises(SectionsError):
+        set_section_name(newsroom, "world", "fr", "x", actor=ROOT)
+    assert audit_entries(newsroom, action="section.name") == []

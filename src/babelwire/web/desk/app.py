@@ -84,6 +84,7 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/articles/{article_id}/section", stories.article_section, POST, EDITOR),
     DeskRoute("/sections", stories.sections, GET, VIEWER),
     DeskRoute("/sections/retrain", stories.sections_retrain, POST, EDITOR),
+    DeskRoute("/sections/name", stories.section_name, POST, EDITOR),
 )
 
 

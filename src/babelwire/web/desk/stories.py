@@ -167,6 +167,7 @@ async def _sections_page(
         error=error,
         report=report,
         default=newsroom.config.settings.sections.default,
+        done=request.query_params.get("done", ""),
     )
 
 
@@ -184,3 +185,21 @@ async def sections_retrain(request: Request) -> Response:
     except section_jobs.SectionsError as exc:
         return await _sections_page(request, status_code=400, error=str(exc))
     return await _sections_page(request, report=report)
+
+
+async def section_name(request: Request) -> Response:
+    """A person's name of a section in one edition, or (cleared) the configured one again."""
+    form = await read_form(request)
+    slug = str(form.get("section", ""))[:100]
+    edition = str(form.get("language", ""))[:16]
+    text = None if form.get("clear") else str(form.get("name", ""))
+    newsroom = desk_of(request).newsroom
+    try:
+        await run_in_threadpool(
+            lambda: section_jobs.set_section_name(
+                newsroom, slug, edition, text, actor=actor(request)
+            )
+        )
+    except section_jobs.SectionsError as exc:
+        return await _sections_page(request, status_code=400, error=str(exc))
+    return back(request, "/sections", done="name")
