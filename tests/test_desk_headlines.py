@@ -15,8 +15,9 @@ from babelwire.errors import InputError
 from babelwire.jobs.audit import audit_entries
 from babelwire.jobs.sections import SectionsError, set_section_name
 from babelwire.jobs.stories import repair_stories
-from babelwire.jobs.story_edits import StoryNotFoundError, set_story_headline
+from babelwire.jobs.story_edits import StoryNotFoundError, merge_stories, set_story_headline
 from babelwire.newsroom import Newsroom
+from babelwire.publish.static import build_site_report
 from tests.test_desk_stories import HOSTILE, ROOT, WORLD, Wire, _client, wire
 
 __all__ = ["wire"]
@@ -166,3 +167,23 @@ def test_section_name_refusals(wire: Wire) -> None:
     with pytest.raises(SectionsError):
         set_section_name(newsroom, "world", "fr", "x", actor=ROOT)
     assert audit_entries(newsroom, action="section.name") == []
+
+
+def test_a_static_build_follows_a_headline_and_a_section_name(wire: Wire, tmp_path: Path) -> None:
+    newsroom = wire.newsroom
+    budget, strike = wire.stories["budget"], wire.stories["strike"]
+    out = tmp_path / "public"
+    build_site_report(newsroom, out, search_index=False)
+    set_story_headline(newsroom, budget, "es", "Titular de una persona", actor=ROOT)
+    merge_stories(newsroom, budget, strike, actor=ROOT)  # recomputed: the headline stays
+    report = build_site_report(newsroom, out, search_index=False)
+    assert not report.full
+    page = (out / "es" / "story" / str(budget) / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Titular de una persona</h1>" in page
+    assert "Titular de una persona" not in (
+        out / "en" / "story" / str(budget) / "index.html"
+    ).read_text(encoding="utf-8")
+    set_section_name(newsroom, "world", "en", "Abroad", actor=ROOT)
+    assert build_site_report(newsroom, out, search_index=False).full  # every menu changes
+    front = (out / "en" / "index.html").read_text(encoding="utf-8")
+    assert ">Abroad</a>" in _menu(front)
