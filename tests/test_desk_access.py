@@ -78,10 +78,12 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("GET", "/stories"): Role.VIEWER,
     ("GET", "/stories/{story_id}"): Role.VIEWER,
     ("POST", "/stories/{story_id}/merge"): Role.EDITOR,
+    ("POST", "/stories/{story_id}/headline"): Role.EDITOR,
     ("POST", "/articles/{article_id}/story"): Role.EDITOR,
     ("POST", "/articles/{article_id}/section"): Role.EDITOR,
     ("GET", "/sections"): Role.VIEWER,
     ("POST", "/sections/retrain"): Role.EDITOR,
+    ("POST", "/sections/name"): Role.EDITOR,
 }
 # What a request fills a path's parameters with: names no one has, so that an allowed
 # change is refused by its use case (400) instead of changing the people under test.

@@ -201,6 +201,8 @@ class SectionLine:
     name: str
     published: int  # published articles filed under it
     labels: int
+    # Per edition language: the name a person gave it there ("" where none).
+    edited_names: tuple[tuple[str, str], ...] = ()
 
 
 def section_lines(site: Site, language: str) -> list[SectionLine]:
@@ -208,10 +210,45 @@ def section_lines(site: Site, language: str) -> list[SectionLine]:
     with site.sessions() as session:
         counts = sections.published_counts(session)
         labels = sections.label_counts(session)
+        edited = sections.edited_names(session)
     return [
-        SectionLine(s.slug, s.name(language), counts.get(s.slug, 0), labels.get(s.slug, 0))
+        SectionLine(
+            s.slug,
+            edited.get(s.slug, {}).get(language) or s.name(language),
+            counts.get(s.slug, 0),
+            labels.get(s.slug, 0),
+            tuple((code, edited.get(s.slug, {}).get(code, "")) for code in site.config.languages),
+        )
         for s in site.config.sections
     ]
+
+
+#: The longest section name a person may give.
+SECTION_NAME_LENGTH = 100
+
+
+def set_section_name(
+    site: Site, slug: str, language: str, name: str | None, *, actor: Actor
+) -> None:
+    """A person's name of section `slug` in edition `language`, shown on the site there
+    instead of the configured one; None or blank: the configured name again. Syncing the
+    configured sections leaves it as it is.
+
+    SectionsError for a section that is not configured, a language that is no edition
+    of the site, or a name over SECTION_NAME_LENGTH characters.
+    """
+    _known_section(site.config, slug)
+    if language not in site.config.languages:
+        raise SectionsError(f"{language!r} is not an edition of this site.")
+    text = " ".join((name or "").split()) or None
+    if text is not None and len(text) > SECTION_NAME_LENGTH:
+        raise SectionsError(f"A section name has at most {SECTION_NAME_LENGTH} characters.")
+    with site.sessions() as session:
+        before = sections.set_edited_name(session, slug, language, text)
+        if before == text:
+            return
+        record_in(session, actor, "section.name", slug, language=language, name=text, before=before)
+        session.commit()
 
 
 def read_examples(path: Path) -> list[tuple[str, str]]:

@@ -7,6 +7,10 @@ does: counts from their members, a central article still shown and its headline
 (`stories.repair_stories`). A story emptied by a merge keeps its row with no
 members and no terms: no later report joins it, its public page answers 404 and
 a static build removes that page (its `updated_at` names it as changed).
+
+A person may write a story's headline for one edition (`set_story_headline`): the
+site shows it there instead of the machine's, says a person wrote it, and keeps it
+however the story is recomputed (it is stored apart from the story's own headline).
 """
 
 from __future__ import annotations
@@ -36,8 +40,12 @@ __all__ = [
     "list_stories",
     "merge_stories",
     "move_article",
+    "set_story_headline",
     "story_detail",
 ]
+
+#: The longest headline a person may write.
+HEADLINE_LENGTH = 300
 
 #: How many of a story's articles its desk page lists.
 STORY_ARTICLES = 500
@@ -83,6 +91,8 @@ class StoryDetail:
     central_article_id: int | None
     articles: tuple[StoryArticle, ...]
     site_path: str | None  # its page on the site, while it has articles
+    # Per edition language: the headline a person wrote there ("" where none).
+    edited_headlines: tuple[tuple[str, str], ...] = ()
 
 
 def _line(row: StoryRow) -> StoryLine:
@@ -129,12 +139,49 @@ def story_detail(site: Site, story_id: int) -> StoryDetail:
         )
         languages = site.config.languages
         shown = row.article_count > 0 and languages
+        edited = stories.edited_headlines(session, story_id)
         return StoryDetail(
             _line(row),
             row.central_article_id,
             members,
             url_for_story(languages[0], row.id) if shown else None,
+            tuple((code, edited[code].headline if code in edited else "") for code in languages),
         )
+
+
+def set_story_headline(
+    site: Site, story_id: int, language: str, headline: str | None, *, actor: Actor
+) -> None:
+    """A person's headline of the story in edition `language`; None or blank: the
+    machine's headline again.
+
+    StoryNotFoundError when there is no such story; InputError for a language that is
+    no edition of the site or a headline over HEADLINE_LENGTH characters.
+    """
+    if language not in site.config.languages:
+        raise InputError(f"{language!r} is not an edition of this site.")
+    text = " ".join((headline or "").split()) or None
+    if text is not None and len(text) > HEADLINE_LENGTH:
+        raise InputError(f"A headline has at most {HEADLINE_LENGTH} characters.")
+    now = utcnow()
+    with site.sessions() as session:
+        row = stories.load_story(session, story_id)
+        if row is None:
+            raise StoryNotFoundError(f"no story {story_id}")
+        before = stories.set_edited_headline(session, story_id, language, text, actor.name, now)
+        if before == text:
+            return
+        row.updated_at = now  # a static build rewrites its pages
+        record_in(
+            session,
+            actor,
+            "story.headline",
+            str(story_id),
+            language=language,
+            headline=text,
+            before=before,
+        )
+        session.commit()
 
 
 def _story(session: Session, story_id: int) -> StoryRow:

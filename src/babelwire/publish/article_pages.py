@@ -163,7 +163,7 @@ class ArticlePages(SiteRenderer):
                 for code, href in alternates.items()
                 if code != language
             ],
-            section_name=rule.name(language) if rule else "",
+            section_name=self.section_name(rule, language) if rule else "",
             section_href=url_for_section(language, rule.slug)
             if rule and is_section_slug(rule.slug)
             else "",

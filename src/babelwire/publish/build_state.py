@@ -26,7 +26,11 @@ def fingerprint(pages: SitePages) -> str:
         "style": hashlib.sha256(STYLESHEET).hexdigest(),
         "templates": templates_hash(),
         "languages": c.languages,
-        "sections": [(r.slug, dict(r.names)) for r in c.sections],
+        # The names the menus show: configured, or given by a person in the desk.
+        "sections": [
+            (r.slug, dict(r.names), [pages.section_name(r, code) for code in c.languages])
+            for r in c.sections
+        ],
         "title": c.title,
         "base_url": c.base_url,
         "description": c.settings.site.description,

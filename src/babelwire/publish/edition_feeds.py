@@ -33,7 +33,7 @@ class EditionFeeds(SiteRenderer):
         elif section is not None:
             rule = self.config.section(section)
             assert rule is not None
-            title = f"{rule.name(language)} · {title}"
+            title = f"{self.section_name(rule, language)} · {title}"
             home = url_for_section(language, section)
         slug = None if tag is None else tag.slug
         return feeds.FeedHead(

@@ -54,7 +54,7 @@ class EditionPages(SiteRenderer):
             front = articles.front_page(
                 session,
                 language,
-                [(rule.slug, rule.name(language)) for rule in self.config.sections],
+                [(rule.slug, self.section_name(rule, language)) for rule in self.config.sections],
                 FRONT_PAGE_ARTICLES,
             )
             top = self._top_stories(session, language)

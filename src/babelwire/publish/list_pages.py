@@ -48,7 +48,11 @@ class ListPages(SiteRenderer):
         articles_of = ArticleList(language).in_section(slug)
         with self.sessions() as session:
             return articles_of.page(
-                session, page, page_size(self.config), slug=slug, name=rule.name(language)
+                session,
+                page,
+                page_size(self.config),
+                slug=slug,
+                name=self.section_name(rule, language),
             )
 
     def section(self, language: str, slug: str, page: int = 0) -> str | None:
@@ -69,7 +73,7 @@ class ListPages(SiteRenderer):
         assert rule is not None
         articles_of = ArticleList(language).in_section(slug)
         for found in self._list_pages(
-            articles_of, slug, rule.name(language), since, keep_empty=True
+            articles_of, slug, self.section_name(rule, language), since, keep_empty=True
         ):
             yield found, self._render_section(found)
 

@@ -36,12 +36,13 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.wording import direction, endonym, messages
-from babelwire.storage import Sessions
+from babelwire.storage import Sessions, sections
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
 
 if TYPE_CHECKING:
     from babelwire.newsroom import Site
+    from babelwire.pipeline.classify.sections import SectionRule
 
 # Row ids are 32-bit integers in PostgreSQL: a larger number in an address would make
 # the database raise instead of finding nothing.
@@ -134,6 +135,9 @@ class SiteRenderer:
         self.env = make_environment()
         # Static builds search with Pagefind in the browser; serve mode searches the database.
         self.static = static
+        # The names people gave sections, read once by a static build (serve mode reads
+        # them per page: its page cache forgets every page when the database changes).
+        self._edited_sections: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def for_site(cls, site: Site, *, static: bool = False) -> Self:
@@ -151,6 +155,17 @@ class SiteRenderer:
 
     def has_section(self, slug: str) -> bool:
         return is_section_slug(slug) and self.config.section(slug) is not None
+
+    def section_name(self, rule: SectionRule, language: str) -> str:
+        """A section's name in an edition: the one a person gave it there, else the
+        configured one."""
+        edited = self._edited_sections
+        if edited is None:
+            with self.sessions() as session:
+                edited = sections.edited_names(session)
+            if self.static:
+                self._edited_sections = edited
+        return edited.get(rule.slug, {}).get(language) or rule.name(language)
 
     def article_url(self, language: str, article_id: int) -> str | None:
         """The canonical path of an article in an edition, or None when it is not shown there."""
@@ -208,7 +223,7 @@ class SiteRenderer:
         sections = [
             Link(
                 url_for_section(language, rule.slug),
-                rule.name(language),
+                self.section_name(rule, language),
                 "",
                 rule.slug == current_section,
             )

@@ -174,6 +174,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Topic",
         "tags": "Topics",
         "related_stories": "Related stories",
+        "headline_by_person": "This headline was written by a person.",
     },
     "es": {
         "skip": "Saltar al contenido",
@@ -247,6 +248,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Tema",
         "tags": "Temas",
         "related_stories": "Noticias relacionadas",
+        "headline_by_person": "Este titular lo ha escrito una persona.",
     },
     "ca": {
         "skip": "Salta al contingut",
@@ -319,6 +321,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Tema",
         "tags": "Temes",
         "related_stories": "Notícies relacionades",
+        "headline_by_person": "Aquest titular l'ha escrit una persona.",
     },
 }
 

@@ -1,5 +1,6 @@
-"""Queries on sections: the site's sections as configured, and the operator's labels
-(the section an article belongs in, to train the classifier with)."""
+"""Queries on sections: the site's sections as configured, the names a person gave
+them per edition, and the operator's labels (the section an article belongs in, to
+train the classifier with)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from babelwire.model import Stage
 from babelwire.storage.tables import ArticleRow, SectionLabelRow, SectionRow
 
 __all__ = [
+    "edited_names",
     "label_counts",
     "label_of",
     "labels",
     "published_counts",
+    "set_edited_name",
     "set_label",
     "sync_sections",
 ]
@@ -24,7 +27,7 @@ __all__ = [
 
 def sync_sections(session: Session, sections: Iterable[tuple[str, Mapping[str, str], int]]) -> None:
     """Each (slug, names, position) of `sections` stored; other sections are left as
-    they are (articles keep their slugs)."""
+    they are (articles keep their slugs), and so are the names a person gave them."""
     existing = {row.slug: row for row in session.scalars(select(SectionRow))}
     for slug, names, position in sections:
         row = existing.get(slug)
@@ -33,6 +36,29 @@ def sync_sections(session: Session, sections: Iterable[tuple[str, Mapping[str, s
             session.add(row)
         row.names = dict(names)
         row.position = position
+
+
+def edited_names(session: Session) -> dict[str, dict[str, str]]:
+    """The names a person gave sections, by slug then edition language."""
+    rows = session.execute(
+        select(SectionRow.slug, SectionRow.edited_names).where(SectionRow.edited_names.is_not(None))
+    )
+    return {slug: dict(names) for slug, names in rows if names}
+
+
+def set_edited_name(session: Session, slug: str, language: str, name: str | None) -> str | None:
+    """A person's name of section `slug` in an edition (None: the configured one again);
+    the name it replaces, if a person had given one."""
+    row = session.scalar(select(SectionRow).where(SectionRow.slug == slug))
+    if row is None:
+        row = SectionRow(slug=slug, names={})
+        session.add(row)
+    names = dict(row.edited_names or {})
+    before = names.pop(language, None)
+    if name is not None:
+        names[language] = name
+    row.edited_names = names or None
+    return before
 
 
 def set_label(session: Session, article_id: int, section: str, labelled_at: datetime) -> None:

@@ -16,6 +16,7 @@ from babelwire.storage.tables import (
     ArticleBandRow,
     ArticleRow,
     SourceRow,
+    StoryHeadlineRow,
     StoryRow,
     TranslationRow,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "assignment_counter",
     "copies_join",
     "earliest_shown",
+    "edited_headlines",
     "forget_bands",
     "load_story",
     "member_ids_since",
@@ -39,6 +41,7 @@ __all__ = [
     "release_orphans",
     "replace_bands",
     "same_content",
+    "set_edited_headline",
     "sharing_bands",
     "start_story",
     "still_shown",
@@ -192,6 +195,32 @@ def start_story(session: Session, *, headline: str, language: str, now: datetime
 
 
 # --- members ---------------------------------------------------------------------------
+
+
+def edited_headlines(session: Session, story_id: int) -> dict[str, StoryHeadlineRow]:
+    """A person's headlines of a story, by edition language."""
+    rows = session.scalars(select(StoryHeadlineRow).where(StoryHeadlineRow.story_id == story_id))
+    return {row.language: row for row in rows}
+
+
+def set_edited_headline(
+    session: Session, story_id: int, language: str, headline: str | None, by: str, at: datetime
+) -> str | None:
+    """A person's headline of a story in an edition (None: the machine's again); the
+    headline it replaces, if a person had written one."""
+    row = session.get(StoryHeadlineRow, (story_id, language))
+    before = row.headline if row is not None else None
+    if headline is None:
+        if row is not None:
+            session.delete(row)
+        return before
+    if row is None:
+        row = StoryHeadlineRow(story_id=story_id, language=language)
+        session.add(row)
+    row.headline = headline
+    row.edited_by = by
+    row.edited_at = at
+    return before
 
 
 def story_id_of(session: Session, article_id: int) -> int | None:

@@ -264,6 +264,8 @@ class SectionRow(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A person's name of the section per edition, shown instead of `names` there.
+    edited_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 # The site lists published articles newest first by the time readers see (the source's
@@ -369,6 +371,20 @@ class StoryRow(Base):
 
 
 Index("ix_stories_rank", StoryRow.source_count, StoryRow.last_seen)
+
+
+class StoryHeadlineRow(Base):
+    """A person's headline of a story in one edition, shown there instead of the machine's."""
+
+    __tablename__ = "story_headlines"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    edited_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ArticleBandRow(Base):

@@ -24,6 +24,7 @@ from babelwire.storage.tables import (
     ArticleRow,
     ArticleTagRow,
     SourceRow,
+    StoryHeadlineRow,
     StoryRow,
     TranslationRow,
 )
@@ -57,6 +58,7 @@ class StoryView:
     languages: tuple[str, ...]  # original languages of the members, most common first
     first_seen: datetime | None
     last_seen: datetime | None
+    headline_by_person: bool = False  # a person wrote the headline for this edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +78,9 @@ def _headlines(
 ) -> dict[int, tuple[str, int]]:
     """Per story: (headline in `language`, articles visible there), for stories shown in it.
 
-    The headline is the central article's title in that edition, else the title of
-    the story's newest article visible there.
+    The headline is the one a person wrote for that edition, else the central
+    article's title in that edition, else the title of the story's newest article
+    visible there.
     """
     ids = sorted(set(story_ids))
     if not ids:
@@ -104,7 +107,20 @@ def _headlines(
             headline = title
             central_found.add(story_id)
         result[story_id] = (headline, count + 1)
-    return result
+    edited = _edited(session, language, list(result))
+    return {i: (edited.get(i, headline), count) for i, (headline, count) in result.items()}
+
+
+def _edited(session: Session, language: str, story_ids: list[int]) -> dict[int, str]:
+    """The headlines a person wrote for edition `language`, by story."""
+    if not story_ids:
+        return {}
+    rows = session.execute(
+        select(StoryHeadlineRow.story_id, StoryHeadlineRow.headline).where(
+            StoryHeadlineRow.language == language, StoryHeadlineRow.story_id.in_(story_ids)
+        )
+    )
+    return {int(story_id): headline for story_id, headline in rows}
 
 
 def story_view(session: Session, language: str, story_id: int) -> StoryView | None:
@@ -188,6 +204,7 @@ def story_view(session: Session, language: str, story_id: int) -> StoryView | No
         languages=tuple(sorted(counted, key=lambda code: (-counted[code], code))),
         first_seen=story.first_seen,
         last_seen=story.last_seen,
+        headline_by_person=story_id in _edited(session, language, [story_id]),
     )
 
 

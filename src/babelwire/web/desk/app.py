@@ -79,10 +79,12 @@ DESK_ROUTES: tuple[DeskRoute, ...] = (
     DeskRoute("/stories", stories.stories, GET, VIEWER),
     DeskRoute("/stories/{story_id}", stories.story, GET, VIEWER),
     DeskRoute("/stories/{story_id}/merge", stories.story_merge, POST, EDITOR),
+    DeskRoute("/stories/{story_id}/headline", stories.story_headline, POST, EDITOR),
     DeskRoute("/articles/{article_id}/story", stories.article_story, POST, EDITOR),
     DeskRoute("/articles/{article_id}/section", stories.article_section, POST, EDITOR),
     DeskRoute("/sections", stories.sections, GET, VIEWER),
     DeskRoute("/sections/retrain", stories.sections_retrain, POST, EDITOR),
+    DeskRoute("/sections/name", stories.section_name, POST, EDITOR),
 )
 
 

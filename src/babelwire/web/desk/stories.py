@@ -20,6 +20,7 @@ from babelwire.jobs.story_edits import (
     list_stories,
     merge_stories,
     move_article,
+    set_story_headline,
     story_detail,
 )
 from babelwire.web.desk.articles import article_page, not_found
@@ -85,6 +86,26 @@ async def story_merge(request: Request) -> Response:
     return back(request, f"/stories/{story_id}", done="merged")
 
 
+async def story_headline(request: Request) -> Response:
+    """A person's headline of the story in one edition, or (cleared) the machine's again."""
+    story_id = row_id(request.path_params["story_id"])
+    if story_id is None:
+        return not_found(request)
+    form = await read_form(request)
+    edition = str(form.get("language", ""))[:16]
+    text = None if form.get("clear") else str(form.get("headline", ""))
+    newsroom = desk_of(request).newsroom
+    try:
+        await run_in_threadpool(
+            lambda: set_story_headline(newsroom, story_id, edition, text, actor=actor(request))
+        )
+    except StoryNotFoundError:
+        return not_found(request)
+    except InputError as exc:
+        return await _story_page(request, story_id, status_code=400, error=str(exc))
+    return back(request, f"/stories/{story_id}", done="headline")
+
+
 async def article_story(request: Request) -> Response:
     """Move an article into the story the form names, or out of its story (no story)."""
     article_id = row_id(request.path_params["article_id"])
@@ -146,6 +167,7 @@ async def _sections_page(
         error=error,
         report=report,
         default=newsroom.config.settings.sections.default,
+        done=request.query_params.get("done", ""),
     )
 
 
@@ -163,3 +185,21 @@ async def sections_retrain(request: Request) -> Response:
     except section_jobs.SectionsError as exc:
         return await _sections_page(request, status_code=400, error=str(exc))
     return await _sections_page(request, report=report)
+
+
+async def section_name(request: Request) -> Response:
+    """A person's name of a section in one edition, or (cleared) the configured one again."""
+    form = await read_form(request)
+    slug = str(form.get("section", ""))[:100]
+    edition = str(form.get("language", ""))[:16]
+    text = None if form.get("clear") else str(form.get("name", ""))
+    newsroom = desk_of(request).newsroom
+    try:
+        await run_in_threadpool(
+            lambda: section_jobs.set_section_name(
+                newsroom, slug, edition, text, actor=actor(request)
+            )
+        )
+    except section_jobs.SectionsError as exc:
+        return await _sections_page(request, status_code=400, error=str(exc))
+    return back(request, "/sections", done="name")

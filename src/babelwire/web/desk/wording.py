@@ -296,6 +296,16 @@ _WORDS: dict[str, dict[str, str]] = {
         "set_section": "Set section",
         "set_section_help": "The section you choose is applied at once and kept as an example the classifier learns from.",
         "labelled_as": "Labelled: {section}.",
+        # stories: headlines and section names per edition
+        "edition_headlines": "Headline per edition",
+        "edition_headlines_help": "A headline written here is shown on that edition's site instead of the machine's, which says a person wrote it. Leave it empty for the machine's headline.",
+        "machine_headline": "the machine's headline",
+        "machine_headline_again": "Back to the machine's",
+        "headline_saved_notice": "Headline saved.",
+        "edition_names": "Name per edition",
+        "configured_name": "the configured name",
+        "configured_name_again": "Back to the configured name",
+        "section_name_saved_notice": "Section name saved.",
     },
     "es": {
         "desk": "Mesa",
@@ -588,6 +598,16 @@ _WORDS: dict[str, dict[str, str]] = {
         "set_section": "Asignar sección",
         "set_section_help": "La sección elegida se aplica al momento y se guarda como ejemplo del que aprende el clasificador.",
         "labelled_as": "Etiqueta: {section}.",
+        # stories: headlines and section names per edition
+        "edition_headlines": "Titular por edición",
+        "edition_headlines_help": "Un titular escrito aquí se muestra en la web de esa edición en lugar del de la máquina, y la web dice que lo escribió una persona. Déjalo vacío para usar el de la máquina.",
+        "machine_headline": "el titular de la máquina",
+        "machine_headline_again": "Volver al de la máquina",
+        "headline_saved_notice": "Titular guardado.",
+        "edition_names": "Nombre por edición",
+        "configured_name": "el nombre configurado",
+        "configured_name_again": "Volver al nombre configurado",
+        "section_name_saved_notice": "Nombre de la sección guardado.",
     },
     "ca": {
         "desk": "Taula",
@@ -874,6 +894,16 @@ _WORDS: dict[str, dict[str, str]] = {
         "set_section": "Assigna la secció",
         "set_section_help": "La secció triada s'aplica de seguida i es desa com a exemple del qual aprèn el classificador.",
         "labelled_as": "Etiqueta: {section}.",
+        # stories: headlines and section names per edition
+        "edition_headlines": "Titular per edició",
+        "edition_headlines_help": "Un titular escrit aquí es mostra al web d'aquella edició en lloc del de la màquina, i el web diu que l'ha escrit una persona. Deixa'l buit per fer servir el de la màquina.",
+        "machine_headline": "el titular de la màquina",
+        "machine_headline_again": "Torna al de la màquina",
+        "headline_saved_notice": "Titular desat.",
+        "edition_names": "Nom per edició",
+        "configured_name": "el nom configurat",
+        "configured_name_again": "Torna al nom configurat",
+        "section_name_saved_notice": "Nom de la secció desat.",
     },
 }
 
