@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from babelwire.model import Step
 from babelwire.storage.tables import TaskRunRow
 
 QUEUED = "queued"
@@ -165,7 +166,7 @@ def runs_of_article(
     JSON list, which no index reaches, so only so many runs are looked at."""
     rows = session.scalars(
         select(TaskRunRow)
-        .where(TaskRunRow.enqueued_at >= since, TaskRunRow.stage != "fetch")
+        .where(TaskRunRow.enqueued_at >= since, TaskRunRow.stage != Step.FETCH.value)
         .order_by(TaskRunRow.enqueued_at, TaskRunRow.id)
         .limit(look_at)
     )
