@@ -162,6 +162,11 @@ def check_connection(engine: Engine) -> None:
         ) from exc
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the migrations this version of babelwire ships."""
+    return _recorded_revisions(engine) == HEAD_REVISIONS
+
+
 def current_heads(engine: Engine) -> set[str]:
     """The migrations the database is at (one per branch of the history)."""
     from alembic.runtime.migration import MigrationContext

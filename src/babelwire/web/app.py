@@ -20,6 +20,7 @@ from babelwire.publish.pages import SitePages
 from babelwire.storage.data_version import DataVersion
 from babelwire.web import endpoints
 from babelwire.web.endpoints import FEED_KINDS
+from babelwire.web.operations import operations_routes
 from babelwire.web.page_cache import PageCache
 
 if TYPE_CHECKING:
@@ -27,21 +28,25 @@ if TYPE_CHECKING:
 
 
 def create_app(site: Site) -> Starlette:
-    """The public site of `site` as an ASGI app, with the desk under `desk.path` unless
-    `desk.enabled` is off."""
+    """The public site of `site` as an ASGI app, with `/healthz` and `/readyz`, and the
+    desk under `desk.path` unless `desk.enabled` is off."""
+    from babelwire.newsroom import Newsroom
+
+    # The desk's use cases and the readiness checks need the whole newsroom; it shares
+    # the site's database.
+    newsroom = (
+        site
+        if isinstance(site, Newsroom)
+        else Newsroom(config=site.config, db=site.db, sessions=site.sessions)
+    )
     desk = None
     if site.config.settings.desk.enabled:
-        from babelwire.newsroom import Newsroom
         from babelwire.web.desk.app import create_desk_app
 
-        # The desk's use cases need the whole newsroom; it shares the site's database.
-        newsroom = (
-            site
-            if isinstance(site, Newsroom)
-            else Newsroom(config=site.config, db=site.db, sessions=site.sessions)
-        )
         desk = Mount(site.config.settings.desk.path.rstrip("/"), app=create_desk_app(newsroom))
-    return create_app_for_pages(SitePages.for_site(site), desk=desk)
+    app = create_app_for_pages(SitePages.for_site(site), desk=desk, extra=operations_routes())
+    app.state.newsroom = newsroom
+    return app
 
 
 SITE_VARIABLE = "BABELWIRE_SERVE_SITE"
@@ -107,9 +112,11 @@ def site_routes() -> list[BaseRoute]:
     return routes
 
 
-def create_app_for_pages(pages: SitePages, desk: Mount | None = None) -> Starlette:
+def create_app_for_pages(
+    pages: SitePages, desk: Mount | None = None, extra: list[Route] | None = None
+) -> Starlette:
     """The site `pages` renders as an ASGI app; its endpoints find `pages` in `app.state`.
-    `desk`, when given, is matched before the site's own routes."""
+    `desk` and `extra` routes, when given, are matched before the site's own routes."""
     seconds = float(pages.config.settings.site.page_cache_seconds)
     version = DataVersion(pages.sessions.kw["bind"])
 
@@ -121,7 +128,7 @@ def create_app_for_pages(pages: SitePages, desk: Mount | None = None) -> Starlet
             version.close()
 
     app = Starlette(
-        routes=([desk] if desk is not None else []) + site_routes(),
+        routes=([desk] if desk is not None else []) + list(extra or []) + site_routes(),
         exception_handlers={404: endpoints.not_found},
         lifespan=lifespan,
     )

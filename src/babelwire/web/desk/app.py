@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from babelwire.jobs.users import desk_secret
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
 from babelwire.web.desk import articles, glossary, pages, review, sources, stories
@@ -112,7 +110,6 @@ def create_desk_app(newsroom: Newsroom) -> Starlette:
     app.state.desk = Desk(
         newsroom=newsroom,
         base=config.settings.desk.path.rstrip("/"),
-        signer=URLSafeSerializer(desk_secret(newsroom), salt="babelwire-desk"),
         secure=config.base_url.startswith("https://"),
     )
     return app

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Message
 
-from babelwire.jobs.users import DeskSession, session_for
+from babelwire.jobs.users import DeskSession, desk_secret, session_for
 from babelwire.model import Role
 from babelwire.newsroom import Newsroom
 
@@ -49,9 +49,18 @@ class Desk:
 
     newsroom: Newsroom
     base: str  # the desk's path, e.g. /desk
-    signer: URLSafeSerializer
     secure: bool  # cookies only over https (the site's base URL is https)
     memo: dict[str, Any] = field(default_factory=dict)  # figures kept a few seconds
+
+    @property
+    def signer(self) -> URLSafeSerializer:
+        """What signs the desk's cookies, with the site's key, read from the database on
+        first use (not when the app is made: a server starts whatever its database)."""
+        signer = self.memo.get("signer")
+        if signer is None:
+            signer = URLSafeSerializer(desk_secret(self.newsroom), salt="babelwire-desk")
+            self.memo["signer"] = signer
+        return signer
 
 
 def desk_of(request: Request) -> Desk:
