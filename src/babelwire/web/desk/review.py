@@ -8,6 +8,8 @@ form, never written over theirs. Nothing typed is read as HTML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -96,6 +98,25 @@ def _typed(form: dict[str, str], count: int) -> tuple[str, list[str]]:
     return title, [_clean(form.get(f"block-{i}", "")) for i in range(count)]
 
 
+async def _revised(
+    request: Request,
+    translation_id: int,
+    change: Callable[[], post_edit.EditResult],
+    typed: tuple[str, list[str]] | None = None,
+) -> post_edit.EditResult | Response:
+    """Run an edit or a restore; a refusal is the editor page again: 404 for no such
+    translation, 409 with the text as it is now for a stale one, else 400 with why
+    (the typed text, if any, kept in the form)."""
+    try:
+        return await run_in_threadpool(change)
+    except post_edit.TranslationNotFoundError:
+        raise HTTPException(status_code=404) from None
+    except post_edit.StaleEditError as exc:
+        return await _editor_page(request, translation_id, 409, typed=typed, stale=exc)
+    except (InputError, post_edit.NotEditableError) as exc:
+        return await _editor_page(request, translation_id, 400, typed=typed, error=str(exc))
+
+
 async def save(request: Request) -> Response:
     translation_id = _translation_id(request)
     form = {k: v for k, v in (await read_form(request)).items() if isinstance(v, str)}
@@ -109,25 +130,23 @@ async def save(request: Request) -> Response:
     publish = form.get("action") == "publish"
     user = request.state.session.user
     newsroom = desk_of(request).newsroom
-    try:
-        result = await run_in_threadpool(
-            lambda: post_edit.save_edit(
-                newsroom,
-                translation_id,
-                title=typed[0],
-                blocks_text=typed[1],
-                base_revision=base,
-                editor=user.name,
-                display_name=user.display_name or None,
-                publish=publish,
-            )
-        )
-    except post_edit.TranslationNotFoundError:
-        raise HTTPException(status_code=404) from None
-    except post_edit.StaleEditError as exc:
-        return await _editor_page(request, translation_id, 409, typed=typed, stale=exc)
-    except (InputError, post_edit.NotEditableError) as exc:
-        return await _editor_page(request, translation_id, 400, typed=typed, error=str(exc))
+    result = await _revised(
+        request,
+        translation_id,
+        lambda: post_edit.save_edit(
+            newsroom,
+            translation_id,
+            title=typed[0],
+            blocks_text=typed[1],
+            base_revision=base,
+            editor=user.name,
+            display_name=user.display_name or None,
+            publish=publish,
+        ),
+        typed,
+    )
+    if isinstance(result, Response):
+        return result
     verb = "translation.publish" if result.published else "translation.draft"
     target = f"translation {translation_id} (article {result.article_id}, {result.language})"
     await run_in_threadpool(
@@ -146,23 +165,20 @@ async def restore(request: Request) -> Response:
         return await _editor_page(request, translation_id, 400, error="form_incomplete")
     user = request.state.session.user
     newsroom = desk_of(request).newsroom
-    try:
-        result = await run_in_threadpool(
-            lambda: post_edit.restore_revision(
-                newsroom,
-                translation_id,
-                int(number),
-                editor=user.name,
-                display_name=user.display_name or None,
-                base_revision=int(base),
-            )
-        )
-    except post_edit.TranslationNotFoundError:
-        raise HTTPException(status_code=404) from None
-    except post_edit.StaleEditError as exc:
-        return await _editor_page(request, translation_id, 409, stale=exc)
-    except (InputError, post_edit.NotEditableError) as exc:
-        return await _editor_page(request, translation_id, 400, error=str(exc))
+    result = await _revised(
+        request,
+        translation_id,
+        lambda: post_edit.restore_revision(
+            newsroom,
+            translation_id,
+            int(number),
+            editor=user.name,
+            display_name=user.display_name or None,
+            base_revision=int(base),
+        ),
+    )
+    if isinstance(result, Response):
+        return result
     await run_in_threadpool(
         lambda: record(
             newsroom,

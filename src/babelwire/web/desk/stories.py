@@ -8,6 +8,8 @@ exist (or a change that cannot be made) shows the page again with the message (4
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,6 +68,20 @@ def _form_id(value: object) -> int | None:
     return row_id(str(value or "").strip())
 
 
+async def _story_change(
+    request: Request, story_id: int, change: Callable[[], object], done: str
+) -> Response:
+    """Run a change to story `story_id`, then show its page saying `done`; an unknown
+    story is a 404, a change that cannot be made shows the page again with why (400)."""
+    try:
+        await run_in_threadpool(change)
+    except StoryNotFoundError:
+        return not_found(request)
+    except InputError as exc:
+        return await _story_page(request, story_id, status_code=400, error=str(exc))
+    return back(request, f"/stories/{story_id}", done=done)
+
+
 async def story_merge(request: Request) -> Response:
     story_id = row_id(request.path_params["story_id"])
     if story_id is None:
@@ -73,17 +89,13 @@ async def story_merge(request: Request) -> Response:
     form = await read_form(request)
     other = _form_id(form.get("other"))
     newsroom = desk_of(request).newsroom
-    try:
+
+    def merge() -> None:
         if other is None:
             raise InputError("Give the number of the story to merge into this one.")
-        await run_in_threadpool(
-            lambda: merge_stories(newsroom, story_id, other, actor=actor(request))
-        )
-    except StoryNotFoundError:
-        return not_found(request)
-    except InputError as exc:
-        return await _story_page(request, story_id, status_code=400, error=str(exc))
-    return back(request, f"/stories/{story_id}", done="merged")
+        merge_stories(newsroom, story_id, other, actor=actor(request))
+
+    return await _story_change(request, story_id, merge, "merged")
 
 
 async def story_headline(request: Request) -> Response:
@@ -95,15 +107,12 @@ async def story_headline(request: Request) -> Response:
     edition = str(form.get("language", ""))[:16]
     text = None if form.get("clear") else str(form.get("headline", ""))
     newsroom = desk_of(request).newsroom
-    try:
-        await run_in_threadpool(
-            lambda: set_story_headline(newsroom, story_id, edition, text, actor=actor(request))
-        )
-    except StoryNotFoundError:
-        return not_found(request)
-    except InputError as exc:
-        return await _story_page(request, story_id, status_code=400, error=str(exc))
-    return back(request, f"/stories/{story_id}", done="headline")
+    return await _story_change(
+        request,
+        story_id,
+        lambda: set_story_headline(newsroom, story_id, edition, text, actor=actor(request)),
+        "headline",
+    )
 
 
 async def article_story(request: Request) -> Response:
