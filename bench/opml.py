@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from babelwire.jobs.opml import import_opml
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import import_opml
 from babelwire.newsroom import Newsroom
 
 

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
+from babelwire.jobs.opml import import_opml
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import add_source, import_opml, list_sources
+from babelwire.jobs.sources import add_source, list_sources
 from babelwire.jobs.stages.extract import extract_articles
 from babelwire.model import Stage
 from babelwire.newsroom import Newsroom

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from babelwire.cli.main import app
+from babelwire.jobs.opml import export_opml, import_opml
 from babelwire.jobs.refresh import refresh_sources
-from babelwire.jobs.sources import add_source, export_opml, import_opml, list_sources
+from babelwire.jobs.sources import add_source, list_sources
 from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.pages import article_links, feed_links
 from babelwire.storage.tables import EntryRow

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from babelwire.jobs.opml import import_opml
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import add_source, import_opml, list_sources
+from babelwire.jobs.sources import add_source, list_sources
 from babelwire.newsroom import Newsroom
 
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer
+from babelwire.jobs.opml import export_opml, import_opml
 from babelwire.jobs.refresh import due_source_ids, refresh_sources
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.site import create_site
@@ -21,9 +22,7 @@ from babelwire.jobs.sources import (
     SourceError,
     SourceInfo,
     add_source,
-    export_opml,
     get_source,
-    import_opml,
     list_sources,
     pause_source,
     preview_source,

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
+from babelwire.jobs.opml import import_opml
 from babelwire.jobs.site import create_site
-from babelwire.jobs.sources import SourceError, import_opml, list_sources
+from babelwire.jobs.sources import SourceError, list_sources
 from babelwire.newsroom import Newsroom
 from tests.fuzz.mutate import mutated
 

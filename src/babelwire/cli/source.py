@@ -340,7 +340,7 @@ def import_opml_command(
 ) -> None:
     """Follow every feed listed in an OPML file, with the settings babelwire's own export
     gives each; outlines that cannot be followed are left out and listed with the reason."""
-    from babelwire.jobs.sources import import_opml
+    from babelwire.jobs.opml import import_opml
 
     with open_newsroom(site) as newsroom:
         done = import_opml(newsroom, path, allow_private=allow_private, actor=_actor())
@@ -362,7 +362,8 @@ def export_opml_command(
     site: SiteOption = Path("."),
 ) -> None:
     """Write every source as OPML, for another reader or another site."""
-    from babelwire.jobs.sources import export_opml, list_sources
+    from babelwire.jobs.opml import export_opml
+    from babelwire.jobs.sources import list_sources
 
     with open_newsroom(site) as newsroom:
         text = export_opml(newsroom)

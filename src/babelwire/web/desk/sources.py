@@ -15,6 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from babelwire.jobs import opml as opml_jobs
 from babelwire.jobs import sources as source_jobs
 from babelwire.jobs.sources import SourceError, SourceInfo
 from babelwire.model import SOURCE_KINDS, Role, is_ascii_number
@@ -336,7 +337,7 @@ async def source_remove(request: Request) -> Response:
 
 
 async def source_export(request: Request) -> Response:
-    text = await run_in_threadpool(source_jobs.export_opml, desk_of(request).newsroom)
+    text = await run_in_threadpool(opml_jobs.export_opml, desk_of(request).newsroom)
     return Response(
         text,
         media_type="text/x-opml; charset=utf-8",
@@ -383,7 +384,7 @@ async def _import_upload(request: Request, form: FormData) -> Response:
         return _import_page(request, 400, error=t("file_needed"))
     try:
         done = await run_in_threadpool(
-            lambda: source_jobs.import_opml(
+            lambda: opml_jobs.import_opml(
                 desk_of(request).newsroom, data, allow_private=allow_private, actor=actor(request)
             )
         )
