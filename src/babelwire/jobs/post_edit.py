@@ -24,6 +24,9 @@ page cache sees the commit, a static build sees the article as changed, the sear
 index is refreshed in the same transaction), and its changed segments go into the
 translation memory as a person's: a later article with the same title or block, in
 the same language pair, gets the person's text whatever engine translates it.
+
+Why one module just over 500 lines: reading, saving, drafts, revisions and restore
+share the checks of one translation row (its revision, its status) and its memory.
 """
 
 from __future__ import annotations

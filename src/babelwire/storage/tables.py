@@ -1,4 +1,7 @@
-"""The database tables. Unique keys are what make every stage safe to run twice."""
+"""The database tables. Unique keys are what make every stage safe to run twice.
+
+Why one module over 500 lines: it is the one metadata Alembic and the index tests
+compare with the migrations; the tables are declarations, read as the schema."""
 
 from __future__ import annotations
 

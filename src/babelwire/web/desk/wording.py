@@ -2,6 +2,10 @@
 
 The language is the `desk_lang` cookie if set (the switcher at the foot of each page),
 else the browser's Accept-Language, else English.
+
+Why one long module: it is a catalogue, one line per sentence per language, kept in
+one place so that a translator sees every language of a word together and a test
+finds a word one language lacks.
 """
 
 from __future__ import annotations
