@@ -23,7 +23,7 @@ runner = CliRunner()
 HOLDER = """
 import sys, time
 from pathlib import Path
-from babelwire.cli.run_lock import run_lock
+from babelwire.jobs.run_lock import run_lock
 from babelwire.newsroom import Newsroom
 with Newsroom.open(Path(sys.argv[1])) as newsroom, run_lock(newsroom):
     print("held", flush=True)

@@ -125,6 +125,35 @@ class DeskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """[api]: the JSON API `babelwire serve` answers under /api/v1 (docs/api.md)."""
+
+    enabled: bool = setting(True, "Serve the JSON API at /api/v1 (never part of a static build).")
+    page_size: int = setting(20, "Articles a list answers when `limit` is not given.", minimum=1)
+    max_page_size: int = setting(100, "The largest `limit` a list accepts.", minimum=1)
+    cache_seconds: int = setting(
+        60, "Cache-Control max-age of public answers (ETags let clients revalidate).", minimum=0
+    )
+    address_requests_per_minute: int = setting(
+        600, "Requests one address may make in a minute without a token (0: no limit).", minimum=0
+    )
+    token_requests_per_minute: int = setting(
+        1200, "Requests one token may make in a minute (0: no limit).", minimum=0
+    )
+    max_body_bytes: int = setting(
+        1_000_000, "Largest request body accepted, in bytes (413 above).", minimum=1
+    )
+    timeout_seconds: float = setting(
+        30.0, "Seconds a request may take before it is answered 503.", minimum=1
+    )
+    cors_origins: list[str] = setting(
+        [],
+        "Origins whose pages may read the public endpoints (CORS): none by default, "
+        '["*"] for any; writes and token-only reads never allow another origin.',
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class SectionsSettings:
     """[sections]: filing articles under the site's sections."""
 
@@ -310,6 +339,7 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
     sections: SectionsSettings = field(default_factory=SectionsSettings)
     tags: TagsSettings = field(default_factory=TagsSettings)
     stories: StoriesSettings = field(default_factory=StoriesSettings)
@@ -678,7 +708,9 @@ def _check_editions(values: Mapping[str, Any]) -> None:
 
 
 # Paths of the public site that the desk may not take (editions are checked apart).
-_SITE_PATHS = frozenset({"sitemaps", "sitemap.xml", "style.css", "robots.txt"})
+_SITE_PATHS = frozenset(
+    {"sitemaps", "sitemap.xml", "style.css", "robots.txt", "api", "healthz", "readyz", "metrics"}
+)
 
 
 def _check_desk(values: Mapping[str, Any]) -> None:

@@ -25,6 +25,7 @@ from babelwire.cli.source import source_app
 from babelwire.cli.status import status
 from babelwire.cli.tags import tags_app
 from babelwire.cli.takedown import takedown
+from babelwire.cli.token import token_app
 from babelwire.cli.translation import eval_mt, retranslate, translations_app
 from babelwire.cli.user import user_app
 from babelwire.cli.workers import scheduler, worker
@@ -101,6 +102,7 @@ app.command()(status)
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 console = make_console()
 
 
@@ -196,7 +198,7 @@ def run(
 @contextmanager
 def _site_lock(newsroom: Newsroom) -> Iterator[None]:
     """The site's run lock for the block; a second run says who holds it and exits 1."""
-    from babelwire.cli.run_lock import SiteBusy, run_lock
+    from babelwire.jobs.run_lock import SiteBusy, run_lock
 
     with ExitStack() as stack:
         try:

@@ -37,6 +37,8 @@ __all__ = [
     "add_user",
     "change_password",
     "change_role",
+    "check_user_name",
+    "checked_role",
     "desk_secret",
     "get_user",
     "list_users",
@@ -118,7 +120,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _check_name(name: str) -> str:
+def check_user_name(name: str) -> str:
+    """`name` if it can name a user (or a token); UserError otherwise."""
     if not _NAME.match(name):
         raise UserError(
             f"user name {name[:70]!r}: 1 to 64 lower-case letters, digits, '.', '_' or '-', "
@@ -127,7 +130,8 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _check_role(role: str) -> Role:
+def checked_role(role: str) -> Role:
+    """The role called `role`; UserError otherwise."""
     try:
         return Role(role)
     except ValueError:
@@ -165,7 +169,7 @@ def add_user(
     display_name: str = "",
 ) -> tuple[UserInfo, str | None]:
     """Add a person; with no password one is made and returned, to be shown once."""
-    name, checked_role = _check_name(name), _check_role(role)
+    name, role_ = check_user_name(name), checked_role(role)
     display_name = _check_display_name(display_name)
     password, made = _check_password(password)
     hashed = _HASHER.hash(password)
@@ -176,11 +180,11 @@ def add_user(
             session,
             name=name,
             display_name=display_name,
-            role=checked_role,
+            role=role_,
             password_hash=hashed,
             now=utcnow(),
         )
-        record_in(session, actor, "user.add", name, role=checked_role.value)
+        record_in(session, actor, "user.add", name, role=role_.value)
         return _info(row), made
 
 
@@ -224,7 +228,7 @@ def remove_user(site: Site, name: str, *, actor: Actor) -> UserInfo:
 
 
 def change_role(site: Site, name: str, role: str, *, actor: Actor) -> UserInfo:
-    checked = _check_role(role)
+    checked = checked_role(role)
     with site.sessions.begin() as session:
         row = _user_row(session, name)
         _keep_an_admin(session, row, checked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from babelwire.clock import utcnow
 from babelwire.jobs.run import Progress, RunReport, run_pass
+from babelwire.jobs.run_lock import run_lock
 from babelwire.newsroom import Newsroom
 from babelwire.storage.sources import next_due_time
 
@@ -58,3 +60,24 @@ def run_forever(
             log.exception("pass failed (%d in a row); next try in %.0f s", failures, wait)
             on_failure(failures, wait)
         stop.wait(wait)
+
+
+def start_pass(newsroom: Newsroom, *, force: bool = False) -> None:
+    """Start one pass in a thread of this process (an API request asked for it), holding
+    the site's run lock; raises SiteBusy at once when a run already holds it."""
+    hold = contextlib.ExitStack()
+    hold.enter_context(run_lock(newsroom))
+
+    def work() -> None:
+        with hold:
+            try:
+                report = run_pass(newsroom, force=force)
+                log.info(
+                    "pass asked for by the API: %d sources, %d articles published",
+                    len(report.sources),
+                    report.stage_articles.get("publish", 0),
+                )
+            except Exception:
+                log.exception("a pass asked for by the API failed")
+
+    threading.Thread(target=work, name="babelwire-pass", daemon=True).start()

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 
 def create_app(site: Site) -> Starlette:
-    """The public site of `site` as an ASGI app, with `/healthz` and `/readyz`, and the
-    desk under `desk.path` unless `desk.enabled` is off."""
+    """The public site of `site` as an ASGI app, with `/healthz` and `/readyz`, the
+    desk under `desk.path` and the JSON API under /api/v1 unless they are turned off."""
     from babelwire.newsroom import Newsroom
 
     # The desk's use cases and the readiness checks need the whole newsroom; it shares
@@ -39,12 +39,22 @@ def create_app(site: Site) -> Starlette:
         if isinstance(site, Newsroom)
         else Newsroom(config=site.config, db=site.db, sessions=site.sessions)
     )
-    desk = None
-    if site.config.settings.desk.enabled:
+    mounts = []
+    settings = site.config.settings
+    if settings.desk.enabled:
         from babelwire.web.desk.app import create_desk_app
 
-        desk = Mount(site.config.settings.desk.path.rstrip("/"), app=create_desk_app(newsroom))
-    app = create_app_for_pages(SitePages.for_site(site), desk=desk, extra=operations_routes())
+        mounts.append(Mount(settings.desk.path.rstrip("/"), app=create_desk_app(newsroom)))
+    if settings.api.enabled:
+        from babelwire.web.api.app import PREFIX, create_api_app, edge_settings
+
+        mounts.append(Mount(PREFIX, app=create_api_app(newsroom)))
+    app = create_app_for_pages(SitePages.for_site(site), mounts=mounts, extra=operations_routes())
+    if settings.api.enabled:
+        from babelwire.web.api.edge import ApiEdge
+
+        # Outside the page cache: a replayed answer is limited and revalidated too.
+        app.add_middleware(ApiEdge, settings=edge_settings(newsroom))
     app.state.newsroom = newsroom
     return app
 
@@ -113,10 +123,10 @@ def site_routes() -> list[BaseRoute]:
 
 
 def create_app_for_pages(
-    pages: SitePages, desk: Mount | None = None, extra: list[Route] | None = None
+    pages: SitePages, mounts: list[Mount] | None = None, extra: list[Route] | None = None
 ) -> Starlette:
     """The site `pages` renders as an ASGI app; its endpoints find `pages` in `app.state`.
-    `desk` and `extra` routes, when given, are matched before the site's own routes."""
+    `mounts` (the desk, the API) and `extra` routes are matched before the site's own."""
     seconds = float(pages.config.settings.site.page_cache_seconds)
     version = DataVersion(pages.sessions.kw["bind"])
 
@@ -128,7 +138,7 @@ def create_app_for_pages(
             version.close()
 
     app = Starlette(
-        routes=([desk] if desk is not None else []) + list(extra or []) + site_routes(),
+        routes=[*(mounts or []), *(extra or []), *site_routes()],
         exception_handlers={404: endpoints.not_found},
         lifespan=lifespan,
     )

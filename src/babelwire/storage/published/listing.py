@@ -29,9 +29,11 @@ from sqlalchemy.orm import Session
 from babelwire.model import TranslationStatus
 from babelwire.storage.published.views import (
     FeedItem,
+    ListedArticle,
     SectionListing,
     Teaser,
     archive_pages,
+    original_url,
     page_slice,
     text_blocks,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "Condition",
     "CursorPage",
     "InvalidCursorError",
+    "ListedPage",
     "decode_cursor",
     "encode_cursor",
     "from_source",
@@ -134,6 +137,64 @@ class InvalidCursorError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class ListedPage:
+    """API list items after a cursor, and the cursor to ask for the ones after them."""
+
+    items: tuple[ListedArticle, ...]
+    next_cursor: str | None
+
+
+def listed_select() -> Select[Any]:
+    """Articles with their translations and sources, as the columns of a ListedArticle."""
+    return (
+        select(
+            ArticleRow.id,
+            TranslationRow.title,
+            TranslationRow.status,
+            ArticleRow.language,
+            ArticleRow.url,
+            ArticleRow.source_id,
+            SourceRow.name,
+            ArticleRow.section,
+            ArticleRow.story_id,
+            shown_time(),
+            ArticleRow.first_published_at,
+            TranslationRow.engine,
+            TranslationRow.engine_version,
+            TranslationRow.model_version,
+            TranslationRow.revised_at,
+            ArticleRow.canonical_url,
+        )
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+    )
+
+
+def listed_rows(session: Session, language: str, query: Select[Any]) -> tuple[ListedArticle, ...]:
+    return tuple(
+        ListedArticle(
+            id=row[0],
+            language=language,
+            title=row[1],
+            status=row[2],
+            original_language=row[3],
+            original_url=original_url(row[4], row[15]),
+            source_id=row[5],
+            source_name=row[6],
+            section=row[7],
+            story_id=row[8],
+            published=row[9],
+            first_published_at=row[10],
+            engine=row[11],
+            engine_version=row[12],
+            model_version=row[13],
+            revised=row[14] is not None,
+        )
+        for row in session.execute(query)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CursorPage:
     """Articles after a cursor, and the cursor to ask for the ones after them (None at
     the end of the list)."""
@@ -202,6 +263,19 @@ class ArticleList:
         """Only the articles with ids in (low, high]."""
         return self.matching(ArticleRow.id > low, ArticleRow.id <= high)
 
+    def in_language(self, language: str) -> Self:
+        """Only the articles written in `language` at their source."""
+        return self.matching(ArticleRow.language == language)
+
+    def shown_between(self, since: datetime | None, until: datetime | None) -> Self:
+        """Only the articles shown as published at or after `since` and before `until`."""
+        found = self
+        if since is not None:
+            found = found.matching(shown_time() >= since)
+        if until is not None:
+            found = found.matching(shown_time() < until)
+        return found
+
     def first_published_since(self, since: datetime) -> Self:
         """Only the articles this site first published at or after `since`."""
         return replace(self.matching(ArticleRow.first_published_at >= since), recent=True)
@@ -261,15 +335,10 @@ class ArticleList:
             teasers=self.teasers(session, offset=start, limit=stop - start),
         )
 
-    def after(self, session: Session, cursor: str | None, limit: int) -> CursorPage:
-        """Up to `limit` articles following `cursor` (None: from the newest).
-
-        Every article is read once walking the cursors, however many share a time, and
-        articles published meanwhile do not shift the ones still to come.
-        """
+    def _after_cursor(self, query: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        query = teaser_select().where(*self._where())
+        query = query.where(*self._where())
         if cursor is not None:
             shown, article_id = decode_cursor(cursor)
             time = shown_time()
@@ -278,7 +347,15 @@ class ArticleList:
                 time <= shown,
                 or_(time < shown, ArticleRow.id < article_id),
             )
-        query = query.order_by(*self._order()).limit(limit + 1)
+        return query.order_by(*self._order()).limit(limit + 1)
+
+    def after(self, session: Session, cursor: str | None, limit: int) -> CursorPage:
+        """Up to `limit` articles following `cursor` (None: from the newest).
+
+        Every article is read once walking the cursors, however many share a time, and
+        articles published meanwhile do not shift the ones still to come.
+        """
+        query = self._after_cursor(teaser_select(), cursor, limit)
         found = teaser_rows(session, self.language, query)
         teasers = found[:limit]
         next_cursor = None
@@ -288,6 +365,17 @@ class ArticleList:
             assert last.published is not None
             next_cursor = encode_cursor(last.published, last.id)
         return CursorPage(teasers=teasers, next_cursor=next_cursor)
+
+    def listed_after(self, session: Session, cursor: str | None, limit: int) -> ListedPage:
+        """`after`, as the API's list items (with where each came from and how)."""
+        found = listed_rows(
+            session, self.language, self._after_cursor(listed_select(), cursor, limit)
+        )
+        items = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            next_cursor = encode_cursor(items[-1].published, items[-1].id)
+        return ListedPage(items=items, next_cursor=next_cursor)
 
     def position(self, session: Session, article_id: int) -> int:
         """How many articles of the list sort before this one; -1 when it is not in it."""

@@ -335,3 +335,23 @@ def related_stories(
         query = query.where(ArticleRow.story_id != story_id)
     ids = [int(row[0]) for row in session.execute(query) if row[0] is not None][:limit]
     return story_teasers(session, language, ids)
+
+
+def story_page(
+    session: Session, language: str, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[int, datetime]]:
+    """(id, last seen) of up to `limit` stories shown in an edition, most recently seen
+    first, after the story (last seen, id) `after` in that order."""
+    shown = (
+        select(ArticleRow.story_id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(ArticleRow.story_id.is_not(None), *visible_in(language))
+    )
+    query = select(StoryRow.id, StoryRow.last_seen).where(StoryRow.id.in_(shown))
+    if after is not None:
+        seen, story_id = after
+        query = query.where(
+            StoryRow.last_seen <= seen, or_(StoryRow.last_seen < seen, StoryRow.id < story_id)
+        )
+    query = query.order_by(StoryRow.last_seen.desc(), StoryRow.id.desc()).limit(limit)
+    return [(row[0], row[1]) for row in session.execute(query)]

@@ -154,6 +154,29 @@ class SourceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedArticle:
+    """An article as an item of the API's lists: its headline in an edition, where it
+    comes from, and how its text got there."""
+
+    id: int
+    language: str  # the edition's
+    title: str
+    status: str  # "translated" or "original"
+    original_language: str | None
+    original_url: str
+    source_id: int
+    source_name: str
+    section: str | None
+    story_id: int | None
+    published: datetime  # when readers see it as published: at the source, else here
+    first_published_at: datetime  # when this site first published it
+    engine: str
+    engine_version: str
+    model_version: str
+    revised: bool  # a person revised the machine's translation
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     """An article as a feed or sitemap entry."""
 
