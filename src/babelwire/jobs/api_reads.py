@@ -107,9 +107,9 @@ def provenance(item: ListedArticle) -> dict[str, Any]:
     return {
         "machine_translated": machine,
         "from_language": item.original_language,
-        "engine": item.engine if machine else None,
-        "engine_version": item.engine_version if machine else None,
-        "model_version": item.model_version if machine else None,
+        "engine": (item.engine or None) if machine else None,
+        "engine_version": (item.engine_version or None) if machine else None,
+        "model_version": (item.model_version or None) if machine else None,
         "revised_by_person": item.revised,
         "original_url": item.original_url,
     }

@@ -40,6 +40,10 @@ class SourceError(InputError):
     """The operator asked for something about sources that cannot be done."""
 
 
+class UnknownSourceError(SourceError, LookupError):
+    """No source has that id or URL."""
+
+
 class SourceUnreachable(SourceError):
     """The URL could not be fetched just now (network, server error); it may work later."""
 
@@ -430,6 +434,52 @@ def add_source(
     return get_source(newsroom, source_id)
 
 
+def follow_source(
+    newsroom: Newsroom,
+    url: str,
+    *,
+    name: str | None = None,
+    language: str | None = None,
+    section: str | None = None,
+    kind: str | None = None,
+    allow_private: bool = False,
+    preferred: bool | None = None,
+    actor: Actor | None = None,
+) -> SourceInfo:
+    """Follow `url` as `babelwire source add` does: the URL checked (form, private
+    networks unless allowed), then, when no `kind` is given, looked at to tell a feed,
+    a sitemap or a page (an unreachable one is followed as a feed; one announcing a
+    feed on another host or port is refused with that feed named)."""
+    url = check_source_url(newsroom, url, allow_private=allow_private)
+    follow = url
+    if kind is None:
+        check_section(newsroom, section)
+        preview = preview_source(newsroom, url, allow_private=allow_private)
+        if preview.unreachable:
+            kind = "feed"
+        elif preview.error:
+            raise SourceError(preview.error)
+        elif preview.elsewhere:
+            raise SourceError(
+                f"{url} announces {preview.found} at {preview.follow_url}, on another host "
+                "or port: add that URL itself if it should be followed"
+            )
+        else:
+            follow, kind = preview.follow_url, preview.kind
+            name = name or preview.title or None
+    return add_source(
+        newsroom,
+        follow,
+        name=name,
+        language=language,
+        section=section,
+        kind=kind,
+        allow_private=allow_private or None,
+        preferred=preferred,
+        actor=actor,
+    )
+
+
 def get_source(newsroom: Newsroom, ref: int | str) -> SourceInfo:
     """A source by id (a number, or its digits) or URL."""
     with newsroom.sessions() as session:
@@ -444,7 +494,7 @@ def _find(session: Session, ref: int | str) -> SourceRow:
     if row is None and isinstance(ref, str):
         row = sources.source_by_url(session, ref)
     if row is None:
-        raise SourceError(f"no source {ref!r}")
+        raise UnknownSourceError(f"no source {ref!r}")
     return row
 
 

@@ -2,8 +2,8 @@
 
 Rendering a page costs several queries and a template; under load the same
 front, section and article pages are asked for again and again. With
-`site.page_cache_seconds` above 0, a GET response (200, 301 or 410) is
-replayed for up to that long, but only while the database is unchanged: before
+`site.page_cache_seconds` above 0, a GET response (200, 301 or 410) to a request
+without an Authorization header is replayed for up to that long, but only while the database is unchanged: before
 each request the cache asks `version` (see storage/data_version.py) and a page stored
 under an older version is never replayed, so a new article, an update or a
 takedown shows on the very next request. Replays carry `X-Page-Cache: hit`.
@@ -96,7 +96,13 @@ class PageCache:
                 self._entries.popitem(last=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.seconds <= 0 or scope["type"] != "http" or scope["method"] != "GET":
+        if (
+            self.seconds <= 0
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            # An answer to a request with a token is that token's alone.
+            or any(name.lower() == b"authorization" for name, _ in scope.get("headers", []))
+        ):
             await self.app(scope, receive, send)
             return
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")

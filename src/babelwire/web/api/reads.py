@@ -17,7 +17,9 @@ from babelwire.web.api import models
 from babelwire.web.api.auth import caller, newsroom_of
 from babelwire.web.api.problems import ApiError
 
-router = APIRouter()
+# A request carrying a token has it checked, whatever it asks for: a wrong or revoked
+# token is 401 even on a public read.
+router = APIRouter(dependencies=[Depends(caller)])
 
 # Row ids are 32-bit integers in PostgreSQL: a larger one names nothing.
 MAX_ID = 2**31 - 1
@@ -56,7 +58,7 @@ def _limit(request: Request, limit: int | None) -> int:
     return min(limit or api.page_size, api.max_page_size)
 
 
-def _utc(name: str, value: datetime | None) -> datetime | None:
+def utc(name: str, value: datetime | None) -> datetime | None:
     """A time as UTC; a time without a zone is taken as UTC."""
     if value is None:
         return None
@@ -130,8 +132,8 @@ async def articles(
         language=language,
         story_id=story,
         tag=tag,
-        since=_utc("since", since),
-        until=_utc("until", until),
+        since=utc("since", since),
+        until=utc("until", until),
     )
     page: dict[str, Any] = await _read(
         api_reads.article_page,

@@ -171,9 +171,10 @@ async def source_detail(request: Request, source_id: Id, token: Viewer) -> dict[
     "/sources",
     response_model=SourceDetail,
     status_code=201,
-    summary="Add a source (or update the one at that URL)",
+    summary="Follow a source (or update the one at that URL)",
     description="The URL is checked as `babelwire source add` checks it: its form, "
-    "and that it is not on a private network unless an admin allows it.",
+    "and that it is not on a private network unless an admin allows it; without a "
+    "`kind`, it is fetched to tell a feed, a sitemap or a page.",
     responses=_answers(400, 413),
     openapi_extra=_role(Role.EDITOR),
 )
@@ -183,13 +184,13 @@ async def source_add(request: Request, body: NewSource, token: Editor) -> dict[s
     if body.allow_private and not token.role.may(Role.ADMIN):
         raise ApiError(403, "allowing a private network needs the admin role")
     info = await _call(
-        source_jobs.add_source,
+        source_jobs.follow_source,
         newsroom_of(request),
         body.url,
         name=body.name,
         language=body.language,
         section=body.section,
-        allow_private=body.allow_private or None,
+        allow_private=body.allow_private,
         kind=body.kind,
         preferred=body.preferred,
         actor=token.actor,
