@@ -3,11 +3,11 @@
 Rendering a page costs several queries and a template; under load the same
 front, section and article pages are asked for again and again. With
 `site.page_cache_seconds` above 0, a GET response (200, 301 or 410) to a request
-without an Authorization header is replayed for up to that long, but only while the database is unchanged: before
-each request the cache asks `version` (see storage/data_version.py) and a page stored
-under an older version is never replayed, so a new article, an update or a
-takedown shows on the very next request. Replays carry `X-Page-Cache: hit`.
-Bounded in entries, least recently used first out.
+without an Authorization header is replayed for up to that long, but only while the
+database is unchanged: before each request the cache asks `version` (see
+storage/data_version.py) and a page stored under an older version is never
+replayed, so a new article, an update or a takedown shows on the very next request.
+Replays carry `X-Page-Cache: hit`. Bounded in entries, least recently used first out.
 """
 
 from __future__ import annotations
