@@ -16,6 +16,7 @@ from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
 from babelwire.publish.rendering import is_row_id
+from babelwire.web.api.problems import MEDIA_TYPE, problem_body
 
 # Pages use no scripts, frames or outside resources; say so to the browser. The one
 # form (search) submits to this site.
@@ -282,6 +283,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     if status != 404:
         return Response(status_code=status)
+    if request.url.path.startswith("/api/"):
+        # A path no route of the API matched (one with a line break, which no route's
+        # pattern takes): the API's answers are problem details, its 404s too.
+        detail = "no such resource: see /api/v1/openapi.json for what this API answers"
+        return Response(problem_body(404, detail), status_code=404, media_type=MEDIA_TYPE)
     if "route" not in request.scope:  # no route took it: perhaps a slash too few or many
         location = _other_slash(request, request.app.router.routes)
         if location is not None:

@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from babelwire.newsroom import Newsroom
 from babelwire.web.api import export, problems, reads, writes
 from babelwire.web.api.edge import EdgeSettings
+from babelwire.web.api.problems import MEDIA_TYPE
 from babelwire.web.api.reference import render_reference
 
 PREFIX = "/api/v1"
@@ -27,6 +28,33 @@ token made with `babelwire token create --role ROLE --name NAME`
 (`Authorization: Bearer TOKEN`). Errors are RFC 9457 problem details. Answers carry
 an ETag: send it back as If-None-Match and an unchanged answer is 304.
 """
+
+
+PROBLEM = {"schema": {"$ref": "#/components/schemas/Problem"}}
+# What any operation may answer besides its own: the edge's refusals (web/api/edge.py).
+ANY_OPERATION = {
+    "429": "Too many requests: wait for Retry-After seconds.",
+    "503": "The request took longer than the server allows.",
+}
+
+
+def problems_documented(document: dict[str, Any]) -> dict[str, Any]:
+    """The document FastAPI made, with every error answer declared as what it is:
+    `application/problem+json` (a Problem), the edge's refusals on every operation."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            answers = operation.setdefault("responses", {})
+            for status, text in ANY_OPERATION.items():
+                answers.setdefault(status, {"description": text})
+            if "requestBody" in operation:
+                answers.setdefault("413", {"description": "The body is too large."})
+            for status, answer in answers.items():
+                if status[0] in "45":
+                    answer["content"] = {MEDIA_TYPE: PROBLEM}
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
 
 
 def edge_settings(newsroom: Newsroom) -> EdgeSettings:
@@ -70,6 +98,15 @@ def create_api_app(newsroom: Newsroom) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
+
+    original = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = problems_documented(original())
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
     @api.get("/docs", include_in_schema=False)
     async def reference(request: Request) -> HTMLResponse:
