@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.clock import utcnow
@@ -73,12 +73,18 @@ def edited_by_a_person(row: TranslationRow | None) -> bool:
     return row is not None and row.revised_by is not None
 
 
+def is_held() -> ColumnElement[bool]:
+    """A translation held for review, written so that the held-only partial index
+    (ix_translations_held) serves it: the value inline, as the index's condition has it."""
+    return TranslationRow.status == literal(TranslationStatus.HELD.value, literal_execute=True)
+
+
 def held_translations(session: Session) -> list[tuple[TranslationRow, str]]:
     """Translations the quality gate held back, worst first, each with its article's title."""
     rows = session.execute(
         select(TranslationRow, ArticleRow.title)
         .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
-        .where(TranslationRow.status == TranslationStatus.HELD)
+        .where(is_held())
         .order_by(TranslationRow.quality, TranslationRow.article_id)
     ).all()
     return [(row, title) for row, title in rows]
@@ -90,7 +96,7 @@ def held_translation(session: Session, article_id: int, language: str) -> Transl
         select(TranslationRow).where(
             TranslationRow.article_id == article_id,
             TranslationRow.language == language,
-            TranslationRow.status == TranslationStatus.HELD,
+            is_held(),
         )
     )
 
@@ -98,7 +104,7 @@ def held_translation(session: Session, article_id: int, language: str) -> Transl
 def count_held(session: Session) -> int:
     """How many translations the quality gate holds back for review."""
     query = select(func.count()).select_from(TranslationRow)
-    return int(session.scalar(query.where(TranslationRow.status == TranslationStatus.HELD)) or 0)
+    return int(session.scalar(query.where(is_held())) or 0)
 
 
 # Where a held translation with no quality score sorts: after every scored one.
@@ -115,7 +121,7 @@ def held_page(
         select(TranslationRow, ArticleRow.title, SourceRow.name)
         .join(ArticleRow, ArticleRow.id == TranslationRow.article_id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(TranslationRow.status == TranslationStatus.HELD)
+        .where(is_held())
         .order_by(score, TranslationRow.id)
         .limit(limit)
     )
