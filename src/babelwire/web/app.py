@@ -20,6 +20,7 @@ from babelwire.publish.pages import SitePages
 from babelwire.storage.data_version import DataVersion
 from babelwire.web import endpoints
 from babelwire.web.endpoints import FEED_KINDS
+from babelwire.web.metrics import ProcessRequests, metrics_registry, metrics_routes
 from babelwire.web.operations import operations_routes
 from babelwire.web.page_cache import PageCache
 
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 
 def create_app(site: Site) -> Starlette:
-    """The public site of `site` as an ASGI app, with `/healthz` and `/readyz`, and the
-    desk under `desk.path` unless `desk.enabled` is off."""
+    """The public site of `site` as an ASGI app, with `/healthz`, `/readyz` and
+    `/metrics`, and the desk under `desk.path` unless `desk.enabled` is off."""
     from babelwire.newsroom import Newsroom
 
     # The desk's use cases and the readiness checks need the whole newsroom; it shares
@@ -44,8 +45,11 @@ def create_app(site: Site) -> Starlette:
         from babelwire.web.desk.app import create_desk_app
 
         desk = Mount(site.config.settings.desk.path.rstrip("/"), app=create_desk_app(newsroom))
-    app = create_app_for_pages(SitePages.for_site(site), desk=desk, extra=operations_routes())
+    extra = operations_routes() + metrics_routes()
+    app = create_app_for_pages(SitePages.for_site(site), desk=desk, extra=extra)
     app.state.newsroom = newsroom
+    app.state.metrics_registry, requests = metrics_registry(newsroom)
+    app.add_middleware(ProcessRequests, counter=requests)  # outermost: counts cached pages too
     return app
 
 
