@@ -115,12 +115,13 @@ def newsroom_families(figures: NewsroomMetrics) -> Iterator[Metric]:
         "Passes of `babelwire run` in which a source or an article failed.",
         value=figures.passes_failed,
     )
+    last = GaugeMetricFamily(
+        "babelwire_last_pass_timestamp_seconds",
+        "When the last pass of `babelwire run` began (Unix time; no sample before the first).",
+    )
     if figures.last_pass is not None:
-        yield GaugeMetricFamily(
-            "babelwire_last_pass_timestamp_seconds",
-            "When the last pass of `babelwire run` began (Unix time).",
-            value=figures.last_pass.timestamp(),
-        )
+        last.add_metric([], figures.last_pass.timestamp())
+    yield last
     fetches = CounterMetricFamily(
         "babelwire_fetches",
         "Polls of a source, by outcome (ok, not_modified, error) and HTTP status class "
