@@ -55,8 +55,17 @@ class Cluster:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         subprocess.run(
             _as_postgres(
-                [self.pg_ctl, "-D", str(self.data), "-l", str(self.folder / "log"), "-o", options]
-                + ["-w", "start"]
+                [
+                    self.pg_ctl,
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.folder / "log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "start",
+                ]
             ),
             check=True,
             # The server would keep a pipe open: its output goes to its log file.
