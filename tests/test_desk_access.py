@@ -23,6 +23,7 @@ from babelwire.newsroom import Newsroom
 from babelwire.publish.static import build_site_report
 from babelwire.web.app import create_app, site_routes
 from babelwire.web.desk.wording import missing_words
+from babelwire.web.metrics import metrics_routes
 from babelwire.web.operations import operations_routes
 
 PASSWORD = "correct horse battery"
@@ -153,9 +154,11 @@ def _desk_routes(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, st
 def test_every_desk_route_is_in_the_role_matrix(site: Newsroom) -> None:
     app = create_app(site)
     assert _desk_routes(app.routes) == set(MATRIX)
-    # Anything else the app answers is a page of the public site or a health check,
-    # open to all, or the API, whose routes tests/test_api_access.py checks.
-    public = {r.path for r in site_routes() + operations_routes() if isinstance(r, Route)}
+    # Anything else the app answers is a page of the public site, a health check or
+    # the metrics (open to all, or to the bearer of metrics.token), or the API, whose
+    # routes tests/test_api_access.py checks.
+    served = site_routes() + operations_routes() + metrics_routes()
+    public = {r.path for r in served if isinstance(r, Route)}
     mounted = {"/desk", "/api/v1"}
     others = {r.path for r in app.routes if not (isinstance(r, Mount) and r.path in mounted)}
     assert others == public

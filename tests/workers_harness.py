@@ -133,6 +133,7 @@ class Cluster:
         queues: str = "fetch,extract,translate,publish",
         concurrency: int = 1,
         env: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
     ) -> subprocess.Popen[bytes]:
         log = self.logs / f"{name}.log"
         process = subprocess.Popen(
@@ -149,6 +150,7 @@ class Cluster:
                 f"{name}@%h",
                 "--loglevel",
                 "info",
+                *options,
             ],
             env={**self.env, **(env or {})},
             stdout=log.open("ab"),

@@ -100,6 +100,19 @@ class ServeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """[metrics]: `/metrics` of `babelwire serve`, for Prometheus (docs/operations.md)."""
+
+    enabled: bool = setting(True, "Serve /metrics (Prometheus text format); off: it answers 404.")
+    token: str = setting(
+        "",
+        "A bearer token /metrics asks for (Authorization: Bearer TOKEN; 401 without it); "
+        "empty: open to all, like /healthz. Set it with BABELWIRE_METRICS_TOKEN rather "
+        "than in the file.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSettings:
     """[desk]: the web admin that `babelwire serve` runs beside the public site."""
 
@@ -338,6 +351,7 @@ class Settings:
 
     site: SiteSettings = field(default_factory=SiteSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     sections: SectionsSettings = field(default_factory=SectionsSettings)

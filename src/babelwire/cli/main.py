@@ -19,7 +19,15 @@ from typer.core import TyperGroup
 from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
-from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom, styled
+from babelwire.cli.logs import LogFormat, configure_logging, logging_config
+from babelwire.cli.options import (
+    LogFormatOption,
+    SiteOption,
+    fail,
+    make_console,
+    open_newsroom,
+    styled,
+)
 from babelwire.cli.sections import sections_app
 from babelwire.cli.source import source_app
 from babelwire.cli.status import status
@@ -164,10 +172,13 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Poll every source now, due or not.")
     ] = False,
+    log_format: LogFormatOption = LogFormat.TEXT,
 ) -> None:
     """Poll due sources, extract, translate, file and publish new articles."""
     from babelwire.cli import progress as progress_ui
     from babelwire.jobs.run import RunReport, run_pass
+
+    configure_logging(log_format)
 
     with open_newsroom(site) as newsroom, _site_lock(newsroom):
         if once:
@@ -216,17 +227,29 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Server processes (one per core serves the most).")
     ] = 1,
+    log_format: LogFormatOption = LogFormat.TEXT,
 ) -> None:
     """Serve the public site."""
     import uvicorn
 
     from babelwire.web.app import SITE_VARIABLE, create_app, server_options
 
+    # uvicorn applies it in each worker process too.
+    limits_logs: dict[str, Any] = {"log_config": logging_config(log_format)}
+    configure_logging(log_format)
+
     with open_newsroom(site) as newsroom:
         limits = server_options(newsroom.config)  # a bad limit: one line, exit 2
         console.print(f"Serving {newsroom.config.title} at http://{host}:{port}/")
         if workers == 1:
-            uvicorn.run(create_app(newsroom), host=host, port=port, log_level="warning", **limits)
+            uvicorn.run(
+                create_app(newsroom),
+                host=host,
+                port=port,
+                log_level="warning",
+                **limits,
+                **limits_logs,
+            )
             return
     os.environ[SITE_VARIABLE] = str(site.resolve())
     uvicorn.run(
@@ -237,6 +260,7 @@ def serve(
         port=port,
         log_level="warning",
         **limits,
+        **limits_logs,
     )
 
 

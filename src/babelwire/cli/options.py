@@ -9,8 +9,20 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from babelwire.cli.logs import LogFormat
+
 if TYPE_CHECKING:
     from babelwire.newsroom import Newsroom
+
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(
+        "--log-format",
+        case_sensitive=False,
+        help="Log lines as plain text, or one JSON object per line (time, level, logger, "
+        "message, source_id, article_id, stage).",
+    ),
+]
 
 SiteOption = Annotated[
     Path,

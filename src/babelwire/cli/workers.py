@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
@@ -11,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from babelwire.cli.options import SiteOption, fail, make_console
+from babelwire.cli.logs import LogFormat, configure_logging
+from babelwire.cli.options import LogFormatOption, SiteOption, fail, make_console
 from babelwire.extras import require
 
 if TYPE_CHECKING:
@@ -56,9 +56,30 @@ def worker(
         str | None, typer.Option(help="Worker name, unique per machine (default from queues).")
     ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "info",
+    log_format: LogFormatOption = LogFormat.TEXT,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's own metrics (tasks, failures, durations) on this port "
+            "(default: none).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(help="Address the metrics port listens on.")
+    ] = "127.0.0.1",
 ) -> None:
     """Start a Celery worker for the site's stages (one newsroom per worker process)."""
     require("celery", "workers", "babelwire worker")
+    if metrics_port is not None:
+        # First: prometheus_client chooses its multiprocess mode when it is imported.
+        from babelwire.runners.celery.metrics import serve_worker_metrics
+
+        try:
+            serve_worker_metrics(metrics_port, metrics_host)
+        except OSError as exc:
+            raise fail(f"--metrics-port {metrics_port}: {exc.strerror or exc}") from exc
     from babelwire.runners.celery.app import STEP_QUEUES
 
     newsroom = _worker_site(site)
@@ -74,6 +95,14 @@ def worker(
     from babelwire.runners.celery.tasks import QUEUES_VARIABLE
 
     os.environ[QUEUES_VARIABLE] = ",".join(chosen)
+    if log_format == LogFormat.JSON:
+        from celery import signals
+
+        # Connected, it stands in for Celery's own set-up (the child processes inherit it).
+        @signals.setup_logging.connect(weak=False)
+        def _logs(**_: object) -> None:
+            configure_logging(log_format, loglevel)
+
     hostname = name or f"babelwire-{'-'.join(chosen)}-{os.getpid()}@%h"
     app.worker_main(
         [
@@ -99,6 +128,7 @@ def worker(
 def scheduler(
     site: SiteOption = Path("."),
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+    log_format: LogFormatOption = LogFormat.TEXT,
 ) -> None:
     """Send due sources and waiting articles to the workers' queues, every poll_seconds."""
     require("celery", "workers", "babelwire scheduler")
@@ -114,7 +144,7 @@ def scheduler(
             parts = ", ".join(f"{stage} {count}" for stage, count in sent.sent.items())
             console.print(f"Sent {sent.tasks} tasks ({parts}).")
             return
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        configure_logging(log_format)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         console.print(f"Scheduling for {newsroom.config.title}; Ctrl-C stops.")

@@ -198,12 +198,14 @@ def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
         if is_database_failure(exc):
             raise
         # One line for the operator; the traceback, for a bug report, at debug level.
+        ids = {"source_id": outcome.request.source_id, "stage": "fetch"}
         logger.warning(
             "source %s: storing its entries raised %s",
             outcome.request.source_id,
             describe_error(exc),
+            extra=ids,
         )
-        logger.debug("storing source %s", outcome.request.source_id, exc_info=True)
+        logger.debug("storing source %s", outcome.request.source_id, exc_info=True, extra=ids)
         failed = dataclasses.replace(
             outcome, result=None, feed=None, error=f"storing its entries: {describe_error(exc)}"
         )
@@ -224,6 +226,12 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
             report.error = outcome.error
             log.outcome = "error"
             log.error = outcome.error
+            logger.info(
+                "source %s: poll failed: %s",
+                outcome.request.source_id,
+                outcome.error[:300],
+                extra={"source_id": outcome.request.source_id, "stage": "fetch"},
+            )
             source.consecutive_failures += 1
             delay, reason, failing = after_failure(
                 rules,

@@ -19,7 +19,7 @@ from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import STEP_INPUT, STEPS, Step
 from babelwire.newsroom import Newsroom
-from babelwire.storage import articles, sources
+from babelwire.storage import articles, passes, sources
 
 
 class Progress(Protocol):
@@ -73,6 +73,7 @@ def run_pass(
     """Poll every due source (all of them with `force`) and process every pending article."""
     progress = progress or _Silent()
     report = RunReport()
+    pass_began, pass_began_at = time.perf_counter(), utcnow()
     if force:
         with newsroom.sessions() as session:
             source_ids = sources.enabled_source_ids(session)
@@ -133,6 +134,15 @@ def run_pass(
     refreshed = refresh_if_due(newsroom)  # recurring names: now and then, not per article
     if refreshed is not None:
         report.recurring_tags = len(refreshed.names)
+    with newsroom.sessions.begin() as session:  # what `/metrics` counts as a pass
+        passes.add_pass(
+            session,
+            started_at=pass_began_at,
+            seconds=time.perf_counter() - pass_began,
+            sources=len(source_ids),
+            articles=len(pending),
+            ok=report.ok,
+        )
     return report
 
 

@@ -584,3 +584,47 @@ class ApiTokenRow(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TranslationRunRow(Base):
+    """One batch sent along one route (engine and language pair): what it cost.
+
+    The translate stage writes one per batch in the transaction that stores its
+    translations, on either runner, so `/metrics` can sum them: words and seconds per
+    engine and pair, segments, and how many the translation memory answered.
+    """
+
+    __tablename__ = "translation_runs"
+    __table_args__ = (
+        Index("ix_translation_runs_route", "engine", "source_language", "target_language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    engine: Mapped[str] = mapped_column(String(100))  # "apertium", "apertium+argos" via a pivot
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    memory_hits: Mapped[int] = mapped_column(Integer, default=0)
+    engine_words: Mapped[int] = mapped_column(Integer, default=0)  # sent to the engines
+    engine_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PassRow(Base):
+    """One pass of the embedded runner (`babelwire run`): when, how long, how it ended."""
+
+    __tablename__ = "passes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    sources: Mapped[int] = mapped_column(Integer, default=0)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# `/metrics` counts polls per source, outcome and HTTP status, and the time from a
+# source's publication to this site's, from these alone (index-only scans).
+Index("ix_fetch_log_outcomes", FetchLogRow.source_id, FetchLogRow.outcome, FetchLogRow.http_status)
+Index("ix_articles_live_delay", ArticleRow.first_published_at, ArticleRow.published_at)

@@ -20,6 +20,7 @@ from babelwire.publish.pages import SitePages
 from babelwire.storage.data_version import DataVersion
 from babelwire.web import endpoints
 from babelwire.web.endpoints import FEED_KINDS
+from babelwire.web.metrics import ProcessRequests, metrics_registry, metrics_routes
 from babelwire.web.operations import operations_routes
 from babelwire.web.page_cache import PageCache
 
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 
 def create_app(site: Site) -> Starlette:
-    """The public site of `site` as an ASGI app, with `/healthz` and `/readyz`, the
-    desk under `desk.path` and the JSON API under /api/v1 unless they are turned off."""
+    """The public site of `site` as an ASGI app, with `/healthz`, `/readyz` and
+    `/metrics`, the desk under `desk.path` and the JSON API under /api/v1 unless they
+    are turned off."""
     from babelwire.newsroom import Newsroom
 
     # The desk's use cases and the readiness checks need the whole newsroom; it shares
@@ -49,13 +51,16 @@ def create_app(site: Site) -> Starlette:
         from babelwire.web.api.app import PREFIX, create_api_app, edge_settings
 
         mounts.append(Mount(PREFIX, app=create_api_app(newsroom)))
-    app = create_app_for_pages(SitePages.for_site(site), mounts=mounts, extra=operations_routes())
+    extra = operations_routes() + metrics_routes()
+    app = create_app_for_pages(SitePages.for_site(site), mounts=mounts, extra=extra)
     if settings.api.enabled:
         from babelwire.web.api.edge import ApiEdge
 
         # Outside the page cache: a replayed answer is limited and revalidated too.
         app.add_middleware(ApiEdge, settings=edge_settings(newsroom))
     app.state.newsroom = newsroom
+    app.state.metrics_registry, requests = metrics_registry(newsroom)
+    app.add_middleware(ProcessRequests, counter=requests)  # outermost: counts cached pages too
     return app
 
 

@@ -62,7 +62,9 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
                 raise  # an outage, not this page's fault: the stage is tried again
             # One hostile page must not stop the others: what it wrote is rolled
             # back and the failure recorded on it alone.
-            log_raised(f"extract of article {article_id}", exc)
+            log_raised(
+                f"extract of article {article_id}", exc, article_id=article_id, stage="extract"
+            )
             result.done = [i for i in result.done if i != article_id]
             result.unchanged = [i for i in result.unchanged if i != article_id]
             result.duplicates.pop(article_id, None)

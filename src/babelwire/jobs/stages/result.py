@@ -63,6 +63,15 @@ def fail_article(
     """
     article.attempts += 1
     article.error = error[:4000]
+    logger.info(
+        "article %d: %s failed (try %d of %d): %s",
+        article.id,
+        stage,
+        article.attempts,
+        MAX_ATTEMPTS,
+        error[:300],
+        extra={"article_id": article.id, "source_id": article.source_id, "stage": stage},
+    )
     if article.attempts >= MAX_ATTEMPTS:
         article.stage = Stage.FAILED.value
         file_dead_letter(
@@ -93,7 +102,10 @@ def record_failure(
         session.commit()
 
 
-def log_raised(what: str, exc: Exception) -> None:
-    """One line for the operator; the traceback, for a bug report, at debug level."""
-    logger.warning("%s raised %s", what, describe_error(exc))
-    logger.debug("%s raised", what, exc_info=exc)
+def log_raised(what: str, exc: Exception, **ids: int | str) -> None:
+    """One line for the operator; the traceback, for a bug report, at debug level.
+
+    `ids` (article_id, source_id, stage) go with the line as fields of its record,
+    which `--log-format json` writes out."""
+    logger.warning("%s raised %s", what, describe_error(exc), extra=ids)
+    logger.debug("%s raised", what, exc_info=exc, extra=ids)

@@ -51,7 +51,12 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
     except Exception as exc:
         if is_database_failure(exc):
             raise
-        logger.warning("%s of %d articles raised; each alone now", stage, len(article_ids))
+        logger.warning(
+            "%s of %d articles raised; each alone now",
+            stage,
+            len(article_ids),
+            extra={"stage": stage},
+        )
     result = StageResult()
     for article_id in article_ids:
         try:
@@ -59,7 +64,7 @@ def run_stage_isolated(newsroom: Newsroom, stage: str, article_ids: Sequence[int
         except Exception as exc:
             if is_database_failure(exc):
                 raise
-            log_raised(f"{stage} of article {article_id}", exc)
+            log_raised(f"{stage} of article {article_id}", exc, article_id=article_id, stage=stage)
             record_failure(newsroom, stage, article_id, describe_error(exc), result)
             continue
         merge_results(result, single)

@@ -27,7 +27,7 @@ from babelwire.pipeline.translate.article import (
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.registry import Translators
-from babelwire.storage import Session, articles, translations
+from babelwire.storage import Session, articles, translation_runs, translations
 from babelwire.storage.memory import SqlMemory
 from babelwire.storage.tables import ArticleRow, TranslationRow
 from babelwire.storage.translations import edited_by_a_person
@@ -176,12 +176,16 @@ def translate_articles(
 
 
 def _run_route(
+    session: Session,
     route: Route,
     texts: list[SourceText],
     settings: PathSettings,
     result: StageResult,
 ) -> tuple[dict[int, Translation], dict[int, str]]:
-    """Translate texts in one batch; if the engine fails, one by one to find the culprit."""
+    """Translate texts in one batch; if the engine fails, one by one to find the culprit.
+
+    What the batch cost is recorded with the route, in the transaction that stores the
+    translations (`/metrics` sums these rows)."""
     stats = PathStats()
     done: dict[int, Translation] = {}
     failed: dict[int, str] = {}
@@ -199,6 +203,17 @@ def _run_route(
     result.segments += stats.segments
     result.memory_hits += stats.memory_hits
     result.human_hits += stats.human_hits
+    translation_runs.add_run(
+        session,
+        engine=route.engine_name,
+        source_language=route.source,
+        target_language=route.target,
+        articles=len(done),
+        segments=stats.segments,
+        memory_hits=stats.memory_hits,
+        engine_words=stats.engine_words,
+        engine_seconds=stats.engine_seconds,
+    )
     return done, failed
 
 
@@ -217,7 +232,7 @@ def translate_chunk(
     problems: dict[int, str] = {}
     pending = list(range(len(chunk)))
     for route in routes:
-        done, failed = _run_route(route, [texts[i] for i in pending], settings, result)
+        done, failed = _run_route(session, route, [texts[i] for i in pending], settings, result)
         retry: list[int] = []
         for k, i in enumerate(pending):
             if k in failed:

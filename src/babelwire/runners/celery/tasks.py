@@ -94,13 +94,16 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
     database outage: they are counted in task_runs like any try, but allowed on top."""
     newsroom = worker_newsroom()
     task_id = str(task.request.id)
+    fields = {"stage": stage, "task_id": task_id}  # of each log record (--log-format json)
     worker = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
     allowed = newsroom.config.settings.workers.max_retries + 1 + outages
     try:
         start = start_run(newsroom, task_id=task_id, stage=stage, items=ids, worker=worker)
     except Exception as exc:  # the database is away: try again later, no try counted
         delay = backoff(newsroom, int(task.request.retries or 0) + 1)
-        log.warning("%s %s could not start, again in %.1f s: %s", stage, task_id, delay, exc)
+        log.warning(
+            "%s %s could not start, again in %.1f s: %s", stage, task_id, delay, exc, extra=fields
+        )
         raise task.retry(exc=exc, countdown=delay) from exc
     if start.tries > allowed:
         # Delivered again after its worker died on every try: it never got to raise.
@@ -131,7 +134,12 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
         if is_database_failure(exc):
             delay = backoff(newsroom, outages + 1)
             log.warning(
-                "%s %s met a database outage, again in %.1f s: %s", stage, task_id, delay, error
+                "%s %s met a database outage, again in %.1f s: %s",
+                stage,
+                task_id,
+                delay,
+                error,
+                extra=fields,
             )
             _quietly(
                 lambda: finish_run(
@@ -152,6 +160,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
                 start.tries,
                 delay,
                 error,
+                extra=fields,
             )
             _quietly(
                 lambda: finish_run(
@@ -159,7 +168,7 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
                 )
             )
             raise task.retry(exc=exc, countdown=delay) from exc
-        log.error("%s %s failed %d times: %s", stage, task_id, start.tries, error)
+        log.error("%s %s failed %d times: %s", stage, task_id, start.tries, error, extra=fields)
         _give_up_or_retry(task, newsroom, stage, ids, start.tries, traceback.format_exc())
         return {"done": 0, "failed": len(ids)}
     return {"done": outcome.done, "failed": outcome.failed}
