@@ -39,6 +39,8 @@ __all__ = [
 FORMATS = ("jsonl", "parquet")
 #: Records per Parquet row group: what the writer holds in memory at once.
 ROW_GROUP = 5_000
+# Records turned into Arrow columns at once while a row group fills.
+CHUNK = 500
 # JSON Lines tells its progress every so many records.
 PROGRESS_EVERY = 1_000
 
@@ -173,21 +175,38 @@ def _write_parquet(
 
     schema = parquet_schema()
     count = 0
+    # Records become Arrow batches of CHUNK as they come (columns hold their text far
+    # more compactly than Python dicts do), and a row group is written from them.
+    rows: list[dict[str, Any]] = []
+    batches: list[pyarrow.RecordBatch] = []
+    held = 0
+
+    def flush_rows() -> None:
+        nonlocal rows, held
+        if rows:
+            batches.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+            held += len(rows)
+            rows = []
+
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-        rows: list[dict[str, Any]] = []
-        for record in records:
-            rows.append(record.as_dict(native_times=True))
-            if len(rows) >= ROW_GROUP:
-                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-                count += len(rows)
-                rows = []
+
+        def flush_group() -> None:
+            nonlocal batches, held, count
+            flush_rows()
+            if batches:
+                writer.write_table(pa.Table.from_batches(batches, schema=schema), ROW_GROUP)
+                count += held
+                batches, held = [], 0
                 if progress is not None:
                     progress(count)
-        if rows:
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-            count += len(rows)
-            if progress is not None:
-                progress(count)
+
+        for record in records:
+            rows.append(record.as_dict(native_times=True))
+            if len(rows) >= CHUNK:
+                flush_rows()
+                if held >= ROW_GROUP:
+                    flush_group()
+        flush_group()
     return count
 
 
