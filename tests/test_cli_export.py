@@ -138,6 +138,18 @@ def test_parquet_writes_row_groups(site: RecordSite, tmp_path: Path) -> None:
     assert pq.read_table(empty).num_rows == 0
 
 
+def test_records_cross_chunks_and_row_groups(
+    site: RecordSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("babelwire.jobs.export.ROW_GROUP", 2)
+    monkeypatch.setattr("babelwire.jobs.export.CHUNK", 1)
+    target = tmp_path / "a.parquet"
+    assert _export(site, "-f", "parquet", "-o", str(target)).exit_code == 0
+    meta = pq.ParquetFile(target).metadata
+    assert [meta.row_group(n).num_rows for n in range(meta.num_row_groups)] == [2, 1]
+    assert pq.read_table(target).column("id").to_pylist() == site.published
+
+
 def test_a_real_process_streams_jsonl_to_a_pipe(site: RecordSite) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "babelwire.cli.main", "export", "--site", str(site.root)],
