@@ -71,6 +71,12 @@ def _one_line_error(output: str) -> str:
         ),
         ("celery", ["scheduler", "--once"], "pip install 'babelwire[workers]'"),
         (
+            "pyarrow",
+            ["export", "--format", "parquet", "--output", "articles.parquet"],
+            "babelwire export --format parquet needs the export extra: "
+            "pip install 'babelwire[export]'",
+        ),
+        (
             "sacrebleu",
             ["eval-mt", "--src", "a.txt", "--ref", "b.txt", "--from", "es", "--to", "en"],
             "babelwire eval-mt needs the eval extra: pip install 'babelwire[eval]'",

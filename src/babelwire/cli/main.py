@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from babelwire.cli.database import db_app
 from babelwire.cli.dead_letters import dead_letters_app
 from babelwire.cli.engines import engines_app
+from babelwire.cli.export import export
 from babelwire.cli.logs import LogFormat, configure_logging, logging_config
 from babelwire.cli.options import (
     LogFormatOption,
@@ -98,6 +99,7 @@ app = typer.Typer(
 )
 app.add_typer(source_app, name="source")
 app.command()(takedown)
+app.command()(export)
 app.add_typer(engines_app, name="engines")
 app.add_typer(translations_app, name="translations")
 app.command()(retranslate)

@@ -220,9 +220,15 @@ def _translations(
             TranslationRow.language,
             TranslationRow.status,
             TranslationRow.title,
-            # An original's text is the article's: not read twice.
+            # An original's text is the article's: not read twice; nor is the text of a
+            # translation left out.
             case(
-                (TranslationRow.status != TranslationStatus.ORIGINAL, TranslationRow.blocks)
+                (
+                    TranslationRow.status.in_(
+                        [s for s in statuses if s != TranslationStatus.ORIGINAL]
+                    ),
+                    TranslationRow.blocks,
+                )
             ).label("blocks"),
             TranslationRow.engine,
             TranslationRow.engine_version,
@@ -236,13 +242,16 @@ def _translations(
             TranslationRow.revision,
             TranslationRow.translated_at,
         ).where(
+            # No condition on the status here: SQLite would read the translations by
+            # their status index (every published one) instead of by article.
             TranslationRow.article_id.in_(list(ids)),
             TranslationRow.language.in_(list(editions)),
-            TranslationRow.status.in_(list(statuses)),
         )
     )
     found: dict[int, list[StoredTranslation]] = {}
     for row in rows:
+        if row[2] not in statuses:
+            continue
         found.setdefault(int(row[0]), []).append(
             StoredTranslation(
                 language=row[1],
