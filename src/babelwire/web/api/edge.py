@@ -9,7 +9,8 @@ page cache, so that a replayed answer is limited and revalidated like any other.
   without a token; an empty bucket is answered 429 with Retry-After.
 - A body longer than `api.max_body_bytes` is answered 413 before the endpoint runs
   (bodies are read whole first: the API's are small JSON objects).
-- A request running past `api.timeout_seconds` is answered 503 if nothing was sent yet.
+- A request running past `api.timeout_seconds` before its answer begins is answered
+  503; a stream (the export) may go on as long as it needs once it has begun.
 - A whole answer (not a stream) gets a strong ETag, the hash of its bytes, and a
   Cache-Control: public answers `public, max-age=api.cache_seconds`, answers to a
   request with a token `private, no-cache`, errors `no-store` (a 410 is public).
@@ -193,6 +194,8 @@ class ApiEdge:
                 if not streaming:
                     streaming = True
                     started = True
+                    # A stream has begun: it may take as long as it needs.
+                    limit.deadline = math.inf
                     await send(self._headed(held, None, private))
                 await send(message)
                 return
@@ -216,12 +219,10 @@ class ApiEdge:
             await send(start)
             await send({"type": "http.response.body", "body": body})
 
-        try:
-            with anyio.fail_after(self.settings.timeout_seconds):
-                await self.app(scope, receive, edge_send)
-        except TimeoutError:
-            if started:
-                raise
+        with anyio.CancelScope() as limit:
+            limit.deadline = anyio.current_time() + self.settings.timeout_seconds
+            await self.app(scope, receive, edge_send)
+        if limit.cancelled_caught and not started:
             seconds = self.settings.timeout_seconds
             await _send_problem(send, 503, f"the request took over {seconds:g} s", {})
 
