@@ -14,12 +14,13 @@ one of the site's editions shows it (its translation there is "translated" or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import Stage, TranslationStatus, is_tag_slug
@@ -168,13 +169,17 @@ def article_batch(
     """Up to `limit` published articles matching `query` with ids above `after_id`, by id."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    rows = session.execute(
-        select(*_ARTICLE_COLUMNS)
-        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-        .where(ArticleRow.id > after_id, *_conditions(query))
-        .order_by(ArticleRow.id)
-        .limit(limit)
-    ).all()
+    if _just_one(query) and after_id == 0:
+        assert query.ids is not None
+        rows = session.execute(_one_article(query.editions), {"id": query.ids[0]}).all()
+    else:
+        rows = session.execute(
+            select(*_ARTICLE_COLUMNS)
+            .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+            .where(ArticleRow.id > after_id, *_conditions(query))
+            .order_by(ArticleRow.id)
+            .limit(limit)
+        ).all()
     if not rows:
         return ()
     ids = [int(row[0]) for row in rows]
@@ -211,43 +216,68 @@ def article_batch(
     )
 
 
+def _just_one(query: RecordQuery) -> bool:
+    """Whether `query` asks for one article by its id and nothing else (the API's)."""
+    return (
+        query.ids is not None
+        and len(query.ids) == 1
+        and replace(query, ids=None, extra_statuses=()) == RecordQuery(editions=query.editions)
+    )
+
+
+Rows = Select[*tuple[Any, ...]]  # a select of any columns
+
+
+# One article is asked for again and again (the API's article endpoint): its statements
+# are built once, and only their parameters change.
+@functools.cache
+def _one_article(editions: tuple[str, ...]) -> Rows:
+    return (
+        select(*_ARTICLE_COLUMNS)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(ArticleRow.id == bindparam("id"), *_conditions(RecordQuery(editions=editions)))
+    )
+
+
+@functools.cache
+def _translations_select(editions: tuple[str, ...], statuses: tuple[str, ...]) -> Rows:
+    return select(
+        TranslationRow.article_id,
+        TranslationRow.language,
+        TranslationRow.status,
+        TranslationRow.title,
+        # An original's text is the article's: not read twice; nor is the text of a
+        # translation left out.
+        case(
+            (
+                TranslationRow.status.in_([s for s in statuses if s != TranslationStatus.ORIGINAL]),
+                TranslationRow.blocks,
+            )
+        ).label("blocks"),
+        TranslationRow.engine,
+        TranslationRow.engine_version,
+        TranslationRow.model_version,
+        TranslationRow.pivot,
+        TranslationRow.glossary_version,
+        TranslationRow.quality,
+        TranslationRow.flags,
+        TranslationRow.revised_by,
+        TranslationRow.revised_at,
+        TranslationRow.revision,
+        TranslationRow.translated_at,
+    ).where(
+        # No condition on the status here: the rows are read by article, and the
+        # statuses not asked for are few.
+        TranslationRow.article_id.in_(bindparam("ids", expanding=True)),
+        TranslationRow.language.in_(list(editions)),
+    )
+
+
 def _translations(
     session: Session, ids: Sequence[int], editions: Sequence[str], statuses: Collection[str]
 ) -> dict[int, list[StoredTranslation]]:
-    rows = session.execute(
-        select(
-            TranslationRow.article_id,
-            TranslationRow.language,
-            TranslationRow.status,
-            TranslationRow.title,
-            # An original's text is the article's: not read twice; nor is the text of a
-            # translation left out.
-            case(
-                (
-                    TranslationRow.status.in_(
-                        [s for s in statuses if s != TranslationStatus.ORIGINAL]
-                    ),
-                    TranslationRow.blocks,
-                )
-            ).label("blocks"),
-            TranslationRow.engine,
-            TranslationRow.engine_version,
-            TranslationRow.model_version,
-            TranslationRow.pivot,
-            TranslationRow.glossary_version,
-            TranslationRow.quality,
-            TranslationRow.flags,
-            TranslationRow.revised_by,
-            TranslationRow.revised_at,
-            TranslationRow.revision,
-            TranslationRow.translated_at,
-        ).where(
-            # No condition on the status here: SQLite would read the translations by
-            # their status index (every published one) instead of by article.
-            TranslationRow.article_id.in_(list(ids)),
-            TranslationRow.language.in_(list(editions)),
-        )
-    )
+    query = _translations_select(tuple(editions), tuple(statuses))
+    rows = session.execute(query, {"ids": list(ids)})
     found: dict[int, list[StoredTranslation]] = {}
     for row in rows:
         if row[2] not in statuses:
@@ -274,14 +304,19 @@ def _translations(
     return found
 
 
-def _tag_slugs(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each article's tag slugs, most mentioned first as its page lists them."""
-    rows = session.execute(
+@functools.cache
+def _tags_select() -> Rows:
+    return (
         select(ArticleTagRow.article_id, TagRow.slug)
         .join(TagRow, TagRow.id == ArticleTagRow.tag_id)
-        .where(ArticleTagRow.article_id.in_(list(ids)))
+        .where(ArticleTagRow.article_id.in_(bindparam("ids", expanding=True)))
         .order_by(ArticleTagRow.article_id, ArticleTagRow.mentions.desc(), TagRow.slug)
     )
+
+
+def _tag_slugs(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each article's tag slugs, most mentioned first as its page lists them."""
+    rows = session.execute(_tags_select(), {"ids": list(ids)})
     found: dict[int, list[str]] = {}
     for article_id, slug in rows:
         if is_tag_slug(slug):
