@@ -151,5 +151,7 @@ def create_app_for_pages(
     # Starlette's own redirect names the request's Host: `not_found` redirects instead.
     app.router.redirect_slashes = False
     if seconds > 0 and version.supported:
-        app.add_middleware(PageCache, seconds=seconds, version=version)
+        api_seconds = float(pages.config.settings.api.cache_seconds)
+        longer = (("/api/", api_seconds),)
+        app.add_middleware(PageCache, seconds=seconds, version=version, longer=longer)
     return app

@@ -7,7 +7,9 @@ without an Authorization header is replayed for up to that long, but only while 
 database is unchanged: before each request the cache asks `version` (see
 storage/data_version.py) and a page stored under an older version is never
 replayed, so a new article, an update or a takedown shows on the very next request.
-Replays carry `X-Page-Cache: hit`. Bounded in entries, least recently used first out.
+The API's answers depend on the database alone (no "latest stories" that age with
+the clock) and are kept for `api.cache_seconds`. Replays carry `X-Page-Cache: hit`.
+Bounded in entries, least recently used first out.
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ class PageCache:
         seconds: float,
         max_entries: int = MAX_ENTRIES,
         version: Callable[[], object] | None = None,
+        longer: tuple[tuple[str, float], ...] = (),
     ) -> None:
         self.app = app
         self.seconds = seconds
+        # (path prefix, seconds): answers whose content depends on the database alone
+        # (the API's) may be kept longer; the version check keeps them current.
+        self.longer = longer
         self.max_entries = max_entries
         self.version = version
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -95,6 +101,12 @@ class PageCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def _seconds_for(self, path: str) -> float:
+        for prefix, seconds in self.longer:
+            if path.startswith(prefix):
+                return max(seconds, self.seconds)
+        return self.seconds
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             self.seconds <= 0
@@ -127,7 +139,7 @@ class PageCache:
                     and start.get("status") in CACHED_STATUSES
                     and _shared(start)
                 ):
-                    expires = time.monotonic() + self.seconds
+                    expires = time.monotonic() + self._seconds_for(scope["path"])
                     entry = _Entry(expires, dict(start), b"".join(chunks), version)
                     self._put(key, entry)
             await send(message)

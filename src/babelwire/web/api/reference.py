@@ -4,7 +4,6 @@ operation with its parameters, body, answers and the role it needs."""
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -75,6 +74,20 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _ref(schema: dict[str, Any]) -> str | None:
+    """The shape a schema names (directly, in a list, or beside null), for a link."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    inner_schemas = [*schema.get("anyOf", [])]
+    if "items" in schema:
+        inner_schemas.append(schema["items"])
+    for inner in inner_schemas:
+        found = _ref(inner) if isinstance(inner, dict) else None
+        if found:
+            return found
+    return None
+
+
 def _schemas(document: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for name, schema in sorted(document.get("components", {}).get("schemas", {}).items()):
@@ -83,6 +96,7 @@ def _schemas(document: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "name": field,
                 "type": _type(spec),
+                "ref": _ref(spec),
                 "required": field in required,
                 "description": spec.get("description", ""),
             }
@@ -93,14 +107,16 @@ def _schemas(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render_reference(document: dict[str, Any], prefix: str) -> str:
+    info = document.get("info", {})
+    paragraphs = [p.replace("\n", " ") for p in info.get("description", "").split("\n\n")]
     return (
         _environment()
         .get_template("reference.html")
         .render(
-            info=document.get("info", {}),
+            info=info,
+            paragraphs=paragraphs,
             prefix=prefix,
             operations=_operations(document),
             schemas=_schemas(document),
-            document_size=len(json.dumps(document)),
         )
     )
