@@ -24,8 +24,8 @@ The articles, translations and stories of this site, as JSON.
 Every article carries its provenance: the language it was written in, whether its
 text is a machine translation and by which engine and model, whether a person
 revised it, and the link to its original. Reads are public; writes need a bearer
-token made with `babelwire token create --role ROLE --name NAME`
-(`Authorization: Bearer TOKEN`). Errors are RFC 9457 problem details. Answers carry
+token made with "babelwire token create --role ROLE --name NAME", sent as
+"Authorization: Bearer TOKEN". Errors are RFC 9457 problem details. Answers carry
 an ETag: send it back as If-None-Match and an unchanged answer is 304.
 """
 
