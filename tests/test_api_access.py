@@ -14,10 +14,14 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
-from babelwire.jobs.audit import Actor
-from babelwire.jobs.tokens import create_token, revoke_token
+from babelwire.cli.main import app as cli
+from babelwire.jobs.audit import Actor, audit_entries
+from babelwire.jobs.site import create_site
+from babelwire.jobs.tokens import create_token, revoke_token, token_for
 from babelwire.model import Role
+from babelwire.newsroom import Newsroom
 from babelwire.web.api.app import PREFIX, create_api_app
 from babelwire.web.app import create_app
 from tests.record_site import RecordSite, record_site
@@ -182,3 +186,35 @@ def test_a_wrong_token_is_refused_even_on_public_reads(site: RecordSite) -> None
         refused = client.get(PREFIX + "/articles", headers={"Authorization": "Bearer bw_nope"})
         assert refused.status_code == 401
         assert refused.json()["detail"] == "this token is unknown or has been revoked"
+
+
+def test_token_commands(tmp_path: Path) -> None:
+    runner = CliRunner()
+    site = tmp_path / "site"
+    create_site(site)
+    made = runner.invoke(
+        cli, ["token", "create", "--name", "monitoring", "--role", "editor", "-s", str(site)]
+    )
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip()
+    assert secret.startswith("bw_") and len(secret) > 40
+    assert "shown this once" in made.stderr
+    again = runner.invoke(cli, ["token", "create", "--name", "monitoring", "-s", str(site)])
+    assert again.exit_code == 2 and "already a token called monitoring" in again.output
+    bad = runner.invoke(cli, ["token", "create", "--name", "Bad Name", "-s", str(site)])
+    assert bad.exit_code == 2 and "token name" in bad.output
+    wrong_role = runner.invoke(cli, ["token", "create", "-n", "x", "-r", "owner", "-s", str(site)])
+    assert wrong_role.exit_code == 2 and "role 'owner'" in wrong_role.output
+    listed = runner.invoke(cli, ["token", "list", "-s", str(site)])
+    assert "monitoring" in listed.output and "live" in listed.output
+    assert secret not in listed.output and secret[:11] in listed.output
+    with Newsroom.open(site) as newsroom:
+        found = token_for(newsroom, secret)
+        assert found is not None and found.role is Role.EDITOR
+    assert runner.invoke(cli, ["token", "revoke", "monitoring", "-s", str(site)]).exit_code == 0
+    assert runner.invoke(cli, ["token", "revoke", "nobody", "-s", str(site)]).exit_code == 2
+    assert "revoked" in runner.invoke(cli, ["token", "list", "-s", str(site)]).output
+    with Newsroom.open(site) as newsroom:
+        assert token_for(newsroom, secret) is None
+        actions = [e.action for e in audit_entries(newsroom)]
+        assert actions == ["token.revoke", "token.create"]
