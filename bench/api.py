@@ -15,8 +15,9 @@ the same server (no database, no template) as the baseline. Rows:
 
 Each is measured with the page cache on, as it is by default (an API answer is
 replayed for `api.cache_seconds`, 60 s, while the database is unchanged; every URL
-is asked for once before the runs), and off (every answer made afresh). Then the export: the whole site streamed as NDJSON with a viewer token,
-articles/s and the server's resident memory before, during and after.
+is asked for once before the runs), and off (every answer made afresh). Then the
+export: the whole site streamed as NDJSON with a viewer token, articles/s and the
+server's resident memory before, during and after.
 
     python bench/api.py                    # 100,000 articles
     python bench/api.py -n 10000 --seconds 5
