@@ -37,6 +37,7 @@ from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.web.api.auth import needs, newsroom_of
 from babelwire.web.api.models import Problem, Strict
+from babelwire.web.api.problems import ApiError
 from babelwire.web.api.reads import MAX_ID, Cursor, Limit
 
 router = APIRouter()
@@ -67,8 +68,6 @@ def _role(role: Role) -> dict[str, Any]:
 
 async def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a use case in the thread pool, answering its refusals as problems."""
-    from babelwire.web.api.problems import ApiError
-
     try:
         return await run_in_threadpool(function, *args, **kwargs)
     except (LookupError, TranslationNotFoundError) as error:
@@ -179,8 +178,6 @@ async def source_detail(request: Request, source_id: Id, token: Viewer) -> dict[
     openapi_extra=_role(Role.EDITOR),
 )
 async def source_add(request: Request, body: NewSource, token: Editor) -> dict[str, Any]:
-    from babelwire.web.api.problems import ApiError
-
     if body.allow_private and not token.role.may(Role.ADMIN):
         raise ApiError(403, "allowing a private network needs the admin role")
     info = await _call(
@@ -328,8 +325,6 @@ async def article_takedown(
             take_down, newsroom_of(request), str(article_id), body.reason, actor=token.actor
         )
     except TakedownNotFoundError:
-        from babelwire.web.api.problems import ApiError
-
         raise ApiError(404, f"no article {article_id}") from None
     return dataclasses.asdict(done)
 
@@ -444,8 +439,6 @@ async def held_release(
     language: Annotated[str, Path(max_length=16)],
     token: Editor,
 ) -> dict[str, Any]:
-    from babelwire.web.api.problems import ApiError
-
     released = await _call(
         release_held, newsroom_of(request), article_id, language, actor=token.actor
     )
