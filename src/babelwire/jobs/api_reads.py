@@ -16,6 +16,7 @@ from typing import Any
 from babelwire.errors import InputError
 from babelwire.jobs.article_records import iso_time
 from babelwire.jobs.takedown import takedown_of_article
+from babelwire.model import TranslationStatus
 from babelwire.newsroom import Site
 from babelwire.publish.paths import (
     FEED_FILES,
@@ -103,7 +104,7 @@ def editions(site: Site) -> list[dict[str, Any]]:
 
 def provenance(item: ListedArticle) -> dict[str, Any]:
     """How an article's text in an edition came to be there, and where it came from."""
-    machine = item.status == "translated"
+    machine = item.status == TranslationStatus.TRANSLATED
     return {
         "machine_translated": machine,
         "from_language": item.original_language,

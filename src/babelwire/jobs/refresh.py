@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
-from babelwire.model import FeedEntry, Stage
+from babelwire.model import FeedEntry, Stage, Step
 from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_entry
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
@@ -198,7 +198,7 @@ def _store_isolated(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
         if is_database_failure(exc):
             raise
         # One line for the operator; the traceback, for a bug report, at debug level.
-        ids = {"source_id": outcome.request.source_id, "stage": "fetch"}
+        ids = {"source_id": outcome.request.source_id, "stage": Step.FETCH.value}
         logger.warning(
             "source %s: storing its entries raised %s",
             outcome.request.source_id,
@@ -230,7 +230,7 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
                 "source %s: poll failed: %s",
                 outcome.request.source_id,
                 outcome.error[:300],
-                extra={"source_id": outcome.request.source_id, "stage": "fetch"},
+                extra={"source_id": outcome.request.source_id, "stage": Step.FETCH.value},
             )
             source.consecutive_failures += 1
             delay, reason, failing = after_failure(

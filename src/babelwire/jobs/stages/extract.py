@@ -63,7 +63,10 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
             # One hostile page must not stop the others: what it wrote is rolled
             # back and the failure recorded on it alone.
             log_raised(
-                f"extract of article {article_id}", exc, article_id=article_id, stage="extract"
+                f"extract of article {article_id}",
+                exc,
+                article_id=article_id,
+                stage=Step.EXTRACT.value,
             )
             result.done = [i for i in result.done if i != article_id]
             result.unchanged = [i for i in result.unchanged if i != article_id]
