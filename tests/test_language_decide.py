@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.demo.server import DemoServer, SampleArticle, SampleOutlet
+from babelwire.jobs.desk_articles import article_detail
 from babelwire.jobs.run import run_pass
 from babelwire.jobs.sources import list_sources
 from babelwire.model import LanguageGuess
@@ -171,6 +172,11 @@ def test_articles_are_routed_by_the_language_they_are_in(tmp_path: Path, databas
             assert done[("pressupost", "es")][0] == "original"
             assert done[("budget", "en")][0] == "original"
             assert done[("budget", "es")][0] == "translated"
+
+            # The desk shows the detected language and what the source declared.
+            detail = article_detail(newsroom, found["fares"].id)
+            assert (detail.language, detail.language_method) == ("ko", "overridden")
+            assert detail.declared_language == "en"
 
             sources = {s.name: s for s in list_sources(newsroom)}
             assert sources["Harbour Wire"].other_languages == (("ko", 1), ("pt", 1))
