@@ -64,6 +64,18 @@ class SiteSettings:
     source_languages: list[str] = setting(
         [], "Languages accepted from sources (ISO 639-1); empty accepts any language."
     )
+    language_override_confidence: float = setting(
+        0.9,
+        "An article detected in another language than its source declares, with at least "
+        "this confidence (0-1), is taken to be in the detected language.",
+        minimum=0.0,
+    )
+    language_override_chars: int = setting(
+        100,
+        "... and only when its title and text have at least this many characters "
+        "(a headline alone keeps the declared language).",
+        minimum=0,
+    )
     contact: str = setting("", "Contact address for corrections and removals (About page).")
     page_size: int = setting(20, "Articles per list page.", minimum=1)
     page_cache_seconds: int = setting(

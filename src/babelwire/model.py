@@ -195,13 +195,21 @@ class ExtractedArticle:
         return sum(len(b.text.split()) for b in self.blocks)
 
 
+class LanguageMethod(enum.StrEnum):
+    """How an article's language was decided (pipeline/language/decide.py)."""
+
+    DECLARED = "declared"  # the source's declaration stands
+    DETECTED = "detected"  # the source declares nothing: detection on the text decides
+    OVERRIDDEN = "overridden"  # detected on the text, against the source's declaration
+
+
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
     """An article's language (ISO 639-1) and how it was decided."""
 
     code: str
     confidence: float
-    method: str  # "declared" or "detected"
+    method: str  # a LanguageMethod
 
 
 @dataclass(frozen=True, slots=True)

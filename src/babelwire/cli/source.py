@@ -189,6 +189,7 @@ def list_command(site: SiteOption = Path(".")) -> None:
         "name",
         "kind",
         "lang",
+        "other lang",
         "section",
         "articles",
         "last fetch",
@@ -205,6 +206,7 @@ def list_command(site: SiteOption = Path(".")) -> None:
             s.name,
             _kind(s),
             s.language or "auto",
+            _other_languages(s) or "-",
             s.section or "-",
             str(s.articles),
             _when(s.last_fetched_at),
@@ -215,6 +217,20 @@ def list_command(site: SiteOption = Path(".")) -> None:
             s.last_error or "",
         )
     console.print(table)
+    for s in sources:
+        if s.other_languages:
+            found = sum(count for _, count in s.other_languages)
+            console.print(
+                f"source {s.id} ({s.name}) declares {s.language or 'auto'}, but {found} of its "
+                f"{s.articles} articles read as another language: {_other_languages(s)}",
+                markup=False,
+                highlight=False,
+            )
+
+
+def _other_languages(info: SourceInfo) -> str:
+    """'ko 2, pt 1': languages a source's articles were detected in against its declaration."""
+    return ", ".join(f"{code} {count}" for code, count in info.other_languages)
 
 
 def _ref(ref: str) -> int | str:

@@ -242,7 +242,8 @@ class ArticleDetail:
     source_url: str
     language: str | None
     language_confidence: float | None
-    language_method: str | None  # "declared" or "detected"
+    language_method: str | None  # a LanguageMethod: declared, detected or overridden
+    declared_language: str | None  # what the source declared when it was extracted
     extractor: str
     from_feed: bool
     stage: str
@@ -342,6 +343,7 @@ def article_detail(newsroom: Newsroom, article_id: int) -> ArticleDetail:
             language=article.language,
             language_confidence=article.language_confidence,
             language_method=article.language_method,
+            declared_language=article.declared_language,
             extractor=article.extractor,
             from_feed=article.from_feed,
             stage=article.stage,

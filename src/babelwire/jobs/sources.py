@@ -81,9 +81,14 @@ class SourceInfo:
     # When the next pass polls it (None: at the next pass, or never while paused) and why.
     next_poll_at: datetime | None = None
     next_poll_reason: str = "never polled"
+    # Languages its articles were detected in against its declared one, most first,
+    # with how many articles each (pipeline/language/decide.py).
+    other_languages: tuple[tuple[str, int], ...] = ()
 
 
-def _info(row: SourceRow, articles: int) -> SourceInfo:
+def _info(
+    row: SourceRow, articles: int, other_languages: dict[str, int] | None = None
+) -> SourceInfo:
     if not row.enabled:
         status, next_at, why = "paused", None, "paused"
     elif row.last_fetched_at is None:
@@ -113,6 +118,7 @@ def _info(row: SourceRow, articles: int) -> SourceInfo:
         status=status,
         next_poll_at=next_at,
         next_poll_reason=why,
+        other_languages=tuple((other_languages or {}).items()),
     )
 
 
@@ -499,12 +505,17 @@ def _find(session: Session, ref: int | str) -> SourceRow:
 
 
 def list_sources(newsroom: Newsroom, *, with_articles: bool = True) -> list[SourceInfo]:
-    """Every source, in the order they were added, with what a health list shows;
+    """Every source, in the order they were added, with what a health list shows (and
+    the languages its articles were detected in against its declaration);
     without `with_articles` each `articles` is 0 and the archive is not counted (a page
     asked for again and again must not count a hundred thousand articles each time)."""
     with newsroom.sessions() as session:
         counts = articles.counts_by_source(session) if with_articles else {}
-        return [_info(r, int(counts.get(r.id, 0))) for r in sources.all_sources(session)]
+        others = articles.overridden_languages_by_source(session) if with_articles else {}
+        return [
+            _info(r, int(counts.get(r.id, 0)), others.get(r.id))
+            for r in sources.all_sources(session)
+        ]
 
 
 def update_source(

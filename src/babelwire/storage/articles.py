@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from babelwire.model import FeedEntry, Stage
+from babelwire.model import FeedEntry, LanguageMethod, Stage
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow
 
 __all__ = [
@@ -96,6 +96,21 @@ def counts_by_source(session: Session) -> dict[int, int]:
         select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)
     )
     return {int(source_id): int(count) for source_id, count in rows}
+
+
+def overridden_languages_by_source(session: Session) -> dict[int, dict[str, int]]:
+    """Per source, the languages its articles were detected in against its declaration,
+    each with how many articles (sources with none are left out)."""
+    rows = session.execute(
+        select(ArticleRow.source_id, ArticleRow.language, func.count())
+        .where(ArticleRow.language_method == LanguageMethod.OVERRIDDEN.value)
+        .group_by(ArticleRow.source_id, ArticleRow.language)
+        .order_by(ArticleRow.source_id, func.count().desc(), ArticleRow.language)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for source_id, language, count in rows:
+        found.setdefault(int(source_id), {})[str(language)] = int(count)
+    return found
 
 
 def count_for_source(session: Session, source_id: int) -> int:

@@ -130,7 +130,10 @@ class ArticleRow(Base):
     image: Mapped[str] = mapped_column(String(2048), default="")
     language: Mapped[str | None] = mapped_column(String(16))
     language_confidence: Mapped[float | None] = mapped_column(Float)
+    # "declared", "detected" or "overridden" (pipeline/language/decide.py)
     language_method: Mapped[str | None] = mapped_column(String(16))
+    # What the source declared when the article was extracted (None: nothing).
+    declared_language: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)

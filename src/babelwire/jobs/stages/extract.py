@@ -19,7 +19,7 @@ from babelwire.jobs.stages.result import (
     record_failure,
 )
 from babelwire.jobs.stories import attach_copy, leave_story
-from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, Stage, Step
+from babelwire.model import BRIEF, Block, ExtractedArticle, FeedEntry, LanguageGuess, Stage, Step
 from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_article
 from babelwire.pipeline.discover.urls import canonical_url
@@ -30,7 +30,8 @@ from babelwire.pipeline.extract.article import (
 from babelwire.pipeline.extract.feed import article_brief, article_from_feed
 from babelwire.pipeline.fetch.guard import allowed
 from babelwire.pipeline.fetch.http import FetchError
-from babelwire.pipeline.language.detect import detect_language
+from babelwire.pipeline.language.decide import LanguageRule, decide_language
+from babelwire.pipeline.language.detect import detect_language, normalise_language_code
 from babelwire.storage import Session, articles, entries
 from babelwire.storage.columns import fits
 from babelwire.storage.database import is_database_failure
@@ -134,9 +135,7 @@ def _extract_one(
         fail_article(session, article, Step.EXTRACT, "extracted article has no text", result)
         return
     source = article.source
-    guess = detect_language(
-        " ".join([title, *(b.text for b in blocks[:20])]), declared=source.language
-    )
+    guess = _article_language(newsroom, source.language, title, blocks)
     accepted = newsroom.config.settings.site.source_languages
     if accepted and guess.code not in accepted:
         article.stage = Stage.FAILED.value
@@ -179,6 +178,7 @@ def _extract_one(
     article.language = guess.code
     article.language_confidence = guess.confidence
     article.language_method = guess.method
+    article.declared_language = normalise_language_code(source.language)
     article.content_hash = digest
     if article.first_published_at is not None:
         article.updated_at = now
@@ -204,6 +204,16 @@ def _extract_one(
     result.duplicates[article.id] = copy.original_id
     attach_copy(session, article)
     article.stage = _stage_reached(article)
+
+
+def _article_language(
+    newsroom: Newsroom, declared: str | None, title: str, blocks: Sequence[Block]
+) -> LanguageGuess:
+    """The source's declared language, unless the article's own text says otherwise."""
+    text = " ".join([title, *(b.text for b in blocks[:20])]).strip()
+    site = newsroom.config.settings.site
+    rule = LanguageRule(site.language_override_confidence, site.language_override_chars)
+    return decide_language(declared, detect_language(text), len(text), rule)
 
 
 def _brief(entry: FeedEntry | None, article: ArticleRow) -> ExtractedArticle | None:

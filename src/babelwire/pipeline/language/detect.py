@@ -1,8 +1,8 @@
-"""An article's language: what the source declares, else what py3langid detects.
+"""What py3langid reads as a text's language, and language codes made comparable.
 
-A declared language wins because sources know their own language better than
-a character n-gram model does, especially for close pairs the newsroom cares
-about (Catalan/Spanish, Galician/Portuguese) and for short texts. Detection
+`detect_language` with `declared` takes a valid declaration as it is (a feed's
+<language> when discovering a source); an article's language weighs its
+source's declaration against detection on its own text in decide.py. Detection
 fills in when a feed or page says nothing, and `candidates` lets a source that
 publishes in a known set of languages rule out look-alikes.
 
