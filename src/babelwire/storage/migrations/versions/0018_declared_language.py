@@ -27,5 +27,26 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # On SQLite dropping a column rebuilds the table from its reflection, which cannot
+    # see the list indexes (on an expression): drop them before and make them again
+    # after, as 0009 does.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for name, _ in LIST_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
     with op.batch_alter_table("articles") as batch:
         batch.drop_column("declared_language")
+    if sqlite:
+        for name, columns in LIST_INDEXES:
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON articles ({columns})"
+                " WHERE first_published_at IS NOT NULL"
+            )
+
+
+_SHOWN = "coalesce(published_at, first_published_at)"
+LIST_INDEXES = (
+    ("ix_articles_published_section_shown", f"section, {_SHOWN}, id"),
+    ("ix_articles_published_shown", f"{_SHOWN}, id"),
+    ("ix_articles_published_source_shown", f"source_id, {_SHOWN}, id"),
+)
