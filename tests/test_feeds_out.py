@@ -303,13 +303,18 @@ def test_article_metadata_json_ld_opengraph_and_hreflang(site: Site) -> None:
     assert RFC3339.match(data["datePublished"]) and RFC3339.match(data["dateModified"])
     assert data["isBasedOn"]["url"] == "https://diari.example/budget"
     assert data["isBasedOn"]["inLanguage"] == "ca"
-    assert data["translator"]["name"] == "Apertium 3.8.3"
+    # The translator is the site (an Organization, as schema.org asks); the engine is named.
+    assert data["translator"]["@type"] == "Organization"
+    assert data["translator"]["name"] == "Test Wire"
+    assert data["translator"]["additionalProperty"]["value"] == "Apertium 3.8.3"
+    assert "Apertium 3.8.3" in data["translator"]["description"]
     assert data["publisher"]["name"] == "Test Wire"
     meta = {(m.get("property") or m.get("name")): m.get("content") for m in doc.xpath("//meta")}
     assert meta["og:type"] == "article"
     assert meta["og:title"] == data["headline"]
     assert meta["og:url"] == url
     assert meta["twitter:card"] == "summary"
+    assert meta["og:locale"] == "en_US"
     assert doc.xpath("//link[@rel='canonical']/@href") == [url]
     # hreflang alternates point both ways.
     spanish = _article_url(site, "full", "es")
@@ -320,7 +325,7 @@ def test_article_metadata_json_ld_opengraph_and_hreflang(site: Site) -> None:
             strict=True,
         )
     )
-    assert alternates == {"en": url, "es": spanish}
+    assert alternates == {"en": url, "es": spanish, "x-default": BASE + "/"}
     back = _page(site, spanish)
     assert url in back.xpath("//link[@hreflang='en']/@href")
     # Feeds are announced in the head.
@@ -338,7 +343,8 @@ def test_json_ld_of_hostile_article_parses_and_cannot_close_its_element(site: Si
     assert "<" not in block and ">" not in block
     data = json.loads(block)
     assert data["headline"] == HOSTILE_TITLE[:110]
-    assert data["translator"]["name"].startswith("<script>")  # escaped, still the engine's text
+    # Escaped, still the engine's text.
+    assert data["translator"]["additionalProperty"]["value"].startswith("<script>")
 
 
 def test_original_language_article_has_no_translator(site: Site) -> None:

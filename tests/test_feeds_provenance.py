@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from babelwire.config import Config
 from babelwire.newsroom import Newsroom
+from babelwire.publish.metadata import og_locale
 from babelwire.publish.pages import SitePages
 from babelwire.storage.tables import ArticleTagRow, TagRow
 from tests.factory import make_article, make_source, make_translation
@@ -52,6 +53,7 @@ SPANISH_NOTICE = "Traducido automáticamente del catalán por Apertium 3.8.3; " 
 class Feeds:
     pages: SitePages
     ids: dict[str, int]
+    newsroom: Newsroom
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def feeds(database_url: str, tmp_path: Path) -> Iterator[Feeds]:
                     make_translation(session, article, "es", blocks=BODY)
                 session.add(ArticleTagRow(article_id=article.id, tag_id=tag.id, mentions=1))
                 ids[key] = article.id
-        yield Feeds(SitePages.for_site(newsroom), ids)
+        yield Feeds(SitePages.for_site(newsroom), ids, newsroom)
     finally:
         newsroom.close()
 
@@ -173,8 +175,7 @@ def test_atom_feed_is_valid_and_each_entry_says_where_it_comes_from(feeds: Feeds
     schema = _schema("atom.rng")
     assert schema.validate(root), schema.error_log
     entries = {
-        e.find(f"{ATOM}link[@rel='alternate']").get("href"): e
-        for e in root.findall(f"{ATOM}entry")
+        e.find(f"{ATOM}link[@rel='alternate']").get("href"): e for e in root.findall(f"{ATOM}entry")
     }
     for key, notice in NOTICES.items():
         entry = entries[_article_url(feeds, key)]
@@ -237,3 +238,83 @@ def test_a_schema_refuses_what_the_format_refuses(feeds: Feeds) -> None:
     del doc["items"][0]["id"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, json.loads((SCHEMAS / "jsonfeed-1.1.json").read_text()))
+
+
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def test_news_sitemap_counts_two_days_from_the_sources_date(feeds: Feeds) -> None:
+    """An article the source published five days ago is old news, however recently this
+    site published it; one with no date at its source counts from when this site did."""
+    now = datetime.now(UTC)
+    with feeds.newsroom.sessions.begin() as session:
+        source = make_source(session, url="https://late.example/feed", name="Late")
+        stale = make_article(
+            session,
+            source,
+            url="https://late.example/old",
+            language="en",
+            section="politics",
+            published_at=now - timedelta(days=5),
+            first_published_at=now - timedelta(minutes=5),
+        )
+        make_translation(session, stale, "en", "original")
+        undated = make_article(
+            session,
+            source,
+            url="https://late.example/undated",
+            language="en",
+            section="politics",
+            published_at=None,
+            first_published_at=now - timedelta(hours=3),
+        )
+        make_translation(session, undated, "en", "original")
+        stale_id, undated_id = stale.id, undated.id
+    root = etree.fromstring(feeds.pages.news_sitemap(now))
+    shown = {
+        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{NEWS}news/{NEWS}publication/{NEWS}language")
+        for url in root.findall(f"{SITEMAP}url")
+    }
+    assert f"/en/article/{stale_id}-" not in " ".join(shown)
+    assert any(f"/en/article/{undated_id}-" in loc for loc in shown)
+    assert shown[_article_url(feeds, "translated")] == "en"
+    assert shown[_article_url(feeds, "translated", "es")] == "es"
+
+
+def test_tag_pages_name_their_other_editions_and_x_default(feeds: Feeds) -> None:
+    page = feeds.pages.tag("en", "barcelona")
+    assert page is not None
+    doc = lxml_html.fromstring(page)
+    alternates = dict(
+        zip(
+            doc.xpath("//link[@hreflang]/@hreflang"),
+            doc.xpath("//link[@hreflang]/@href"),
+            strict=True,
+        )
+    )
+    assert alternates == {
+        "en": BASE + "/en/tag/barcelona/",
+        "es": BASE + "/es/tag/barcelona/",
+        "x-default": BASE + "/",
+    }
+
+
+def test_og_locale_is_a_full_locale() -> None:
+    assert [og_locale(c) for c in ("es", "en", "ca", "fr", "pt-BR")] == [
+        "es_ES",
+        "en_US",
+        "ca_ES",
+        "fr_FR",
+        "pt_BR",
+    ]
+
+
+def test_json_ld_names_the_image(feeds: Feeds) -> None:
+    page = feeds.pages.article("en", feeds.ids["translated"])
+    assert page is not None
+    data = json.loads(
+        lxml_html.fromstring(page).xpath("//script[@type='application/ld+json']/text()")[0]
+    )
+    assert data["image"] == "https://img.example/1.jpg"
+    assert "logo" not in data["publisher"]  # no logo setting: none is invented

@@ -193,9 +193,7 @@ def _generator(
         else:
             entry.author({"name": author})
         for category in each.categories:
-            entry.category(
-                {"term": xml_text(category.term), "label": xml_text(category.label)}
-            )
+            entry.category({"term": xml_text(category.term), "label": xml_text(category.label)})
         published = _aware(item.published)
         updated = _aware(item.updated) or published
         if published is not None:

@@ -238,6 +238,9 @@ class SiteRenderer:
             Link(self._absolute(href), endonym(code), code)
             for code, href in (alternates or {}).items()
         ]
+        if alternate_links:
+            # For a reader whose language has no edition: the page that lists them.
+            alternate_links.append(Link(self._absolute(url_for_home()), "", "x-default"))
         return {
             "lang": language,
             "dir": direction(language),

@@ -118,14 +118,16 @@ class SitemapFiles(SiteRenderer):
         return sitemaps.url_set(urls)
 
     def news_sitemap(self, now: datetime | None = None) -> bytes:
-        """Articles this site first published in the last 48 hours, every edition."""
+        """Articles published in the last 48 hours, every edition, each in its edition's
+        language. The window counts from the source's publication date (else from when
+        this site first published it), as search engines read the date given them."""
         since = (now or datetime.now(UTC)) - timedelta(hours=NEWS_SITEMAP_HOURS)
         urls: list[sitemaps.NewsUrl] = []
         with self.sessions() as session:
             for language in self.languages:
                 items = (
                     ArticleList(language)
-                    .first_published_since(since)
+                    .shown_between(since, None)
                     .feed_items(session, NEWS_SITEMAP_MAX, with_summary=False)
                 )
                 urls += [

@@ -143,6 +143,7 @@ class ArticleView:
     brief: bool = False  # only the headline: the page failed and the feed carried no text
     revised: bool = False  # a person revised the machine's translation
     revised_by_display: str | None = None  # the name they gave readers, if any
+    image: str = ""  # the picture the source's page named, if any
 
 
 @dataclass(frozen=True, slots=True)
