@@ -72,7 +72,8 @@ class EditionFeeds(SiteRenderer):
             named = tags.tags_by_article(session, language, [item.id for item in items])
         if info is not None and not items:
             return None
-        entries = [self._entry(language, item, named.get(item.id, ())) for item in items]
+        names = self.section_names(language)
+        entries = [self._entry(language, item, named.get(item.id, ()), names) for item in items]
         head = self._feed_head(language, None if info else section, info)
         if kind == "rss":
             return feeds.rss_feed(head, entries)
@@ -81,17 +82,20 @@ class EditionFeeds(SiteRenderer):
         return feeds.json_feed(head, entries)
 
     def _entry(
-        self, language: str, item: FeedItem, named: tuple[tags.TagInfo, ...]
+        self,
+        language: str,
+        item: FeedItem,
+        named: tuple[tags.TagInfo, ...],
+        section_names: dict[str, str],
     ) -> feeds.FeedEntry:
         """An item with its notice, in the edition's words, and its section and tags."""
         categories: list[feeds.Category] = []
-        rule = self.config.section(item.section) if item.section else None
-        if rule is not None:
+        if item.section and item.section in section_names:
             categories.append(
                 feeds.Category(
-                    term=rule.slug,
-                    label=self.section_name(rule, language),
-                    url=self._absolute(url_for_section(language, rule.slug)),
+                    term=item.section,
+                    label=section_names[item.section],
+                    url=self._absolute(url_for_section(language, item.section)),
                 )
             )
         categories += [

@@ -167,6 +167,17 @@ class SiteRenderer:
                 self._edited_sections = edited
         return edited.get(rule.slug, {}).get(language) or rule.name(language)
 
+    def section_names(self, language: str) -> dict[str, str]:
+        """Every section's name in an edition, as `section_name` gives it, read at once."""
+        edited = self._edited_sections
+        if edited is None:
+            with self.sessions() as session:
+                edited = sections.edited_names(session)
+        return {
+            rule.slug: edited.get(rule.slug, {}).get(language) or rule.name(language)
+            for rule in self.config.sections
+        }
+
     def article_url(self, language: str, article_id: int) -> str | None:
         """The canonical path of an article in an edition, or None when it is not shown there."""
         if not self.has_edition(language) or not is_row_id(article_id):
