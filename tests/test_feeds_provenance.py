@@ -318,3 +318,24 @@ def test_json_ld_names_the_image(feeds: Feeds) -> None:
     )
     assert data["image"] == "https://img.example/1.jpg"
     assert "logo" not in data["publisher"]  # no logo setting: none is invented
+
+
+def test_empty_sections_are_left_out_of_the_menu_and_the_sitemap(feeds: Feeds) -> None:
+    from babelwire.publish.build_state import fingerprint
+
+    sitemap = etree.fromstring(feeds.pages.sitemap("en", 1) or b"")
+    locs = {url.findtext(f"{SITEMAP}loc") for url in sitemap.findall(f"{SITEMAP}url")}
+    assert BASE + "/en/section/politics/" in locs
+    assert BASE + "/en/section/science/" not in locs
+    front = lxml_html.fromstring(feeds.pages.front("en") or "")
+    assert front.xpath("//nav//a[@href='/en/section/politics/']")
+    assert not front.xpath("//nav//a[@href='/en/section/science/']")
+    # A section's first article puts it in every page's menu: a static build is full.
+    before = fingerprint(feeds.pages)
+    with feeds.newsroom.sessions.begin() as session:
+        source = make_source(session, url="https://lab.example/feed", name="Lab")
+        article = make_article(session, source, language="en", section="science")
+        make_translation(session, article, "en", "original")
+    assert fingerprint(feeds.pages) != before
+    front = lxml_html.fromstring(feeds.pages.front("en") or "")
+    assert front.xpath("//nav//a[@href='/en/section/science/']")

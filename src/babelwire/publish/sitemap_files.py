@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from babelwire.publish import sitemaps
 from babelwire.publish.paths import (
-    is_section_slug,
     url_for_about,
     url_for_article,
     url_for_front,
@@ -98,8 +97,7 @@ class SitemapFiles(SiteRenderer):
             urls.append(sitemaps.SitemapUrl(self._absolute(url_for_about(language))))
             urls += [
                 sitemaps.SitemapUrl(self._absolute(url_for_section(language, rule.slug)))
-                for rule in self.config.sections
-                if is_section_slug(rule.slug)
+                for rule in self.shown_sections(language)
             ]
         size = sitemaps.SITEMAP_URLS
         with self.sessions() as session:

@@ -52,6 +52,7 @@ __all__ = [
     "in_section",
     "in_story",
     "newest_first",
+    "sections_with_articles",
     "shown_time",
     "teaser_rows",
     "teaser_select",
@@ -130,6 +131,23 @@ def teaser_rows(
         )
         for row in session.execute(query, params)
     )
+
+
+def sections_with_articles(session: Session, language: str, slugs: list[str]) -> set[str]:
+    """The sections among `slugs` with at least one article visible in the edition: one
+    query, an EXISTS per section (each a probe of the section's index)."""
+    if not slugs:
+        return set()
+    checks = [
+        select(ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*visible_in(language), in_section(slug))
+        .exists()
+        .label(f"s{index}")
+        for index, slug in enumerate(slugs)
+    ]
+    row = session.execute(select(*checks)).one()
+    return {slug for slug, shown in zip(slugs, row, strict=True) if shown}
 
 
 class InvalidCursorError(ValueError):
