@@ -36,6 +36,7 @@ BASE = "https://wire.example"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 FEEDS = ("/en/feed.xml", "/en/atom.xml", "/en/feed.json")
 
@@ -176,14 +177,13 @@ def test_json_feed_follows_version_1_1(site: Site) -> None:
     assert len(set(ids)) == len(ids)
     for item in doc["items"]:
         assert isinstance(item["id"], str)
-        assert "content_text" in item or "content_html" in item
-        assert "content_html" not in item  # text from sources is never sent as HTML
+        assert "content_text" in item and "content_html" in item
         for key in ("date_published", "date_modified"):
             if key in item:
                 assert RFC3339.match(item[key]), item[key]
     full = next(i for i in doc["items"] if i["url"] == _article_url(site, "full"))
     assert full["external_url"] == "https://diari.example/budget"
-    assert full["summary"] == "The budget was approved on Tuesday."
+    assert full["summary"].startswith("The budget was approved on Tuesday.\n\n")
 
 
 def test_section_feeds_hold_only_their_section(site: Site) -> None:
@@ -218,7 +218,11 @@ def test_hostile_text_is_inert_in_every_feed(site: Site) -> None:
     doc = json.loads(_get(site, "/en/feed.json", "application/feed+json"))
     item = next(i for i in doc["items"] if i["url"] == hostile_url)
     assert item["title"] == HOSTILE_TITLE
-    assert item["content_text"].startswith(HOSTILE_SCRIPT)
+    assert HOSTILE_SCRIPT in item["content_text"]
+    # The HTML is built here: the hostile text is in it as characters only.
+    fragment = _markup_of(item["content_html"])
+    assert not fragment.xpath("//script | //img | //*[@onerror]")
+    assert HOSTILE_SCRIPT in fragment.text_content()
     # The javascript: original URL is never offered as a link.
     traversal = next(i for i in doc["items"] if i["url"] == _article_url(site, "traversal"))
     assert "external_url" not in traversal
@@ -299,13 +303,18 @@ def test_article_metadata_json_ld_opengraph_and_hreflang(site: Site) -> None:
     assert RFC3339.match(data["datePublished"]) and RFC3339.match(data["dateModified"])
     assert data["isBasedOn"]["url"] == "https://diari.example/budget"
     assert data["isBasedOn"]["inLanguage"] == "ca"
-    assert data["translator"]["name"] == "Apertium 3.8.3"
+    # The translator is the site (an Organization, as schema.org asks); the engine is named.
+    assert data["translator"]["@type"] == "Organization"
+    assert data["translator"]["name"] == "Test Wire"
+    assert data["translator"]["additionalProperty"]["value"] == "Apertium 3.8.3"
+    assert "Apertium 3.8.3" in data["translator"]["description"]
     assert data["publisher"]["name"] == "Test Wire"
     meta = {(m.get("property") or m.get("name")): m.get("content") for m in doc.xpath("//meta")}
     assert meta["og:type"] == "article"
     assert meta["og:title"] == data["headline"]
     assert meta["og:url"] == url
     assert meta["twitter:card"] == "summary"
+    assert meta["og:locale"] == "en_US"
     assert doc.xpath("//link[@rel='canonical']/@href") == [url]
     # hreflang alternates point both ways.
     spanish = _article_url(site, "full", "es")
@@ -316,7 +325,7 @@ def test_article_metadata_json_ld_opengraph_and_hreflang(site: Site) -> None:
             strict=True,
         )
     )
-    assert alternates == {"en": url, "es": spanish}
+    assert alternates == {"en": url, "es": spanish, "x-default": BASE + "/"}
     back = _page(site, spanish)
     assert url in back.xpath("//link[@hreflang='en']/@href")
     # Feeds are announced in the head.
@@ -334,7 +343,8 @@ def test_json_ld_of_hostile_article_parses_and_cannot_close_its_element(site: Si
     assert "<" not in block and ">" not in block
     data = json.loads(block)
     assert data["headline"] == HOSTILE_TITLE[:110]
-    assert data["translator"]["name"].startswith("<script>")  # escaped, still the engine's text
+    # Escaped, still the engine's text.
+    assert data["translator"]["additionalProperty"]["value"].startswith("<script>")
 
 
 def test_original_language_article_has_no_translator(site: Site) -> None:
@@ -397,27 +407,34 @@ def test_text_quoting_markup_stays_text_for_feed_readers(tmp_path: Path) -> None
         newsroom.close()
     item = etree.fromstring(rss).find("channel/item")
     assert item is not None
-    for name in ("title", "description"):
+    for name in ("title", "description", f"{{{CONTENT_NS}}}encoded"):
         fragment = _markup_of(item.findtext(name) or "")
         assert not fragment.xpath("//img | //script | //*[@onerror]"), name
-        assert fragment.text_content() == QUOTED_MARKUP, name
+        assert QUOTED_MARKUP in fragment.text_content(), name
+    assert _markup_of(item.findtext("title") or "").text_content() == QUOTED_MARKUP
     channel_title = _markup_of(etree.fromstring(rss).findtext("channel/title") or "")
     assert channel_title.text_content() == "Quote & Co"
     # feedparser, as readers built on it do, takes RSS text as HTML: the text comes back.
     entry = feedparser.parse(rss).entries[0]
     assert entry.title_detail.type == "text/html"
-    assert html.unescape(entry.summary) == QUOTED_MARKUP
+    assert html.unescape(entry.summary).startswith(QUOTED_MARKUP + "\n\nWritten in English.")
     # Atom declares its title and summary text: the XML holds the characters themselves.
     atom_entry = etree.fromstring(atom).find(f"{ATOM}entry")
     assert atom_entry is not None
     for name in ("title", "summary"):
         element = atom_entry.find(f"{ATOM}{name}")
         assert element is not None and element.get("type") in (None, "text"), name
-        assert element.text == QUOTED_MARKUP, name
+        assert (element.text or "").startswith(QUOTED_MARKUP), name
+    content = atom_entry.find(f"{ATOM}content")
+    assert content is not None and content.get("type") == "html"
+    fragment = _markup_of(content.text or "")
+    assert not fragment.xpath("//img | //script | //*[@onerror]")
+    assert QUOTED_MARKUP in fragment.text_content()
     parsed = feedparser.parse(atom).entries[0]
     assert parsed.title_detail.type == "text/plain" and parsed.title == QUOTED_MARKUP
-    # JSON Feed: text fields only, never content_html.
+    # JSON Feed: the text as text, and as HTML built here with the text escaped.
     doc = json.loads(feed_json)
-    assert "content_html" not in doc["items"][0]
-    assert doc["items"][0]["content_text"] == QUOTED_MARKUP
+    assert doc["items"][0]["content_text"].endswith("\n\n" + QUOTED_MARKUP)
+    fragment = _markup_of(doc["items"][0]["content_html"])
+    assert not fragment.xpath("//img | //script | //*[@onerror]")
     assert doc["items"][0]["title"] == QUOTED_MARKUP

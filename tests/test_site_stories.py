@@ -259,6 +259,24 @@ def test_story_page_in_spanish_uses_the_spanish_headline(site: Site) -> None:
     assert "Contada por 3 fuentes" in _text(doc.xpath("//main")[0])
 
 
+def test_story_page_names_its_other_editions_and_x_default(site: Site) -> None:
+    story = site.ids["story-budget"]
+    doc = _get(site, f"/en/story/{story}/")
+    alternates = dict(
+        zip(
+            doc.xpath("//link[@hreflang]/@hreflang"),
+            doc.xpath("//link[@hreflang]/@href"),
+            strict=True,
+        )
+    )
+    base = site.newsroom.config.base_url
+    assert alternates == {
+        "en": f"{base}/en/story/{story}/",
+        "es": f"{base}/es/story/{story}/",
+        "x-default": f"{base}/",
+    }
+
+
 def test_unknown_story_and_tag_are_not_found(site: Site) -> None:
     _get(site, "/en/story/999999/", 404)
     _get(site, "/en/tag/no-such-tag/", 404)

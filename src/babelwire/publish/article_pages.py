@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from babelwire.model import TranslationStatus
-from babelwire.publish.metadata import json_ld, news_article
+from babelwire.publish.metadata import json_ld, news_article, og_locale
 from babelwire.publish.paths import (
     is_language_code,
     is_section_slug,
@@ -186,7 +186,7 @@ class ArticlePages(SiteRenderer):
             "og:description": description or context["notice"],
             "og:url": self._absolute(path),
             "og:site_name": self.config.title,
-            "og:locale": language.replace("-", "_"),
+            "og:locale": og_locale(language),
             "twitter:card": "summary",
             "twitter:title": view.title,
             "twitter:description": description or context["notice"],

@@ -31,6 +31,11 @@ def fingerprint(pages: SitePages) -> str:
             (r.slug, dict(r.names), [pages.section_name(r, code) for code in c.languages])
             for r in c.sections
         ],
+        # A section that gains its first article (or loses its last) enters (or leaves)
+        # every page's menu.
+        "shown_sections": {
+            code: [r.slug for r in pages.shown_sections(code)] for code in c.languages
+        },
         "title": c.title,
         "base_url": c.base_url,
         "description": c.settings.site.description,

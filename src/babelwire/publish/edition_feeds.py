@@ -13,8 +13,10 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer
+from babelwire.publish.wording import messages, translation_notice
 from babelwire.storage.published import tags
 from babelwire.storage.published.listing import ArticleList
+from babelwire.storage.published.views import FeedItem
 
 FEED_ITEMS = 50
 
@@ -65,15 +67,52 @@ class EditionFeeds(SiteRenderer):
                 if info is None:
                     return None
                 articles_of = articles_of.with_tag(info.id)
-            items = articles_of.feed_items(session, FEED_ITEMS)
+            items = articles_of.feed_items(session, FEED_ITEMS, with_text=True)
+            # The items' tags in one query, whatever the number of items.
+            named = tags.tags_by_article(session, language, [item.id for item in items])
         if info is not None and not items:
             return None
-        pairs = [
-            (item, self._absolute(url_for_article(language, item.id, item.title))) for item in items
-        ]
+        names = self.section_names(language)
+        entries = [self._entry(language, item, named.get(item.id, ()), names) for item in items]
         head = self._feed_head(language, None if info else section, info)
         if kind == "rss":
-            return feeds.rss_feed(head, pairs)
+            return feeds.rss_feed(head, entries)
         if kind == "atom":
-            return feeds.atom_feed(head, pairs)
-        return feeds.json_feed(head, pairs)
+            return feeds.atom_feed(head, entries)
+        return feeds.json_feed(head, entries)
+
+    def _entry(
+        self,
+        language: str,
+        item: FeedItem,
+        named: tuple[tags.TagInfo, ...],
+        section_names: dict[str, str],
+    ) -> feeds.FeedEntry:
+        """An item with its notice, in the edition's words, and its section and tags."""
+        categories: list[feeds.Category] = []
+        if item.section and item.section in section_names:
+            categories.append(
+                feeds.Category(
+                    term=item.section,
+                    label=section_names[item.section],
+                    url=self._absolute(url_for_section(language, item.section)),
+                )
+            )
+        categories += [
+            feeds.Category(
+                term=tag.slug, label=tag.name, url=self._absolute(url_for_tag(language, tag.slug))
+            )
+            for tag in named
+        ]
+        notice = translation_notice(
+            item,
+            show_editor_names=self.config.settings.desk.show_editor_names,
+            name_language=True,
+        )
+        return feeds.FeedEntry(
+            item=item,
+            url=self._absolute(url_for_article(language, item.id, item.title)),
+            notice=notice,
+            original_label=messages(language)["original"],
+            categories=tuple(categories),
+        )

@@ -87,9 +87,17 @@ class EditionPages(SiteRenderer):
             return None
         with self.sessions() as session:
             view = stories.story_view(session, language, story_id)
-        if view is None:
-            return None
-        context = self._context(language, path=url_for_story(language, story_id))
+            if view is None:
+                return None
+            # The editions that have this story's page too (a handful of editions).
+            alternates = {
+                code: url_for_story(code, story_id)
+                for code in self.languages
+                if code == language or stories.story_view(session, code, story_id) is not None
+            }
+        context = self._context(
+            language, path=url_for_story(language, story_id), alternates=alternates
+        )
         context.update(
             story=view,
             members=[

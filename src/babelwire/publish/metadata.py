@@ -18,6 +18,31 @@ from babelwire.model import TranslationStatus
 from babelwire.publish.wording import engine_display
 from babelwire.storage.published.views import ArticleView
 
+#: Full locales for og:locale where the language's main country is not its own code.
+LOCALES = {
+    "en": "en_US",
+    "ca": "ca_ES",
+    "gl": "gl_ES",
+    "eu": "eu_ES",
+    "an": "an_ES",
+    "ast": "ast_ES",
+    "oc": "oc_FR",
+    "pt": "pt_PT",
+    "ar": "ar_AR",
+    "he": "he_IL",
+    "fa": "fa_IR",
+    "ur": "ur_PK",
+}
+
+
+def og_locale(language: str) -> str:
+    """An edition's language as OpenGraph's language_TERRITORY: "es" -> "es_ES",
+    "ca" -> "ca_ES", "en" -> "en_US", "pt-BR" -> "pt_BR"."""
+    code, _, region = language.replace("_", "-").partition("-")
+    if region:
+        return f"{code.lower()}_{region.upper()}"
+    return LOCALES.get(code.lower(), f"{code.lower()}_{code.upper()}")
+
 
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
@@ -63,12 +88,22 @@ def news_article(
     if view.original_language:
         original["inLanguage"] = view.original_language
     data["isBasedOn"] = original
+    if view.image.lower().startswith(("https://", "http://")):
+        data["image"] = view.image
     if view.status == TranslationStatus.TRANSLATED:
-        # schema.org expects a Person or Organization here; the honest answer is software.
+        # schema.org's translator is a Person or an Organization: the site, which ran the
+        # engine; the engine is named in the description and as a property of it.
+        engine = engine_display(view.engine, view.engine_version, view.model_version)
         data["translator"] = {
-            "@type": "SoftwareApplication",
-            "name": engine_display(view.engine, view.engine_version, view.model_version),
-            "applicationCategory": "Machine translation",
+            "@type": "Organization",
+            "name": site_title,
+            "url": site_url,
+            "description": f"Machine translation by {engine}",
+            "additionalProperty": {
+                "@type": "PropertyValue",
+                "name": "machine translation engine",
+                "value": engine,
+            },
         }
         data["translationOfWork"] = original
         if view.revised:

@@ -38,7 +38,7 @@ from babelwire.publish.paths import (
 from babelwire.publish.wording import direction, endonym, messages
 from babelwire.storage import Sessions, sections
 from babelwire.storage.published import articles, stories, tags
-from babelwire.storage.published.listing import ArticleList
+from babelwire.storage.published.listing import ArticleList, sections_with_articles
 
 if TYPE_CHECKING:
     from babelwire.newsroom import Site
@@ -138,6 +138,7 @@ class SiteRenderer:
         # The names people gave sections, read once by a static build (serve mode reads
         # them per page: its page cache forgets every page when the database changes).
         self._edited_sections: dict[str, dict[str, str]] | None = None
+        self._shown_sections: dict[str, set[str]] = {}
 
     @classmethod
     def for_site(cls, site: Site, *, static: bool = False) -> Self:
@@ -166,6 +167,29 @@ class SiteRenderer:
             if self.static:
                 self._edited_sections = edited
         return edited.get(rule.slug, {}).get(language) or rule.name(language)
+
+    def shown_sections(self, language: str) -> list[SectionRule]:
+        """The configured sections with at least one article visible in the edition, in
+        configured order: the menu and the sitemaps leave empty ones out."""
+        found = self._shown_sections.get(language)
+        if found is None:
+            slugs = [rule.slug for rule in self.config.sections if is_section_slug(rule.slug)]
+            with self.sessions() as session:
+                found = sections_with_articles(session, language, slugs)
+            if self.static:
+                self._shown_sections[language] = found
+        return [rule for rule in self.config.sections if rule.slug in found]
+
+    def section_names(self, language: str) -> dict[str, str]:
+        """Every section's name in an edition, as `section_name` gives it, read at once."""
+        edited = self._edited_sections
+        if edited is None:
+            with self.sessions() as session:
+                edited = sections.edited_names(session)
+        return {
+            rule.slug: edited.get(rule.slug, {}).get(language) or rule.name(language)
+            for rule in self.config.sections
+        }
 
     def article_url(self, language: str, article_id: int) -> str | None:
         """The canonical path of an article in an edition, or None when it is not shown there."""
@@ -227,8 +251,7 @@ class SiteRenderer:
                 "",
                 rule.slug == current_section,
             )
-            for rule in self.config.sections
-            if is_section_slug(rule.slug)
+            for rule in self.shown_sections(language)
         ]
         editions = [
             Link(url_for_front(code), endonym(code), code, code == language)
@@ -238,6 +261,9 @@ class SiteRenderer:
             Link(self._absolute(href), endonym(code), code)
             for code, href in (alternates or {}).items()
         ]
+        if alternate_links:
+            # For a reader whose language has no edition: the page that lists them.
+            alternate_links.append(Link(self._absolute(url_for_home()), "", "x-default"))
         return {
             "lang": language,
             "dir": direction(language),

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from babelwire.publish import sitemaps
 from babelwire.publish.paths import (
-    is_section_slug,
     url_for_about,
     url_for_article,
     url_for_front,
@@ -98,8 +97,7 @@ class SitemapFiles(SiteRenderer):
             urls.append(sitemaps.SitemapUrl(self._absolute(url_for_about(language))))
             urls += [
                 sitemaps.SitemapUrl(self._absolute(url_for_section(language, rule.slug)))
-                for rule in self.config.sections
-                if is_section_slug(rule.slug)
+                for rule in self.shown_sections(language)
             ]
         size = sitemaps.SITEMAP_URLS
         with self.sessions() as session:
@@ -118,14 +116,16 @@ class SitemapFiles(SiteRenderer):
         return sitemaps.url_set(urls)
 
     def news_sitemap(self, now: datetime | None = None) -> bytes:
-        """Articles this site first published in the last 48 hours, every edition."""
+        """Articles published in the last 48 hours, every edition, each in its edition's
+        language. The window counts from the source's publication date (else from when
+        this site first published it), as search engines read the date given them."""
         since = (now or datetime.now(UTC)) - timedelta(hours=NEWS_SITEMAP_HOURS)
         urls: list[sitemaps.NewsUrl] = []
         with self.sessions() as session:
             for language in self.languages:
                 items = (
                     ArticleList(language)
-                    .first_published_since(since)
+                    .shown_between(since, None)
                     .feed_items(session, NEWS_SITEMAP_MAX, with_summary=False)
                 )
                 urls += [

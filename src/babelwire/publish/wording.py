@@ -8,9 +8,9 @@ how pages are built or addressed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from babelwire.model import TranslationStatus
-from babelwire.storage.published.views import ArticleView
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 
@@ -174,6 +174,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Topic",
         "tags": "Topics",
         "related_stories": "Related stories",
+        "written_in_language": "Written in {language}.",
         "headline_by_person": "This headline was written by a person.",
     },
     "es": {
@@ -248,6 +249,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Tema",
         "tags": "Temas",
         "related_stories": "Noticias relacionadas",
+        "written_in_language": "Escrito en {language}.",
         "headline_by_person": "Este titular lo ha escrito una persona.",
     },
     "ca": {
@@ -321,6 +323,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "tag": "Tema",
         "tags": "Temes",
         "related_stories": "Notícies relacionades",
+        "written_in_language": "Escrit en {language}.",
         "headline_by_person": "Aquest titular l'ha escrit una persona.",
     },
 }
@@ -367,21 +370,50 @@ def engine_display(engine: str, version: str, model_version: str = "") -> str:
     return text
 
 
-def shown_editor(view: ArticleView, show_editor_names: bool) -> str:
+class Provenance(Protocol):
+    """How an article's text in an edition got there (an article page's view, a feed's
+    item): what the machine-translation notice is made of."""
+
+    @property
+    def language(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def original_language(self) -> str | None: ...
+    @property
+    def engine(self) -> str: ...
+    @property
+    def engine_version(self) -> str: ...
+    @property
+    def model_version(self) -> str: ...
+    @property
+    def revised(self) -> bool: ...
+    @property
+    def revised_by_display(self) -> str | None: ...
+
+
+def shown_editor(view: Provenance, show_editor_names: bool) -> str:
     """The name of the person who revised the translation, where readers may see it."""
     if not view.revised or not show_editor_names:
         return ""
     return (view.revised_by_display or "").strip()
 
 
-def translation_notice(view: ArticleView, *, show_editor_names: bool = False) -> str:
+def translation_notice(
+    view: Provenance, *, show_editor_names: bool = False, name_language: bool = False
+) -> str:
     """The plain-text part of the machine-translation notice (the link follows it).
 
     A translation a person revised says so, and keeps the engine that wrote it; the
-    person is named only with `desk.show_editor_names` and a display name.
+    person is named only with `desk.show_editor_names` and a display name. With
+    `name_language` an original says which language it was written in (feeds, read
+    away from the edition that names its language).
     """
     t = messages(view.language)
     if view.status == TranslationStatus.ORIGINAL:
+        if name_language:
+            name = language_name(view.original_language or view.language, view.language)
+            return t["written_in_language"].format(language=name)
         return t["original_language"]
     engine = engine_display(view.engine, view.engine_version, view.model_version)
     source = _from_phrase(view.original_language, view.language)

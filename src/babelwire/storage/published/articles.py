@@ -169,6 +169,7 @@ _ARTICLE = (
         SourceRow.name,
         SourceRow.url,
         ArticleRow.extractor,
+        ArticleRow.image,
     )
     .join(SourceRow, SourceRow.id == ArticleRow.source_id)
     .where(
@@ -229,6 +230,7 @@ def article_view(
         source_name,
         source_url,
         extractor,
+        image,
     ) = article
     return ArticleView(
         id=article_id,
@@ -257,4 +259,5 @@ def article_view(
         brief=extractor == BRIEF,
         revised=translation.revised_by is not None,
         revised_by_display=translation.revised_by_display,
+        image=image or "",
     )

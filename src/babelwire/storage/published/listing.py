@@ -52,6 +52,7 @@ __all__ = [
     "in_section",
     "in_story",
     "newest_first",
+    "sections_with_articles",
     "shown_time",
     "teaser_rows",
     "teaser_select",
@@ -130,6 +131,23 @@ def teaser_rows(
         )
         for row in session.execute(query, params)
     )
+
+
+def sections_with_articles(session: Session, language: str, slugs: list[str]) -> set[str]:
+    """The sections among `slugs` with at least one article visible in the edition: one
+    query, an EXISTS per section (each a probe of the section's index)."""
+    if not slugs:
+        return set()
+    checks = [
+        select(ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(*visible_in(language), in_section(slug))
+        .exists()
+        .label(f"s{index}")
+        for index, slug in enumerate(slugs)
+    ]
+    row = session.execute(select(*checks)).one()
+    return {slug for slug, shown in zip(slugs, row, strict=True) if shown}
 
 
 class InvalidCursorError(ValueError):
@@ -398,9 +416,12 @@ class ArticleList:
         *,
         offset: int = 0,
         with_summary: bool = True,
+        with_text: bool = False,
     ) -> tuple[FeedItem, ...]:
         """The newest articles of the list as feed or sitemap entries (all when `limit`
-        is None); `with_summary`: the first paragraph too."""
+        is None); `with_summary`: the first paragraph too; `with_text`: the whole text,
+        the author and image, and how the text got here (a feed's items), in the same
+        query."""
         columns: list[Any] = [
             ArticleRow.id,
             TranslationRow.title,
@@ -411,8 +432,20 @@ class ArticleList:
             shown_time(),
             ArticleRow.updated_at,
         ]
-        if with_summary:
+        if with_summary or with_text:
             columns.append(TranslationRow.blocks)
+        if with_text:
+            columns += [
+                TranslationRow.status,
+                ArticleRow.language,
+                TranslationRow.engine,
+                TranslationRow.engine_version,
+                TranslationRow.model_version,
+                TranslationRow.revised_by,
+                TranslationRow.revised_by_display,
+                ArticleRow.author,
+                ArticleRow.image,
+            ]
         query = (
             select(*columns)
             .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
@@ -422,20 +455,23 @@ class ArticleList:
             .offset(offset)
             .limit(limit)
         )
-        return tuple(self._feed_item(row, with_summary) for row in session.execute(query))
+        return tuple(
+            self._feed_item(row, with_summary or with_text, with_text)
+            for row in session.execute(query)
+        )
 
-    def _feed_item(self, row: Any, with_summary: bool) -> FeedItem:
+    def _feed_item(self, row: Any, with_summary: bool, with_text: bool = False) -> FeedItem:
         summary = ""
-        if with_summary:
-            for block in text_blocks(row[8]):
-                if block.kind == "p" and block.text.strip():
-                    summary = block.text.strip()
-                    break
+        blocks = text_blocks(row[8]) if with_summary else ()
+        for block in blocks:
+            if block.kind == "p" and block.text.strip():
+                summary = block.text.strip()
+                break
         original = next(
             (u for u in (row[4], row[3]) if u and u.lower().startswith(("https://", "http://"))),
             "",
         )
-        return FeedItem(
+        item = FeedItem(
             id=row[0],
             language=self.language,
             title=row[1],
@@ -445,6 +481,21 @@ class ArticleList:
             section=row[5],
             published=row[6],
             updated=row[7],
+        )
+        if not with_text:
+            return item
+        return replace(
+            item,
+            status=row[9],
+            original_language=row[10],
+            engine=row[11] or "",
+            engine_version=row[12] or "",
+            model_version=row[13] or "",
+            revised=row[14] is not None,
+            revised_by_display=row[15],
+            author=row[16] or "",
+            image=row[17] or "",
+            blocks=blocks,
         )
 
     def highest_id(self, session: Session) -> int:

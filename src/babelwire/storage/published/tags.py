@@ -75,13 +75,21 @@ def editions_showing(session: Session, tag_id: int) -> set[str]:
     return set(rows)
 
 
-def tags_by_article(session: Session, language: str) -> dict[int, tuple[TagInfo, ...]]:
-    """Every article's tags as `tags_for_article` gives them, from one query (full builds)."""
-    rows = session.execute(
+def tags_by_article(
+    session: Session, language: str, article_ids: list[int] | None = None
+) -> dict[int, tuple[TagInfo, ...]]:
+    """Every article's tags (or only those of `article_ids`: a feed's items) as
+    `tags_for_article` gives them, from one query (full builds)."""
+    query = (
         select(ArticleTagRow.article_id, TagRow)
         .join(TagRow, TagRow.id == ArticleTagRow.tag_id)
         .order_by(ArticleTagRow.article_id, ArticleTagRow.mentions.desc(), TagRow.slug)
-    ).all()
+    )
+    if article_ids is not None:
+        if not article_ids:
+            return {}
+        query = query.where(ArticleTagRow.article_id.in_(article_ids))
+    rows = session.execute(query).all()
     found: dict[int, list[TagInfo]] = {}
     infos: dict[int, TagInfo] = {}
     for article_id, row in rows:

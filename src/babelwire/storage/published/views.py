@@ -143,6 +143,7 @@ class ArticleView:
     brief: bool = False  # only the headline: the page failed and the feed carried no text
     revised: bool = False  # a person revised the machine's translation
     revised_by_display: str | None = None  # the name they gave readers, if any
+    image: str = ""  # the picture the source's page named, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +190,14 @@ class FeedItem:
     section: str | None
     published: datetime | None
     updated: datetime | None
+    # How its text got here (read with `with_text`; sitemaps leave them empty).
+    status: str = ""  # "translated" or "original"
+    original_language: str | None = None
+    engine: str = ""
+    engine_version: str = ""
+    model_version: str = ""
+    revised: bool = False  # a person revised the machine's translation
+    revised_by_display: str | None = None
+    author: str = ""
+    image: str = ""
+    blocks: tuple[TextBlock, ...] = ()  # the whole text in this edition
