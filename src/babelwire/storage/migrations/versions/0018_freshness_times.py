@@ -27,21 +27,19 @@ _ARTICLE_TIMES = ("seen_at", "first_fetched_at", "extracted_at", "built_at")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        for name in _ARTICLE_TIMES:
-            batch.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("translations") as batch:
-        batch.add_column(
-            sa.Column("first_translated_at", sa.DateTime(timezone=True), nullable=True)
-        )
+    # Plain nullable columns: SQLite adds (and, from 3.35, drops) them in place, where a
+    # batch would copy the table and lose its expression indexes.
+    for name in _ARTICLE_TIMES:
+        op.add_column("articles", sa.Column(name, sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "translations", sa.Column("first_translated_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.execute("UPDATE articles SET seen_at = created_at")
     op.execute("UPDATE articles SET first_fetched_at = fetched_at, extracted_at = fetched_at")
     op.execute("UPDATE translations SET first_translated_at = translated_at")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("translations") as batch:
-        batch.drop_column("first_translated_at")
-    with op.batch_alter_table("articles") as batch:
-        for name in reversed(_ARTICLE_TIMES):
-            batch.drop_column(name)
+    op.drop_column("translations", "first_translated_at")
+    for name in reversed(_ARTICLE_TIMES):
+        op.drop_column("articles", name)
