@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from babelwire.cli.options import SiteOption, make_console, open_newsroom
 from babelwire.extras import require
-from babelwire.jobs.freshness import MEASURES, WINDOWS, Delays, Freshness
+
+if TYPE_CHECKING:  # the command line loads without the database's packages
+    from babelwire.jobs.freshness import Delays, Freshness
 from babelwire.model import STEPS, Step
 
 console = make_console()
@@ -48,6 +50,8 @@ def _delays(delays: Delays) -> str:
 
 
 def _print_freshness(fresh: Freshness, table: bool) -> None:
+    from babelwire.jobs.freshness import MEASURES, WINDOWS
+
     for window in WINDOWS:
         measures = fresh.windows[window]
         parts = [f"{_MEASURE_NAMES[m]} {_delays(measures[m])}" for m in MEASURES]
