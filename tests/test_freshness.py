@@ -57,6 +57,22 @@ def _translation_times(room: Newsroom) -> dict[tuple[int, str], tuple[datetime |
     return {(a, lang): (first, last) for a, lang, first, last in rows}
 
 
+def assert_times_in_order(room: Newsroom) -> None:
+    """Every live article was seen, fetched, extracted, translated into each edition it
+    has a text in, and went live, in that order (used by the Celery runner's test too)."""
+    times = _article_times(room)
+    translations = _translation_times(room)
+    live = [i for i, t in times.items() if t[3] is not None]
+    assert live
+    for article_id in live:
+        seen, fetched, extracted, published, _built = times[article_id]
+        assert seen is not None and fetched is not None and extracted is not None
+        assert published is not None and seen <= fetched <= extracted <= published
+        for (of, _lang), (first, _last) in translations.items():
+            if of == article_id and first is not None:
+                assert extracted <= first <= published
+
+
 @pytest.mark.slow
 def test_a_pass_records_each_time_in_order_and_later_passes_keep_them(
     tmp_path: Path, demo_server: DemoServer, database_url: str
@@ -79,6 +95,7 @@ def test_a_pass_records_each_time_in_order_and_later_passes_keep_them(
                 )
             )
         assert len(live) >= 25
+        assert_times_in_order(room)
         for article_id in live:
             seen, fetched, extracted, published, built = times[article_id]
             assert seen == first_seen[article_id]  # the entry that announced it
