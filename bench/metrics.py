@@ -67,7 +67,8 @@ def fill(newsroom: Newsroom, count: int, seed: int = 7) -> None:
     articles, translations = [], []
     for i in range(1, count + 1):
         published = now - timedelta(minutes=rng.randint(0, 60 * 24 * 90))
-        live = published + timedelta(seconds=rng.randint(60, 86400))
+        seen = published + timedelta(seconds=rng.randint(0, 1800))
+        live = seen + timedelta(seconds=rng.randint(60, 86400))
         articles.append(
             {
                 "id": i,
@@ -79,6 +80,7 @@ def fill(newsroom: Newsroom, count: int, seed: int = 7) -> None:
                 "language": "es",
                 "stage": "published" if i % 20 else "extracted",
                 "published_at": published,
+                "seen_at": seen,
                 "first_published_at": live if i % 20 else None,
             }
         )

@@ -88,6 +88,10 @@ def test_two_workers_make_the_same_site_as_the_embedded_runner(
                 if made.get(url) != embedded.get(url)
             }
             assert not differing, differing
+            from tests.test_freshness import assert_times_in_order
+
+            assert_times_in_order(newsroom)  # the same stage functions record them
             status = workers.babelwire("status").stdout
+            assert "Freshness, last hour: source to live p50 " in status, status
             assert "published 34" in status
             assert "Slowest stage: " in status and "Dead letters: 0" in status, status

@@ -282,15 +282,19 @@ def build(
     ] = False,
 ) -> None:
     """Write the site as static files (only the pages that changed since the last build)."""
+    from babelwire.clock import utcnow
+    from babelwire.jobs.freshness import record_build
     from babelwire.publish.static import BuildRefusedError, build_site_report
 
     with open_newsroom(site) as newsroom:
+        started = utcnow()
         try:
             report = build_site_report(
                 newsroom, outdir, full=full, search_index=search, force=force
             )
         except BuildRefusedError as exc:
             raise fail(str(exc)) from exc
+        record_build(newsroom, started)  # when its new articles went live
     kind = "full build" if report.full else "incremental build"
     console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
     for note in report.notes:

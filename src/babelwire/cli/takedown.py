@@ -37,10 +37,14 @@ def takedown(
             console.print(f"  gone: {path}")
         console.print(f"  never ingested again: {len(done.urls)} URL(s)")
         if build is not None:
+            from babelwire.clock import utcnow
+            from babelwire.jobs.freshness import record_build
             from babelwire.publish.static import BuildRefusedError, build_site_report
 
+            started = utcnow()
             try:
                 report = build_site_report(newsroom, build)
             except BuildRefusedError as exc:
                 raise fail(f"the article is taken down; {build} was not updated: {exc}") from exc
+            record_build(newsroom, started)
             console.print(f"Updated {build}: {report.pages} pages written.")

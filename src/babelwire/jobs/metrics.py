@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from babelwire.jobs.freshness import Freshness, freshness
 from babelwire.newsroom import Newsroom
 from babelwire.storage import metrics
 from babelwire.storage.metrics import Buckets, RouteTotals
@@ -18,9 +19,11 @@ from babelwire.storage.task_runs import DEAD, FAILED, SPLIT
 __all__ = [
     "DELAY_BOUNDS",
     "FAILURE_OUTCOMES",
+    "FRESHNESS_SOURCES",
     "PASS_BOUNDS",
     "STAGE_BOUNDS",
     "Buckets",
+    "Freshness",
     "NewsroomMetrics",
     "RouteTotals",
     "newsroom_metrics",
@@ -42,6 +45,8 @@ DELAY_BOUNDS = (
     259200.0,
     604800.0,
 )
+# The slowest sources /metrics gives a freshness series each (a bounded count of series).
+FRESHNESS_SOURCES = 10
 # The ends of a task run that are failures (retried tasks end as one of these or done).
 FAILURE_OUTCOMES = (FAILED, SPLIT, DEAD)
 
@@ -61,6 +66,7 @@ class NewsroomMetrics:
     routes: list[RouteTotals]
     dead_letters: dict[str, int]
     publication_delay: Buckets
+    freshness: Freshness
 
     @property
     def held_translations(self) -> int:
@@ -94,4 +100,5 @@ def newsroom_metrics(newsroom: Newsroom) -> NewsroomMetrics:
             routes=metrics.translation_totals(session),
             dead_letters=metrics.dead_letters_by_stage(session),
             publication_delay=delay,
+            freshness=freshness(newsroom, sources=FRESHNESS_SOURCES),
         )

@@ -368,7 +368,7 @@ def _store_entry(
         row.article_id = article.id
         report.skipped += 1
         return
-    article = articles.add_discovered_article(session, source.id, entry, url)
+    article = articles.add_discovered_article(session, source.id, entry, url, seen=now)
     row.article_id = article.id
     report.new += 1
     report.article_ids.append(article.id)

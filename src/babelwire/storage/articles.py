@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from babelwire.clock import utcnow
 from babelwire.model import FeedEntry, LanguageMethod, Stage
 from babelwire.storage.tables import ArticleRow, EntryRow, SourceRow
 
@@ -200,10 +201,16 @@ def other_article_at(session: Session, url: str, article_id: int) -> int | None:
 
 
 def add_discovered_article(
-    session: Session, source_id: int, entry: FeedEntry, canonical_url: str
+    session: Session,
+    source_id: int,
+    entry: FeedEntry,
+    canonical_url: str,
+    seen: datetime | None = None,
 ) -> ArticleRow:
-    """A new article from a feed entry, at the first stage, with its id given (flushed)."""
+    """A new article from a feed entry, at the first stage, with its id given (flushed);
+    `seen` is when its entry was first seen (now if not given)."""
     article = ArticleRow(
+        seen_at=seen or utcnow(),
         source_id=source_id,
         url=entry.url,
         canonical_url=canonical_url,

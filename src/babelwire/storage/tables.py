@@ -145,8 +145,17 @@ class ArticleRow(Base):
     section: Mapped[str | None] = mapped_column(String(100))
     section_reason: Mapped[str | None] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest fetch of its page (the duplicate window reads it); first_fetched_at below.
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Freshness, each set once by the stage that does the work and never moved after:
+    # first seen in a source's feed, sitemap or page; its page first fetched; its text
+    # first stored; the first static build that wrote its page finished (never set on a
+    # site that is only served, where first_published_at is when it went live).
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     story_id: Mapped[int | None] = mapped_column(
@@ -198,6 +207,9 @@ class TranslationRow(Base):
     glossary_version: Mapped[str] = mapped_column(String(64), default="")
     checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When this edition first had a text (translated, held or the original), never moved
+    # by a retranslation (translated_at is the current text's).
+    first_translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised on every change of the text (by an engine or a person): an edit names the
     # revision it was made on, so one made on an older text is refused.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -33,7 +33,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from babelwire.extras import MissingExtra, require
-from babelwire.jobs.metrics import Buckets, NewsroomMetrics, newsroom_metrics
+from babelwire.jobs.freshness import MEASURES, QUANTILES
+from babelwire.jobs.metrics import (
+    FRESHNESS_SOURCES,
+    Buckets,
+    NewsroomMetrics,
+    newsroom_metrics,
+)
 from babelwire.newsroom import Newsroom
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -150,6 +156,48 @@ def newsroom_families(figures: NewsroomMetrics) -> Iterator[Metric]:
         [],
         figures.publication_delay,
     )
+    yield from _freshness_families(figures)
+
+
+def _quantile_label(q: float) -> str:
+    return f"{q:g}"
+
+
+def _freshness_families(figures: NewsroomMetrics) -> Iterator[Metric]:
+    fresh = figures.freshness
+    quantiles = GaugeMetricFamily(
+        "babelwire_freshness_seconds",
+        "Seconds from an article's publication at its source (source_to_live), or from "
+        "babelwire first seeing it (seen_to_live), to its going live here: quantiles over "
+        "the articles that went live in the window (no sample when none did).",
+        labels=["window", "measure", "quantile"],
+    )
+    counted = GaugeMetricFamily(
+        "babelwire_freshness_articles",
+        "Articles that went live in the window with a time for the measure.",
+        labels=["window", "measure"],
+    )
+    for window, measures in fresh.windows.items():
+        for measure in MEASURES:
+            delays = measures[measure]
+            counted.add_metric([window, measure], delays.count)
+            for q, value in zip(QUANTILES, delays.quantiles, strict=True):
+                if value is not None:
+                    quantiles.add_metric([window, measure, _quantile_label(q)], value)
+    yield quantiles
+    yield counted
+    sources = GaugeMetricFamily(
+        "babelwire_source_freshness_seconds",
+        f"The same quantiles over the last day for the {FRESHNESS_SOURCES} slowest sources.",
+        labels=["source_id", "source", "measure", "quantile"],
+    )
+    for source in fresh.slowest:
+        for measure in MEASURES:
+            for q, value in zip(QUANTILES, source.delays[measure].quantiles, strict=True):
+                if value is not None:
+                    key = [str(source.source_id), source.name, measure, _quantile_label(q)]
+                    sources.add_metric(key, value)
+    yield sources
 
 
 def _translation_families(figures: NewsroomMetrics) -> Iterator[Metric]:

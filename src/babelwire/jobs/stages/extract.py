@@ -110,6 +110,7 @@ def _extract_one(
     newsroom: Newsroom, session: Session, article: ArticleRow, result: StageResult
 ) -> None:
     entry = entries.latest_entry_of_article(session, article.id, article.source_id)
+    fetch_began = utcnow()
     # The page is fetched for the article's source, with that source's allowance only.
     with allowed(source_allowance(article.source)):
         page = _fetch_and_extract(newsroom, article.url)
@@ -145,6 +146,9 @@ def _extract_one(
     digest = content_hash(title, blocks)
     now = utcnow()
     article.fetched_at = now
+    # First times only: a later pass (an updated entry, a retry) keeps them.
+    article.first_fetched_at = article.first_fetched_at or fetch_began
+    article.extracted_at = article.extracted_at or now
     notes = (problem if extracted.from_feed else "", cut_note)
     article.error = "; ".join(n for n in notes if n) or None
     article.attempts = 0

@@ -282,6 +282,7 @@ def _store_translation(
     row.glossary_version = output.glossary_version
     row.checks = dict(verdict.details)
     row.translated_at = utcnow()
+    row.first_translated_at = row.first_translated_at or row.translated_at
 
 
 def _store_original(session: Session, article: ArticleRow) -> None:
@@ -296,6 +297,7 @@ def _store_original(session: Session, article: ArticleRow) -> None:
     row.unknown_words = 0
     row.flags = []
     _clear_provenance(row)
+    row.first_translated_at = row.first_translated_at or utcnow()
 
 
 def _store_skipped(session: Session, article: ArticleRow, language: str, reason: str) -> None:
