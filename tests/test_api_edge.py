@@ -107,3 +107,18 @@ def test_a_bucket_refills_evenly_over_a_minute() -> None:
     assert limiter.take("a", now=101.5) == 0  # a second and a half later: one more
     assert limiter.take("a", now=101.5) > 0
     assert RateLimiter(0).take("a") == 0  # 0: no limit
+
+
+def test_head_is_the_get_without_its_body_and_the_prefix_leads_to_the_index() -> None:
+    async def run() -> None:
+        async with _client(_echo) as client:
+            got = await client.get("/api/v1/x")
+            head = await client.head("/api/v1/x")
+            assert head.status_code == 200 and head.content == b""
+            assert head.headers["etag"] == got.headers["etag"]
+            bare = await client.get("/api/v1")
+            assert bare.status_code == 308
+            # Relative, so that no Host header is ever reflected: /api/v1 -> /api/v1/
+            assert bare.headers["location"] == "v1/"
+
+    asyncio.run(run())

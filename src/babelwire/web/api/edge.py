@@ -139,6 +139,18 @@ class ApiEdge:
             limit = self.settings.max_body_bytes
             await _send_problem(send, 413, f"the request body is over {limit} bytes")
             return
+        if scope["path"] == self.settings.prefix:
+            # The API's index is PREFIX/; a relative redirect names no host.
+            start = {"type": "http.response.start", "status": 308, "headers": []}
+            last = self.settings.prefix.rsplit("/", 1)[-1]
+            start["headers"] = [(b"location", f"{last}/".encode()), (b"content-length", b"0")]
+            await send(start)
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if scope["method"] == "HEAD":
+            # Answered as the GET would be, without its body.
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         await self._answer(scope, receive, send, private=authorization is not None)
 
     def _limit(self, scope: Scope, authorization: bytes | None) -> float:
@@ -241,6 +253,15 @@ class ApiEdge:
         if status in (200, 410):
             return f"public, max-age={self.settings.cache_seconds}".encode()
         return b"no-store"
+
+
+def _without_body(send: Send) -> Send:
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return headers_only
 
 
 def _under(path: str, prefix: str) -> bool:
