@@ -140,10 +140,10 @@ class ApiEdge:
             await _send_problem(send, 413, f"the request body is over {limit} bytes")
             return
         if scope["path"] == self.settings.prefix:
-            # The API's index is PREFIX/; a relative redirect names no host.
+            # The API's index is PREFIX/; a path without a host reflects no Host header.
+            location = (self.settings.prefix + "/").encode()
             start = {"type": "http.response.start", "status": 308, "headers": []}
-            last = self.settings.prefix.rsplit("/", 1)[-1]
-            start["headers"] = [(b"location", f"{last}/".encode()), (b"content-length", b"0")]
+            start["headers"] = [(b"location", location), (b"content-length", b"0")]
             await send(start)
             await send({"type": "http.response.body", "body": b""})
             return
