@@ -331,13 +331,18 @@ def test_a_static_build_follows_a_merge_and_a_section_change(wire: Wire, tmp_pat
     build_site_report(newsroom, out, search_index=False)
     assert (out / "es" / "story" / str(strike) / "index.html").exists()
     merge_stories(newsroom, budget, strike, actor=ROOT)
-    article = wire.articles["strike"][0]
-    set_article_section(newsroom, article, "culture", actor=ROOT)
     report = build_site_report(newsroom, out, search_index=False)
     assert not report.full
     assert not (out / "es" / "story" / str(strike)).exists()
     merged = (out / "es" / "story" / str(budget) / "index.html").read_text(encoding="utf-8")
     for article_id in wire.articles["strike"]:
         assert f"/es/article/{article_id}-" in merged
+    # Culture had no article: it now enters every page's menu, so the build is whole.
+    article = wire.articles["strike"][0]
+    set_article_section(newsroom, article, "culture", actor=ROOT)
+    report = build_site_report(newsroom, out, search_index=False)
+    assert report.full
     culture = (out / "es" / "section" / "culture" / "index.html").read_text(encoding="utf-8")
     assert f"/es/article/{article}-" in culture
+    front = (out / "es" / "index.html").read_text(encoding="utf-8")
+    assert "/es/section/culture/" in front
