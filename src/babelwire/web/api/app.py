@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from starlette.middleware.cors import CORSMiddleware
 
 from babelwire.newsroom import Newsroom
-from babelwire.web.api import export, problems, reads, writes
+from babelwire.web.api import export, problems, reads, review, writes
 from babelwire.web.api.edge import EdgeSettings
 from babelwire.web.api.problems import MEDIA_TYPE
 from babelwire.web.api.reference import render_reference
@@ -85,6 +85,7 @@ def create_api_app(newsroom: Newsroom) -> FastAPI:
     problems.install(api)
     api.include_router(reads.router)
     api.include_router(writes.router)
+    api.include_router(review.router)
     api.include_router(export.router)
     origins = newsroom.config.settings.api.cors_origins
     if origins:

@@ -1,4 +1,5 @@
-"""The API's writes, and its reads of what readers do not see, for bearer tokens.
+"""The API's writes on sources, passes and articles, for bearer tokens (held
+translations and post-editing are in web/api/review.py).
 
 Each route needs a role (`needs(...)`, checked on every request) and calls the same
 use case as the command line and the desk, with the token as the actor: every change
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
@@ -24,11 +25,9 @@ from babelwire.jobs.post_edit import (
     NotEditableError,
     StaleEditError,
     TranslationNotFoundError,
-    save_edit,
 )
 from babelwire.jobs.refresh import refresh_source
 from babelwire.jobs.retranslate import retranslate
-from babelwire.jobs.review import release_held, review_queue
 from babelwire.jobs.run_lock import SiteBusy
 from babelwire.jobs.takedown import TakedownError, TakedownNotFoundError, take_down
 from babelwire.jobs.tokens import TokenInfo
@@ -38,7 +37,7 @@ from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.web.api.auth import needs, newsroom_of
 from babelwire.web.api.models import Problem, Strict
 from babelwire.web.api.problems import ApiError
-from babelwire.web.api.reads import MAX_ID, Cursor, Limit
+from babelwire.web.api.reads import MAX_ID
 
 router = APIRouter()
 
@@ -47,7 +46,7 @@ Editor = Annotated[TokenInfo, Depends(needs(Role.EDITOR))]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
     said = {
         400: "The request cannot be carried out as it is (the reason is in `detail`).",
         401: "No token, or a token that is unknown or revoked.",
@@ -62,11 +61,11 @@ def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": Problem, "description": said[s]} for s in sorted(set(wanted))}
 
 
-def _role(role: Role) -> dict[str, Any]:
+def role_of(role: Role) -> dict[str, Any]:
     return {"x-role": role.value}
 
 
-async def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
+async def call(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a use case in the thread pool, answering its refusals as problems."""
     try:
         return await run_in_threadpool(function, *args, **kwargs)
@@ -158,11 +157,11 @@ class SourceChange(Strict):
     "/sources/{source_id}",
     response_model=SourceDetail,
     summary="One source, with its health and schedule",
-    responses=_answers(404),
-    openapi_extra=_role(Role.VIEWER),
+    responses=answers(404),
+    openapi_extra=role_of(Role.VIEWER),
 )
 async def source_detail(request: Request, source_id: Id, token: Viewer) -> dict[str, Any]:
-    info = await _call(source_jobs.get_source, newsroom_of(request), source_id)
+    info = await call(source_jobs.get_source, newsroom_of(request), source_id)
     return _detail(info)
 
 
@@ -174,13 +173,13 @@ async def source_detail(request: Request, source_id: Id, token: Viewer) -> dict[
     description="The URL is checked as `babelwire source add` checks it: its form, "
     "and that it is not on a private network unless an admin allows it; without a "
     "`kind`, it is fetched to tell a feed, a sitemap or a page.",
-    responses=_answers(400, 413),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(400, 413),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def source_add(request: Request, body: NewSource, token: Editor) -> dict[str, Any]:
     if body.allow_private and not token.role.may(Role.ADMIN):
         raise ApiError(403, "allowing a private network needs the admin role")
-    info = await _call(
+    info = await call(
         source_jobs.follow_source,
         newsroom_of(request),
         body.url,
@@ -199,13 +198,13 @@ async def source_add(request: Request, body: NewSource, token: Editor) -> dict[s
     "/sources/{source_id}",
     response_model=SourceDetail,
     summary="Change a source: name, language, section, poll bounds, preferred, paused",
-    responses=_answers(400, 404, 413),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(400, 404, 413),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def source_change(
     request: Request, source_id: Id, body: SourceChange, token: Editor
 ) -> dict[str, Any]:
-    info = await _call(
+    info = await call(
         source_jobs.update_source,
         newsroom_of(request),
         source_id,
@@ -219,13 +218,11 @@ async def source_change(
     "/sources/{source_id}",
     response_model=SourceDetail,
     summary="Remove a source (its published articles stay)",
-    responses=_answers(404),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(404),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def source_remove(request: Request, source_id: Id, token: Editor) -> dict[str, Any]:
-    info = await _call(
-        source_jobs.remove_source, newsroom_of(request), source_id, actor=token.actor
-    )
+    info = await call(source_jobs.remove_source, newsroom_of(request), source_id, actor=token.actor)
     return _detail(info)
 
 
@@ -252,11 +249,11 @@ def _refresh(newsroom: Any, source_id: int, token: TokenInfo) -> dict[str, Any]:
     "/sources/{source_id}/refresh",
     response_model=Refreshed,
     summary="Poll one source now",
-    responses=_answers(404),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(404),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def source_refresh(request: Request, source_id: Id, token: Editor) -> dict[str, Any]:
-    found: dict[str, Any] = await _call(_refresh, newsroom_of(request), source_id, token)
+    found: dict[str, Any] = await call(_refresh, newsroom_of(request), source_id, token)
     return found
 
 
@@ -288,11 +285,11 @@ def _start_pass(newsroom: Any, token: TokenInfo) -> dict[str, Any]:
     summary="Start a pass now: poll the due sources and process what is waiting",
     description="With workers configured, one scheduler round is sent to them; otherwise "
     "the server runs a pass itself. 409 while another run holds the site.",
-    responses=_answers(409),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(409),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def pass_start(request: Request, token: Editor) -> dict[str, Any]:
-    found: dict[str, Any] = await _call(_start_pass, newsroom_of(request), token)
+    found: dict[str, Any] = await call(_start_pass, newsroom_of(request), token)
     return found
 
 
@@ -314,14 +311,14 @@ class TakedownDone(Strict):
     "/articles/{article_id}/takedown",
     response_model=TakedownDone,
     summary="Take an article down everywhere it was published",
-    responses=_answers(400, 404, 413),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(400, 404, 413),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def article_takedown(
     request: Request, article_id: Id, body: TakedownRequest, token: Editor
 ) -> dict[str, Any]:
     try:
-        done = await _call(
+        done = await call(
             take_down, newsroom_of(request), str(article_id), body.reason, actor=token.actor
         )
     except TakedownNotFoundError:
@@ -370,146 +367,11 @@ def _retranslate(newsroom: Any, article_id: int, body: RetranslateRequest, token
     "/articles/{article_id}/retranslate",
     response_model=Retranslated,
     summary="Translate an article again into every edition",
-    responses=_answers(400, 404, 413),
-    openapi_extra=_role(Role.EDITOR),
+    responses=answers(400, 404, 413),
+    openapi_extra=role_of(Role.EDITOR),
 )
 async def article_retranslate(
     request: Request, article_id: Id, body: RetranslateRequest, token: Editor
 ) -> dict[str, Any]:
-    found: dict[str, Any] = await _call(_retranslate, newsroom_of(request), article_id, body, token)
+    found: dict[str, Any] = await call(_retranslate, newsroom_of(request), article_id, body, token)
     return found
-
-
-# -- held translations and post-editing --------------------------------------------
-
-
-class HeldItem(Strict):
-    translation_id: int
-    article_id: int
-    language: str
-    title: str
-    original_title: str
-    source: str
-    quality: float | None
-    flags: list[str]
-    reason: str | None
-    engine: str
-
-
-class HeldPage(Strict):
-    held: int = Field(description="How many translations are held in all.")
-    items: list[HeldItem]
-    next_cursor: str | None
-
-
-@router.get(
-    "/held",
-    response_model=HeldPage,
-    summary="Translations held for review, worst first",
-    responses=_answers(),
-    openapi_extra=_role(Role.VIEWER),
-)
-async def held(
-    request: Request, token: Viewer, cursor: Cursor = None, limit: Limit = None
-) -> dict[str, Any]:
-    api = newsroom_of(request).config.settings.api
-    size = min(limit or api.page_size, api.max_page_size)
-    page = await _call(review_queue, newsroom_of(request), cursor=cursor, limit=size)
-    return {
-        "held": page.held,
-        "items": [dataclasses.asdict(item) for item in page.items],
-        "next_cursor": page.next_cursor,
-    }
-
-
-class Released(Strict):
-    released: bool
-
-
-@router.post(
-    "/held/{article_id}/{language}/release",
-    response_model=Released,
-    summary="Publish a held translation as it is",
-    responses=_answers(404),
-    openapi_extra=_role(Role.EDITOR),
-)
-async def held_release(
-    request: Request,
-    article_id: Id,
-    language: Annotated[str, Path(max_length=16)],
-    token: Editor,
-) -> dict[str, Any]:
-    released = await _call(
-        release_held, newsroom_of(request), article_id, language, actor=token.actor
-    )
-    if not released:
-        raise ApiError(404, f"no held translation of article {article_id} into {language!r}")
-    return {"released": True}
-
-
-class TranslationEdit(Strict):
-    title: str = Field(max_length=1000)
-    blocks: list[Annotated[str, Field(max_length=100_000)]] = Field(
-        max_length=5000, description="Every block's text, in the original's order."
-    )
-    base_revision: int = Field(
-        ge=0, le=MAX_ID, description="The revision the edit was made on (409 when it changed)."
-    )
-    publish: bool = Field(
-        default=True, description="False keeps it as a draft; the public text is unchanged."
-    )
-
-
-class Edited(Strict):
-    translation_id: int
-    article_id: int
-    language: str
-    revision: int
-    published: bool
-    status: str
-    memory_segments: int
-
-
-@router.put(
-    "/translations/{translation_id}",
-    response_model=Edited,
-    summary="Post-edit a translation: a person's text replaces the machine's",
-    description="As in the desk: published at once (and released if held) or kept as a "
-    "draft; the machine's text stays on record as a revision.",
-    responses=_answers(400, 404, 409, 413),
-    openapi_extra=_role(Role.EDITOR),
-)
-async def translation_edit(
-    request: Request,
-    translation_id: Id,
-    body: TranslationEdit,
-    token: Editor,
-    display_name: Annotated[
-        str | None, Query(max_length=200, description="The name readers may see.")
-    ] = None,
-) -> dict[str, Any]:
-    result = await _call(_edit, newsroom_of(request), translation_id, body, token, display_name)
-    return dataclasses.asdict(result)
-
-
-def _edit(
-    newsroom: Any,
-    translation_id: int,
-    body: TranslationEdit,
-    token: TokenInfo,
-    display_name: str | None,
-) -> Any:
-    result = save_edit(
-        newsroom,
-        translation_id,
-        title=body.title,
-        blocks_text=body.blocks,
-        base_revision=body.base_revision,
-        editor=token.actor.name,
-        display_name=display_name,
-        publish=body.publish,
-    )
-    verb = "translation.publish" if result.published else "translation.draft"
-    target = f"translation {translation_id} (article {result.article_id}, {result.language})"
-    record(newsroom, token.actor, verb, target, revision=result.revision)
-    return result
