@@ -236,6 +236,17 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", "/held", {"headers": {"Authorization": "Bearer bw_wrong"}}, 401),
     ("GET", "/held", {"headers": {"Authorization": "Token abc"}}, 401),
     ("GET", "/held", {"token": "viewer", "params": {"cursor": "x" * 500}}, 422),
+    # NUL characters, which PostgreSQL refuses in text (found by fuzzing the API).
+    ("GET", "/articles?language=%00&section=x", {}, 422),
+    ("GET", "/search?q=a%00b", {}, 422),
+    ("POST", "/held/1/e%00n/release", {"token": "editor"}, 422),
+    ("POST", "/articles/1/takedown", {"json": {"reason": "a\x00b"}, "token": "editor"}, 422),
+    (
+        "POST",
+        "/sources",
+        {"json": {"url": "http://a.example/", "name": "\x00"}, "token": "editor"},
+        422,
+    ),
 ]
 
 

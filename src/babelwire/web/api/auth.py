@@ -37,7 +37,13 @@ async def caller(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> TokenInfo | None:
     """The token the request carries; None without one. A request that sends an
-    Authorization header that is not a live token is refused, whatever it asks for."""
+    Authorization header that is not a live token is refused, whatever it asks for.
+
+    Every route depends on this, so it also refuses a parameter holding a NUL
+    character, which no text of babelwire holds and PostgreSQL refuses to compare."""
+    values = [*request.query_params.values(), *map(str, request.path_params.values())]
+    if any("\x00" in value for value in values):
+        raise ApiError(422, "a parameter holds a NUL character")
     header = request.headers.get("authorization")
     if header is None:
         return None
