@@ -11,6 +11,11 @@ it out of that edition.
 Newest first means by the time readers see (when the source published the
 article, else when this site first did), then by id, so that articles
 published at the same moment keep one order.
+
+Why one module over 500 lines: the visibility rule, the order and the cursor are
+shared by every way of reading the list (teasers, numbered pages, API items, feed
+items), and each reading is a method of ArticleList built on them; split apart,
+each part would import the rest back.
 """
 
 from __future__ import annotations
