@@ -19,13 +19,15 @@ from typing import Any
 import jsonschema
 import pytest
 from lxml import etree
+from starlette.testclient import TestClient
 from lxml import html as lxml_html
 
 from babelwire.config import Config
 from babelwire.newsroom import Newsroom
 from babelwire.publish.metadata import og_locale
 from babelwire.publish.pages import SitePages
-from babelwire.storage.tables import ArticleTagRow, TagRow
+from babelwire.web.app import create_app
+from babelwire.storage.tables import ArticleTagRow, StoryRow, TagRow
 from tests.factory import make_article, make_source, make_translation
 
 BASE = "https://wire.example"
@@ -73,8 +75,11 @@ def feeds(database_url: str, tmp_path: Path) -> Iterator[Feeds]:
             catalan = make_source(session, url="https://diari.example/feed", name="Diari")
             english = make_source(session, url="https://daily.example/feed", name="Daily")
             tag = TagRow(slug="barcelona", kind="place", name="Barcelona", names={})
-            session.add(tag)
+            story = StoryRow(headline="Budget vote", headline_language="en", source_count=2)
+            session.add_all([tag, story])
             session.flush()
+            ids["story"] = story.id
+            ids["diari"], ids["daily"] = catalan.id, english.id
             for n, key in enumerate(("translated", "revised", "original")):
                 source = english if key == "original" else catalan
                 article = make_article(
@@ -88,6 +93,7 @@ def feeds(database_url: str, tmp_path: Path) -> Iterator[Feeds]:
                     author="Anna Puig" if key != "original" else "",
                     image="https://img.example/1.jpg" if key == "translated" else "",
                     published_at=now - timedelta(hours=n + 1),
+                    story_id=None if key == "revised" else story.id,
                 )
                 if key == "original":
                     make_translation(session, article, "en", "original", blocks=BODY)
@@ -339,3 +345,74 @@ def test_empty_sections_are_left_out_of_the_menu_and_the_sitemap(feeds: Feeds) -
     assert fingerprint(feeds.pages) != before
     front = lxml_html.fromstring(feeds.pages.front("en") or "")
     assert front.xpath("//nav//a[@href='/en/section/science/']")
+
+
+def _items(body: bytes | None) -> list[str]:
+    assert body is not None
+    root = etree.fromstring(body)
+    assert _schema("rss2.rng").validate(root)
+    return [item.findtext("link") or "" for item in root.iter("item")]
+
+
+def test_a_source_and_a_story_have_feeds_of_their_own(feeds: Feeds) -> None:
+    diari, story = feeds.ids["diari"], feeds.ids["story"]
+    source_feed = feeds.pages.feed("en", "rss", source_id=diari)
+    assert sorted(_items(source_feed)) == sorted(
+        _article_url(feeds, key) for key in ("translated", "revised")
+    )
+    assert source_feed is not None
+    channel = etree.fromstring(source_feed).find("channel")
+    assert channel is not None
+    assert channel.findtext("link") == f"{BASE}/en/source/{diari}/"
+    assert (channel.findtext("title") or "").startswith("Diari · ")
+    # The story's feed: its reports in this edition, each with its notice.
+    story_feed = feeds.pages.feed("es", "atom", story_id=story)
+    assert story_feed is not None
+    root = etree.fromstring(story_feed)
+    assert _schema("atom.rng").validate(root), _schema("atom.rng").error_log
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 1  # the English original has no Spanish translation here
+    assert SPANISH_NOTICE in (entries[0].findtext(f"{ATOM}content") or "")
+    english = json.loads(feeds.pages.feed("en", "json", story_id=story) or b"{}")
+    assert sorted(item["url"] for item in english["items"]) == sorted(
+        _article_url(feeds, key) for key in ("translated", "original")
+    )
+    assert english["home_page_url"] == f"{BASE}/en/story/{story}/"
+    # No such source or story, or one the edition does not show: no feed.
+    assert feeds.pages.feed("en", "rss", source_id=diari + 100) is None
+    assert feeds.pages.feed("en", "rss", story_id=story + 100) is None
+    assert feeds.pages.feed("es", "rss", source_id=feeds.ids["daily"]) is None
+
+
+def test_source_and_story_pages_name_their_feeds_and_a_build_writes_them(
+    feeds: Feeds, tmp_path: Path
+) -> None:
+    from babelwire.publish.static import build_site
+
+    diari, story = feeds.ids["diari"], feeds.ids["story"]
+    for page, path in (
+        (feeds.pages.source("en", diari), f"/en/source/{diari}/"),
+        (feeds.pages.story("en", story), f"/en/story/{story}/"),
+    ):
+        assert page is not None
+        doc = lxml_html.fromstring(page)
+        links = doc.xpath("//head/link[@rel='alternate'][@type='application/rss+xml']/@href")
+        assert links == [path + "feed.xml"]
+    out = tmp_path / "public"
+    build_site(feeds.newsroom, out, search_index=False)
+    for path, body in (
+        (f"en/source/{diari}/feed.xml", feeds.pages.feed("en", "rss", source_id=diari)),
+        (f"en/story/{story}/atom.xml", feeds.pages.feed("en", "atom", story_id=story)),
+        (f"es/story/{story}/feed.json", feeds.pages.feed("es", "json", story_id=story)),
+    ):
+        assert body is not None
+        assert (out / path).read_bytes() == body, path
+    assert not (out / f"es/source/{feeds.ids['daily']}").exists()
+    # The served site answers the same paths with the same documents.
+    with TestClient(create_app(feeds.newsroom)) as client:
+        for path in (f"en/source/{diari}/feed.xml", f"es/story/{story}/feed.json"):
+            response = client.get("/" + path)
+            assert response.status_code == 200, path
+            assert response.content == (out / path).read_bytes(), path
+        assert client.get(f"/en/story/{story + 100}/feed.xml").status_code == 404
+        assert client.get(f"/es/source/{feeds.ids['daily']}/atom.xml").status_code == 404

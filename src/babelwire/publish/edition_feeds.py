@@ -1,80 +1,130 @@
-"""The feeds an edition publishes (RSS, Atom and JSON Feed), of the edition, a section
-or a tag; `babelwire.publish.feeds` writes the documents."""
+"""The feeds an edition publishes (RSS, Atom and JSON Feed), of the edition, a section,
+a tag, a source or a story; `babelwire.publish.feeds` writes the documents."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from babelwire.publish import feeds
 from babelwire.publish.paths import (
+    FEED_FILES,
     FEED_TYPES,
     url_for_article,
     url_for_feed,
     url_for_front,
     url_for_section,
+    url_for_source,
+    url_for_story,
     url_for_tag,
 )
-from babelwire.publish.rendering import SiteRenderer
+from babelwire.publish.rendering import SiteRenderer, is_row_id
 from babelwire.publish.wording import messages, translation_notice
-from babelwire.storage.published import tags
+from babelwire.storage import Session
+from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
 from babelwire.storage.published.views import FeedItem
 
 FEED_ITEMS = 50
 
 
-class EditionFeeds(SiteRenderer):
-    """An edition's feeds, and its sections' and tags'."""
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What a feed lists: its title's first part, the page it belongs to and its articles."""
 
-    def _feed_head(
-        self, language: str, section: str | None, tag: tags.TagInfo | None = None
-    ) -> feeds.FeedHead:
-        title = self.config.title
-        home = url_for_front(language)
+    name: str
+    home: str
+    articles: ArticleList
+    urls: dict[str, str]
+
+
+class EditionFeeds(SiteRenderer):
+    """An edition's feeds, and its sections', tags', sources' and stories'."""
+
+    def _scope(
+        self,
+        session: Session,
+        language: str,
+        section: str | None,
+        tag: str | None,
+        source_id: int | None,
+        story_id: int | None,
+    ) -> _Scope | None:
+        """The list a feed follows, or None where the edition has no such list."""
+        found = ArticleList(language)
         if tag is not None:
-            title = f"{tag.name} · {title}"
-            home = url_for_tag(language, tag.slug)
-        elif section is not None:
-            rule = self.config.section(section)
-            assert rule is not None
-            title = f"{self.section_name(rule, language)} · {title}"
-            home = url_for_section(language, section)
-        slug = None if tag is None else tag.slug
+            info = tags.tag_info(session, language, tag)
+            if info is None:
+                return None
+            urls = {kind: url_for_feed(language, kind, tag=info.slug) for kind in FEED_FILES}
+            return _Scope(
+                info.name, url_for_tag(language, info.slug), found.with_tag(info.id), urls
+            )
+        if section is not None:
+            rule = self.config.section(section) if self.has_section(section) else None
+            if rule is None:
+                return None
+            urls = {kind: url_for_feed(language, kind, section) for kind in FEED_FILES}
+            name = self.section_name(rule, language)
+            return _Scope(name, url_for_section(language, section), found.in_section(section), urls)
+        if source_id is not None:
+            source = articles.source_info(session, source_id) if is_row_id(source_id) else None
+            if source is None:
+                return None
+            urls = {kind: url_for_feed(language, kind, source=source_id) for kind in FEED_FILES}
+            home = url_for_source(language, source_id)
+            return _Scope(source.name, home, found.from_source(source_id), urls)
+        if story_id is not None:
+            view = stories.story_view(session, language, story_id) if is_row_id(story_id) else None
+            if view is None:
+                return None
+            urls = {kind: url_for_feed(language, kind, story=story_id) for kind in FEED_FILES}
+            home = url_for_story(language, story_id)
+            return _Scope(view.headline, home, found.in_story(story_id), urls)
+        urls = {kind: url_for_feed(language, kind) for kind in FEED_FILES}
+        return _Scope("", url_for_front(language), found, urls)
+
+    def _feed_head(self, language: str, scope: _Scope) -> feeds.FeedHead:
+        title = self.config.title
+        if scope.name:
+            title = f"{scope.name} · {title}"
         return feeds.FeedHead(
             title=title,
             description=self.config.settings.site.description,
             language=language,
-            home_url=self._absolute(home),
-            rss_url=self._absolute(url_for_feed(language, "rss", section, slug)),
-            atom_url=self._absolute(url_for_feed(language, "atom", section, slug)),
-            json_url=self._absolute(url_for_feed(language, "json", section, slug)),
+            home_url=self._absolute(scope.home),
+            rss_url=self._absolute(scope.urls["rss"]),
+            atom_url=self._absolute(scope.urls["atom"]),
+            json_url=self._absolute(scope.urls["json"]),
             publisher=self.config.title,
         )
 
     def feed(
-        self, language: str, kind: str, section: str | None = None, tag: str | None = None
+        self,
+        language: str,
+        kind: str,
+        section: str | None = None,
+        tag: str | None = None,
+        *,
+        source_id: int | None = None,
+        story_id: int | None = None,
     ) -> bytes | None:
-        """An edition's (or a section's, or a tag's) feed: kind is "rss", "atom" or "json"."""
+        """An edition's feed, or a section's, a tag's, a source's or a story's (give at
+        most one of them): kind is "rss", "atom" or "json". None where the edition has no
+        such list, or where a tag's, a source's or a story's list is empty."""
         if not self.has_edition(language) or kind not in FEED_TYPES:
             return None
-        if section is not None and not self.has_section(section):
-            return None
-        articles_of = ArticleList(language)
-        if section is not None:
-            articles_of = articles_of.in_section(section)
         with self.sessions() as session:
-            info = None
-            if tag is not None:
-                info = tags.tag_info(session, language, tag)
-                if info is None:
-                    return None
-                articles_of = articles_of.with_tag(info.id)
-            items = articles_of.feed_items(session, FEED_ITEMS, with_text=True)
+            scope = self._scope(session, language, section, tag, source_id, story_id)
+            if scope is None:
+                return None
+            items = scope.articles.feed_items(session, FEED_ITEMS, with_text=True)
             # The items' tags in one query, whatever the number of items.
             named = tags.tags_by_article(session, language, [item.id for item in items])
-        if info is not None and not items:
+        if not items and (tag, source_id, story_id) != (None, None, None):
             return None
         names = self.section_names(language)
         entries = [self._entry(language, item, named.get(item.id, ()), names) for item in items]
-        head = self._feed_head(language, None if info else section, info)
+        head = self._feed_head(language, scope)
         if kind == "rss":
             return feeds.rss_feed(head, entries)
         if kind == "atom":

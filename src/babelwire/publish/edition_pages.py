@@ -98,6 +98,7 @@ class EditionPages(SiteRenderer):
         context = self._context(
             language, path=url_for_story(language, story_id), alternates=alternates
         )
+        context["feeds"] = self.feed_links(language, story=story_id)
         context.update(
             story=view,
             members=[

@@ -6,10 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from babelwire.publish.paths import (
-    FEED_TYPES,
     is_tag_slug,
     safe_url,
-    url_for_feed,
     url_for_section,
     url_for_source,
     url_for_tag,
@@ -137,6 +135,7 @@ class ListPages(SiteRenderer):
     def _render_source(self, info: SourceInfo, listing: SectionListing) -> str:
         language, source_id = listing.language, info.id
         context = self._context(language, path=url_for_source(language, source_id, listing.page))
+        context["feeds"] = self.feed_links(language, source=source_id)
         context["source"] = info
         context["source_href"] = safe_url(info.url)
         self._pager(context, listing, lambda n: url_for_source(language, source_id, n))
@@ -254,10 +253,7 @@ class ListPages(SiteRenderer):
             if page == 0
             else None,
         )
-        context["feeds"] = [
-            {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, tag=info.slug)}
-            for kind in ("rss", "atom", "json")
-        ]
+        context["feeds"] = self.feed_links(language, tag=info.slug)
         context["tag"] = info
         self._pager(context, listing, lambda n: url_for_tag(language, info.slug, n))
         return self._render("tag.html", context)

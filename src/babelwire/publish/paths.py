@@ -103,13 +103,24 @@ FEED_TYPES = {
 
 
 def url_for_feed(
-    language: str, kind: str, section: str | None = None, tag: str | None = None
+    language: str,
+    kind: str,
+    section: str | None = None,
+    tag: str | None = None,
+    *,
+    source: int | None = None,
+    story: int | None = None,
 ) -> str:
-    """An edition's feed, or a section's, or a tag's (give one of `section` and `tag`)."""
+    """An edition's feed, or a section's, a tag's, a source's or a story's (give at most
+    one of `section`, `tag`, `source` and `story`)."""
     if tag is not None:
         base = url_for_tag(language, tag)
     elif section is not None:
         base = url_for_section(language, section)
+    elif source is not None:
+        base = url_for_source(language, source)
+    elif story is not None:
+        base = url_for_story(language, story)
     else:
         base = url_for_front(language)
     return base + FEED_FILES[kind]

@@ -280,16 +280,31 @@ class SiteRenderer:
             "next_href": "",
             "pager_label": "",
             "search_href": url_for_search(language),
-            "feeds": [
-                {"type": FEED_TYPES[kind], "href": url_for_feed(language, kind, feed_section)}
-                for kind in ("rss", "atom", "json")
-            ],
+            "feeds": self.feed_links(language, feed_section),
             "robots": "",
             "og": {},
             "json_ld": "",
             "static": self.static,
             "csp": STATIC_CSP if self.static else "",
         }
+
+    def feed_links(
+        self,
+        language: str,
+        section: str | None = None,
+        *,
+        tag: str | None = None,
+        source: int | None = None,
+        story: int | None = None,
+    ) -> list[dict[str, str]]:
+        """A page's feed links (RSS first: the footer's "feed" link is the first)."""
+        return [
+            {
+                "type": FEED_TYPES[kind],
+                "href": url_for_feed(language, kind, section, tag, source=source, story=story),
+            }
+            for kind in ("rss", "atom", "json")
+        ]
 
     def _render(self, template: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template).render(context)

@@ -178,21 +178,29 @@ def _write_list(
         out.remove_tree(_list_url(language, lst))
         return
     remove_pages_after(out, _list_url(language, lst), archive)
-    if lst.kind == "source":
-        return
-    section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
     for kind in FEED_FILES:
-        body = pages.feed(language, kind, section, tag)
+        if lst.kind == "source":
+            source_id = int(lst.key)
+            body = pages.feed(language, kind, source_id=source_id)
+            url = url_for_feed(language, kind, source=source_id)
+        else:
+            section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
+            body = pages.feed(language, kind, section, tag)
+            url = url_for_feed(language, kind, section, tag)
         if body is not None:
-            out.file(url_for_feed(language, kind, section, tag), body)
+            out.file(url, body)
 
 
 def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int) -> None:
     html = pages.story(language, story_id)
     if html is None:
         out.remove_tree(url_for_story(language, story_id))
-    else:
-        out.page(url_for_story(language, story_id), html)
+        return
+    out.page(url_for_story(language, story_id), html)
+    for kind in FEED_FILES:
+        body = pages.feed(language, kind, story_id=story_id)
+        if body is not None:
+            out.file(url_for_feed(language, kind, story=story_id), body)
 
 
 def _write_article(

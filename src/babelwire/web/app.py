@@ -124,6 +124,10 @@ def site_routes() -> list[BaseRoute]:
         routes.append(Route(f"/{{lang}}/{file_name}", endpoints.edition_feed))
         routes.append(Route(f"/{{lang}}/section/{{slug}}/{file_name}", endpoints.list_feed))
         routes.append(Route(f"/{{lang}}/tag/{{slug}}/{file_name}", endpoints.list_feed))
+        routes.append(
+            Route(f"/{{lang}}/source/{{source_id:int}}/{file_name}", endpoints.source_feed)
+        )
+        routes.append(Route(f"/{{lang}}/story/{{story_id:int}}/{file_name}", endpoints.story_feed))
     return routes
 
 

@@ -216,24 +216,34 @@ async def original(request: Request) -> Response:
 
 
 async def edition_feed(request: Request) -> Response:
-    pages = _pages(request)
-    lang = request.path_params["lang"]
-    kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
-    body = await run_in_threadpool(pages.feed, lang, kind)
-    if body is None:
-        raise HTTPException(status_code=404)
-    return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
+    return await _feed(request, lambda pages, lang, kind: pages.feed(lang, kind))
 
 
 async def list_feed(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    if "/tag/" in request.url.path:
+        return await _feed(request, lambda pages, lang, kind: pages.feed(lang, kind, tag=slug))
+    return await _feed(request, lambda pages, lang, kind: pages.feed(lang, kind, slug))
+
+
+async def source_feed(request: Request) -> Response:
+    source_id = int(request.path_params["source_id"])
+    return await _feed(
+        request, lambda pages, lang, kind: pages.feed(lang, kind, source_id=source_id)
+    )
+
+
+async def story_feed(request: Request) -> Response:
+    story = int(request.path_params["story_id"])
+    return await _feed(request, lambda pages, lang, kind: pages.feed(lang, kind, story_id=story))
+
+
+async def _feed(request: Request, make: Callable[[SitePages, str, str], bytes | None]) -> Response:
+    """A feed document; its format is the file name's (feed.xml, atom.xml, feed.json)."""
     pages = _pages(request)
     lang = request.path_params["lang"]
-    slug = request.path_params["slug"]
     kind = FEED_KINDS[request.url.path.rsplit("/", 1)[1]]
-    if "/tag/" in request.url.path:
-        body = await run_in_threadpool(pages.feed, lang, kind, None, slug)
-    else:
-        body = await run_in_threadpool(pages.feed, lang, kind, slug)
+    body = await run_in_threadpool(make, pages, lang, kind)
     if body is None:
         raise HTTPException(status_code=404)
     return _document(body, FEED_TYPES[kind] + "; charset=utf-8")
