@@ -36,16 +36,23 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a busy machine starting the server's workers takes a while.
+        deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(base + "/", timeout=1).status_code == 200:
+                if httpx.get(base + "/", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"babelwire serve did not start: {output}")
+                # A server still running would keep its output open: end it first.
+                process.terminate()
+                try:
+                    output, _ = process.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    output, _ = process.communicate()
+                pytest.fail(f"babelwire serve did not start: {(output or b'').decode()}")
             time.sleep(0.2)
         yield base
     finally:

@@ -19,15 +19,15 @@ from typing import Any
 import jsonschema
 import pytest
 from lxml import etree
-from starlette.testclient import TestClient
 from lxml import html as lxml_html
+from starlette.testclient import TestClient
 
 from babelwire.config import Config
 from babelwire.newsroom import Newsroom
 from babelwire.publish.metadata import og_locale
 from babelwire.publish.pages import SitePages
-from babelwire.web.app import create_app
 from babelwire.storage.tables import ArticleTagRow, StoryRow, TagRow
+from babelwire.web.app import create_app
 from tests.factory import make_article, make_source, make_translation
 
 BASE = "https://wire.example"

@@ -20,6 +20,8 @@ from babelwire.publish.stories import top_stories
 from babelwire.publish.wording import direction, endonym, language_name, messages
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories
+from babelwire.storage.published.listing import ArticleList
+from babelwire.storage.published.views import Teaser
 from babelwire.storage.takedowns import tombstone_for_article, tombstoned_paths
 
 FRONT_PAGE_ARTICLES = 5
@@ -58,6 +60,7 @@ class EditionPages(SiteRenderer):
                 FRONT_PAGE_ARTICLES,
             )
             top = self._top_stories(session, language)
+            lead = self._lead_teaser(session, language, top[0]) if top else None
         context = self._context(
             language,
             path=url_for_front(language),
@@ -65,10 +68,24 @@ class EditionPages(SiteRenderer):
         )
         context["front"] = front
         context["top_stories"] = top
+        context["lead_teaser"] = lead
         context["sections"] = [s for s in front.sections if is_section_slug(s.slug)]
         return self._render("front.html", context)
 
     # -- stories and tags ------------------------------------------------------------
+
+    @staticmethod
+    def _lead_teaser(session: Session, language: str, story: stories.StoryTeaser) -> Teaser | None:
+        """The report the lead story's standfirst comes from: its central one where this
+        edition shows it, else its newest."""
+        if story.central_article_id is not None:
+            found = articles.teasers_by_id(
+                session, language, [story.central_article_id], standfirst=True
+            )
+            if found:
+                return found[0]
+        newest = ArticleList(language).in_story(story.id).teasers(session, limit=1, standfirst=True)
+        return newest[0] if newest else None
 
     def _top_stories(self, session: Session, language: str) -> tuple[stories.StoryTeaser, ...]:
         return top_stories(

@@ -35,7 +35,7 @@ from babelwire.publish.paths import (
     url_for_style,
     url_for_tag,
 )
-from babelwire.publish.wording import direction, endonym, messages
+from babelwire.publish.wording import direction, endonym, messages, translated_mark
 from babelwire.storage import Sessions, sections
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList, sections_with_articles
@@ -122,6 +122,7 @@ def make_environment() -> Environment:
         url_for_source=url_for_source,
         url_for_story=url_for_story,
         url_for_tag=url_for_tag,
+        translated_mark=translated_mark,
     )
     return env
 

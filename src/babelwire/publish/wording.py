@@ -166,6 +166,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "top_stories": "Top stories",
         "story": "Story",
         "sources_count": "{count} sources",
+        "languages_count": "{count} languages",
+        "translated_mark": "Machine-translated {source}",
         "story_sources": "This story: {count} sources",
         "story_note": "Reported by {count} sources",
         "written_in": "in {language}",
@@ -241,6 +243,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "top_stories": "Noticias principales",
         "story": "Noticia",
         "sources_count": "{count} fuentes",
+        "languages_count": "{count} idiomas",
+        "translated_mark": "Traducción automática {source}",
         "story_sources": "Esta noticia: {count} fuentes",
         "story_note": "Contada por {count} fuentes",
         "written_in": "en {language}",
@@ -315,6 +319,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "top_stories": "Notícies principals",
         "story": "Notícia",
         "sources_count": "{count} fonts",
+        "languages_count": "{count} llengües",
+        "translated_mark": "Traducció automàtica {source}",
         "story_sources": "Aquesta notícia: {count} fonts",
         "story_note": "Explicada per {count} fonts",
         "written_in": "en {language}",
@@ -423,3 +429,13 @@ def translation_notice(
     if editor:
         return t["translated_revised_by"].format(source=source, engine=engine, editor=editor)
     return t["translated_revised"].format(source=source, engine=engine)
+
+
+def translated_mark(original_language: str | None, status: str, edition: str) -> str:
+    """The short mark a teaser carries when its text is a machine translation: "Machine-
+    translated from Catalan"; nothing for an article written in the edition's language."""
+    if status != TranslationStatus.TRANSLATED:
+        return ""
+    return messages(edition)["translated_mark"].format(
+        source=_from_phrase(original_language, edition)
+    )

@@ -51,7 +51,11 @@ def front_page(
     """The latest few articles of each section, given as (slug, name) in configured order."""
     found = []
     for slug, name in sections:
-        teasers = ArticleList(language).in_section(slug).teasers(session, limit=per_section)
+        teasers = (
+            ArticleList(language)
+            .in_section(slug)
+            .teasers(session, limit=per_section, standfirst=True)
+        )
         if teasers:
             found.append(SectionTeasers(slug, name, teasers))
     return FrontPage(language=language, sections=tuple(found))
@@ -127,11 +131,15 @@ def later_in_section(
     return tuple(int(x) for x in session.scalars(query))
 
 
-def teasers_by_id(session: Session, language: str, ids: list[int]) -> tuple[Teaser, ...]:
+def teasers_by_id(
+    session: Session, language: str, ids: list[int], *, standfirst: bool = False
+) -> tuple[Teaser, ...]:
     """Teasers of the given articles visible in `language`, in the order of `ids`."""
     if not ids:
         return ()
-    found = {t.id: t for t in ArticleList(language).with_ids(ids).teasers(session)}
+    found = {
+        t.id: t for t in ArticleList(language).with_ids(ids).teasers(session, standfirst=standfirst)
+    }
     return tuple(found[i] for i in ids if i in found)
 
 

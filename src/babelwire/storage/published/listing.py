@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Select, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import TranslationStatus
@@ -107,19 +107,44 @@ def in_story(story_id: int) -> Condition:
     return ArticleRow.story_id == story_id
 
 
-def teaser_select() -> Select[Any]:
-    """Articles with their translations and sources, as the columns of a Teaser."""
-    return (
-        select(
-            ArticleRow.id,
-            TranslationRow.title,
-            SourceRow.name,
-            ArticleRow.section,
-            shown_time(),
+#: A standfirst is cut at a word near this many characters.
+STANDFIRST_CHARS = 220
+
+
+def teaser_select(*, standfirst: bool = False) -> Select[Any]:
+    """Articles with their translations and sources, as the columns of a Teaser; with
+    `standfirst`, the first paragraph too (read from the stored text by the database,
+    not the whole text)."""
+    columns: list[Any] = [
+        ArticleRow.id,
+        TranslationRow.title,
+        SourceRow.name,
+        ArticleRow.section,
+        shown_time(),
+        ArticleRow.language,
+        TranslationRow.status,
+    ]
+    if standfirst:
+        blocks = TranslationRow.blocks
+        first = case(
+            (blocks[(0, "kind")].as_string() == "h", blocks[(1, "text")].as_string()),
+            else_=blocks[(0, "text")].as_string(),
         )
+        columns.append(func.substr(first, 1, STANDFIRST_CHARS + 80))
+    return (
+        select(*columns)
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
     )
+
+
+def shorten(text: str | None, limit: int = STANDFIRST_CHARS) -> str:
+    """`text` on one line, cut at the last word that fits in `limit` characters."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
 
 
 def teaser_rows(
@@ -133,6 +158,9 @@ def teaser_rows(
             source_name=row[2],
             section=row[3],
             published=row[4],
+            original_language=row[5],
+            status=row[6],
+            standfirst=shorten(row[7]) if len(row) > 7 else "",
         )
         for row in session.execute(query, params)
     )
@@ -325,11 +353,17 @@ class ArticleList:
         return int(total or 0)
 
     def teasers(
-        self, session: Session, *, offset: int = 0, limit: int | None = None
+        self,
+        session: Session,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        standfirst: bool = False,
     ) -> tuple[Teaser, ...]:
-        """The articles of the list (all, or `limit` from `offset`), newest first."""
+        """The articles of the list (all, or `limit` from `offset`), newest first; with
+        `standfirst`, each with its first paragraph, shortened."""
         query = (
-            teaser_select()
+            teaser_select(standfirst=standfirst)
             .where(*self._where())
             .order_by(*self._order())
             .offset(offset)
@@ -355,7 +389,7 @@ class ArticleList:
             archive_pages=archive_pages(total, size),
             page_size=size,
             total=total,
-            teasers=self.teasers(session, offset=start, limit=stop - start),
+            teasers=self.teasers(session, offset=start, limit=stop - start, standfirst=True),
         )
 
     def _after_cursor(self, query: Select[Any], cursor: str | None, limit: int) -> Select[Any]:

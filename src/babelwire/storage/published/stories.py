@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import Stage
-from babelwire.storage.published.listing import VISIBLE_STATUSES, visible_in
+from babelwire.storage.published.listing import VISIBLE_STATUSES, shown_time, visible_in
 from babelwire.storage.published.views import original_url
 from babelwire.storage.tables import (
     ArticleRow,
@@ -71,6 +71,11 @@ class StoryTeaser:
     source_count: int
     article_count: int
     last_seen: datetime | None
+    # The languages its reports were written in, most common first, and when the newest
+    # report shown in the edition was published by its source (else here).
+    languages: tuple[str, ...] = ()
+    reported: datetime | None = None
+    central_article_id: int | None = None
 
 
 def _headlines(
@@ -265,6 +270,7 @@ def story_teasers(session: Session, language: str, story_ids: list[int]) -> tupl
     stories = {
         row.id: row for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(shown)))
     }
+    reported = _reported(session, language, shown)
     return tuple(
         StoryTeaser(
             id=story_id,
@@ -273,10 +279,27 @@ def story_teasers(session: Session, language: str, story_ids: list[int]) -> tupl
             source_count=sources.get(story_id, 1),
             article_count=headlines[story_id][1],
             last_seen=stories[story_id].last_seen,
+            languages=tuple(stories[story_id].languages or ()),
+            reported=reported.get(story_id) or stories[story_id].last_seen,
+            central_article_id=stories[story_id].central_article_id,
         )
         for story_id in shown
         if story_id in stories
     )
+
+
+def _reported(session: Session, language: str, story_ids: list[int]) -> dict[int, datetime]:
+    """When the newest report of each story shown in `language` was published (by its
+    source where it says, else here)."""
+    if not story_ids:
+        return {}
+    rows = session.execute(
+        select(ArticleRow.story_id, func.max(shown_time()))
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(ArticleRow.story_id.in_(story_ids), *visible_in(language))
+        .group_by(ArticleRow.story_id)
+    )
+    return {int(story_id): when for story_id, when in rows if when is not None}
 
 
 def recent_stories(

@@ -25,7 +25,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Teaser:
-    """An article as a line of a list: enough to link to it."""
+    """An article as a line of a list: enough to link to it and to say where its text
+    comes from (`original_language` and `status`: translated, or written in the edition's
+    language); `standfirst` is its first paragraph, shortened, where the list asked."""
 
     id: int
     language: str
@@ -33,6 +35,9 @@ class Teaser:
     source_name: str
     section: str | None
     published: datetime | None
+    original_language: str | None = None
+    status: str = ""
+    standfirst: str = ""
 
 
 @dataclass(frozen=True, slots=True)
