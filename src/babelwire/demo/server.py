@@ -363,6 +363,12 @@ class DemoServer:
                     return outlet.articles[index]
         raise KeyError(f"{slug}/{article_slug}")
 
+    def add_article(self, slug: str, article: SampleArticle) -> None:
+        """Publish a new article at an outlet: its feed lists it from now on."""
+        with self._lock:
+            self.outlets[slug].articles.append(article)
+            self._cache.clear()
+
     def break_path(self, path: str, status: int, body: bytes = b"", content_type: str = "") -> None:
         """Make `path` answer with this status and body from now on."""
         with self._lock:
