@@ -26,6 +26,7 @@ hook, `--hub N` the flag.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import random
@@ -241,7 +242,9 @@ def run(scale: Scale, *, static: bool, seed: int) -> None:
         stop.set()
         end = datetime.now(UTC)
         report(newsroom, outlets, hot_ids, start, end, static, scale, grace)
-        newsroom.close()
+        # The runner's pass may still be on the backlog: it ends with the process, quietly.
+        logging.getLogger("babelwire").disabled = True
+        logging.getLogger("babelwire.run").disabled = True
     for server in servers:
         server.stop()
 

@@ -265,7 +265,7 @@ class TranslationSettings:
         "is found, ahead of the backlog and of retranslation work.",
     )
     backlog_slice: int = setting(
-        5,
+        1,
         "With the fast lane on, backlog articles `babelwire run` moves through a stage before "
         "it looks again for new entries to carry first.",
         minimum=1,
