@@ -259,6 +259,17 @@ class TranslationSettings:
         "Articles extracted and translated together (one engine batch per language pair).",
         minimum=1,
     )
+    fast_lane: bool = setting(
+        True,
+        "Carry each new entry through extract, translate and publish on its own as soon as it "
+        "is found, ahead of the backlog and of retranslation work.",
+    )
+    backlog_slice: int = setting(
+        1,
+        "With the fast lane on, backlog articles `babelwire run` moves through a stage before "
+        "it looks again for new entries to carry first.",
+        minimum=1,
+    )
     protect: list[str] = setting(
         ["url", "email", "handle", "hashtag", "number"],
         "What passes through translation unchanged: url, email, handle, hashtag, number.",
@@ -303,6 +314,12 @@ class FetchSettings:
     host_delay: float = setting(1.0, "Least seconds between two requests to one host.")
     min_interval_minutes: int = setting(5, "Shortest adaptive polling interval.", minimum=1)
     max_interval_minutes: int = setting(1440, "Longest adaptive polling interval.", minimum=1)
+    hot_interval_seconds: int = setting(
+        60,
+        "Shortest polling interval of a hot source (one publishing so often that its adaptive "
+        "interval falls below min_interval_minutes); per-host limits still hold.",
+        minimum=1,
+    )
     failing_after: int = setting(5, "Failures in a row after which a source is failing.", minimum=1)
 
 

@@ -47,7 +47,10 @@ def worker(
     site: SiteOption = Path("."),
     queues: Annotated[
         str | None,
-        typer.Option(help="Queues to take tasks from: fetch,extract,translate,publish."),
+        typer.Option(
+            help="Queues to take tasks from: fast_lane,fetch,extract,translate,publish "
+            "(a worker of extract takes from fast_lane too, first)."
+        ),
     ] = None,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default workers.concurrency).")
@@ -80,16 +83,17 @@ def worker(
             serve_worker_metrics(metrics_port, metrics_host)
         except OSError as exc:
             raise fail(f"--metrics-port {metrics_port}: {exc.strerror or exc}") from exc
-    from babelwire.runners.celery.app import STEP_QUEUES
+    from babelwire.runners.celery.app import QUEUES, fast_lane_first
 
     newsroom = _worker_site(site)
     config = newsroom.config
     newsroom.close()
     chosen = queues.split(",") if queues else list(config.settings.workers.queues)
     chosen = [q.strip() for q in chosen if q.strip()]
-    unknown = [q for q in chosen if q not in STEP_QUEUES]
+    unknown = [q for q in chosen if q not in QUEUES]
     if unknown or not chosen:
-        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(STEP_QUEUES)}")
+        raise fail(f"unknown queue(s) {unknown}; the queues are {', '.join(QUEUES)}")
+    chosen = fast_lane_first(chosen)
     processes = concurrency or config.settings.workers.concurrency
     from babelwire.runners.celery.app import app
     from babelwire.runners.celery.tasks import QUEUES_VARIABLE

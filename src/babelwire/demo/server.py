@@ -307,17 +307,17 @@ class DemoServer:
     'http://127.0.0.1:PORT/harbour-courier/feed.json'
     """
 
-    def __init__(self, outlets: list[SampleOutlet], port: int = 0) -> None:
+    def __init__(self, outlets: list[SampleOutlet], port: int = 0, host: str = "127.0.0.1") -> None:
         self.outlets = {o.slug: o for o in outlets}
         self.broken: dict[str, tuple[int, bytes, str]] = {}
         self.requests: list[tuple[str, str]] = []  # (path, user agent)
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[bytes, str]] = {}
         handler = _make_handler(self)
-        self.httpd = _QuietServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
 
     def start(self) -> DemoServer:
@@ -362,6 +362,12 @@ class DemoServer:
                     self._cache.clear()
                     return outlet.articles[index]
         raise KeyError(f"{slug}/{article_slug}")
+
+    def add_article(self, slug: str, article: SampleArticle) -> None:
+        """Publish a new article at an outlet: its feed lists it from now on."""
+        with self._lock:
+            self.outlets[slug].articles.append(article)
+            self._cache.clear()
 
     def break_path(self, path: str, status: int, body: bytes = b"", content_type: str = "") -> None:
         """Make `path` answer with this status and body from now on."""

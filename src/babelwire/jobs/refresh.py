@@ -20,7 +20,13 @@ from babelwire.model import FeedEntry, Stage, Step
 from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_entry
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
-from babelwire.pipeline.discover.schedule import MAX_BACKOFF, Policy, after_failure, after_success
+from babelwire.pipeline.discover.schedule import (
+    MAX_BACKOFF,
+    Policy,
+    after_failure,
+    after_success,
+    hot_interval,
+)
 from babelwire.pipeline.discover.urls import canonical_url
 from babelwire.pipeline.fetch.hosts import HostStats
 from babelwire.pipeline.fetch.http import AsyncFetcher
@@ -53,7 +59,8 @@ class SourceReport:
     skipped: int = 0
     failed: int = 0
     error: str | None = None
-    article_ids: list[int] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)  # new and updated
+    new_ids: list[int] = field(default_factory=list)  # new alone: the fast lane's
 
 
 def entry_fingerprint(entry: FeedEntry) -> str:
@@ -82,6 +89,7 @@ def policy(newsroom: Newsroom, source: SourceRow | None = None) -> Policy:
         min_minutes=c.settings.fetch.min_interval_minutes,
         max_minutes=c.settings.fetch.max_interval_minutes,
         failing_after=c.settings.fetch.failing_after,
+        hot_seconds=c.settings.fetch.hot_interval_seconds,
     )
     if source is None:
         return site
@@ -145,6 +153,7 @@ def refresh_round(
         concurrency=c.settings.fetch.concurrency,
         per_host=c.settings.fetch.host_concurrency,
         host_delay=c.settings.fetch.host_delay,
+        next_starts=newsroom.caches.host_next_poll,
     )
     reports = []
     for outcome in polled.outcomes:
@@ -251,15 +260,21 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
             source.last_status = log.outcome
             source.last_error = None
             source.consecutive_failures = 0
+            published = entries.recent_publication_times(session, source.id)
             minutes, reason = after_success(
                 rules,
                 current_minutes=source.interval_minutes,
-                published=entries.recent_publication_times(session, source.id),
+                published=published,
                 new_entries=report.new,
                 now=now,
             )
+            wait = timedelta(minutes=minutes)
+            hot = hot_interval(rules, published=published, now=now)
+            if hot is not None:  # below the minimum, down to the hot floor
+                wait, reason = timedelta(seconds=hot[0]), hot[1]
+                minutes = max(1, round(hot[0] / 60))
             source.interval_minutes = minutes
-            source.next_fetch_at = now + timedelta(minutes=minutes)
+            source.next_fetch_at = now + wait
             source.poll_reason = reason[:300]
         sources.log_poll(
             session,
@@ -372,6 +387,7 @@ def _store_entry(
     row.article_id = article.id
     report.new += 1
     report.article_ids.append(article.id)
+    report.new_ids.append(article.id)
 
 
 def _believable_dates(entry: FeedEntry, now: datetime) -> FeedEntry:

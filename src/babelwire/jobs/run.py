@@ -2,6 +2,13 @@
 
 Articles go through the stages in chunks, each chunk committed stage by stage,
 so a pass killed at any point leaves every article at a stage it can resume from.
+
+With the fast lane on (`translation.fast_lane`), the new entries a poll finds are
+carried through every stage first, each alone (jobs/fast_lane.py), and the backlog
+then goes in slices of `translation.backlog_slice` articles: before each slice's
+stage the pass carries what was pushed to it and polls the sources that have come
+due since, carrying their new entries. So a new entry waits behind the backlog for
+one slice's stage at most.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from babelwire.clock import utcnow
+from babelwire.jobs.fast_lane import Carried, FastLane, LaneRound
 from babelwire.jobs.refresh import SourceReport, due_source_ids, refresh_sources
 from babelwire.jobs.stages.result import StageResult
-from babelwire.jobs.stages.steps import ARTICLE_STEPS, pending_article_ids, run_stage_isolated
+from babelwire.jobs.stages.steps import ARTICLE_STEPS, pending_article_ids, run_recorded_stage
 from babelwire.jobs.tags import refresh_if_due
 from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import STEP_INPUT, STEPS, Step
@@ -50,6 +58,7 @@ class RunReport:
     memory_hits: int = 0
     article_errors: dict[int, str] = field(default_factory=dict)
     duplicates: int = 0  # copies of other articles found at extract
+    carried: list[int] = field(default_factory=list)  # new entries the fast lane made live
     recurring_tags: int | None = None  # names tagged by the last recurring-name search
 
     @property
@@ -69,9 +78,17 @@ def run_pass(
     force: bool = False,
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    lane: FastLane | None = None,
 ) -> RunReport:
-    """Poll every due source (all of them with `force`) and process every pending article."""
+    """Poll every due source (all of them with `force`) and process every pending article.
+
+    With the fast lane on, new entries go first (`lane`: the runner's own, holding what
+    was pushed to it between passes; a pass makes one for itself otherwise).
+    """
     progress = progress or _Silent()
+    translation = newsroom.config.settings.translation
+    if lane is None and translation.fast_lane:
+        lane = FastLane(newsroom)
     report = RunReport()
     pass_began, pass_began_at = time.perf_counter(), utcnow()
     if force:
@@ -104,31 +121,32 @@ def run_pass(
             failed=sum(1 for s in report.sources if s.error is not None),
         )
 
+    tried: set[int] = set()  # failed in the fast lane: tried again on the next pass
+    if lane is not None:  # the new entries first, each alone
+        carried = lane.carry_reports(report.sources)
+        _account_carried(report, carried)
+        tried = set(carried.failed)
     pending = sorted(
         {i for waiting in STEP_INPUT.values() for i in pending_article_ids(newsroom, waiting)}
+        - tried
     )
-    size = chunk_size or max(1, newsroom.config.settings.translation.batch_articles)
+    if chunk_size:
+        size = chunk_size
+    elif lane is not None:
+        size = max(1, translation.backlog_slice)
+    else:
+        size = max(1, translation.batch_articles)
     for step in STEPS[1:]:
         progress.start(step, len(pending))
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
         for stage in ARTICLE_STEPS:
-            began, began_at = time.perf_counter(), utcnow()
+            if lane is not None:  # what came in since goes ahead of the backlog
+                _absorb(report, by_source, lane.catch_up())
             # Whatever one article makes a stage raise is that article's failure.
-            result = run_stage_isolated(newsroom, stage, chunk)
-            seconds = time.perf_counter() - began
+            result, seconds = run_recorded_stage(newsroom, stage, chunk)
             report.stage_seconds[stage] += seconds
             _account(report, stage, result)
-            record_stage_run(
-                newsroom,
-                stage=stage,
-                items=chunk,
-                started_at=began_at,
-                seconds=seconds,
-                done=len(result.done) + len(result.unchanged),
-                failed=len(result.failed),
-                words=result.words,
-            )
             progress.advance(stage, len(chunk))
     _attribute_failures(newsroom, report, by_source)
     refreshed = refresh_if_due(newsroom)  # recurring names: now and then, not per article
@@ -140,7 +158,7 @@ def run_pass(
             started_at=pass_began_at,
             seconds=time.perf_counter() - pass_began,
             sources=len(source_ids),
-            articles=len(pending),
+            articles=len(pending) + len(report.carried),
             ok=report.ok,
         )
     return report
@@ -155,6 +173,29 @@ def _account(report: RunReport, stage: str, result: StageResult) -> None:
     report.memory_hits += result.memory_hits
     report.duplicates += len(result.duplicates)
     report.article_errors.update(result.failed)
+
+
+def _account_carried(report: RunReport, carried: Carried) -> None:
+    for stage, result in carried.results.items():
+        report.stage_seconds[stage] += carried.seconds.get(stage, 0.0)
+        _account(report, stage, result)
+    report.carried += carried.live
+
+
+def _absorb(report: RunReport, by_source: dict[int, SourceReport], found: LaneRound) -> None:
+    """What a look at the fast lane polled and carried, into the pass's report."""
+    for source_report in found.sources:
+        known = by_source.get(source_report.source_id)
+        if known is None:
+            by_source[source_report.source_id] = source_report
+            report.sources.append(source_report)
+            continue
+        known.new += source_report.new
+        known.updated += source_report.updated
+        known.skipped += source_report.skipped
+        known.error = source_report.error or known.error
+    report.stage_articles[Step.FETCH] += sum(s.new + s.updated for s in found.sources)
+    _account_carried(report, found.carried)
 
 
 def _attribute_failures(

@@ -1,4 +1,5 @@
-"""What one process keeps between calls: the open stories it has read."""
+"""What one process keeps between calls: the open stories it has read, and when each
+host may next be polled."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ class Caches:
 
     # The open stories (jobs/stories.py reads them on first use, drops them to reload).
     story_desk: StoryDesk | None = None
+    # Each host's earliest next feed request (time.monotonic), kept from one polling
+    # round to the next so that frequent rounds keep the host delay (jobs/refresh.py).
+    host_next_poll: dict[str, float] = field(default_factory=dict)

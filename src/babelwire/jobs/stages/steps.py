@@ -6,8 +6,10 @@ from failing its batch.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
+from babelwire.clock import utcnow
 from babelwire.failure import describe_error
 from babelwire.jobs.stages.extract import extract_articles
 from babelwire.jobs.stages.publish import publish_articles
@@ -18,6 +20,7 @@ from babelwire.jobs.stages.result import (
     record_failure,
 )
 from babelwire.jobs.stages.translate import translate_articles
+from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
 from babelwire.storage import articles
@@ -75,3 +78,24 @@ def pending_article_ids(newsroom: Newsroom, stage: Stage) -> list[int]:
     """The articles waiting at `stage`, oldest first."""
     with newsroom.sessions() as session:
         return articles.ids_waiting_at(session, stage)
+
+
+def run_recorded_stage(
+    newsroom: Newsroom, stage: str, article_ids: Sequence[int]
+) -> tuple[StageResult, float]:
+    """`run_stage_isolated`, recorded as a finished run (what `babelwire status` reads);
+    the result and the seconds it took."""
+    began, began_at = time.perf_counter(), utcnow()
+    result = run_stage_isolated(newsroom, stage, article_ids)
+    seconds = time.perf_counter() - began
+    record_stage_run(
+        newsroom,
+        stage=stage,
+        items=article_ids,
+        started_at=began_at,
+        seconds=seconds,
+        done=len(result.done) + len(result.unchanged),
+        failed=len(result.failed),
+        words=result.words,
+    )
+    return result, seconds

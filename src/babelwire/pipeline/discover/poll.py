@@ -84,8 +84,12 @@ def poll_sources(
     per_host: int = 2,
     host_delay: float = 1.0,
     on_done: Callable[[PollOutcome], None] | None = None,
+    next_starts: dict[str, float] | None = None,
 ) -> PollRound:
-    """Poll every request concurrently under the limits; outcomes in the requests' order."""
+    """Poll every request concurrently under the limits; outcomes in the requests' order.
+
+    `next_starts` carries each host's earliest next request from one round to the next
+    (see HostLimits), so rounds that follow each other closely keep the host delay."""
     return asyncio.run(
         _poll_all(
             requests,
@@ -95,6 +99,7 @@ def poll_sources(
             per_host=per_host,
             host_delay=host_delay,
             on_done=on_done,
+            next_starts=next_starts,
         )
     )
 
@@ -108,8 +113,11 @@ async def _poll_all(
     per_host: int,
     host_delay: float,
     on_done: Callable[[PollOutcome], None] | None,
+    next_starts: dict[str, float] | None = None,
 ) -> PollRound:
-    limits = HostLimits(concurrency=concurrency, per_host=per_host, delay=host_delay)
+    limits = HostLimits(
+        concurrency=concurrency, per_host=per_host, delay=host_delay, next_starts=next_starts
+    )
     async with make_fetcher() as fetcher:
         poller = _Poller(fetcher, limits, robots)
 

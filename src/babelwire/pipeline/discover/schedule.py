@@ -5,8 +5,11 @@ publishes twice a week is polled about daily. The interval is half the
 median gap between the source's recent publications (so a new item waits at
 most about half a gap), kept between the site's minimum and maximum. A
 source that has gone quiet for longer than its usual rhythm slows down with
-it. Failures back off exponentially, with jitter so that sources that failed
-together (one host down) do not all come back in the same second.
+it. A hot source, one whose half-gap falls below the site's minimum, is polled
+down to a floor of its own in seconds (`hot_interval`), unless the source has a
+minimum interval of its own. Failures back off exponentially, with jitter so
+that sources that failed together (one host down) do not all come back in the
+same second.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "Policy",
     "after_failure",
     "after_success",
+    "hot_interval",
     "human_duration",
 ]
 
@@ -40,13 +44,15 @@ class Policy:
     min_minutes: int = 5
     max_minutes: int = 1440
     failing_after: int = 5
+    hot_seconds: int | None = None  # the floor of a hot source (None: no hot sources)
 
     def bounded(self, min_minutes: int | None, max_minutes: int | None) -> Policy:
         """This policy with one source's own bounds, where it has them, in place of
-        the site's."""
+        the site's; a source with a minimum of its own is never polled below it."""
         low = min_minutes or self.min_minutes
         high = max_minutes or self.max_minutes
-        return replace(self, min_minutes=low, max_minutes=max(low, high))
+        hot = self.hot_seconds if min_minutes is None else None
+        return replace(self, min_minutes=low, max_minutes=max(low, high), hot_seconds=hot)
 
 
 def human_duration(minutes: float) -> str:
@@ -70,11 +76,9 @@ def after_success(
     `published` are the times of the source's recent entries (publication
     date, or when babelwire first saw them).
     """
-    times = sorted(set(published), reverse=True)[:HISTORY]
-    if len(times) >= MIN_HISTORY:
-        gaps = [(a - b).total_seconds() / 60 for a, b in itertools.pairwise(times)]
-        gap = max(statistics.median(gaps), 1.0)
-        quiet = (now - times[0]).total_seconds() / 60
+    rhythm = _rhythm(published, now)
+    if rhythm is not None:
+        gap, quiet = max(rhythm[0], 1.0), rhythm[1]
         if quiet > 2 * gap:
             target, reason = quiet / 2, f"quiet for {human_duration(quiet)}"
         else:
@@ -86,6 +90,36 @@ def after_success(
         target = current_minutes
         reason = "too little history yet; default interval"
     return _clamp(policy, target, reason)
+
+
+def _rhythm(published: Sequence[datetime], now: datetime) -> tuple[float, float] | None:
+    """The median gap between recent publications and the time since the last one
+    (minutes), or None with too little history."""
+    times = sorted(set(published), reverse=True)[:HISTORY]
+    if len(times) < MIN_HISTORY:
+        return None
+    gaps = [(a - b).total_seconds() / 60 for a, b in itertools.pairwise(times)]
+    return max(statistics.median(gaps), 1.0 / 60), (now - times[0]).total_seconds() / 60
+
+
+def hot_interval(
+    policy: Policy, *, published: Sequence[datetime], now: datetime
+) -> tuple[float, str] | None:
+    """Seconds until the next poll of a hot source, and the reason; None when the source
+    is not hot: it has gone quiet, publishes less often than every two minimum
+    intervals, or the policy has no hot floor. The floor is `policy.hot_seconds`."""
+    rhythm = _rhythm(published, now)
+    if policy.hot_seconds is None or rhythm is None:
+        return None
+    gap, quiet = rhythm
+    half = gap / 2
+    if quiet > 2 * gap or half >= policy.min_minutes:
+        return None
+    seconds = max(half * 60, float(policy.hot_seconds))
+    reason = f"hot: publishes about every {human_duration(gap)}"
+    if seconds <= policy.hot_seconds:
+        return seconds, f"{reason} (at the hot floor, {policy.hot_seconds} s)"
+    return seconds, reason
 
 
 def _clamp(policy: Policy, minutes: float, reason: str) -> tuple[int, str]:

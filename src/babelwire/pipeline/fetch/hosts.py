@@ -69,16 +69,28 @@ class HostLimits:
     their loop).
     """
 
-    def __init__(self, *, concurrency: int = 50, per_host: int = 2, delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        concurrency: int = 50,
+        per_host: int = 2,
+        delay: float = 1.0,
+        next_starts: dict[str, float] | None = None,
+    ) -> None:
         self.per_host = max(1, per_host)
         self.delay = max(0.0, delay)
         self._global = asyncio.Semaphore(max(1, concurrency))
         self._hosts: dict[str, _Host] = {}
+        # Earliest next start per host (time.monotonic), carried from round to round:
+        # a host polled at the end of one round waits its delay into the next.
+        self.next_starts = next_starts if next_starts is not None else {}
 
     def _host(self, key: str) -> _Host:
         host = self._hosts.get(key)
         if host is None:
-            host = self._hosts[key] = _Host(asyncio.Semaphore(self.per_host))
+            host = self._hosts[key] = _Host(
+                asyncio.Semaphore(self.per_host), next_start=self.next_starts.get(key, 0.0)
+            )
         return host
 
     @asynccontextmanager
@@ -106,6 +118,7 @@ class HostLimits:
                 began = time.monotonic()
                 if host.next_start <= began:
                     host.next_start = began + self.delay
+                    self.next_starts[key] = host.next_start
                     break
                 self._global.release()
             try:

@@ -19,9 +19,23 @@ from babelwire.config import Config, ConfigError
 from babelwire.model import STEPS, Step
 
 STEP_QUEUES = STEPS  # one queue per step
+# New entries, each carried through every article stage by one task (jobs/fast_lane.py),
+# on a queue of their own that workers take from before the stage queues.
+FAST_LANE_QUEUE = "fast_lane"
+CARRY_TASK = "babelwire.carry"
+QUEUES = (FAST_LANE_QUEUE, *STEP_QUEUES)
 SITE_VARIABLE = "BABELWIRE_SITE"
 
 app = Celery("babelwire", include=["babelwire.runners.celery.tasks"])
+
+
+def fast_lane_first(queues: list[str]) -> list[str]:
+    """The queues a worker takes from, in order: the fast lane first, and with it any
+    worker of the extract queue (new entries never wait for a worker of their own)."""
+    rest = [q for q in queues if q != FAST_LANE_QUEUE]
+    if FAST_LANE_QUEUE in queues or Step.EXTRACT in rest:
+        return [FAST_LANE_QUEUE, *rest]
+    return rest
 
 
 def task_name(stage: str) -> str:
@@ -61,7 +75,10 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "task_soft_time_limit": soft,
         "task_time_limit": hard,
         "task_default_queue": Step.EXTRACT,
-        "task_routes": {task_name(stage): {"queue": stage} for stage in STEP_QUEUES},
+        "task_routes": {
+            CARRY_TASK: {"queue": FAST_LANE_QUEUE},
+            **{task_name(stage): {"queue": stage} for stage in STEP_QUEUES},
+        },
         "task_serializer": "json",
         "accept_content": ["json"],
         "broker_connection_retry_on_startup": True,
@@ -71,6 +88,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "visibility_timeout": visibility,
             "unacked_restore_interval": max(1, min(10, visibility // 4)),
             "unacked_restore_throttle": 1,
+            # Redis: a worker takes from its queues in the order given (the fast lane first),
+            # not in turn.
+            "queue_order_strategy": "priority",
         },
         "worker_send_task_events": False,
         "broker_pool_limit": 4,
@@ -85,21 +105,21 @@ def configure(config: Config) -> Celery:
 
 
 def queue_depths(config: Config) -> dict[str, int | None]:
-    """Messages waiting on each stage's queue, from the broker (None: not reachable)."""
+    """Messages waiting on each queue, from the broker (None: not reachable)."""
     configure(config)
-    depths: dict[str, int | None] = dict.fromkeys(STEP_QUEUES)
+    depths: dict[str, int | None] = dict.fromkeys(QUEUES)
     try:
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1)
             channel = connection.default_channel
-            for name in STEP_QUEUES:
+            for name in QUEUES:
                 try:
                     depths[name] = int(channel.queue_declare(queue=name, passive=True)[1])
                 except Exception:  # the queue does not exist yet: nothing waits on it
                     depths[name] = 0
                     channel = connection.channel()
     except Exception:
-        return dict.fromkeys(STEP_QUEUES)
+        return dict.fromkeys(QUEUES)
     return depths
 
 

@@ -29,9 +29,9 @@ from babelwire.jobs.dead_letters import add_dead_letter
 from babelwire.jobs.task_runs import DEAD, DONE, RETRY, SPLIT, finish_run, start_run
 from babelwire.model import Step
 from babelwire.newsroom import Newsroom
-from babelwire.runners.celery.app import SITE_VARIABLE, app
-from babelwire.runners.celery.dispatch import send
-from babelwire.runners.celery.stages import NEXT_STEP, work_on
+from babelwire.runners.celery.app import CARRY_TASK, SITE_VARIABLE, app
+from babelwire.runners.celery.dispatch import send, send_fast_lane
+from babelwire.runners.celery.stages import NEXT_STEP, Outcome, carry, work_on
 from babelwire.storage.database import is_database_failure
 
 log = logging.getLogger("babelwire.worker")
@@ -89,9 +89,16 @@ def backoff(newsroom: Newsroom, tries: int) -> float:
     return float(min(ceiling, base * 2 ** max(0, tries - 1)))
 
 
-def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> dict[str, int]:
+def run_stage_task(
+    task: Task,
+    stage: str,
+    ids: list[int],
+    outages: int = 0,
+    work: Callable[[Newsroom, list[int]], Outcome] | None = None,
+) -> dict[str, int]:
     """Run one delivery of a stage task. `outages` counts the earlier tries that met a
-    database outage: they are counted in task_runs like any try, but allowed on top."""
+    database outage: they are counted in task_runs like any try, but allowed on top.
+    `work` stands in for the stage's own (the fast lane's carry, recorded as extract)."""
     newsroom = worker_newsroom()
     task_id = str(task.request.id)
     fields = {"stage": stage, "task_id": task_id}  # of each log record (--log-format json)
@@ -113,10 +120,8 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
         return {"done": 0, "failed": len(ids)}
     began = time.perf_counter()
     try:
-        outcome = work_on(newsroom, stage, ids)
-        following = NEXT_STEP.get(stage)
-        if following and outcome.next_ids:
-            send(newsroom, following, outcome.next_ids)
+        outcome = work(newsroom, ids) if work else work_on(newsroom, stage, ids)
+        _send_on(newsroom, stage, outcome)
         # Recorded inside the try: if the database goes away here, the retry finds the
         # work done, sends nothing twice and records it then.
         finish_run(
@@ -172,6 +177,17 @@ def run_stage_task(task: Task, stage: str, ids: list[int], outages: int = 0) -> 
         _give_up_or_retry(task, newsroom, stage, ids, start.tries, traceback.format_exc())
         return {"done": 0, "failed": len(ids)}
     return {"done": outcome.done, "failed": outcome.failed}
+
+
+def _send_on(newsroom: Newsroom, stage: str, outcome: Outcome) -> None:
+    """What a batch moved on goes to the next stage; new entries, to the fast lane."""
+    following = NEXT_STEP.get(stage)
+    if not following or not outcome.next_ids:
+        return
+    fast = outcome.new_ids if newsroom.config.settings.translation.fast_lane else []
+    send_fast_lane(newsroom, fast)
+    chosen = set(fast)
+    send(newsroom, following, [i for i in outcome.next_ids if i not in chosen])
 
 
 def _give_up_or_retry(
@@ -231,3 +247,9 @@ def translate(self: Task, article_ids: list[int], outages: int = 0) -> dict[str,
 def publish(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
     """File articles under a section and make them visible."""
     return run_stage_task(self, Step.PUBLISH, [int(i) for i in article_ids], outages)
+
+
+@app.task(name=CARRY_TASK, bind=True, max_retries=None)
+def carry_task(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
+    """Carry new articles through extract, translate and publish, ahead of the stage queues."""
+    return run_stage_task(self, Step.EXTRACT, [int(i) for i in article_ids], outages, carry)
