@@ -132,6 +132,8 @@ class PathSettings:
     memory: Memory | None = None
     # Title-case headlines go to the engine in sentence case (see casing.py).
     headline_casing: bool = True
+    # The words the engine left untranslated are found (see untranslated.py).
+    find_untranslated: bool = True
 
 
 @dataclass(slots=True)
@@ -307,7 +309,9 @@ def translate_texts(
     stats.memory_hits += len(human)
     stats.human_hits += len(human)
 
-    left = _untranslated(route, units, current, style, glossary)
+    left = (
+        _untranslated(route, units, current, style, glossary) if settings.find_untranslated else {}
+    )
     results: list[Translation] = []
     position = 0
     for t_index, (text, shape) in enumerate(zip(texts, shapes, strict=True)):
