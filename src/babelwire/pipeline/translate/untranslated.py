@@ -33,6 +33,8 @@ __all__ = [
 
 CHECKS_KEY = "untranslated"
 _WORD = re.compile(r"[^\W\d_]+")
+_JOINERS = "'’-‐"
+_MIN_LETTERS = 3  # shorter: an abbreviation or a piece of a word ("pm", "re")
 _CACHE_SIZE = 200_000
 _cache: dict[tuple[str, str, str, str, str], bool] = {}
 _cache_lock = threading.Lock()
@@ -40,6 +42,9 @@ _cache_lock = threading.Lock()
 
 def candidates(source: str, output: str, excluded: Iterable[str] = ()) -> list[str]:
     """Lower-case words of ``source`` found as whole words in ``output``, first seen first.
+
+    Words of fewer than three letters, and pieces of words joined by an apostrophe
+    or a hyphen, are left out: the engine takes those apart on its own terms.
 
     ``excluded``: spans of the source that are not words of its language (glossary
     terms, URLs, handles...); the words inside them are never candidates.
@@ -49,8 +54,12 @@ def candidates(source: str, output: str, excluded: Iterable[str] = ()) -> list[s
             source = source.replace(span, " ")
     found = set(_WORD.findall(output))
     seen: dict[str, None] = {}
-    for word in _WORD.findall(source):
-        if word.islower() and word in found:
+    for m in _WORD.finditer(source):
+        word = m.group(0)
+        if len(word) < _MIN_LETTERS or not word.islower() or word not in found:
+            continue
+        around = source[max(0, m.start() - 1) : m.start()] + source[m.end() : m.end() + 1]
+        if not any(c in _JOINERS for c in around):  # not a piece of "it's", "pre-war"
             seen.setdefault(word)
     return list(seen)
 
