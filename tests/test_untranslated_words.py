@@ -57,10 +57,9 @@ def test_candidates_leave_out_names_numbers_and_protected_spans() -> None:
 def test_markup_escapes_everything_and_skips_addresses() -> None:
     text = "<b>posidonia</b> & x.example/posidonia, @posidonia; posidonias posidonia."
     out = mark_untranslated(text, ["posidonia"], "es", 'left "as is"')
+    span = '<span lang="es" class="untranslated" title="left &#34;as is&#34;">posidonia</span>'
     assert str(out) == (
-        '&lt;b&gt;<span lang="es" class="untranslated" title="left &#34;as is&#34;">posidonia</span>'
-        "&lt;/b&gt; &amp; x.example/posidonia, @posidonia; posidonias "
-        '<span lang="es" class="untranslated" title="left &#34;as is&#34;">posidonia</span>.'
+        f"&lt;b&gt;{span}&lt;/b&gt; &amp; x.example/posidonia, @posidonia; posidonias {span}."
     )
     assert mark_untranslated(text, [], "es", "t") == text  # nothing to mark: plain text
 
