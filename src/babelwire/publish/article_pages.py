@@ -18,7 +18,8 @@ from babelwire.publish.paths import (
     url_for_source,
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
-from babelwire.publish.wording import endonym, shown_editor, translation_notice
+from babelwire.publish.untranslated import mark_untranslated
+from babelwire.publish.wording import endonym, messages, shown_editor, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
@@ -35,22 +36,39 @@ class BodyPart:
     texts: tuple[str, ...]
 
 
-def body_parts(blocks: Sequence[TextBlock]) -> tuple[BodyPart, ...]:
-    """Group an article's blocks for rendering: consecutive list items make one list."""
+def body_parts(
+    blocks: Sequence[TextBlock], shown: Sequence[str] | None = None
+) -> tuple[BodyPart, ...]:
+    """Group an article's blocks for rendering: consecutive list items make one list.
+
+    ``shown``: each block's text as the page shows it (marked up), if not its text."""
     parts: list[BodyPart] = []
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if not block.text.strip():
             continue
+        text = block.text if shown is None else shown[index]
         if block.kind == "li":
             if parts and parts[-1].kind == "list":
-                parts[-1] = BodyPart("list", (*parts[-1].texts, block.text))
+                parts[-1] = BodyPart("list", (*parts[-1].texts, text))
             else:
-                parts.append(BodyPart("list", (block.text,)))
+                parts.append(BodyPart("list", (text,)))
         elif block.kind in {"h", "quote"}:
-            parts.append(BodyPart(block.kind, (block.text,)))
+            parts.append(BodyPart(block.kind, (text,)))
         else:
-            parts.append(BodyPart("p", (block.text,)))
+            parts.append(BodyPart("p", (text,)))
     return tuple(parts)
+
+
+def shown_texts(view: ArticleView) -> tuple[str, list[str]]:
+    """The headline and each block as the page shows them: untranslated words marked."""
+    left = dict(view.untranslated)
+    tooltip = messages(view.language)["untranslated_word"]
+    language = view.untranslated_language
+
+    def shown(index: int, text: str) -> str:
+        return mark_untranslated(text, left.get(index, ()), language, tooltip)
+
+    return shown(0, view.title), [shown(i + 1, b.text) for i, b in enumerate(view.blocks)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +173,11 @@ class ArticlePages(SiteRenderer):
         context = self._context(
             language, path=path, alternates=alternates, current_section=view.section
         )
+        headline, shown = shown_texts(view)
         context.update(
             article=view,
-            body=body_parts(view.blocks),
+            headline=headline,
+            body=body_parts(view.blocks, shown),
             other_editions=[
                 Link(href, endonym(code), code)
                 for code, href in alternates.items()

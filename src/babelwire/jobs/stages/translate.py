@@ -16,6 +16,7 @@ from babelwire.jobs.stages.result import StageResult, fail_article
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, Stage, Step, TranslationStatus
 from babelwire.newsroom import Newsroom
+from babelwire.pipeline.translate import untranslated
 from babelwire.pipeline.translate.article import (
     PathSettings,
     PathStats,
@@ -280,7 +281,9 @@ def _store_translation(
     row.quality = verdict.score
     row.pivot = output.route.pivot
     row.glossary_version = output.glossary_version
-    row.checks = dict(verdict.details)
+    # The quality measurements, and the words the engine left untranslated (if any).
+    left = untranslated.record(output.untranslated, output.route.source)
+    row.checks = {**verdict.details, **left}
     row.translated_at = utcnow()
     row.first_translated_at = row.first_translated_at or row.translated_at
 

@@ -16,12 +16,13 @@ A title or block a person already translated (post-editing, kept in the memory's
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from babelwire.model import Block, TranslatedArticle
+from babelwire.pipeline.translate.casing import normalise_headlines, recase
 from babelwire.pipeline.translate.engine import Engine, EngineError
-from babelwire.pipeline.translate.glossary import Glossary
+from babelwire.pipeline.translate.glossary import Glossary, PairGlossary
 from babelwire.pipeline.translate.memory import (
     Channel,
     Memory,
@@ -39,6 +40,7 @@ from babelwire.pipeline.translate.protect import (
 )
 from babelwire.pipeline.translate.quality import Measures, Verdict, assess
 from babelwire.pipeline.translate.segment import DEFAULT_MAX_WORDS, Piece, join_pieces, split_block
+from babelwire.pipeline.translate.untranslated import candidates, probe_unknown
 
 __all__ = [
     "Hop",
@@ -128,6 +130,10 @@ class PathSettings:
     glossary: Glossary = field(default_factory=Glossary)
     max_words: int = DEFAULT_MAX_WORDS
     memory: Memory | None = None
+    # Title-case headlines go to the engine in sentence case (see casing.py).
+    headline_casing: bool = True
+    # The words the engine left untranslated are found (see untranslated.py).
+    find_untranslated: bool = True
 
 
 @dataclass(slots=True)
@@ -154,6 +160,9 @@ class Translation:
     verdict: Verdict
     route: Route
     glossary_version: str
+    # Words the engine left as they were (in the route's source language), per
+    # segment: 0 the title, then each block (see untranslated.py).
+    untranslated: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -162,6 +171,7 @@ class _Unit:
 
     text: int  # index of the article in the batch
     segment: int  # 0 = title, then the blocks
+    source: str  # the piece as the article has it, before masking
     masked: Masked
     marks: int = 0
     from_memory: bool = False
@@ -269,11 +279,12 @@ def translate_texts(
     style, native = _protection(route)
     glossary = settings.glossary.for_pair(route.source, route.target)
     human = _human_segments(route, texts, settings.memory)
+    sources = _sources(route, texts, settings)
     shapes: list[list[list[Piece]]] = []
     units: list[_Unit] = []
-    for t_index, text in enumerate(texts):
+    for t_index, segments in enumerate(sources):
         shape: list[list[Piece]] = []
-        for s_index, segment in enumerate(text.segments()):
+        for s_index, segment in enumerate(segments):
             if (t_index, s_index) in human:
                 shape.append([])  # a person's text: nothing to translate
                 continue
@@ -281,7 +292,7 @@ def translate_texts(
             shape.append(pieces)
             for piece in pieces:
                 masked = mask(piece.text, settings.kinds, glossary, style=style, native=native)
-                units.append(_Unit(t_index, s_index, masked))
+                units.append(_Unit(t_index, s_index, piece.text, masked))
         shapes.append(shape)
     current = [u.masked.text for u in units]
     for hop in route.hops:
@@ -298,10 +309,14 @@ def translate_texts(
     stats.memory_hits += len(human)
     stats.human_hits += len(human)
 
+    left = (
+        _untranslated(route, units, current, style, glossary) if settings.find_untranslated else {}
+    )
     results: list[Translation] = []
     position = 0
     for t_index, (text, shape) in enumerate(zip(texts, shapes, strict=True)):
-        measures = Measures(source_segments=text.segments(), target_segments=[])
+        measures = Measures(source_segments=sources[t_index], target_segments=[])
+        untranslated: dict[int, dict[str, None]] = {}
         for s_index, pieces in enumerate(shape):
             if (t_index, s_index) in human:
                 measures.target_segments.append(human[(t_index, s_index)])
@@ -317,8 +332,13 @@ def translate_texts(
                 measures.placeholders += len(unit.masked.values) + len(unit.masked.kept)
                 measures.placeholders_lost += lost
                 measures.memory_hits += unit.from_memory
+                for word in left.get(position, ()):
+                    untranslated.setdefault(s_index, {}).setdefault(word)
                 position += 1
-            measures.target_segments.append(join_pieces(pieces, restored))
+            joined = join_pieces(pieces, restored)
+            if s_index == 0:  # the headline, in the target language's casing
+                joined = recase(joined, route.target)
+            measures.target_segments.append(joined)
         verdict = assess(measures, route.source, route.target)
         out_segments = measures.target_segments
         article = TranslatedArticle(
@@ -330,5 +350,50 @@ def translate_texts(
             unknown_words=measures.unknown_words,
             flags=list(verdict.flags),
         )
-        results.append(Translation(article, verdict, route, settings.glossary.version))
+        found = {i: tuple(words) for i, words in untranslated.items()}
+        results.append(Translation(article, verdict, route, settings.glossary.version, found))
     return results
+
+
+def _sources(route: Route, texts: Sequence[SourceText], settings: PathSettings) -> list[list[str]]:
+    """Each article's segments as they go to the engine: title-case titles in sentence case."""
+    segments = [text.segments() for text in texts]
+    if not settings.headline_casing:
+        return segments
+    first = route.hops[0]
+    terms = [t.term for t in settings.glossary.terms]
+    terms += [t.translation for t in settings.glossary.terms if t.translation]
+    titles = normalise_headlines(
+        [(s[0], s[1:]) for s in segments],
+        route.source,
+        terms,
+        lambda words: probe_unknown(first.engine, first.source, first.target, words),
+    )
+    for index, title in titles.items():
+        segments[index][0] = title
+    return segments
+
+
+def _untranslated(
+    route: Route,
+    units: Sequence[_Unit],
+    outputs: Sequence[str],
+    style: PlaceholderStyle | None,
+    glossary: PairGlossary,
+) -> dict[int, list[str]]:
+    """Per unit position, the words the engine left untranslated (units with marks only)."""
+    found: dict[int, list[str]] = {}
+    for position, (unit, output) in enumerate(zip(units, outputs, strict=True)):
+        if unit.marks <= 0:
+            continue
+        restored, _ = unmask(output, unit.masked, style)
+        excluded = [m.group(0) for m in glossary.matches(unit.source)]
+        words = candidates(unit.source, restored, [*excluded, *unit.masked.kept])
+        if words:
+            found[position] = words
+    if not found:
+        return {}
+    first = route.hops[0]
+    asked = sorted({w for words in found.values() for w in words})
+    unknown = probe_unknown(first.engine, first.source, first.target, asked)
+    return {p: [w for w in words if w in unknown] for p, words in found.items()}

@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import BRIEF
+from babelwire.pipeline.translate.untranslated import read_record
 from babelwire.storage.published.listing import (
     VISIBLE_STATUSES,
     ArticleList,
@@ -196,6 +197,7 @@ _TRANSLATIONS = select(
     TranslationRow.revised_by_display,
     # The body of the edition asked for only.
     case((TranslationRow.language == bindparam("language"), TranslationRow.blocks)).label("blocks"),
+    case((TranslationRow.language == bindparam("language"), TranslationRow.checks)).label("checks"),
 ).where(
     TranslationRow.article_id == bindparam("article_id"),
     TranslationRow.status.in_(VISIBLE_STATUSES),
@@ -222,6 +224,7 @@ def article_view(
     if translation is None:
         return None
     others = tuple(code for code in editions if code != language and code in visible)
+    left_in, left = read_record(translation.checks)
     (
         original_title,
         original_blocks,
@@ -268,4 +271,6 @@ def article_view(
         revised=translation.revised_by is not None,
         revised_by_display=translation.revised_by_display,
         image=image or "",
+        untranslated_language=left_in,
+        untranslated=tuple(sorted(left.items())),
     )

@@ -149,6 +149,10 @@ class ArticleView:
     revised: bool = False  # a person revised the machine's translation
     revised_by_display: str | None = None  # the name they gave readers, if any
     image: str = ""  # the picture the source's page named, if any
+    # Words the engine left as they were, in untranslated_language: (segment, words)
+    # with segment 0 the title and then each block (pipeline/translate/untranslated.py).
+    untranslated_language: str = ""
+    untranslated: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
