@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run demo test test-fast fuzz check lint typecheck bench bench-site bench-scale clean
+.PHONY: setup setup-run system system-run demo test test-fast fuzz check lint typecheck bench bench-site bench-scale bench-lighthouse clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -77,6 +77,11 @@ bench-site: setup
 bench-scale: setup-run
 	$(BIN)/pip install --quiet -e '.[workers,postgres]'
 	$(BIN)/python bench/scale.py
+
+# Lighthouse (npm, pinned) against Debian's Chromium, offline, on the demo site.
+bench-lighthouse: setup
+	cd bench/lighthouse && npm ci --no-audit --no-fund --silent
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
