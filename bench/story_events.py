@@ -58,7 +58,9 @@ def load(split: str, path: Path = SET) -> tuple[list[StoryInput], dict[Hashable,
     return items, {r["key"]: r["event"] for r in reports}
 
 
-def merged_stories(predicted: Mapping[Hashable, Hashable], gold: Mapping[Hashable, Hashable]) -> int:
+def merged_stories(
+    predicted: Mapping[Hashable, Hashable], gold: Mapping[Hashable, Hashable]
+) -> int:
     """Stories that hold reports of two or more events."""
     events: dict[Hashable, set[Hashable]] = defaultdict(set)
     for key, story in predicted.items():

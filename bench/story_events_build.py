@@ -16,7 +16,9 @@ time of a report does not tell them apart: what tells them apart is what they
 name. Within each topic the events alternate between a development split (to
 tune on) and a held-out split (to report only).
 
-    python bench/story_events_build.py [--flores ../shared/data/mt/flores200-devtest]  # writes tests/data/story-events/events.json
+    python bench/story_events_build.py [--flores ../shared/data/mt/flores200-devtest]
+
+writes tests/data/story-events/events.json.
 """
 
 from __future__ import annotations
@@ -94,7 +96,13 @@ def documents(flores: Path) -> dict[str, dict[str, object]]:
         url, domain, topic = row.split("\t")[:3]
         doc = found.setdefault(
             url,
-            {"beat": beat(topic) if domain == "wikinews" else domain, "domain": domain, "headline": headline(url), "lines": [], "sentences": {}},
+            {
+                "beat": beat(topic) if domain == "wikinews" else domain,
+                "domain": domain,
+                "headline": headline(url),
+                "lines": [],
+                "sentences": {},
+            },
         )
         doc["lines"].append(number + 1)  # type: ignore[attr-defined]
         for lang, text in lines.items():

@@ -3,15 +3,15 @@
 Each article is compared in one shared language (its text in the pivot
 language: the original or its translation), as a TF-IDF vector, with the open
 stories of the time window. It joins the most similar one above the threshold,
-or starts a story.
+or starts a story. Candidate stories come from an inverted index over each
+story's strongest terms, so the cost of an assignment depends on how many
+stories share a term with the article, not on how many articles are stored.
 
 Topic words alone merge different events of one beat (two earthquakes, two
 ferry lines of one sea), so the similarity to a story also weighs what tells
 events apart: the names and figures the article gives (capitalised words inside
 a sentence, numbers), of which a report of the same event shares most with the
-story, and how far in time the article is from the story's reports. Candidate stories come from an inverted index over each
-story's strongest terms, so the cost of an assignment depends on how many
-stories share a term with the article, not on how many articles are stored.
+story, and how far in time the article is from the story's reports.
 """
 
 from __future__ import annotations
