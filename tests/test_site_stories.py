@@ -25,6 +25,8 @@ from babelwire.jobs.takedown import take_down
 from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
+from babelwire.storage.published.stories import story_view
+from babelwire.storage.stories import set_edited_headline
 from babelwire.storage.tables import (
     ArticleRow,
     ArticleTagRow,
@@ -231,8 +233,8 @@ def _article_path(site: Site, key: str, language: str = "en") -> str:
 
 def test_story_page_lists_every_report_with_its_source_and_original(site: Site) -> None:
     doc = _get(site, f"/en/story/{site.ids['story-budget']}/")
-    # The central article's title in this edition's translation.
-    assert _text(doc.xpath("//h1")[0]) == "The government approves the budget"
+    # The central report is Catalan; the English report's own title leads in English.
+    assert _text(doc.xpath("//h1")[0]) == "Parliament passes the spending plan"
     members = doc.xpath("//ul[contains(@class, 'story-members')]/li")
     assert len(members) == 3
     texts = [_text(m) for m in members]
@@ -253,6 +255,7 @@ def test_story_page_lists_every_report_with_its_source_and_original(site: Site) 
 
 
 def test_story_page_in_spanish_uses_the_spanish_headline(site: Site) -> None:
+    # No report is written in Spanish: the central (Catalan) report's translation.
     doc = _get(site, f"/es/story/{site.ids['story-budget']}/")
     assert doc.getroottree().getroot().get("lang") == "es"
     assert _text(doc.xpath("//h1")[0]) == "El Gobierno aprueba el presupuesto"
@@ -352,7 +355,7 @@ def test_front_page_leads_with_the_biggest_recent_stories(site: Site) -> None:
     headlines = [_text(a) for a in top.xpath(".//li//a")]
     # Three sources ten minutes ago beat two sources two hours ago; the five-day-old
     # story and the one-source story are not top stories.
-    assert headlines == ["The government approves the budget", "Strike report 1"]
+    assert headlines == ["Parliament passes the spending plan", "Strike report 1"]
     assert "3 sources" in _text(top.xpath(".//li")[0])
     # Top stories first, then the sections.
     sections = doc.xpath("//section[contains(@class, 'front-section')]")
@@ -515,3 +518,20 @@ def test_takedown_leaves_story_and_tag_pages_in_serve_mode(
             )
     finally:
         newsroom.close()
+
+
+def test_a_headline_a_person_wrote_beats_the_native_report(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    story = ids["story-budget"]
+    with newsroom.sessions() as session:
+        view = story_view(session, "en", story)
+        assert view is not None and view.headline == "Parliament passes the spending plan"
+        assert not view.headline_by_person
+    with newsroom.sessions.begin() as session:
+        set_edited_headline(session, story, "en", "Budget passes", "editor", datetime.now(UTC))
+    with newsroom.sessions() as session:
+        view = story_view(session, "en", story)
+        assert view is not None and view.headline == "Budget passes"
+        assert view.headline_by_person
+        spanish = story_view(session, "es", story)
+        assert spanish is not None and spanish.headline == "El Gobierno aprueba el presupuesto"
