@@ -25,6 +25,7 @@ from babelwire.jobs.takedown import take_down
 from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
+from babelwire.storage.published.articles import related_teasers
 from babelwire.storage.published.stories import story_view
 from babelwire.storage.stories import set_edited_headline
 from babelwire.storage.tables import (
@@ -535,3 +536,27 @@ def test_a_headline_a_person_wrote_beats_the_native_report(tmp_path: Path) -> No
         assert view.headline_by_person
         spanish = story_view(session, "es", story)
         assert spanish is not None and spanish.headline == "El Gobierno aprueba el presupuesto"
+
+
+def test_related_articles_come_from_the_story_or_two_shared_tags(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    full, report = ids["full"], ids["budget-report"]
+    with newsroom.sessions() as session:
+        # The two budget reports are one story: the later one lists the earlier one.
+        lists = {
+            article: [t.id for t in related_teasers(session, "en", article)]
+            for article in (full, report)
+        }
+        assert full in lists[report] or report in lists[full]
+        # The strike shares one tag (the Catalan government) with the budget: unrelated.
+        strike = ids["strike-1"]
+        assert strike not in lists[full] and strike not in lists[report]
+        assert full not in [t.id for t in related_teasers(session, "en", strike)]
+    with newsroom.sessions.begin() as session:
+        session.add(ArticleTagRow(article_id=strike, tag_id=ids["tag-anna-puig"], mentions=1))
+    with newsroom.sessions() as session:
+        # A second shared name (Anna Puig) makes them related, whichever came first.
+        either = [t.id for t in related_teasers(session, "en", strike)] + [
+            t.id for t in related_teasers(session, "en", full)
+        ]
+        assert full in either or strike in either
