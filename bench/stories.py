@@ -42,6 +42,7 @@ from babelwire.pipeline.dedup.near import NearDuplicateIndex, fingerprints
 from babelwire.pipeline.dedup.stories import DEFAULT_THRESHOLD, StoryClusterer, StoryInput
 from babelwire.pipeline.extract.article import ExtractionError, extract_article
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
+from story_events import FORMER_THRESHOLD, bcubed
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FLORES = DATA / "mt" / "flores200-devtest"
@@ -64,23 +65,6 @@ def pairwise(
     recall = hits / len(true) if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
-
-
-def bcubed(predicted: Mapping[Hashable, Hashable], gold: Mapping[Hashable, Hashable]) -> float:
-    by_predicted: dict[Hashable, set[Hashable]] = defaultdict(set)
-    by_gold: dict[Hashable, set[Hashable]] = defaultdict(set)
-    for key in gold:
-        by_predicted[predicted[key]].add(key)
-        by_gold[gold[key]].add(key)
-    precision = recall = 0.0
-    for key in gold:
-        cluster, truth = by_predicted[predicted[key]], by_gold[gold[key]]
-        shared = len(cluster & truth)
-        precision += shared / len(cluster)
-        recall += shared / len(truth)
-    precision /= len(gold)
-    recall /= len(gold)
-    return 2 * precision * recall / (precision + recall)
 
 
 def flores_articles() -> dict[str, dict[str, str]]:
@@ -114,14 +98,17 @@ def cross_language(seed: int) -> None:
             items.append(StoryInput((url, language), "", text, moment))
     random.Random(seed).shuffle(items)
     gold = {item.key: item.key[0] for item in items}  # type: ignore[index]
-    for threshold in (0.25, 0.3, 0.35, 0.4, 0.45):
-        clusterer = StoryClusterer(threshold=threshold)
+    for events, threshold in [(False, FORMER_THRESHOLD)] + [
+        (True, t) for t in (0.18, 0.2, DEFAULT_THRESHOLD, 0.25, 0.3, 0.35)
+    ]:
+        clusterer = StoryClusterer(threshold=threshold, events=events)
         predicted = clusterer.assign_all(items)
         p, r, f1 = pairwise(predicted, gold)
-        mark = " (default)" if threshold == DEFAULT_THRESHOLD else ""
+        mark = " (default)" if events and threshold == DEFAULT_THRESHOLD else ""
+        name = "names, figures, time" if events else "topic words only (former default)"
         print(
-            f"  threshold {threshold:.2f}{mark}: pairwise P {p:.3f} R {r:.3f} F1 {f1:.3f}, "
-            f"B-cubed F1 {bcubed(predicted, gold):.3f}, {len(set(predicted.values()))} stories "
+            f"  {name} threshold {threshold:.2f}{mark}: pairwise P {p:.3f} R {r:.3f} F1 {f1:.3f}, "
+            f"B-cubed F1 {bcubed(predicted, gold)[2]:.3f}, {len(set(predicted.values()))} stories "
             f"for {len(articles)} articles"
         )
 

@@ -25,6 +25,9 @@ from babelwire.jobs.takedown import take_down
 from babelwire.newsroom import Newsroom
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report
+from babelwire.storage.published.articles import related_teasers
+from babelwire.storage.published.stories import story_view
+from babelwire.storage.stories import set_edited_headline
 from babelwire.storage.tables import (
     ArticleRow,
     ArticleTagRow,
@@ -231,8 +234,8 @@ def _article_path(site: Site, key: str, language: str = "en") -> str:
 
 def test_story_page_lists_every_report_with_its_source_and_original(site: Site) -> None:
     doc = _get(site, f"/en/story/{site.ids['story-budget']}/")
-    # The central article's title in this edition's translation.
-    assert _text(doc.xpath("//h1")[0]) == "The government approves the budget"
+    # The central report is Catalan; the English report's own title leads in English.
+    assert _text(doc.xpath("//h1")[0]) == "Parliament passes the spending plan"
     members = doc.xpath("//ul[contains(@class, 'story-members')]/li")
     assert len(members) == 3
     texts = [_text(m) for m in members]
@@ -253,6 +256,7 @@ def test_story_page_lists_every_report_with_its_source_and_original(site: Site) 
 
 
 def test_story_page_in_spanish_uses_the_spanish_headline(site: Site) -> None:
+    # No report is written in Spanish: the central (Catalan) report's translation.
     doc = _get(site, f"/es/story/{site.ids['story-budget']}/")
     assert doc.getroottree().getroot().get("lang") == "es"
     assert _text(doc.xpath("//h1")[0]) == "El Gobierno aprueba el presupuesto"
@@ -352,11 +356,11 @@ def test_front_page_leads_with_the_biggest_recent_stories(site: Site) -> None:
     headlines = [_text(a) for a in top.xpath(".//h3//a")]
     # Three sources ten minutes ago beat two sources two hours ago; the five-day-old
     # story and the one-source story are not top stories.
-    assert headlines == ["The government approves the budget", "Strike report 1"]
-    # The lead story: its headline, a standfirst from its report and how widely and in
-    # how many languages it is reported.
+    assert headlines == ["Parliament passes the spending plan", "Strike report 1"]
+    # The lead story: its headline, a standfirst from the report whose title it is and
+    # how widely and in how many languages it is reported.
     lead = top.xpath(".//article[contains(@class, 'lead-story')]")[0]
-    assert _text(lead.xpath(".//h3")[0]) == "The government approves the budget"
+    assert _text(lead.xpath(".//h3")[0]) == "Parliament passes the spending plan"
     assert _text(lead.xpath(".//p[@class='standfirst']")[0])
     assert "3 sources · 2 languages" in _text(lead.xpath(".//p[@class='meta']")[0])
     # Top stories first, then the sections.
@@ -521,3 +525,44 @@ def test_takedown_leaves_story_and_tag_pages_in_serve_mode(
             )
     finally:
         newsroom.close()
+
+
+def test_a_headline_a_person_wrote_beats_the_native_report(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    story = ids["story-budget"]
+    with newsroom.sessions() as session:
+        view = story_view(session, "en", story)
+        assert view is not None and view.headline == "Parliament passes the spending plan"
+        assert not view.headline_by_person
+    with newsroom.sessions.begin() as session:
+        set_edited_headline(session, story, "en", "Budget passes", "editor", datetime.now(UTC))
+    with newsroom.sessions() as session:
+        view = story_view(session, "en", story)
+        assert view is not None and view.headline == "Budget passes"
+        assert view.headline_by_person
+        spanish = story_view(session, "es", story)
+        assert spanish is not None and spanish.headline == "El Gobierno aprueba el presupuesto"
+
+
+def test_related_articles_come_from_the_story_or_two_shared_tags(tmp_path: Path) -> None:
+    newsroom, ids = _newsroom(tmp_path / "site")
+    full, report = ids["full"], ids["budget-report"]
+    with newsroom.sessions() as session:
+        # The two budget reports are one story: the later one lists the earlier one.
+        lists = {
+            article: [t.id for t in related_teasers(session, "en", article)]
+            for article in (full, report)
+        }
+        assert full in lists[report] or report in lists[full]
+        # The strike shares one tag (the Catalan government) with the budget: unrelated.
+        strike = ids["strike-1"]
+        assert strike not in lists[full] and strike not in lists[report]
+        assert full not in [t.id for t in related_teasers(session, "en", strike)]
+    with newsroom.sessions.begin() as session:
+        session.add(ArticleTagRow(article_id=strike, tag_id=ids["tag-anna-puig"], mentions=1))
+    with newsroom.sessions() as session:
+        # A second shared name (Anna Puig) makes them related, whichever came first.
+        either = [t.id for t in related_teasers(session, "en", strike)] + [
+            t.id for t in related_teasers(session, "en", full)
+        ]
+        assert full in either or strike in either

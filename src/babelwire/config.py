@@ -218,7 +218,9 @@ class StoriesSettings:
         72, "A story takes reports published (by their sources) within this many hours of its own."
     )
     threshold: float = setting(
-        0.35, "Least similarity (0-1, cosine of TF-IDF vectors) for a report to join a story."
+        0.22,
+        "Least similarity (0-1: cosine of TF-IDF vectors, lowered for the report's names and "
+        "figures the story lacks and for time apart) for a report to join a story.",
     )
     pivot_language: str = setting(
         "", "Language reports are compared in (empty: the first of site.languages)."

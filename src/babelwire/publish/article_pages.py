@@ -22,8 +22,7 @@ from babelwire.publish.untranslated import mark_untranslated
 from babelwire.publish.wording import endonym, messages, shown_editor, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
-from babelwire.storage.published.listing import ArticleList
-from babelwire.storage.published.views import ArticleView, Teaser, TextBlock
+from babelwire.storage.published.views import ArticleView, TextBlock
 
 RELATED_ARTICLES = 5
 
@@ -73,9 +72,8 @@ def shown_texts(view: ArticleView) -> tuple[str, list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class EditionIndex:
-    """Per article of an edition: the earlier articles of its section, and its tags."""
+    """Per article of an edition: its tags."""
 
-    related: Mapping[int, tuple[Teaser, ...]]
     tags: Mapping[int, tuple[tags.TagInfo, ...]]
 
 
@@ -112,15 +110,10 @@ class ArticlePages(SiteRenderer):
 
     def edition_index(self, language: str) -> EditionIndex:
         """What every article page of an edition shows from its neighbours, read at once
-        (a full build passes it to `article_pages` instead of a few queries a page)."""
-        related: dict[int, tuple[Teaser, ...]] = {}
+        (a full build passes it to `article_pages` instead of a query a page)."""
         with self.sessions() as session:
-            for rule in self.config.sections:
-                teasers = ArticleList(language).in_section(rule.slug).teasers(session)
-                for index, teaser in enumerate(teasers):
-                    related[teaser.id] = teasers[index + 1 : index + 1 + RELATED_ARTICLES]
             named = tags.tags_by_article(session, language)
-        return EditionIndex(related=related, tags=named)
+        return EditionIndex(tags=named)
 
     def article_pages(
         self, language: str, article_id: int, index: EditionIndex | None = None
@@ -149,17 +142,7 @@ class ArticlePages(SiteRenderer):
         for code, title in view.other_titles:
             if is_language_code(code):
                 alternates[code] = url_for_article(code, view.id, title)
-        if index is not None and view.id in index.related:
-            related = index.related[view.id]
-        else:
-            related = articles.related_teasers(
-                session,
-                language,
-                view.id,
-                view.section,
-                view.published_at or view.first_published_at,
-                RELATED_ARTICLES,
-            )
+        related = articles.related_teasers(session, language, view.id, RELATED_ARTICLES)
         if index is not None:
             named = index.tags.get(view.id, ())
         else:

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
 from babelwire.publish.rendering import page_size
-from babelwire.storage.published.articles import later_in_section
+from babelwire.storage.published.articles import later_related
 from babelwire.storage.published.listing import ArticleList
 from babelwire.storage.published.views import archive_pages
 
@@ -97,9 +97,9 @@ def lists_linked_from(language: str, folders: list[Path]) -> set[SiteList]:
 
 
 def later_neighbours(pages: SitePages, language: str, changed: list[int]) -> set[int]:
-    """Articles whose "earlier in this section" box may list a changed article."""
+    """Articles whose related box may list a changed article."""
     result: set[int] = set()
     with pages.sessions() as session:
         for article_id in changed:
-            result.update(later_in_section(session, language, article_id, 5))
+            result.update(later_related(session, language, article_id, 5))
     return result - set(changed)

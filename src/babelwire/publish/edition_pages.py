@@ -75,12 +75,14 @@ class EditionPages(SiteRenderer):
     # -- stories and tags ------------------------------------------------------------
 
     @staticmethod
-    def _lead_teaser(session: Session, language: str, story: stories.StoryTeaser) -> Teaser | None:
-        """The report the lead story's standfirst comes from: its central one where this
-        edition shows it, else its newest."""
-        if story.central_article_id is not None:
+    def _lead_teaser(
+        session: Session, language: str, story: stories.StoryTeaser
+    ) -> Teaser | None:
+        """The report the lead story's standfirst comes from: the one whose title is its
+        headline, else its newest in this edition."""
+        if story.headline_article_id is not None:
             found = articles.teasers_by_id(
-                session, language, [story.central_article_id], standfirst=True
+                session, language, [story.headline_article_id], standfirst=True
             )
             if found:
                 return found[0]

@@ -6,6 +6,12 @@ stories of the time window. It joins the most similar one above the threshold,
 or starts a story. Candidate stories come from an inverted index over each
 story's strongest terms, so the cost of an assignment depends on how many
 stories share a term with the article, not on how many articles are stored.
+
+Topic words alone merge different events of one beat (two earthquakes, two
+ferry lines of one sea), so the similarity to a story also weighs what tells
+events apart: the names and figures the article gives (capitalised words inside
+a sentence, numbers), of which a report of the same event shares most with the
+story, and how far in time the article is from the story's reports.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from datetime import datetime, timedelta
 
 from babelwire.pipeline.dedup.near import words
 
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.22
+# An article naming at least MIN_NAMES names and figures loses up to NAME_MISMATCH of
+# its similarity to a story, in proportion to the share of them the story lacks.
+NAME_MISMATCH = 0.35
+MIN_NAMES = 2
+# The similarity is divided by 1 + hours between the article and the story / TIME_SCALE.
+TIME_SCALE_HOURS = 96.0
 DEFAULT_WINDOW = timedelta(hours=72)
 TERMS_PER_ARTICLE = 24
 CANDIDATES = 24
@@ -108,8 +120,11 @@ class StoryClusterer:
         terms_per_article: int = TERMS_PER_ARTICLE,
         candidates: int = CANDIDATES,
         keep_closed: bool = True,
+        events: bool = True,
     ) -> None:
         self.threshold = threshold
+        # False: topic words alone (the cosine), without names, figures and time.
+        self.events = events
         self.window = window
         self.terms_per_article = terms_per_article
         self.candidates = candidates
@@ -169,6 +184,18 @@ class StoryClusterer:
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         return dot / story.norm
 
+    def event_similarity(
+        self, vector: dict[str, float], names: set[str], time: datetime, story: Story
+    ) -> float:
+        """The cosine, less for the article's names and figures the story lacks and for
+        the time between the article and the story's reports."""
+        score = self.similarity(vector, story)
+        if len(names) >= MIN_NAMES:
+            missing = sum(1 for name in names if name not in story.centroid) / len(names)
+            score *= 1.0 - NAME_MISMATCH * missing
+        gap = max(story.first_seen - time, time - story.last_seen, timedelta(0))
+        return score / (1.0 + gap.total_seconds() / 3600 / TIME_SCALE_HOURS)
+
     def decide(self, item: StoryInput, *, observe: bool = True) -> Decision:
         """The open story `item` would join (None: it starts one).
 
@@ -179,9 +206,14 @@ class StoryClusterer:
             self._observe(item.title, item.text)
         vector = self.vector(item.title, item.text)
         top_terms = heapq.nlargest(self.terms_per_article, vector.items(), key=lambda kv: kv[1])
+        names = {w for w in name_words(f"{item.title}. {item.text}") if w in vector}
         best_id, best_score = 0, 0.0
         for story_id in self._candidates(top_terms, item.time):
-            score = self.similarity(vector, self.stories[story_id])
+            story = self.stories[story_id]
+            if self.events:
+                score = self.event_similarity(vector, names, item.time, story)
+            else:
+                score = self.similarity(vector, story)
             if score > best_score:
                 best_id, best_score = story_id, score
         if best_score < self.threshold:

@@ -4,12 +4,9 @@ its section, the front page, the sources shown. Lists of articles are read throu
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, bindparam, case, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import BRIEF
@@ -19,8 +16,6 @@ from babelwire.storage.published.listing import (
     ArticleList,
     newest_first,
     shown_time,
-    teaser_rows,
-    teaser_select,
     visible_in,
 )
 from babelwire.storage.published.views import (
@@ -32,14 +27,14 @@ from babelwire.storage.published.views import (
     original_url,
     text_blocks,
 )
-from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
+from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TranslationRow
 
 __all__ = [
     "article_title",
     "article_view",
     "edition_teasers",
     "front_page",
-    "later_in_section",
+    "later_related",
     "related_teasers",
     "source_info",
     "teasers_by_id",
@@ -69,67 +64,77 @@ def source_info(session: Session, source_id: int) -> SourceInfo | None:
     return SourceInfo(id=row.id, name=row.name, url=row.url, language=row.language)
 
 
-@functools.cache
-def _related_query(limit: int) -> Select[Any]:
-    """Built once: every article page runs it. A range on the section's index (time up
-    to the article's), so only the rows just before the article are read."""
+#: Tags (people, places, organisations) an article must share with another to be
+#: related to it without being a report of the same story: one shared name (the
+#: city of the club and of the cannery) is no relation.
+SHARED_TAGS = 2
+
+
+def _related_ids(
+    session: Session, language: str, article: ArticleRow, limit: int, *, later: bool
+) -> list[int]:
+    """Articles visible in `language` related to `article`, published before it (or,
+    with `later`, after it): reports of its story first, then articles sharing at
+    least SHARED_TAGS of its tags, most shared first. Never a bare section match."""
+    shown = article.published_at or article.first_published_at or article.created_at
     time = shown_time()
-    return (
-        teaser_select()
-        .where(
-            ArticleRow.first_published_at.is_not(None),
-            TranslationRow.language == bindparam("language"),
-            TranslationRow.status.in_(VISIBLE_STATUSES),
-            ArticleRow.section == bindparam("section"),
-            time <= bindparam("shown"),
-            or_(time < bindparam("shown"), ArticleRow.id < bindparam("article_id")),
+    if later:
+        in_range = [time >= shown, or_(time > shown, ArticleRow.id > article.id)]
+    else:
+        in_range = [time <= shown, or_(time < shown, ArticleRow.id < article.id)]
+    order = (time.asc(), ArticleRow.id.asc()) if later else newest_first()
+    found: list[int] = []
+    if article.story_id is not None:
+        same_story = (
+            select(ArticleRow.id)
+            .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+            .where(*visible_in(language), ArticleRow.story_id == article.story_id, *in_range)
+            .order_by(*order)
+            .limit(limit)
         )
-        .order_by(*newest_first())
-        .limit(limit)
+        found = [int(x) for x in session.scalars(same_story)]
+    tags = select(ArticleTagRow.tag_id).where(ArticleTagRow.article_id == article.id)
+    shared = func.count(func.distinct(ArticleTagRow.tag_id))
+    by_tags = (
+        select(ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .join(ArticleTagRow, ArticleTagRow.article_id == ArticleRow.id)
+        .where(*visible_in(language), ArticleTagRow.tag_id.in_(tags), *in_range)
+        .group_by(ArticleRow.id, time)
+        .having(shared >= SHARED_TAGS)
+        .order_by(shared.desc(), *order)
+        .limit(limit + len(found))
     )
+    for article_id in session.scalars(by_tags):
+        if article_id not in found:
+            found.append(int(article_id))
+    return found[:limit]
 
 
 def related_teasers(
-    session: Session,
-    language: str,
-    article_id: int,
-    section: str | None,
-    shown: datetime | None,
-    limit: int = 5,
+    session: Session, language: str, article_id: int, limit: int = 5
 ) -> tuple[Teaser, ...]:
-    """The articles of the same section published just before this one.
+    """Earlier articles related to this one: reports of the same story, then articles
+    naming at least SHARED_TAGS of the same people, places or organisations.
 
-    Only earlier articles, so publishing a new article never changes the pages of
-    older ones (which keeps incremental static builds small).
+    Only earlier articles, so publishing a new article changes no older article's
+    page unless it arrives late (see `later_related`).
     """
-    if section is None or shown is None:
+    article = session.get(ArticleRow, article_id)
+    if article is None:
         return ()
-    params = {"language": language, "section": section, "shown": shown, "article_id": article_id}
-    return teaser_rows(session, language, _related_query(limit), params)
+    found = _related_ids(session, language, article, limit, later=False)
+    return teasers_by_id(session, language, found)
 
 
-def later_in_section(
+def later_related(
     session: Session, language: str, article_id: int, limit: int = 5
 ) -> tuple[int, ...]:
-    """The next articles of the same section after this one (their related box shows it)."""
+    """Articles after this one whose related box may list it."""
     article = session.get(ArticleRow, article_id)
-    if article is None or article.section is None:
+    if article is None:
         return ()
-    shown = article.published_at or article.first_published_at or article.created_at
-    time = shown_time()
-    query = (
-        select(ArticleRow.id)
-        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
-        .where(
-            *visible_in(language),
-            ArticleRow.section == article.section,
-            time >= shown,
-            or_(time > shown, ArticleRow.id > article_id),
-        )
-        .order_by(time.asc(), ArticleRow.id.asc())
-        .limit(limit)
-    )
-    return tuple(int(x) for x in session.scalars(query))
+    return tuple(_related_ids(session, language, article, limit, later=True))
 
 
 def teasers_by_id(

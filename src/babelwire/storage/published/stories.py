@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from babelwire.model import Stage
+from babelwire.model import Stage, TranslationStatus
 from babelwire.storage.published.listing import VISIBLE_STATUSES, shown_time, visible_in
 from babelwire.storage.published.views import original_url
 from babelwire.storage.tables import (
@@ -75,17 +75,20 @@ class StoryTeaser:
     # report shown in the edition was published by its source (else here).
     languages: tuple[str, ...] = ()
     reported: datetime | None = None
-    central_article_id: int | None = None
+    headline_article_id: int | None = None  # the report whose title the headline is
 
 
 def _headlines(
     session: Session, language: str, story_ids: Iterable[int]
-) -> dict[int, tuple[str, int]]:
-    """Per story: (headline in `language`, articles visible there), for stories shown in it.
+) -> dict[int, tuple[str, int, int]]:
+    """Per story: (headline in `language`, articles visible there, the report whose title
+    it is), for stories shown in it.
 
-    The headline is the one a person wrote for that edition, else the central
-    article's title in that edition, else the title of the story's newest article
-    visible there.
+    The headline is the one a person wrote for that edition; else the title of a
+    report written in that language (the central article when it is one, else the
+    earliest such report), so an edition reads its own outlets rather than a
+    translation; else the central article's title translated into that edition;
+    else the title of the story's newest article visible there.
     """
     ids = sorted(set(story_ids))
     if not ids:
@@ -95,6 +98,7 @@ def _headlines(
             ArticleRow.story_id,
             ArticleRow.id,
             TranslationRow.title,
+            TranslationRow.status,
             StoryRow.central_article_id,
         )
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
@@ -102,18 +106,26 @@ def _headlines(
         .where(ArticleRow.story_id.in_(ids), *visible_in(language))
         .order_by(ArticleRow.first_published_at.desc(), ArticleRow.id.desc())
     ).all()
-    result: dict[int, tuple[str, int]] = {}
-    central_found: set[int] = set()
-    for story_id, article_id, title, central in rows:
+    # Per story, by rank (lower wins): 0 the central report written in the edition's
+    # language, 1 another report written in it (newest first, so the earliest stays),
+    # 2 the central report translated, 3 the newest report.
+    chosen: dict[int, tuple[int, str, int]] = {}
+    counts: dict[int, int] = {}
+    for story_id, article_id, title, status, central in rows:
         if story_id is None:
             continue
-        headline, count = result.get(story_id, (title, 0))
-        if article_id == central and story_id not in central_found:
-            headline = title
-            central_found.add(story_id)
-        result[story_id] = (headline, count + 1)
-    edited = _edited(session, language, list(result))
-    return {i: (edited.get(i, headline), count) for i, (headline, count) in result.items()}
+        counts[story_id] = counts.get(story_id, 0) + 1
+        native = status == TranslationStatus.ORIGINAL
+        rank = (0 if native else 2) if article_id == central else (1 if native else 3)
+        if story_id not in chosen or rank <= chosen[story_id][0]:
+            if story_id in chosen and rank == 3:
+                continue  # the newest report is the first row met
+            chosen[story_id] = (rank, title, article_id)
+    edited = _edited(session, language, list(chosen))
+    return {
+        i: (edited.get(i, title), counts[i], article_id)
+        for i, (_rank, title, article_id) in chosen.items()
+    }
 
 
 def _edited(session: Session, language: str, story_ids: list[int]) -> dict[int, str]:
@@ -281,7 +293,7 @@ def story_teasers(session: Session, language: str, story_ids: list[int]) -> tupl
             last_seen=stories[story_id].last_seen,
             languages=tuple(stories[story_id].languages or ()),
             reported=reported.get(story_id) or stories[story_id].last_seen,
-            central_article_id=stories[story_id].central_article_id,
+            headline_article_id=headlines[story_id][2],
         )
         for story_id in shown
         if story_id in stories
