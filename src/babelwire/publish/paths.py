@@ -115,6 +115,30 @@ def url_for_feed(
     return base + FEED_FILES[kind]
 
 
+MEDIA_FOLDER = "media"
+MEDIA_FORMATS = {"webp": "image/webp", "jpg": "image/jpeg"}
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_MEDIA_NAME = re.compile(r"^([0-9a-f]{62})-([1-9][0-9]{0,4})\.(webp|jpg)$")
+
+
+def is_digest(digest: str) -> bool:
+    """Whether `digest` is a SHA-256 in lower-case hex, as pictures are named."""
+    return bool(_DIGEST.match(digest))
+
+
+def url_for_media(digest: str, width: int, extension: str) -> str:
+    """The site path of one stored size of a picture: /media/ab/cdef...-640.webp."""
+    return f"/{MEDIA_FOLDER}/{digest[:2]}/{digest[2:]}-{width}.{extension}"
+
+
+def parse_media_path(folder: str, name: str) -> tuple[str, int, str] | None:
+    """(digest, width, extension) of /media/FOLDER/NAME, or None for any other name."""
+    match = _MEDIA_NAME.match(name)
+    if match is None or not re.fullmatch(r"[0-9a-f]{2}", folder):
+        return None
+    return folder + match.group(1), int(match.group(2)), match.group(3)
+
+
 def url_for_sitemap_index() -> str:
     return "/sitemap.xml"
 

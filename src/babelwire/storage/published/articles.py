@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import BRIEF
+from babelwire.storage.images import pictures_of
 from babelwire.storage.published.listing import (
     VISIBLE_STATUSES,
     ArticleList,
@@ -260,4 +261,5 @@ def article_view(
         revised=translation.revised_by is not None,
         revised_by_display=translation.revised_by_display,
         image=image or "",
+        picture=pictures_of(session, language, [article_id]).get(article_id),
     )

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from babelwire.publish.paths import url_for_media
+
 __all__ = [
     "ArticleView",
     "FeedItem",
     "FrontPage",
+    "Picture",
     "SectionListing",
     "SectionTeasers",
     "SourceInfo",
@@ -24,6 +27,31 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """An article's lead picture as the site serves it from its own media folder."""
+
+    digest: str
+    width: int  # of the widest file stored
+    height: int
+    sizes: tuple[tuple[int, int], ...]  # (width, height) of each file stored, smallest first
+    alt: str  # in the edition's language where it was translated, else as the source wrote it
+    credit: str  # who the picture is from: the source's name
+
+    def src(self, extension: str = "jpg", width: int | None = None) -> str:
+        """The path of one stored file: the narrowest at least `width` wide (else the widest)."""
+        chosen = self.sizes[-1][0]
+        if width is not None:
+            chosen = next((w for w, _ in self.sizes if w >= width), chosen)
+        return url_for_media(self.digest, chosen, extension)
+
+    def srcset(self, extension: str) -> str:
+        return ", ".join(f"{url_for_media(self.digest, w, extension)} {w}w" for w, _ in self.sizes)
+
+    def height_at(self, width: int) -> int:
+        return max(1, round(self.height * width / self.width))
+
+
+@dataclass(frozen=True, slots=True)
 class Teaser:
     """An article as a line of a list: enough to link to it."""
 
@@ -33,6 +61,7 @@ class Teaser:
     source_name: str
     section: str | None
     published: datetime | None
+    picture: Picture | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +173,7 @@ class ArticleView:
     revised: bool = False  # a person revised the machine's translation
     revised_by_display: str | None = None  # the name they gave readers, if any
     image: str = ""  # the picture the source's page named, if any
+    picture: Picture | None = None  # that picture, stored and served by this site
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +231,4 @@ class FeedItem:
     author: str = ""
     image: str = ""
     blocks: tuple[TextBlock, ...] = ()  # the whole text in this edition
+    picture: Picture | None = None
