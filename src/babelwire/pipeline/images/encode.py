@@ -87,7 +87,12 @@ def encode_image(
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]])
-        except (*_DECODE_ERRORS, Image.DecompressionBombWarning) as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageRefused(
+                f"{kind} image declares too many pixels (a decompression bomb): "
+                f"{_short(exc)}; refused before decoding"
+            ) from exc
+        except _DECODE_ERRORS as exc:
             raise ImageRefused(f"unreadable {kind} image ({_short(exc)})") from exc
         width, height = image.size
         if width < 1 or height < 1:
