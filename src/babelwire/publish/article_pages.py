@@ -10,6 +10,7 @@ from babelwire.publish.metadata import json_ld, news_article, og_locale
 from babelwire.publish.paths import (
     is_language_code,
     is_section_slug,
+    picture_src,
     safe_url,
     url_for_article,
     url_for_front,
@@ -194,7 +195,7 @@ class ArticlePages(SiteRenderer):
         image = ""
         if view.picture is not None:
             # The widest JPEG: every previewer reads it. Served from this site.
-            image = self._absolute(view.picture.src("jpg"))
+            image = self._absolute(picture_src(view.picture.digest, view.picture.sizes))
             context["og"].update(
                 {
                     "og:image": image,

@@ -7,6 +7,7 @@ from babelwire.publish import feeds
 from babelwire.publish.paths import (
     FEED_TYPES,
     MEDIA_FOLDER,
+    picture_src,
     url_for_article,
     url_for_feed,
     url_for_front,
@@ -112,7 +113,7 @@ class EditionFeeds(SiteRenderer):
         )
         image = None
         if item.picture is not None:
-            path = item.picture.src("jpg")
+            path = picture_src(item.picture.digest, item.picture.sizes)
             file = self.config.media_dir / path.removeprefix(f"/{MEDIA_FOLDER}/")
             try:
                 length = file.stat().st_size

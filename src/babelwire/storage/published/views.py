@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from babelwire.publish.paths import url_for_media
-
 __all__ = [
     "ArticleView",
     "FeedItem",
@@ -36,19 +34,6 @@ class Picture:
     sizes: tuple[tuple[int, int], ...]  # (width, height) of each file stored, smallest first
     alt: str  # in the edition's language where it was translated, else as the source wrote it
     credit: str  # who the picture is from: the source's name
-
-    def src(self, extension: str = "jpg", width: int | None = None) -> str:
-        """The path of one stored file: the narrowest at least `width` wide (else the widest)."""
-        chosen = self.sizes[-1][0]
-        if width is not None:
-            chosen = next((w for w, _ in self.sizes if w >= width), chosen)
-        return url_for_media(self.digest, chosen, extension)
-
-    def srcset(self, extension: str) -> str:
-        return ", ".join(f"{url_for_media(self.digest, w, extension)} {w}w" for w, _ in self.sizes)
-
-    def height_at(self, width: int) -> int:
-        return max(1, round(self.height * width / self.width))
 
 
 @dataclass(frozen=True, slots=True)
