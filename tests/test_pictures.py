@@ -28,7 +28,7 @@ from babelwire.pipeline.fetch.robots import RobotsCache
 from babelwire.pipeline.images.encode import ImageRefused, encode_image, target_widths
 from babelwire.pipeline.images.fetch import ImageFetchError, fetch_image
 from babelwire.publish.static import build_site_report
-from babelwire.storage.tables import ArticleImageRow, ImageRow
+from babelwire.storage.tables import ArticleImageRow, ImageRow, SourceRow
 from babelwire.web.app import create_app
 from tests.hostile_server import Handler, HostileServer, Route
 
@@ -128,35 +128,35 @@ def _fetcher(allow_private: bool = True) -> Fetcher:
 def test_an_html_page_served_as_image_jpeg_is_refused_by_its_bytes(
     server: HostileServer,
 ) -> None:
-    server.routes["/fake.jpg"] = _static(b"<!DOCTYPE html><html><p>gotcha</p></html>", "image/jpeg")
-    with _fetcher() as fetcher:
-        with pytest.raises(ImageFetchError, match="an HTML page, served as image/jpeg") as caught:
-            fetch_image(fetcher, RobotsCache(fetcher), server.url("/fake.jpg"))
+    page = b"<!DOCTYPE html><html><p>gotcha</p></html>"
+    server.routes["/fake.jpg"] = _static(page, "image/jpeg")
+    refused = pytest.raises(ImageFetchError, match="an HTML page, served as image/jpeg")
+    with _fetcher() as fetcher, refused as caught:
+        fetch_image(fetcher, RobotsCache(fetcher), server.url("/fake.jpg"))
     assert caught.value.final
 
 
 def test_an_image_robots_txt_disallows_is_not_fetched(server: HostileServer) -> None:
     server.routes["/robots.txt"] = _static(b"User-agent: *\nDisallow: /private/\n", "text/plain")
     server.routes["/private/photo.jpg"] = _static(_photo(), "image/jpeg")
-    with _fetcher() as fetcher:
-        with pytest.raises(ImageFetchError, match="disallowed by"):
-            fetch_image(fetcher, RobotsCache(fetcher), server.url("/private/photo.jpg"))
+    with _fetcher() as fetcher, pytest.raises(ImageFetchError, match="disallowed by"):
+        fetch_image(fetcher, RobotsCache(fetcher), server.url("/private/photo.jpg"))
     assert "/private/photo.jpg" not in server.paths()
 
 
 def test_an_image_on_a_private_address_is_refused(server: HostileServer) -> None:
     server.routes["/photo.jpg"] = _static(_photo(), "image/jpeg")
-    with _fetcher(allow_private=False) as fetcher:
-        with pytest.raises(ImageFetchError, match=r"127\.0\.0\.1"):
-            fetch_image(fetcher, RobotsCache(fetcher), server.url("/photo.jpg"))
+    guarded = _fetcher(allow_private=False)
+    with guarded as fetcher, pytest.raises(ImageFetchError, match=r"127\.0\.0\.1"):
+        fetch_image(fetcher, RobotsCache(fetcher), server.url("/photo.jpg"))
     assert server.paths() == []
 
 
 def test_an_image_larger_than_the_cap_is_refused(server: HostileServer) -> None:
     server.routes["/big.jpg"] = _static(_photo(), "image/jpeg")
-    with Fetcher("babelwire-test", guard=AddressGuard(allow_private=True), max_bytes=1000) as f:
-        with pytest.raises(ImageFetchError, match="larger than 1000 bytes"):
-            fetch_image(f, RobotsCache(f), server.url("/big.jpg"))
+    small = Fetcher("babelwire-test", guard=AddressGuard(allow_private=True), max_bytes=1000)
+    with small as f, pytest.raises(ImageFetchError, match="larger than 1000 bytes"):
+        fetch_image(f, RobotsCache(f), server.url("/big.jpg"))
 
 
 # -- through the pipeline, the site and a takedown ----------------------------------------
@@ -293,8 +293,6 @@ def test_a_source_with_pictures_off_has_none_fetched_or_shown(
 ) -> None:
     newsroom = pictured
     with newsroom.sessions() as session:
-        from babelwire.storage.tables import SourceRow
-
         source_id = session.scalars(select(SourceRow.id)).one()
     update_source(newsroom, source_id, images=False)
     run_pass(newsroom)
