@@ -326,6 +326,35 @@ class FetchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagesSettings:
+    """[images]: the pictures articles' pages name, fetched and served from the site."""
+
+    enabled: bool = setting(
+        True, "Fetch each article's lead image and show it (a source can turn them off)."
+    )
+    widths: list[str] = setting(
+        ["320", "640", "1024"],
+        "Widths in pixels each picture is stored at (WebP, with a JPEG beside each); "
+        "never wider than the image itself.",
+    )
+    max_bytes: int = setting(
+        5 * 1024 * 1024, "Largest image file fetched (decoded bytes).", minimum=1024
+    )
+    max_pixels: int = setting(
+        40_000_000,
+        "Largest image decoded (width x height); a larger one (or a decompression bomb) "
+        "is refused before its pixels are read.",
+        minimum=1,
+    )
+    quality: int = setting(80, "Encoding quality of the WebP and JPEG files (1-95).", minimum=1)
+    dir: str = setting(
+        "media",
+        "Folder the picture files are stored in (relative to the site; shared storage when "
+        "workers run on other machines); builds copy the ones pages show.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class WorkersSettings:
     """[workers]: Celery workers (`babelwire worker`, `babelwire scheduler`), docs/deployment.md."""
 
@@ -391,6 +420,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     translation: TranslationSettings = field(default_factory=TranslationSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    images: ImagesSettings = field(default_factory=ImagesSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
 
 
@@ -617,6 +647,7 @@ class Config:
         _check_editions(values)
         _check_desk(values)
         _check_stories(values)
+        _check_images(values)
         sections = _read_sections(data.get("section"))
         settings = Settings(
             **{table: _build(group, values, table) for table, group in _TABLE_CLASSES.items()}
@@ -645,6 +676,16 @@ class Config:
             if rest and rest != ":memory:":
                 return prefix + str(self.root / rest)
         return url
+
+    @property
+    def image_widths(self) -> tuple[int, ...]:
+        """The widths pictures are stored at, smallest first (checked when loaded)."""
+        return tuple(sorted({int(str(w).strip()) for w in self.settings.images.widths}))
+
+    @property
+    def media_dir(self) -> Path:
+        """The folder picture files are stored in."""
+        return self.root / self.settings.images.dir
 
     def section(self, slug: str) -> SectionRule | None:
         return next((s for s in self.sections if s.slug == slug), None)
@@ -807,6 +848,24 @@ def _check_stories(values: Mapping[str, Any]) -> None:
             f"stories.pivot_language: {pivot!r} is not an edition (site.languages: {editions}); "
             "articles are only translated into the editions' languages"
         )
+
+
+MAX_IMAGE_WIDTH = 4096
+
+
+def _check_images(values: Mapping[str, Any]) -> None:
+    """[images]: widths are whole numbers of pixels, quality within what encoders take."""
+    widths = values["images.widths"]
+    if not widths:
+        raise ConfigError('images.widths: expected at least one width, e.g. ["320", "640"]')
+    for width in widths:
+        text = str(width).strip()
+        if not (text.isascii() and text.isdigit() and 16 <= int(text) <= MAX_IMAGE_WIDTH):
+            raise ConfigError(
+                f"images.widths: {width!r} is not a width from 16 to {MAX_IMAGE_WIDTH} pixels"
+            )
+    if not 1 <= values["images.quality"] <= 95:
+        raise ConfigError(f"images.quality: expected 1 to 95, got {values['images.quality']!r}")
 
 
 def _read_sections(raw: Any) -> tuple[SectionRule, ...]:

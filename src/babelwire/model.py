@@ -48,6 +48,15 @@ class TranslationStatus(enum.StrEnum):
     SKIPPED = "skipped"  # not translated; `reason` says why
 
 
+class ImageState(enum.StrEnum):
+    """What became of an article's picture (an image its page named)."""
+
+    PENDING = "pending"  # named by the page, not fetched yet
+    STORED = "stored"  # fetched, re-encoded and stored in the site's media folder
+    FAILED = "failed"  # could not be fetched or read; `reason` says why (the article goes on)
+    OFF = "off"  # not fetched: pictures are off for the site or for its source
+
+
 class Role(enum.StrEnum):
     """What a person may do in the desk; each role may do all that the ones below it may."""
 
@@ -187,6 +196,7 @@ class ExtractedArticle:
     author: str = ""
     published: datetime | None = None
     image: str = ""
+    image_alt: str = ""  # the page's description of its image (og:image:alt), if any
     extractor: str = ""
     from_feed: bool = False  # True when the page failed and the feed's text stood in
 

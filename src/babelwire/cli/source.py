@@ -260,8 +260,15 @@ def edit(
         int | None,
         typer.Option(help="Longest minutes between polls of it; 0 for the site's setting."),
     ] = None,
+    images: Annotated[
+        bool | None,
+        typer.Option(
+            "--images/--no-images",
+            help="Fetch and show its articles' pictures, or not (when the rights are not ours).",
+        ),
+    ] = None,
 ) -> None:
-    """Change a source's name, language, section or polling interval bounds."""
+    """Change a source's name, language, section, polling interval bounds or pictures."""
     from babelwire.jobs.sources import update_source
 
     with open_newsroom(site) as newsroom:
@@ -273,11 +280,13 @@ def edit(
             section=section,
             min_interval=min_interval,
             max_interval=max_interval,
+            images=images,
             actor=_actor(),
         )
     console.print(
         f"Source {info.id}: {info.name} <{info.url}> ({info.kind}), language "
-        f"{info.language or 'auto'}, section {info.section or '-'}, every {_every(info)}",
+        f"{info.language or 'auto'}, section {info.section or '-'}, every {_every(info)}, "
+        f"pictures {'on' if info.images else 'off'}",
         markup=False,
         highlight=False,
     )

@@ -84,6 +84,7 @@ class SourceInfo:
     # Languages its articles were detected in against its declared one, most first,
     # with how many articles each (pipeline/language/decide.py).
     other_languages: tuple[tuple[str, int], ...] = ()
+    images: bool = True  # its articles' pictures are fetched and shown
 
 
 def _info(
@@ -115,6 +116,7 @@ def _info(
         paused=not row.enabled,
         min_interval=row.min_interval_minutes,
         max_interval=row.max_interval_minutes,
+        images=row.images,
         status=status,
         next_poll_at=next_at,
         next_poll_reason=why,
@@ -529,6 +531,7 @@ def update_source(
     max_interval: int | None = None,
     preferred: bool | None = None,
     paused: bool | None = None,
+    images: bool | None = None,
     actor: Actor | None = None,
 ) -> SourceInfo:
     """Change what the operator says of a source; None leaves a field as it is.
@@ -537,7 +540,9 @@ def update_source(
     classifying each article. `min_interval` and `max_interval` (minutes)
     bound this source's adaptive polling interval in place of the site's
     `fetch.min_interval_minutes` and `fetch.max_interval_minutes`; 0 goes back
-    to the site's. A `paused` source is not polled until it is resumed.
+    to the site's. A `paused` source is not polled until it is resumed. `images`
+    false: its articles' pictures are neither fetched nor shown (the rights are not
+    the site's), and the build removes those it had copied.
     Everything is checked before anything is changed: SourceError says what
     cannot be used. With an `actor`, the change is logged in the same transaction:
     source.pause, source.resume or source.prefer for those alone, else source.edit.
@@ -563,6 +568,8 @@ def update_source(
             row.section = section or None
         if paused is not None:
             row.enabled = not paused
+        if images is not None:
+            row.images = images
         if preferred is not None:
             row.preferred = preferred
             if preferred:
@@ -579,6 +586,7 @@ def update_source(
                 "max_interval": max_interval,
                 "preferred": preferred,
                 "paused": paused,
+                "images": images,
             }
             changes = {key: value for key, value in asked.items() if value is not None}
             record_in(session, actor, _edit_action(changes), row.url, id=source_id, **changes)

@@ -2,6 +2,7 @@
 
 The article row is kept, emptied of its text and translations, with stage
 "removed": its id is never reused, so its old addresses can answer 410 Gone.
+Its pictures go too: their rows, and their files unless another article shows them.
 Every URL it was known by becomes a tombstone, which `refresh` consults before
 storing an entry, so no source can bring it back.
 
@@ -24,8 +25,9 @@ from babelwire.jobs.stories import after_takedown
 from babelwire.model import Stage, is_ascii_number
 from babelwire.newsroom import Newsroom, Site
 from babelwire.pipeline.discover.urls import canonical_url
+from babelwire.pipeline.images.store import MediaFolder
 from babelwire.publish.paths import parse_article_ref, url_for_article, url_for_original
-from babelwire.storage import Session, articles, takedowns
+from babelwire.storage import Session, articles, images, takedowns
 from babelwire.storage.published import search
 from babelwire.storage.published.articles import article_title
 from babelwire.storage.tables import ArticleRow, TombstoneRow
@@ -149,6 +151,7 @@ def take_down(newsroom: Newsroom, ref: str, reason: str, *, actor: Actor | None 
         article.stage = Stage.REMOVED
         article.error = f"taken down: {reason}"[:2000]
         search.remove_articles(session, [article.id])
+        unused = images.remove_article_pictures(session, [article.id])
         forget_fingerprint(session, article)  # later copies of it stand on their own
         after_takedown(session, article)  # its story's counts and central article
         if actor is not None:
@@ -163,6 +166,10 @@ def take_down(newsroom: Newsroom, ref: str, reason: str, *, actor: Actor | None 
                 paths=paths,
             )
         session.commit()
+    # After the commit: files of a takedown rolled back would be missed by its pages.
+    media = MediaFolder(newsroom.config.media_dir)
+    for digest in unused:
+        media.remove(digest)
     return result
 
 

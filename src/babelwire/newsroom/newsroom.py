@@ -30,6 +30,10 @@ class Newsroom(Site):
         return self.services.fetcher
 
     @property
+    def image_fetcher(self) -> Fetcher:
+        return self.services.image_fetcher
+
+    @property
     def robots(self) -> RobotsCache:
         return self.services.robots
 

@@ -53,6 +53,7 @@ class Services:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._fetcher: Fetcher | None = None
+        self._image_fetcher: Fetcher | None = None
         self._robots: RobotsCache | None = None
         self._translators: Translators | None = None
 
@@ -80,6 +81,25 @@ class Services:
         return self._fetcher
 
     @property
+    def image_fetcher(self) -> Fetcher:
+        """The fetcher for pictures: the pages' guard and per-host spacing (one politeness
+        per host, whatever is fetched), with `images.max_bytes` as its size bound."""
+        if self._image_fetcher is None:
+            from babelwire.pipeline.fetch.http import Fetcher
+
+            pages = self.fetcher
+            self._image_fetcher = Fetcher(
+                pages.headers["User-Agent"],
+                connect_timeout=pages.connect_timeout,
+                read_timeout=pages.read_timeout,
+                total_timeout=pages.total_timeout,
+                max_bytes=self.config.settings.images.max_bytes,
+                guard=pages.guard,
+                spacing=pages.spacing,
+            )
+        return self._image_fetcher
+
+    @property
     def robots(self) -> RobotsCache:
         if self._robots is None:
             from babelwire.pipeline.fetch.robots import RobotsCache
@@ -99,6 +119,9 @@ class Services:
         return self._translators
 
     def close(self) -> None:
+        if self._image_fetcher is not None:
+            self._image_fetcher.close()
+            self._image_fetcher = None
         if self._fetcher is not None:
             self._fetcher.close()
             self._fetcher = None

@@ -10,6 +10,7 @@ from babelwire.publish.metadata import json_ld, news_article, og_locale
 from babelwire.publish.paths import (
     is_language_code,
     is_section_slug,
+    picture_src,
     safe_url,
     url_for_article,
     url_for_front,
@@ -194,6 +195,23 @@ class ArticlePages(SiteRenderer):
             "twitter:title": view.title,
             "twitter:description": description or context["notice"],
         }
+        image = ""
+        if view.picture is not None:
+            # The widest JPEG: every previewer reads it. Served from this site.
+            image = self._absolute(picture_src(view.picture.digest, view.picture.sizes))
+            context["og"].update(
+                {
+                    "og:image": image,
+                    "og:image:width": str(view.picture.width),
+                    "og:image:height": str(view.picture.height),
+                    "og:image:alt": view.picture.alt,
+                    "twitter:card": "summary_large_image",
+                    "twitter:image": image,
+                    "twitter:image:alt": view.picture.alt,
+                }
+            )
+            if not view.picture.alt:
+                del context["og"]["og:image:alt"], context["og"]["twitter:image:alt"]
         context["json_ld"] = json_ld(
             news_article(
                 view,
@@ -202,6 +220,7 @@ class ArticlePages(SiteRenderer):
                 site_url=self._absolute(url_for_front(language)),
                 description=description or context["notice"],
                 editor=shown_editor(view, self.config.settings.desk.show_editor_names),
+                image=image,
             )
         )
         return self._render("article.html", context)

@@ -9,6 +9,8 @@ from babelwire.publish import feeds
 from babelwire.publish.paths import (
     FEED_FILES,
     FEED_TYPES,
+    MEDIA_FOLDER,
+    picture_src,
     url_for_article,
     url_for_feed,
     url_for_front,
@@ -159,10 +161,22 @@ class EditionFeeds(SiteRenderer):
             show_editor_names=self.config.settings.desk.show_editor_names,
             name_language=True,
         )
+        image = None
+        if item.picture is not None:
+            path = picture_src(item.picture.digest, item.picture.sizes)
+            file = self.config.media_dir / path.removeprefix(f"/{MEDIA_FOLDER}/")
+            try:
+                length = file.stat().st_size
+            except OSError:
+                length = 0
+            image = feeds.FeedImage(
+                self._absolute(path), length, item.picture.width, item.picture.height
+            )
         return feeds.FeedEntry(
             item=item,
             url=self._absolute(url_for_article(language, item.id, item.title)),
             notice=notice,
             original_label=messages(language)["original"],
             categories=tuple(categories),
+            image=image,
         )

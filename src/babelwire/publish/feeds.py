@@ -62,6 +62,16 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedImage:
+    """An item's picture, a JPEG on this site: its absolute URL, size in bytes and pixels."""
+
+    url: str
+    length: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class FeedEntry:
     """One item of a feed: the article, its absolute URL in the edition, the notice in
     the edition's language, the words that introduce the original's link, and its
@@ -72,6 +82,7 @@ class FeedEntry:
     notice: str
     original_label: str = "Original:"
     categories: tuple[Category, ...] = ()
+    image: FeedImage | None = None
 
     @property
     def author(self) -> str:
@@ -165,6 +176,7 @@ def _generator(
     feed = FeedGenerator()
     if as_html:
         feed.load_extension("dc", atom=False, rss=True)
+        feed.load_extension("media", atom=False, rss=True)
     feed.id(head.home_url)
     feed.title(text(head.title))
     feed.subtitle(text(head.description) or text(head.title))
@@ -192,6 +204,18 @@ def _generator(
             entry.dc.dc_creator(author)
         else:
             entry.author({"name": author})
+        if each.image is not None and as_html:
+            picture = each.image
+            entry.enclosure(picture.url, str(picture.length), "image/jpeg")
+            entry.media.content(
+                {
+                    "url": picture.url,
+                    "type": "image/jpeg",
+                    "medium": "image",
+                    "width": str(picture.width),
+                    "height": str(picture.height),
+                }
+            )
         for category in each.categories:
             entry.category({"term": xml_text(category.term), "label": xml_text(category.label)})
         published = _aware(item.published)
@@ -221,6 +245,15 @@ def atom_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
         etree.SubElement(element, f"{{{ATOM_NS}}}link", href=each.url, rel="alternate")
         if each.original_url:
             etree.SubElement(element, f"{{{ATOM_NS}}}link", href=each.original_url, rel="via")
+        if each.image is not None:
+            etree.SubElement(
+                element,
+                f"{{{ATOM_NS}}}link",
+                href=each.image.url,
+                rel="enclosure",
+                type="image/jpeg",
+                length=str(each.image.length),
+            )
     etree.indent(root, space="  ")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
@@ -248,9 +281,8 @@ def json_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
         }
         if each.original_url:
             entry["external_url"] = each.original_url
-        image = safe_url(item.image)
-        if image:
-            entry["image"] = image
+        if each.image is not None:
+            entry["image"] = each.image.url
         if each.categories:
             entry["tags"] = [category.label for category in each.categories]
         published = _rfc3339(item.published)

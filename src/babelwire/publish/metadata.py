@@ -58,9 +58,11 @@ def news_article(
     site_url: str,
     description: str,
     editor: str = "",
+    image: str = "",
 ) -> dict[str, Any]:
     """schema.org NewsArticle for one article in one edition; `editor`: the name of the
-    person who revised its translation, where readers may see it."""
+    person who revised its translation, where readers may see it; `image`: the absolute
+    URL of its picture on this site."""
     published = view.published_at or view.first_published_at
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -88,8 +90,8 @@ def news_article(
     if view.original_language:
         original["inLanguage"] = view.original_language
     data["isBasedOn"] = original
-    if view.image.lower().startswith(("https://", "http://")):
-        data["image"] = view.image
+    if image:
+        data["image"] = image
     if view.status == TranslationStatus.TRANSLATED:
         # schema.org's translator is a Person or an Organization: the site, which ran the
         # engine; the engine is named in the description and as a property of it.

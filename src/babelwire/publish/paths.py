@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from importlib import resources
 from urllib.parse import quote, urlsplit
 
@@ -124,6 +125,44 @@ def url_for_feed(
     else:
         base = url_for_front(language)
     return base + FEED_FILES[kind]
+
+
+MEDIA_FOLDER = "media"
+MEDIA_FORMATS = {"webp": "image/webp", "jpg": "image/jpeg"}
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_MEDIA_NAME = re.compile(r"^([0-9a-f]{62})-([1-9][0-9]{0,4})\.(webp|jpg)$")
+
+
+def is_digest(digest: str) -> bool:
+    """Whether `digest` is a SHA-256 in lower-case hex, as pictures are named."""
+    return bool(_DIGEST.match(digest))
+
+
+def url_for_media(digest: str, width: int, extension: str) -> str:
+    """The site path of one stored size of a picture: /media/ab/cdef...-640.webp."""
+    return f"/{MEDIA_FOLDER}/{digest[:2]}/{digest[2:]}-{width}.{extension}"
+
+
+def picture_src(
+    digest: str, sizes: Sequence[Sequence[int]], extension: str = "jpg", width: int = 0
+) -> str:
+    """The path of one stored file of a picture whose (width, height) `sizes` are
+    stored, smallest first: the narrowest at least `width` wide, else the widest."""
+    chosen = next((w for w, _ in sizes if w >= width), sizes[-1][0]) if width else sizes[-1][0]
+    return url_for_media(digest, chosen, extension)
+
+
+def picture_srcset(digest: str, sizes: Sequence[Sequence[int]], extension: str) -> str:
+    """A srcset naming every stored width of a picture in one format."""
+    return ", ".join(f"{url_for_media(digest, w, extension)} {w}w" for w, _ in sizes)
+
+
+def parse_media_path(folder: str, name: str) -> tuple[str, int, str] | None:
+    """(digest, width, extension) of /media/FOLDER/NAME, or None for any other name."""
+    match = _MEDIA_NAME.match(name)
+    if match is None or not re.fullmatch(r"[0-9a-f]{2}", folder):
+        return None
+    return folder + match.group(1), int(match.group(2)), match.group(3)
 
 
 def url_for_sitemap_index() -> str:

@@ -23,6 +23,8 @@ from babelwire.publish.paths import (
     FEED_TYPES,
     is_language_code,
     is_section_slug,
+    picture_src,
+    picture_srcset,
     url_for_about,
     url_for_article,
     url_for_feed,
@@ -113,6 +115,8 @@ def make_environment() -> Environment:
     env.filters["iso_time"] = iso_time
     env.filters["display_time"] = display_time
     env.globals.update(
+        picture_src=picture_src,
+        picture_srcset=picture_srcset,
         url_for_home=url_for_home,
         url_for_front=url_for_front,
         url_for_section=url_for_section,

@@ -19,6 +19,9 @@ validation, article ids and ASCII slugs, and each is checked to stay inside the
 build folder. Taken-down articles leave a "removed" page at their old paths
 (static hosts cannot send 410 from a file; serve mode does).
 
+Pictures are copied under /media/ from the site's media folder on every build
+(`babelwire.publish.media_files`); those no page shows any more are removed.
+
 The search index (`babelwire.publish.search_index`) is made afresh with Pagefind
 on every build that changed an article.
 """
@@ -42,6 +45,7 @@ from babelwire.publish.build_changes import (
     lists_linked_from,
 )
 from babelwire.publish.build_state import fingerprint, read_state, write_state
+from babelwire.publish.media_files import sync_media
 from babelwire.publish.output_folder import (
     BuildRefusedError as BuildRefusedError,  # what build_site_report raises
 )
@@ -228,11 +232,19 @@ def _write_gone(pages: SitePages, out: PageWriter, paths: Iterable[str]) -> None
 # ---------------------------------------------------------------------------
 
 
+def _copy_media(pages: SitePages, root: Path, report: BuildReport) -> None:
+    """The pictures pages show, beside them under /media/; those no page shows removed."""
+    copied, removed = sync_media(pages.sessions, pages.config.media_dir, root)
+    if copied or removed:
+        report.notes.append(f"pictures: {copied} files copied, {removed} removed")
+
+
 def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None) -> int:
     """Write every page of the site under `root`; returns how many HTML pages were written."""
     report = report or BuildReport(full=True)
     out = PageWriter(root, report)
     _write_site_files(pages, out)
+    _copy_media(pages, root, report)
     _write_gone(pages, out, pages.gone_paths())
     for language in pages.languages:
         _write_edition_lists(pages, out, language)
@@ -335,6 +347,7 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
     with pages.sessions() as session:
         changed = changes.changed_articles(session, since)
     report.articles_changed = len(changed)
+    _copy_media(pages, outdir, report)
     with pages.sessions() as session:
         story_ids = changes.changed_stories(session, changed, since)
     if not changed and not story_ids:

@@ -155,6 +155,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Articles this site took from {name}, newest first. Each links to its "
         "original; the text belongs to {name}.",
         "original_view": "Original text beside the translation",
+        "picture_credit": "Picture:",
         "brief": "A brief: only the headline reached us. The full story is at",
         "original_text": "Original text",
         "translation": "Machine translation",
@@ -234,6 +235,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Artículos que este sitio tomó de {name}, del más reciente al más "
         "antiguo. Cada uno enlaza a su original; el texto pertenece a {name}.",
         "original_view": "Texto original junto a la traducción",
+        "picture_credit": "Imagen:",
         "brief": "Breve: solo nos ha llegado el titular. La noticia completa está en",
         "original_text": "Texto original",
         "translation": "Traducción automática",
@@ -311,6 +313,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "source_note": "Articles que aquest lloc ha pres de {name}, del més recent al més antic. "
         "Cadascun enllaça al seu original; el text pertany a {name}.",
         "original_view": "Text original al costat de la traducció",
+        "picture_credit": "Imatge:",
         "brief": "Breu: només ens ha arribat el titular. La notícia completa és a",
         "original_text": "Text original",
         "translation": "Traducció automàtica",

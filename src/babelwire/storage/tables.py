@@ -24,6 +24,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +87,8 @@ class SourceRow(Base):
     # The adaptive interval's bounds for this source; None keeps the site's.
     min_interval_minutes: Mapped[int | None] = mapped_column(Integer)
     max_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    # False: its articles' pictures are never fetched nor shown (the rights are not ours).
+    images: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class EntryRow(Base):
@@ -327,6 +330,45 @@ Index(
     sqlite_where=ArticleRow.first_published_at.is_not(None),
     postgresql_where=ArticleRow.first_published_at.is_not(None),
 )
+
+
+class ImageRow(Base):
+    """A picture stored in the site's media folder, named by the SHA-256 of the bytes
+    fetched: the same image named by two articles is stored once."""
+
+    __tablename__ = "images"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    width: Mapped[int] = mapped_column(Integer)  # of the image as decoded (upright)
+    height: Mapped[int] = mapped_column(Integer)
+    # [[width, height], ...] of the files stored, smallest first: each a WebP and a JPEG.
+    sizes: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    bytes_in: Mapped[int] = mapped_column(BigInteger, default=0)  # the file fetched
+    bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)  # every file stored
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleImageRow(Base):
+    """A picture an article's page named (position 0: its lead image), and what became
+    of it: a failure is recorded here and never fails the article."""
+
+    __tablename__ = "article_images"
+    __table_args__ = (
+        UniqueConstraint("article_id", "position", name="uq_article_images_article_position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    url: Mapped[str] = mapped_column(String(2048))
+    alt: Mapped[str] = mapped_column(Text, default="")  # as the source wrote it
+    # The alt text in each edition's language that has its own ({"es": "..."}).
+    alt_translations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    digest: Mapped[str | None] = mapped_column(String(64), index=True)  # ImageRow, once stored
+    state: Mapped[str] = mapped_column(String(16), index=True)  # an ImageState
+    reason: Mapped[str] = mapped_column(Text, default="")
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TombstoneRow(Base):

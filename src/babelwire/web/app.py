@@ -104,6 +104,7 @@ def site_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", endpoints.home),
         Route("/style.css", endpoints.style),
+        Route("/media/{folder}/{name}", endpoints.media),
         Route("/robots.txt", endpoints.robots),
         Route("/sitemap.xml", endpoints.sitemap_index),
         Route("/sitemaps/{name}.xml", endpoints.sitemap),

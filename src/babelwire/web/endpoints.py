@@ -9,12 +9,20 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Match
 
 from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
-from babelwire.publish.paths import FEED_TYPES, STYLESHEET, parse_article_ref
+from babelwire.publish.paths import (
+    FEED_TYPES,
+    MEDIA_FOLDER,
+    MEDIA_FORMATS,
+    STYLESHEET,
+    parse_article_ref,
+    parse_media_path,
+    url_for_media,
+)
 from babelwire.publish.rendering import is_row_id
 from babelwire.web.api.problems import MEDIA_TYPE, problem_body
 
@@ -284,6 +292,25 @@ async def style(request: Request) -> Response:
     return Response(
         STYLESHEET,
         media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": STYLE_CACHE, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def media(request: Request) -> Response:
+    """A stored picture, from the site's media folder (names are content hashes: cached
+    for good). Only names a picture's file can have are read; anything else is a 404."""
+    parsed = parse_media_path(request.path_params["folder"], request.path_params["name"])
+    if parsed is None:
+        raise HTTPException(status_code=404)
+    digest, width, extension = parsed
+    path = _pages(request).config.media_dir / url_for_media(digest, width, extension).removeprefix(
+        f"/{MEDIA_FOLDER}/"
+    )
+    if not path.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(
+        path,
+        media_type=MEDIA_FORMATS[extension],
         headers={"Cache-Control": STYLE_CACHE, "X-Content-Type-Options": "nosniff"},
     )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
 from babelwire.jobs.duplicates import prune_bands, record_and_find_original
+from babelwire.jobs.stages.pictures import fetch_pictures, note_picture
 from babelwire.jobs.stages.result import (
     MAX_ATTEMPTS,
     StageResult,
@@ -77,6 +78,8 @@ def extract_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
     if result.done:
         with newsroom.sessions.begin() as session:
             prune_bands(session, float(newsroom.config.settings.stories.duplicate_hours))
+        # Each picture fails on its own, recorded on it: never the article's failure.
+        fetch_pictures(newsroom, result.done)
     return result
 
 
@@ -176,6 +179,7 @@ def _extract_one(
     article.author = extracted.author or article.author  # within its column (bounds.py)
     if fits(extracted.image, ArticleRow.image):
         article.image = extracted.image or article.image
+    note_picture(newsroom, session, article, extracted)
     article.published_at = article.published_at or extracted.published
     article.extractor = extracted.extractor
     article.from_feed = extracted.from_feed

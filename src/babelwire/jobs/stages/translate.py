@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from babelwire.clock import utcnow
+from babelwire.jobs.stages.pictures import translate_alt_texts
 from babelwire.jobs.stages.result import StageResult, fail_article
 from babelwire.jobs.tags import site_glossary
 from babelwire.model import Block, Stage, Step, TranslationStatus
@@ -165,6 +166,7 @@ def translate_articles(
                 pairs.add(article, source_language, target)
         session.commit()
         errors = translate_in_batches(newsroom, session, pairs, settings, gate, result)
+        translate_alt_texts(session, pairs.groups, pairs.routes, settings)
         for article in waiting:
             if article.id in errors:
                 fail_article(session, article, Step.TRANSLATE, errors[article.id], result)

@@ -88,7 +88,7 @@ def extract_article(html: bytes | str, url: str) -> ExtractedArticle:
     title, blocks = _split_headline(title, blocks, leading_h1=leading_h1)
     if not blocks:
         raise ExtractionError("no article text found")
-    canonical_url, image = _head_links(html, url)
+    canonical_url, image, image_alt = _head_links(html, url)
     return ExtractedArticle(
         title=title,
         blocks=blocks,
@@ -96,6 +96,7 @@ def extract_article(html: bytes | str, url: str) -> ExtractedArticle:
         author=clean_text(doc.get("author") or ""),
         published=_parse_date(doc.get("date") or ""),
         image=image,
+        image_alt=image_alt if image else "",
         extractor=EXTRACTOR,
     )
 
@@ -238,10 +239,14 @@ def _looks_like_html(data: bytes | str) -> bool:
 
 # og:url first; then the image keys in order of preference.
 _HEAD_URL_KEYS = ("og:url", "og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+# What the page says its image shows, in order of preference.
+_HEAD_ALT_KEYS = ("og:image:alt", "twitter:image:alt")
+MAX_IMAGE_ALT = 500
 
 
-def _head_links(html: bytes | str, url: str) -> tuple[str, str]:
-    """The page's canonical URL and lead image, read from its <head>, made absolute.
+def _head_links(html: bytes | str, url: str) -> tuple[str, str, str]:
+    """The page's canonical URL and lead image, read from its <head>, made absolute,
+    and the image's description (og:image:alt, else twitter:image:alt).
 
     The canonical is rel=canonical, else og:url, else the page URL. It is read
     here rather than taken from trafilatura's metadata because trafilatura
@@ -258,7 +263,7 @@ def _head_links(html: bytes | str, url: str) -> tuple[str, str]:
     try:
         tree = lxml_html.fromstring(head)
     except (etree.ParserError, ValueError):
-        return url, ""
+        return url, "", ""
     canonical = ""
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split():
@@ -272,9 +277,14 @@ def _head_links(html: bytes | str, url: str) -> tuple[str, str]:
             value = absolute_http_url(meta.get("content") or "", url)
             if value:
                 found[key] = value
+        elif key in _HEAD_ALT_KEYS and key not in found:
+            alt = clean_text(meta.get("content") or "")[:MAX_IMAGE_ALT]
+            if alt:
+                found[key] = alt
     canonical = canonical or found.get("og:url") or url
     image = next((found[k] for k in _HEAD_URL_KEYS[1:] if k in found), "")
-    return canonical, image
+    alt = next((found[k] for k in _HEAD_ALT_KEYS if k in found), "")
+    return canonical, image, alt
 
 
 def _parse_date(value: str) -> datetime | None:

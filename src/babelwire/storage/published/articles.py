@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from babelwire.model import BRIEF
 from babelwire.pipeline.translate.untranslated import read_record
+from babelwire.storage.images import pictures_of
 from babelwire.storage.published.listing import (
     VISIBLE_STATUSES,
     ArticleList,
@@ -278,4 +279,5 @@ def article_view(
         image=image or "",
         untranslated_language=left_in,
         untranslated=tuple(sorted(left.items())),
+        picture=pictures_of(session, language, [article_id]).get(article_id),
     )

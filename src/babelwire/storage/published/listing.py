@@ -32,9 +32,11 @@ from sqlalchemy import ColumnElement, Select, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from babelwire.model import TranslationStatus
+from babelwire.storage.images import pictures_of
 from babelwire.storage.published.views import (
     FeedItem,
     ListedArticle,
+    Picture,
     SectionListing,
     Teaser,
     archive_pages,
@@ -150,6 +152,9 @@ def shorten(text: str | None, limit: int = STANDFIRST_CHARS) -> str:
 def teaser_rows(
     session: Session, language: str, query: Select[Any], params: dict[str, Any] | None = None
 ) -> tuple[Teaser, ...]:
+    """The teasers `query` finds, each with its stored picture (one more query)."""
+    rows = session.execute(query, params).all()
+    pictures = pictures_of(session, language, [row[0] for row in rows])
     return tuple(
         Teaser(
             id=row[0],
@@ -161,8 +166,9 @@ def teaser_rows(
             original_language=row[5],
             status=row[6],
             standfirst=shorten(row[7]) if len(row) > 7 else "",
+            picture=pictures.get(row[0]),
         )
-        for row in session.execute(query, params)
+        for row in rows
     )
 
 
@@ -494,12 +500,17 @@ class ArticleList:
             .offset(offset)
             .limit(limit)
         )
+        rows = session.execute(query).all()
+        ids = [row[0] for row in rows] if with_text else []
+        pictures = pictures_of(session, self.language, ids)
         return tuple(
-            self._feed_item(row, with_summary or with_text, with_text)
-            for row in session.execute(query)
+            self._feed_item(row, with_summary or with_text, with_text, pictures.get(row[0]))
+            for row in rows
         )
 
-    def _feed_item(self, row: Any, with_summary: bool, with_text: bool = False) -> FeedItem:
+    def _feed_item(
+        self, row: Any, with_summary: bool, with_text: bool = False, picture: Picture | None = None
+    ) -> FeedItem:
         summary = ""
         blocks = text_blocks(row[8]) if with_summary else ()
         for block in blocks:
@@ -535,6 +546,7 @@ class ArticleList:
             author=row[16] or "",
             image=row[17] or "",
             blocks=blocks,
+            picture=picture,
         )
 
     def highest_id(self, session: Session) -> int:

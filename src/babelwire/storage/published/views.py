@@ -11,6 +11,7 @@ __all__ = [
     "ArticleView",
     "FeedItem",
     "FrontPage",
+    "Picture",
     "SectionListing",
     "SectionTeasers",
     "SourceInfo",
@@ -21,6 +22,18 @@ __all__ = [
     "page_slice",
     "text_blocks",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An article's lead picture as the site serves it from its own media folder."""
+
+    digest: str
+    width: int  # of the widest file stored
+    height: int
+    sizes: tuple[tuple[int, int], ...]  # (width, height) of each file stored, smallest first
+    alt: str  # in the edition's language where it was translated, else as the source wrote it
+    credit: str  # who the picture is from: the source's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,7 @@ class Teaser:
     original_language: str | None = None
     status: str = ""
     standfirst: str = ""
+    picture: Picture | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +167,7 @@ class ArticleView:
     # with segment 0 the title and then each block (pipeline/translate/untranslated.py).
     untranslated_language: str = ""
     untranslated: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    picture: Picture | None = None  # that picture, stored and served by this site
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +225,4 @@ class FeedItem:
     author: str = ""
     image: str = ""
     blocks: tuple[TextBlock, ...] = ()  # the whole text in this edition
+    picture: Picture | None = None
