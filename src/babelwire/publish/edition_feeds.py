@@ -47,6 +47,7 @@ class EditionFeeds(SiteRenderer):
             atom_url=self._absolute(url_for_feed(language, "atom", section, slug)),
             json_url=self._absolute(url_for_feed(language, "json", section, slug)),
             publisher=self.config.title,
+            hub_url=self.config.settings.websub.publisher_hub,
         )
 
     def feed(
