@@ -25,9 +25,9 @@ from babelwire.jobs.claims import claimed
 from babelwire.jobs.refresh import refresh_source, store_pushed
 from babelwire.jobs.stages.steps import ARTICLE_STEPS, run_stage_isolated
 from babelwire.model import SubscriptionMode, SubscriptionState
-from babelwire.newsroom import Newsroom, source_allowance
+from babelwire.newsroom import Newsroom
 from babelwire.pipeline.discover.feeds import NotAFeed, parse_feed
-from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, allowed
+from babelwire.pipeline.fetch.guard import NO_ALLOWANCE, allowance_for, allowed
 from babelwire.pipeline.websub.hub import HubAnswer, ask_hub
 from babelwire.pipeline.websub.signature import SignatureRefused, check_signature
 from babelwire.storage import sources
@@ -129,8 +129,7 @@ def _ask(newsroom: Newsroom, subscription_id: int, mode: SubscriptionMode) -> Hu
         row = subscriptions.load_subscription(session, subscription_id)
         if row is None:
             return None
-        source = sources.load_source(session, row.source_id) if row.source_id else None
-        allowance = source_allowance(source) if source is not None else NO_ALLOWANCE
+        allowance = allowance_for(row.hub_url) if row.private_ok else NO_ALLOWANCE
         form = {
             "hub.mode": mode.value,
             "hub.topic": row.topic_url,

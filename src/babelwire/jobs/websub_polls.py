@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from babelwire.config import WebsubSettings
 from babelwire.model import SubscriptionState
+from babelwire.pipeline.fetch.guard import origin_of
 from babelwire.pipeline.websub.discovery import Announcement
 from babelwire.storage import Session
 from babelwire.storage import websub as subscriptions
@@ -54,12 +55,14 @@ def note_announcement(
     ):
         return
     row = subscriptions.subscription_for_source(session, source.id)
+    private_ok = source.allow_private and _same_origin(source.url, announcement.hub)
     if row is None:
         key, secret = new_key()
         row = WebsubSubscriptionRow(
             key=key,
             secret=secret,
             source_id=source.id,
+            private_ok=private_ok,
             hub_url=announcement.hub,
             topic_url=announcement.topic,
             state=SubscriptionState.WANTED.value,
@@ -75,11 +78,19 @@ def note_announcement(
         # Another hub: what the old one pushes under the old key is refused from now.
         row.key, row.secret = new_key()
         row.hub_url, row.topic_url = announcement.hub, announcement.topic
+        row.private_ok = private_ok
         row.state, row.requested_mode = SubscriptionState.WANTED.value, ""
         row.next_attempt_at, row.failures = now, 0
         row.lease_expires_at = row.verified_at = row.missed_at = None
     elif row.state == SubscriptionState.ENDED:
         row.state, row.requested_mode, row.next_attempt_at = SubscriptionState.WANTED.value, "", now
+
+
+def _same_origin(url: str, other: str) -> bool:
+    try:
+        return origin_of(url) == origin_of(other)
+    except (ValueError, UnicodeError):
+        return False
 
 
 def after_poll(

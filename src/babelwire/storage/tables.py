@@ -657,6 +657,9 @@ class WebsubSubscriptionRow(Base):
     hub_url: Mapped[str] = mapped_column(String(2048))
     topic_url: Mapped[str] = mapped_column(String(2048))
     secret: Mapped[str] = mapped_column(String(100))
+    # The hub is on the host and port of a source added with --allow-private: its
+    # requests may reach that private address (and no other), even once it is removed.
+    private_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(String(16))  # a model.SubscriptionState
     requested_mode: Mapped[str] = mapped_column(String(16), default="")  # a SubscriptionMode
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

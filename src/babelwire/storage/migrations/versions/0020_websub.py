@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("hub_url", sa.String(2048), nullable=False),
         sa.Column("topic_url", sa.String(2048), nullable=False),
         sa.Column("secret", sa.String(100), nullable=False),
+        sa.Column("private_ok", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("requested_mode", sa.String(16), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=True),
