@@ -25,6 +25,7 @@ from babelwire.web.app import create_app, site_routes
 from babelwire.web.desk.wording import missing_words
 from babelwire.web.metrics import metrics_routes
 from babelwire.web.operations import operations_routes
+from babelwire.web.websub import websub_routes
 
 PASSWORD = "correct horse battery"
 ROOT = Actor(name="cli:test", via="cli")
@@ -155,9 +156,10 @@ def test_every_desk_route_is_in_the_role_matrix(site: Newsroom) -> None:
     app = create_app(site)
     assert _desk_routes(app.routes) == set(MATRIX)
     # Anything else the app answers is a page of the public site, a health check or
-    # the metrics (open to all, or to the bearer of metrics.token), or the API, whose
-    # routes tests/test_api_access.py checks.
-    served = site_routes() + operations_routes() + metrics_routes()
+    # the metrics (open to all, or to the bearer of metrics.token), the WebSub callback
+    # (open to hubs: a push is taken only signed with its subscription's secret), or the
+    # API, whose routes tests/test_api_access.py checks.
+    served = site_routes() + operations_routes() + metrics_routes() + websub_routes()
     public = {r.path for r in served if isinstance(r, Route)}
     mounted = {"/desk", "/api/v1"}
     others = {r.path for r in app.routes if not (isinstance(r, Mount) and r.path in mounted)}

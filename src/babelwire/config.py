@@ -355,6 +355,59 @@ class ImagesSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebsubSettings:
+    """[websub]: sources that push through a WebSub hub, and the hub of our own feeds."""
+
+    enabled: bool = setting(
+        False,
+        "Subscribe to the hubs sources' feeds name, and take their pushes at the callback "
+        "`babelwire serve` answers.",
+    )
+    callback_base_url: str = setting(
+        "",
+        "Public URL under which hubs reach the callback, e.g. https://news.example/websub/ "
+        "(empty: site.base_url followed by /websub/).",
+    )
+    lease_seconds: int = setting(
+        864000, "Lease asked of a hub, in seconds (the hub may grant another).", minimum=60
+    )
+    renew_before_seconds: int = setting(
+        86400, "A subscription is renewed this many seconds before its lease ends.", minimum=0
+    )
+    verify_timeout_seconds: int = setting(
+        3600,
+        "A hub that has not verified a request within this many seconds has failed it "
+        "(the source keeps its normal polling; the request is tried again later).",
+        minimum=1,
+    )
+    safety_net_minutes: int = setting(
+        360, "Minutes between two polls of a source whose hub pushes (a safety net).", minimum=1
+    )
+    quiet_minutes: int = setting(
+        2880,
+        "A hub that has pushed nothing (and verified nothing) for this many minutes is "
+        "taken as gone quiet: its source goes back to normal polling until it pushes again.",
+        minimum=1,
+    )
+    max_body_bytes: int = setting(
+        2 * 1024 * 1024, "Largest pushed body accepted, in bytes (413 above).", minimum=1
+    )
+    pushes_per_minute: int = setting(
+        60,
+        "Callback requests one hub may make in a minute, per server process; more are "
+        "answered 429, and pushes of one source are processed one at a time, those that "
+        "arrive meanwhile together.",
+        minimum=1,
+    )
+    publisher_hub: str = setting(
+        "",
+        "Hub named in this site's feeds and pinged (hub.mode=publish) when a pass "
+        "publishes or a build writes them, e.g. https://pubsubhubbub.appspot.com/ "
+        "(empty: none).",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class WorkersSettings:
     """[workers]: Celery workers (`babelwire worker`, `babelwire scheduler`), docs/deployment.md."""
 
@@ -422,6 +475,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     images: ImagesSettings = field(default_factory=ImagesSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
+    websub: WebsubSettings = field(default_factory=WebsubSettings)
 
 
 _KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list[str]": list}

@@ -117,6 +117,22 @@ def is_tag_slug(slug: str) -> bool:
     return bool(_TAG_SLUG.match(slug))
 
 
+class SubscriptionState(enum.StrEnum):
+    """Where a WebSub subscription to a source's hub stands (jobs/websub.py)."""
+
+    WANTED = "wanted"  # a hub was found; the subscription is requested or about to be
+    ACTIVE = "active"  # the hub verified it; pushes are taken until the lease ends
+    FAILED = "failed"  # refused, denied or never verified; tried again later
+    ENDED = "ended"  # unsubscribed (the source was removed, or names the hub no more)
+
+
+class SubscriptionMode(enum.StrEnum):
+    """What was last asked of a hub, which its intent verification must match."""
+
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+
+
 class BlockKind(enum.StrEnum):
     """The structural kinds of text an article body is made of."""
 
@@ -163,6 +179,10 @@ class ParsedFeed:
     entries: list[FeedEntry]
     link: str = ""
     problem: str = ""
+    # WebSub: the hubs the feed names (<link rel="hub">, JSON Feed's `hubs`) and the
+    # URL it calls itself (rel="self", `feed_url`), the topic to subscribe to.
+    hubs: tuple[str, ...] = ()
+    self_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +196,7 @@ class FetchResult:
     content_type: str
     etag: str | None = None
     last_modified: str | None = None
+    links: str = ""  # the response's Link headers, joined (WebSub hub discovery)
 
     @property
     def not_modified(self) -> bool:

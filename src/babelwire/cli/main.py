@@ -294,7 +294,11 @@ def build(
             )
         except BuildRefusedError as exc:
             raise fail(str(exc)) from exc
-        record_build(newsroom, started)  # when its new articles went live
+        went_live = record_build(newsroom, started)  # when its new articles went live
+        if went_live and newsroom.config.settings.websub.publisher_hub:
+            from babelwire.jobs.websub_publish import ping_for_published
+
+            ping_for_published(newsroom, [rule.slug for rule in newsroom.config.sections])
     kind = "full build" if report.full else "incremental build"
     console.print(f"Wrote {report.pages} pages to {outdir} ({kind}, {report.seconds:.2f} s)")
     for note in report.notes:

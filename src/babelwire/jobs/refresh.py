@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from babelwire.clock import utcnow
 from babelwire.failure import describe_error
-from babelwire.model import FeedEntry, Stage, Step
+from babelwire.model import FeedEntry, ParsedFeed, Stage, Step
 from babelwire.newsroom import Newsroom, source_allowance
 from babelwire.pipeline.bounds import bounded_entry
 from babelwire.pipeline.discover.poll import FEED_ACCEPT, PollOutcome, PollRequest, poll_sources
@@ -45,6 +45,7 @@ __all__ = [
     "entry_fingerprint",
     "refresh_source",
     "refresh_sources",
+    "store_pushed",
 ]
 
 
@@ -276,6 +277,8 @@ def _store_outcome(newsroom: Newsroom, outcome: PollOutcome) -> SourceReport:
             source.interval_minutes = minutes
             source.next_fetch_at = now + wait
             source.poll_reason = reason[:300]
+            if newsroom.config.settings.websub.enabled:
+                _websub_after_poll(newsroom, session, source, outcome, report, now)
         sources.log_poll(
             session,
             source.id,
@@ -321,9 +324,20 @@ def _store_feed(
     if not fits(feed.title, SourceRow.feed_title):
         title_note = f"feed title of {len(feed.title):,} characters cut to its first 500"
     source.feed_title = feed.title[:500].rstrip() or source.feed_title
-    limit = newsroom.config.settings.fetch.max_entries
-    announced = feed.entries[:limit]
+    announced = feed.entries[: newsroom.config.settings.fetch.max_entries]
     log.entries = len(announced)
+    cut = _store_entries(session, source, announced, report)
+    notes = [f"feed read with problems: {feed.problem}"] if feed.problem else []
+    notes += [title_note] if title_note else []
+    if cut:
+        notes.append(f"{len(cut)} entries cut to size (first: {cut[0]})")
+    log.error = "; ".join(notes) or None
+
+
+def _store_entries(
+    session: Session, source: SourceRow, announced: Sequence[FeedEntry], report: SourceReport
+) -> list[str]:
+    """Store a feed's entries (polled or pushed); what was cut to size, a note each."""
     cut = []
     for entry in announced:
         if not _link_fits(entry):
@@ -332,11 +346,42 @@ def _store_feed(
         entry, note = bounded_entry(entry)
         cut += [note] if note else []
         _store_entry(session, source, entry, report)
-    notes = [f"feed read with problems: {feed.problem}"] if feed.problem else []
-    notes += [title_note] if title_note else []
-    if cut:
-        notes.append(f"{len(cut)} entries cut to size (first: {cut[0]})")
-    log.error = "; ".join(notes) or None
+    return cut
+
+
+def store_pushed(newsroom: Newsroom, source_id: int, feed: ParsedFeed) -> SourceReport:
+    """Store the entries a source's hub pushed, as a poll stores them: an entry already
+    stored unchanged is skipped, so content pushed twice (or pushed and polled) makes
+    one article, processed once. The source's polling schedule is left as it is."""
+    with newsroom.sessions() as session:
+        source = sources.load_source(session, source_id)
+        if source is None:
+            return SourceReport(source_id=source_id, name="", error="removed")
+        report = SourceReport(source_id=source.id, name=source.name)
+        announced = feed.entries[: newsroom.config.settings.fetch.max_entries]
+        _store_entries(session, source, announced, report)
+        session.commit()
+    return report
+
+
+def _websub_after_poll(
+    newsroom: Newsroom,
+    session: Session,
+    source: SourceRow,
+    outcome: PollOutcome,
+    report: SourceReport,
+    now: datetime,
+) -> None:
+    """The hub the feed names, noted for a subscription; a pushing source's next poll."""
+    from babelwire.jobs import websub_polls
+    from babelwire.pipeline.websub.discovery import announced_hub
+
+    if outcome.feed is not None and outcome.result is not None:
+        websub_polls.note_announcement(
+            session, source, announced_hub(outcome.feed, outcome.result), now
+        )
+    settings = newsroom.config.settings.websub
+    websub_polls.after_poll(session, settings, source, report.new, now)
 
 
 def _link_fits(entry: FeedEntry) -> bool:

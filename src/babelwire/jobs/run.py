@@ -13,6 +13,7 @@ one slice's stage at most.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from babelwire.jobs.task_runs import record_stage_run
 from babelwire.model import STEP_INPUT, STEPS, Step
 from babelwire.newsroom import Newsroom
 from babelwire.storage import articles, passes, sources
+from babelwire.storage.database import is_database_failure
+
+log = logging.getLogger("babelwire.run")
 
 
 class Progress(Protocol):
@@ -121,6 +125,8 @@ def run_pass(
             failed=sum(1 for s in report.sources if s.error is not None),
         )
 
+    if newsroom.config.settings.websub.enabled:
+        _maintain_subscriptions(newsroom)
     tried: set[int] = set()  # failed in the fast lane: tried again on the next pass
     if lane is not None:  # the new entries first, each alone
         carried = lane.carry_reports(report.sources)
@@ -162,6 +168,19 @@ def run_pass(
             ok=report.ok,
         )
     return report
+
+
+def _maintain_subscriptions(newsroom: Newsroom) -> None:
+    """Ask the hubs the polled feeds name (subscribe, renew, end): a hub's failure is
+    recorded on its subscription; one that escapes is logged, never the pass's end."""
+    from babelwire.jobs.websub import maintain
+
+    try:
+        maintain(newsroom)
+    except Exception as exc:
+        if is_database_failure(exc):
+            raise
+        log.exception("websub: maintaining the subscriptions failed")
 
 
 def _account(report: RunReport, stage: str, result: StageResult) -> None:

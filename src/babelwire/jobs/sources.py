@@ -682,4 +682,8 @@ def remove_source(newsroom: Newsroom, ref: int | str, *, actor: Actor | None = N
                 name=info.name,
                 articles=info.articles,
             )
+    if newsroom.config.settings.websub.enabled:
+        from babelwire.jobs.websub import unsubscribe_removed
+
+        unsubscribe_removed(newsroom)  # its hub is asked to stop pushing
     return info

@@ -98,6 +98,7 @@ class EditionFeeds(SiteRenderer):
             atom_url=self._absolute(scope.urls["atom"]),
             json_url=self._absolute(scope.urls["json"]),
             publisher=self.config.title,
+            hub_url=self.config.settings.websub.publisher_hub,
         )
 
     def feed(

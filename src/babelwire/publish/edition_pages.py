@@ -75,9 +75,7 @@ class EditionPages(SiteRenderer):
     # -- stories and tags ------------------------------------------------------------
 
     @staticmethod
-    def _lead_teaser(
-        session: Session, language: str, story: stories.StoryTeaser
-    ) -> Teaser | None:
+    def _lead_teaser(session: Session, language: str, story: stories.StoryTeaser) -> Teaser | None:
         """The report the lead story's standfirst comes from: the one whose title is its
         headline, else its newest in this edition."""
         if story.headline_article_id is not None:

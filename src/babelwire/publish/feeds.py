@@ -49,6 +49,7 @@ class FeedHead:
     atom_url: str
     json_url: str
     publisher: str
+    hub_url: str = ""  # the WebSub hub readers may subscribe through (websub.publisher_hub)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,8 @@ def _generator(
     feed.language(head.language)
     feed.author({"name": xml_text(head.publisher)})
     # feedgen takes the last link given as RSS's <channel><link>: the page, not the feed.
+    if head.hub_url and not as_html:  # RSS: an atom:link written by rss_feed
+        feed.link(href=head.hub_url, rel="hub")
     feed.link(href=self_url, rel="self")
     feed.link(href=head.home_url, rel="alternate")
     feed.generator("babelwire")
@@ -232,7 +235,15 @@ def _generator(
 def rss_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
     """RSS 2.0: the channel links to the page; atom:link rel=self names the feed."""
     feed = _generator(head, entries, self_url=head.rss_url, as_html=True)
-    return bytes(feed.rss_str(pretty=True))
+    if not head.hub_url:
+        return bytes(feed.rss_str(pretty=True))
+    root = etree.fromstring(feed.rss_str())
+    channel = root.find("channel")
+    assert channel is not None
+    hub = etree.Element(f"{{{ATOM_NS}}}link", href=head.hub_url, rel="hub")
+    channel.insert(0, hub)
+    etree.indent(root, space="  ")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def atom_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
@@ -302,7 +313,7 @@ def json_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
             "source": item.source_name,
         }
         items.append(entry)
-    document = {
+    document: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": head.title,
         "home_page_url": head.home_url,
@@ -312,4 +323,6 @@ def json_feed(head: FeedHead, entries: Sequence[FeedEntry]) -> bytes:
         "authors": [{"name": head.publisher}],
         "items": items,
     }
+    if head.hub_url:
+        document["hubs"] = [{"type": "WebSub", "url": head.hub_url}]
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

@@ -115,3 +115,11 @@ def count_failing(session: Session) -> int:
     query = select(func.count()).select_from(SourceRow)
     failing = query.where(SourceRow.enabled.is_(True), SourceRow.consecutive_failures > 0)
     return int(session.scalar(failing) or 0)
+
+
+def make_due(session: Session, source_id: int, now: datetime) -> None:
+    """Make a source due now (its hub pinged: the feed has something new)."""
+    source = session.get(SourceRow, source_id)
+    if source is not None and (source.next_fetch_at is None or source.next_fetch_at > now):
+        source.next_fetch_at = now
+        source.poll_reason = "its WebSub hub announced new content"

@@ -681,6 +681,56 @@ class PassRow(Base):
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class WebsubSubscriptionRow(Base):
+    """A subscription to the WebSub hub a source's feed names (jobs/websub.py).
+
+    `key` names it in the callback URL (/websub/KEY): random, so a subscription cannot
+    be guessed from a source id; `secret` signs what the hub pushes. A removed source
+    leaves its row (source_id NULL) until the hub has confirmed the unsubscription.
+    """
+
+    __tablename__ = "websub_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), unique=True
+    )
+    hub_url: Mapped[str] = mapped_column(String(2048))
+    topic_url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(100))
+    # The hub is on the host and port of a source added with --allow-private: its
+    # requests may reach that private address (and no other), even once it is removed.
+    private_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    state: Mapped[str] = mapped_column(String(16))  # a model.SubscriptionState
+    requested_mode: Mapped[str] = mapped_column(String(16), default="")  # a SubscriptionMode
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a safety-net poll found entries the hub had not pushed.
+    missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # requests failed in a row
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebsubPingRow(Base):
+    """The last ping of the publisher hub for one of this site's feeds, and how it went."""
+
+    __tablename__ = "websub_pings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    hub_url: Mapped[str] = mapped_column(String(2048))
+    pinged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 # `/metrics` counts polls per source, outcome and HTTP status, and the time from a
 # source's publication to this site's, from these alone (index-only scans).
 Index("ix_fetch_log_outcomes", FetchLogRow.source_id, FetchLogRow.outcome, FetchLogRow.http_status)

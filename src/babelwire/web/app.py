@@ -23,6 +23,7 @@ from babelwire.web.endpoints import FEED_KINDS
 from babelwire.web.metrics import ProcessRequests, metrics_registry, metrics_routes
 from babelwire.web.operations import operations_routes
 from babelwire.web.page_cache import PageCache
+from babelwire.web.websub import WebsubCallback, websub_routes
 
 if TYPE_CHECKING:
     from babelwire.newsroom import Site
@@ -51,7 +52,7 @@ def create_app(site: Site) -> Starlette:
         from babelwire.web.api.app import PREFIX, create_api_app, edge_settings
 
         mounts.append(Mount(PREFIX, app=create_api_app(newsroom)))
-    extra = operations_routes() + metrics_routes()
+    extra = operations_routes() + metrics_routes() + websub_routes()
     app = create_app_for_pages(SitePages.for_site(site), mounts=mounts, extra=extra)
     if settings.api.enabled:
         from babelwire.web.api.edge import ApiEdge
@@ -60,6 +61,7 @@ def create_app(site: Site) -> Starlette:
         app.add_middleware(ApiEdge, settings=edge_settings(newsroom))
     app.state.newsroom = newsroom
     app.state.metrics_registry, requests = metrics_registry(newsroom)
+    app.state.websub = WebsubCallback(newsroom, app.state.metrics_registry)
     app.add_middleware(ProcessRequests, counter=requests)  # outermost: counts cached pages too
     return app
 

@@ -33,9 +33,14 @@ def publish_articles(newsroom: Newsroom, article_ids: Sequence[int]) -> StageRes
 
         index_articles(session, result.done)  # same transaction: searchable once visible
         assign_stories(newsroom, session, published)  # and in its story (jobs/stories.py)
+        sections = {article.section for article in published}
         try:
             session.commit()
         except BaseException:
             forget_desk(newsroom)  # the cached stories are ahead of the database
             raise
+    if published and newsroom.config.settings.websub.publisher_hub:
+        from babelwire.jobs.websub_publish import ping_for_published
+
+        ping_for_published(newsroom, sections)  # readers subscribed through it hear now
     return result

@@ -90,12 +90,34 @@ def _parse_xml_feed(content: bytes, base_url: str) -> ParsedFeed:
         problem = clean_text(str(bozo)) or type(bozo).__name__
     feed = result.get("feed") or {}
     entries = _unique(e for e in (_xml_entry(raw, base_url) for raw in raw_entries) if e)
+    links = [link for link in feed.get("links") or [] if isinstance(link, Mapping)]
     return ParsedFeed(
         title=_detail_text(feed, "title"),
         entries=entries,
         link=absolute_http_url(_str(feed.get("link")), base_url),
         problem=problem,
+        hubs=_hubs(
+            (_str(link.get("href")) for link in links if link.get("rel") == "hub"), base_url
+        ),
+        self_url=next(
+            (
+                absolute_http_url(_str(link.get("href")), base_url)
+                for link in links
+                if link.get("rel") == "self"
+            ),
+            "",
+        ),
     )
+
+
+# A feed naming more hubs than this is not announcing where it pushes.
+MAX_HUBS = 5
+
+
+def _hubs(urls: Iterable[str], base_url: str) -> tuple[str, ...]:
+    """The WebSub hubs a feed names: absolute http(s) URLs, once each, the first few."""
+    found = [absolute_http_url(url, base_url) for url in urls]
+    return tuple(dict.fromkeys(url for url in found if url))[:MAX_HUBS]
 
 
 def _xml_entry(raw: dict[str, Any], base_url: str) -> FeedEntry | None:
@@ -195,11 +217,21 @@ def _parse_json_feed(content: bytes, base_url: str) -> ParsedFeed:
         for e in (_json_entry(item, base_url, feed_author) for item in data["items"])
         if e is not None
     )
+    hubs = data.get("hubs")
     return ParsedFeed(
         title=clean_text(_str(data.get("title"))),
         entries=entries,
         link=absolute_http_url(_str(data.get("home_page_url")), base_url),
         problem=problem,
+        hubs=_hubs(
+            (
+                _str(hub.get("url"))
+                for hub in (hubs if isinstance(hubs, list) else [])
+                if isinstance(hub, Mapping) and _str(hub.get("type")).lower() in ("websub", "")
+            ),
+            base_url,
+        ),
+        self_url=absolute_http_url(_str(data.get("feed_url")), base_url),
     )
 
 

@@ -221,6 +221,7 @@ class _FetcherBase:
             content_type=_media_type(response),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
+            links=", ".join(response.headers.get_list("Link"))[:8192],
         )
 
     def _take(

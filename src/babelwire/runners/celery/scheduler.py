@@ -49,6 +49,10 @@ def schedule_round(newsroom: Newsroom) -> Round:
         result.sent[str(stage)] = len(todo)  # plain names: the round is logged
         result.tasks += send(newsroom, stage, todo)
     refresh_if_due(newsroom)  # recurring names: now and then, not per article
+    if newsroom.config.settings.websub.enabled:
+        from babelwire.jobs.websub import maintain
+
+        maintain(newsroom)  # subscribe to the hubs the polled feeds name, renew, end
     return result
 
 

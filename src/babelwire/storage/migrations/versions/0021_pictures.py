@@ -1,8 +1,8 @@
 """Pictures: the images articles' pages name, stored by content hash, and a source's
 switch to leave them out.
 
-Revision ID: 0023
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03
 
 `images` holds one row per picture stored in the site's media folder, named by the
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
