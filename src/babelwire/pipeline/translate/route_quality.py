@@ -56,12 +56,14 @@ def measured(engine: str, path: str) -> Measure | None:
     return _shipped().get(engine, {}).get(path)
 
 
-def render_measures(table: Mapping[str, Mapping[str, Measure]], when: str) -> str:
+def render_measures(
+    table: Mapping[str, Mapping[str, Measure]], when: str, sentences: int = 1012
+) -> str:
     """The text of a route quality file (engines and routes sorted)."""
     lines = [
         "# Measured by `make bench-routes` (bench/routes.py) on FLORES-200 devtest",
-        f"# (1,012 sentences), {when}, on 2 shared cores: chrF2 (sacrebleu) of babelwire's",
-        "# full path and source words/s. The routing ranks pivots by chrf.",
+        f"# (the first {sentences} sentences), {when}: chrF2 (sacrebleu) of babelwire's full",
+        "# path, and source words per CPU second. The routing ranks pivots by chrf.",
     ]
     for engine in sorted(table):
         lines += ["", f"[{engine}]"]
