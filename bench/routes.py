@@ -4,18 +4,23 @@ For each pair of the devtest languages (eng, spa, cat, glg, eus, fra, por) with
 English, Spanish or Catalan on one side, every route the installed Apertium
 pairs allow (the direct pair, and each pivot language both hops reach) is run
 through babelwire's full path (segmentation, protection, the long-lived
-pipelines, checks; no memory) on the 1,012 devtest sentences, in articles of ten
-lines.  Prints chrF2 (sacrebleu) and source words/s of every route, beside the
-baseline of copying the source unchanged and, for a pivot route, the ratio of
-its speed to the pair's direct route when there is one; words/s are medians of
-the rounds.
+pipelines, checks; no memory) on the devtest sentences (``--sentences``, all
+1,012 by default), in articles of ten lines.  A hop is run once: a route
+through a pivot reuses the first hop of the route into that pivot.
 
-With ``--write`` the figures replace src/babelwire/pipeline/translate/
-route_quality.toml, which `babelwire engines` shows and the routing reads to
-choose a pivot.  ``make engines-all`` installs the Debian pairs first.
+Prints chrF2 (sacrebleu) of every route beside the baseline of copying the
+source unchanged, and its speed in source words per CPU second (this process
+and the pipeline's stages together, read from /proc, so that the load of a
+shared machine does not change it) with, for a pivot route, the ratio to the
+pair's direct route.
 
-    python bench/routes.py --write          # every route, 1 round
-    python bench/routes.py -r 3 --pairs es-gl,ca-pt
+With ``--write`` the figures go into src/babelwire/pipeline/translate/
+route_quality.toml (routes not measured in the run stay), which `babelwire
+engines` shows and the routing reads to choose a pivot.  ``make bench-routes``
+installs every Debian pair first (``make engines-all``).
+
+    python bench/routes.py --write
+    python bench/routes.py --sentences 200 --pairs es-gl,ca-pt
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,15 +35,8 @@ from pathlib import Path
 import sacrebleu
 
 from babelwire.model import Block, BlockKind
-from babelwire.pipeline.translate.article import (
-    Hop,
-    PathSettings,
-    Route,
-    SourceText,
-    translate_texts,
-)
+from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
-from babelwire.pipeline.translate.registry import Translators
 from babelwire.pipeline.translate.route_quality import (
     QUALITY_FILE,
     Measure,
@@ -64,30 +61,66 @@ def articles(lines: list[str]) -> list[SourceText]:
     ]
 
 
-def run_route(route: Route, texts: list[SourceText]) -> tuple[list[str], float]:
-    started = time.perf_counter()
-    out: list[str] = []
-    for start in range(0, len(texts), 100):
-        for result in translate_texts(route, texts[start : start + 100], settings=PathSettings()):
-            out.append(result.article.title)
-            out.extend(block.text for block in result.article.blocks)
-    return out, time.perf_counter() - started
+def cpu_seconds(engine: ApertiumEngine, source: str, target: str) -> float:
+    """CPU time used so far by this process and the pair's pipeline stages."""
+    ticks = 0
+    for pid in engine.pipeline_pids(source, target):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
 
 
-def every_route(translators: Translators, source: str, target: str) -> list[Route]:
+class Hops:
+    """Each hop's output and CPU seconds, computed once: a route through a pivot reuses
+    the first hop of the direct route into the pivot."""
+
+    def __init__(self, engine: ApertiumEngine, data: Path, sentences: int) -> None:
+        self.engine = engine
+        self.data = data
+        self.sentences = sentences
+        self.done: dict[tuple[str, ...], tuple[list[SourceText], float]] = {}
+
+    def source(self, language: str) -> list[SourceText]:
+        return articles(read(self.data, language)[: self.sentences])
+
+    def run(self, path: tuple[str, ...]) -> tuple[list[SourceText], float]:
+        """The articles translated along ``path`` (languages), and the CPU seconds it took."""
+        if len(path) == 1:
+            return self.source(path[0]), 0.0
+        if path not in self.done:
+            texts, before = self.run(path[:-1])
+            source, target = path[-2], path[-1]
+            self.engine.translate_batch(["Hola."], source, target)  # start the pipeline
+            started = cpu_seconds(self.engine, source, target)
+            out = [
+                SourceText(r.article.title, r.article.blocks)
+                for start in range(0, len(texts), 100)
+                for r in translate_texts(self.engine, texts[start : start + 100], source, target)
+            ]
+            self.done[path] = (out, before + cpu_seconds(self.engine, source, target) - started)
+        return self.done[path]
+
+
+def lines_of(texts: list[SourceText]) -> list[str]:
+    return [line for t in texts for line in (t.title, *(b.text for b in t.blocks))]
+
+
+def every_route(engine: ApertiumEngine, source: str, target: str) -> list[tuple[str, ...]]:
     """The direct route, then one route through each pivot language both hops reach."""
-    engine = translators.engine("apertium")
     pairs = engine.pairs()
-    found = [Route.direct(engine, source, target)] if (source, target) in pairs else []
+    found = [(source, target)] if (source, target) in pairs else []
     for pivot in sorted({t for s, t in pairs if s == source} - {target}):
         if (pivot, target) in pairs:
-            found.append(Route((Hop(engine, source, pivot), Hop(engine, pivot, target))))
+            found.append((source, pivot, target))
     return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-r", "--rounds", type=int, default=1)
+    parser.add_argument("--sentences", type=int, default=1012, help="the first N of the devtest")
     parser.add_argument("--pairs", default="", help="e.g. es-gl,ca-pt (default: all)")
     parser.add_argument("--data", type=Path, default=DATA, help="the FLORES-200 devtest folder")
     parser.add_argument("--write", action="store_true", help=f"replace {QUALITY_FILE.name}")
@@ -98,37 +131,37 @@ def main() -> None:
         pairs = [tuple(p.split("-")) for p in args.pairs.split(",")]
     else:
         pairs = [(s, t) for s in FLORES for t in FLORES if s != t and (s in HUBS or t in HUBS)]
-    print(f"{platform.node()} {os.cpu_count()} cores; words/s medians of {args.rounds} round(s)")
+    print(f"{platform.node()} {os.cpu_count()} cores; {args.sentences} sentences per pair")
     print(f"{'route':12} {'chrF':>6} {'copy':>6} {'words/s':>8} {'x direct':>9}")
     measures: dict[str, Measure] = {}
-    translators = Translators(["apertium"], engines=[ApertiumEngine(timeout=600)])
+    engine = ApertiumEngine(timeout=600)
+    hops = Hops(engine, args.data, args.sentences)
     try:
         for source, target in pairs:
-            lines, refs = read(args.data, source), read(args.data, target)
-            texts = articles(lines)
+            lines = read(args.data, source)[: args.sentences]
+            refs = read(args.data, target)[: args.sentences]
             words = sum(len(line.split()) for line in lines)
             copy = sacrebleu.corpus_chrf(lines, [refs]).score
             direct_wps = 0.0
-            routes = every_route(translators, source, target)
+            routes = every_route(engine, source, target)
             if not routes:
                 print(f"{source}>{target:9} no route")
-            for route in routes:
-                run_route(route, texts[:2])  # start the pipelines
-                rounds = [run_route(route, texts) for _ in range(args.rounds)]
-                chrf = sacrebleu.corpus_chrf(rounds[0][0], [refs]).score
-                wps = words / statistics.median(seconds for _, seconds in rounds)
-                key = route.pivot or f"{source}>{target}"
-                direct_wps = wps if not route.pivot else direct_wps
-                ratio = f"{wps / direct_wps:9.2f}" if route.pivot and direct_wps else f"{'':9}"
+            for path in routes:
+                out, seconds = hops.run(path)
+                chrf = sacrebleu.corpus_chrf(lines_of(out), [refs]).score
+                wps = words / seconds
+                key = ">".join(path)
+                direct_wps = wps if len(path) == 2 else direct_wps
+                ratio = f"{wps / direct_wps:9.2f}" if len(path) > 2 and direct_wps else ""
                 print(f"{key:12} {chrf:6.1f} {copy:6.1f} {wps:8.0f} {ratio}", flush=True)
                 measures[key] = Measure(round(chrf, 1), round(wps))
     finally:
-        translators.close()
+        engine.close()
     if args.write:
         when = datetime.now(UTC).date().isoformat()
         table = load_measures(QUALITY_FILE)  # routes not measured in this run stay
         table.setdefault("apertium", {}).update(measures)
-        QUALITY_FILE.write_text(render_measures(table, when), encoding="utf-8")
+        QUALITY_FILE.write_text(render_measures(table, when, args.sentences), encoding="utf-8")
         print(f"wrote {QUALITY_FILE}")
 
 

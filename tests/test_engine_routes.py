@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from babelwire.cli.main import app
 from babelwire.jobs.site import create_site
 from babelwire.pipeline.translate.article import SourceText, translate_texts
+from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.engines.apertium import DEFAULT_MODES_DIR, ApertiumEngine
 from babelwire.pipeline.translate.engines.apertium.modes import mode_files
 from babelwire.pipeline.translate.engines.apertium.packages import (
@@ -136,9 +137,9 @@ def test_preferences_are_checked() -> None:
         ("gl", "en"): "openai",
     }
     for bad in (["es-en=openai"], ["es>es=openai"], ["es>en=openai", "es>en=argos"]):
-        with pytest.raises(PreferenceError, match="translation.prefer"):
+        with pytest.raises(PreferenceError, match=r"translation\.prefer"):
             parse_preferences(bad)
-    with pytest.raises(Exception, match="unknown engine"):
+    with pytest.raises(EngineError, match="unknown engine"):
         Translators(["apertium"], options=EngineOptions(prefer={("es", "en"): "nope"}))
 
 
