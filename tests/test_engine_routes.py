@@ -111,7 +111,7 @@ def test_the_pivot_is_the_best_measured_route(tmp_path: Path) -> None:
     assert chrfs == sorted(chrfs, reverse=True)  # not the fixed order, which starts with en
     (result,) = translate_texts(routes[0], [SourceText("El govern va aprovar el pressupost.", [])])
     assert "goberno" in result.article.title.lower()
-    assert result.article.pivot == routes[0].pivot
+    assert routes[0].pivot == "ca>es>gl"  # 58.1, against 55.5 through pt and 49.4 through en
     translators.close()
 
 

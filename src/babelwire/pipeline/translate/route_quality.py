@@ -62,7 +62,7 @@ def render_measures(
     """The text of a route quality file (engines and routes sorted)."""
     lines = [
         "# Measured by `make bench-routes` (bench/routes.py) on FLORES-200 devtest",
-        f"# (the first {sentences} sentences), {when}: chrF2 (sacrebleu) of babelwire's full",
+        f"# ({sentences} sentences), {when}: chrF2 (sacrebleu) of babelwire's full",
         "# path, and source words per CPU second. The routing ranks pivots by chrf.",
     ]
     for engine in sorted(table):
