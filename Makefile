@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run demo test test-fast fuzz check lint typecheck bench bench-site bench-scale bench-lighthouse clean
+.PHONY: setup setup-run system system-run engines-all demo test test-fast fuzz check lint typecheck bench bench-site bench-routes bench-scale bench-lighthouse clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -19,6 +19,11 @@ system:
 
 system-run:
 	@BABELWIRE_SETUP=run bash scripts/setup-system.sh
+
+# Every Debian Apertium pair between en, es, ca, gl, eu, fr, pt, it, oc and ro
+# (docs/translation.md lists the routes they give).
+engines-all:
+	@BABELWIRE_ENGINES=all bash scripts/setup-system.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +77,13 @@ bench: setup-run
 bench-site: setup
 	@BABELWIRE_BENCH=1 bash scripts/setup-system.sh
 	$(BIN)/python bench/site.py
+
+# chrF and words/s of every Apertium route into and out of en, es and ca on FLORES-200
+# devtest (FLORES=folder, default ../shared/data/mt/flores200-devtest), written into
+# src/babelwire/pipeline/translate/route_quality.toml.
+FLORES ?= ../shared/data/mt/flores200-devtest
+bench-routes: setup engines-all
+	$(BIN)/python bench/routes.py --write --data $(FLORES)
 
 # Needs PostgreSQL and Redis on 127.0.0.1 (see bench/scale.py for the variables).
 bench-scale: setup-run

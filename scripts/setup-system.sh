@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages babelwire needs from Debian/Ubuntu, only when missing:
 # Apertium with the language pairs of the demo, Python's venv module, and for the
-# tests Chromium and npm.
+# tests Chromium, npm and the Apertium pairs they translate with.
 set -euo pipefail
 
 need=()
@@ -12,6 +12,19 @@ for mode in eng-spa spa-eng spa-cat cat-spa eng-cat cat-eng; do
   fi
 done
 command -v apertium >/dev/null 2>&1 || need+=(apertium)
+# The pairs the tests translate with (tests/test_engine_routes.py), beside the demo's; with
+# BABELWIRE_ENGINES=all (`make engines-all`) every pair of the languages bench/routes.py
+# measures, and Italian, Occitan and Romanian. A mode the package installs names each.
+test_pairs="es-gl:apertium-es-gl en-gl:apertium-en-gl es-pt:apertium-es-pt pt-gl:apertium-pt-gl
+por-cat:apertium-por-cat fr-es:apertium-fr-es fra-cat:apertium-fra-cat cat-ita:apertium-cat-ita
+eu-es:apertium-eu-es eu-en:apertium-eu-en oc-es:apertium-oc-es ro-es:apertium-es-ro"
+all_pairs="spa-ita:apertium-spa-ita oc-ca:apertium-oc-ca oci-fra:apertium-oci-fra"
+pairs=""
+if [ "${BABELWIRE_SETUP:-}" != run ]; then pairs="$test_pairs"; fi
+if [ "${BABELWIRE_ENGINES:-}" = all ]; then pairs="$test_pairs $all_pairs"; fi
+for entry in $pairs; do
+  [ -f "/usr/share/apertium/modes/${entry%%:*}.mode" ] || need+=("${entry#*:}")
+done
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 # The browser tests drive Debian's Chromium and inject axe-core installed with npm;
 # running babelwire (BABELWIRE_SETUP=run, as `make demo` does) needs neither.

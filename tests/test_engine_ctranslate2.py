@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from babelwire.cli.main import app
 from babelwire.config import Config
+from babelwire.jobs.neural_engines import add_model_to_site
 from babelwire.jobs.site import create_site
 from babelwire.newsroom import engine_options
 from babelwire.pipeline.translate.article import SourceText, translate_texts
@@ -125,34 +126,69 @@ def test_bad_argos_packages_are_refused(tmp_path: Path) -> None:
 
 def test_site_engines_from_the_models_folder(marian: Path, tmp_path: Path) -> None:
     create_site(tmp_path / "site", languages=("en", "es"))
+    toml = tmp_path / "site" / "babelwire.toml"
+    toml.write_text("# the operator's note\n" + toml.read_text(encoding="utf-8"), encoding="utf-8")
     runner = CliRunner()
+    site = ["-s", str(tmp_path / "site")]
     done = runner.invoke(
-        app,
-        [
-            "engines",
-            "add-model",
-            str(marian),
-            "--from",
-            "es",
-            "--to",
-            "en",
-            "-s",
-            str(tmp_path / "site"),
-        ],
+        app, ["engines", "add-model", str(marian), "--from", "es", "--to", "en", *site]
     )
     assert done.exit_code == 0, done.output
-    assert "Installed" in done.output and 'Add "ctranslate2"' in done.output
-    config = Config.load(
-        tmp_path / "site", env={"BABELWIRE_TRANSLATION_ENGINES": "ctranslate2,apertium"}
-    )
+    assert "Added" in done.output and "Preferred for es>en" in done.output
+    assert "test sentence as:" in done.output
+    # babelwire.toml: the engine added last, preferred for its pair, comments kept
+    text = toml.read_text(encoding="utf-8")
+    assert text.startswith("# the operator's note\n")
+    assert (tmp_path / "site" / "babelwire.toml.bak").is_file()
+    config = Config.load(tmp_path / "site")
+    assert config.settings.translation.engines == ["apertium", "ctranslate2"]
+    assert config.settings.translation.prefer == ["es>en=ctranslate2"]
     translators = Translators(config.settings.translation.engines, options=engine_options(config))
-    routes = translators.routes("es", "en")
-    assert [r.engine_name for r in routes] == ["ctranslate2", "apertium"]
-    listing = runner.invoke(
-        app,
-        ["engines", "-s", str(tmp_path / "site")],
-        env={"BABELWIRE_TRANSLATION_ENGINES": "ctranslate2,apertium"},
-    )
+    assert [r.engine_name for r in translators.routes("es", "en")] == ["ctranslate2", "apertium"]
+    assert [r.engine_name for r in translators.routes("en", "es")] == ["apertium"]
+    listing = runner.invoke(app, ["engines", *site])
     assert listing.exit_code == 0, listing.output
-    assert "ctranslate2" in listing.output and "es>en" in listing.output
+    assert "ctranslate2 es>en (preferred)" in listing.output
     translators.close()
+    # the same model again is refused, and the settings stay as they were
+    again = runner.invoke(
+        app, ["engines", "add-model", str(marian), "--from", "es", "--to", "en", *site]
+    )
+    assert again.exit_code == 2 and "exists" in again.output
+    assert toml.read_text(encoding="utf-8") == text
+
+
+def test_the_gate_falls_back_from_a_preferred_model_to_apertium(
+    marian: Path, tmp_path: Path
+) -> None:
+    """The random model's output fails the quality gate: Apertium, the fallback, translates."""
+    from babelwire.jobs.stages.translate import translate_articles
+    from babelwire.model import Stage
+    from babelwire.newsroom import Newsroom
+    from babelwire.storage.tables import TranslationRow
+    from tests.factory import make_article, make_source
+
+    create_site(tmp_path / "site", languages=("en",))
+    config = Config.load(tmp_path / "site")
+    models = tmp_path / "site" / "models"
+    add_model_to_site(config, marian, models, source="es", target="en")
+    with Newsroom.open(tmp_path / "site") as newsroom:
+        with newsroom.sessions() as session:
+            source = make_source(session, url="http://127.0.0.1:9/f", name="D", language="es")
+            article = make_article(
+                session,
+                source,
+                url="http://127.0.0.1:9/1",
+                title="El gobierno aprueba el presupuesto.",
+                blocks=[{"kind": "p", "text": "El ayuntamiento abre una biblioteca nueva."}],
+                stage=Stage.EXTRACTED.value,
+            )
+            session.commit()
+            article_id = article.id
+        first, *fallbacks = newsroom.translators.routes("es", "en")
+        assert first.engine_name == "ctranslate2" and fallbacks
+        result = translate_articles(newsroom, [article_id])
+        assert result.done == [article_id]
+        with newsroom.sessions() as session:
+            row = session.query(TranslationRow).filter_by(article_id=article_id).one()
+            assert row.engine == "apertium" and "government" in row.title.lower()

@@ -14,14 +14,21 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from babelwire.cli.main import app
+from babelwire.config import Config
+from babelwire.jobs.site import create_site
+from babelwire.newsroom import engine_options
 from babelwire.pipeline.translate.article import SourceText, translate_texts
 from babelwire.pipeline.translate.engine import Engine, EngineError, UnsupportedPair
 from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateEngine
 from babelwire.pipeline.translate.engines.openai import OpenAIEngine
+from babelwire.pipeline.translate.registry import Translators
 
 WORDS = {"hola": "hello", "mundo": "world", "gato": "cat", "casa": "house"}
 
@@ -186,3 +193,101 @@ def test_http_engines_in_the_full_path(libre: StandIn) -> None:
     assert result.article.title == "hello world. Mira https://a.example/cat."
     assert "placeholders-lost" in result.verdict.flags
     engine.close()
+
+
+class NoFormatHandler(_Handler):
+    """A server that answers, but not in the asked one-numbered-line-per-line format."""
+
+    def do_POST(self) -> None:
+        self._body()
+        message = {"role": "assistant", "content": "Sure! Here is the translation."}
+        self._send(200, {"choices": [{"index": 0, "message": message}]})
+
+
+def test_add_model_registers_a_local_openai_compatible_server(
+    chat: StandIn, tmp_path: Path
+) -> None:
+    """The stand-in plays llama.cpp's server (or vLLM, Ollama): checked, then preferred."""
+    create_site(tmp_path / "site", languages=("en", "gl"))
+    toml = tmp_path / "site" / "babelwire.toml"
+    site = ["-s", str(tmp_path / "site")]
+    runner = CliRunner()
+    add = ["engines", "add-model", "--url", chat.url + "/v1", "--model", "tiny"]
+    done = runner.invoke(app, [*add, "--from", "es", "--to", "en", *site])
+    assert done.exit_code == 0, done.output
+    assert "Preferred for es>en" in done.output and "test sentence as: El gobierno" in done.output
+    (request,) = chat.requests  # the check was a real translation request
+    assert "El gobierno aprueba el presupuesto." in request["messages"][-1]["content"]
+    config = Config.load(tmp_path / "site")
+    translation = config.settings.translation
+    assert translation.engines == ["apertium", "openai"]
+    assert translation.prefer == ["es>en=openai"]
+    assert translation.openai.url == chat.url + "/v1" and translation.openai.model == "tiny"
+    assert translation.openai.languages == ["es", "en"]
+    translators = Translators(translation.engines, options=engine_options(config))
+    assert [r.engine_name for r in translators.routes("es", "en")] == ["openai", "apertium"]
+    (result,) = translate_texts(translators.routes("es", "en")[0], [SourceText("Hola mundo.", [])])
+    assert result.article.title == "hello world." and result.article.engine == "openai"
+    translators.close()
+    # a second pair on the same server adds its languages and its preference
+    done = runner.invoke(app, [*add, "--from", "gl", "--to", "en", *site])
+    assert done.exit_code == 0, done.output
+    translation = Config.load(tmp_path / "site").settings.translation
+    assert translation.prefer == ["es>en=openai", "gl>en=openai"]
+    assert translation.openai.languages == ["es", "en", "gl"]
+    before = toml.read_text(encoding="utf-8")
+    # another server while one is configured, or one that does not answer, is refused
+    other = runner.invoke(
+        app,
+        [
+            "engines",
+            "add-model",
+            "--url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "x",
+            "--from",
+            "es",
+            "--to",
+            "gl",
+            *site,
+        ],
+    )
+    assert other.exit_code == 2 and "already" in other.output
+    assert toml.read_text(encoding="utf-8") == before
+
+
+@pytest.fixture
+def no_format() -> Iterator[StandIn]:
+    yield from _serve(NoFormatHandler)
+
+
+def test_add_model_refuses_a_server_that_does_not_translate(
+    tmp_path: Path, no_format: StandIn
+) -> None:
+    create_site(tmp_path / "site", languages=("en", "es"))
+    toml = tmp_path / "site" / "babelwire.toml"
+    before = toml.read_text(encoding="utf-8")
+    runner = CliRunner()
+    for url in ("http://127.0.0.1:9/v1", no_format.url + "/v1"):
+        done = runner.invoke(
+            app,
+            [
+                "engines",
+                "add-model",
+                "--url",
+                url,
+                "--model",
+                "m",
+                "--from",
+                "es",
+                "--to",
+                "en",
+                "-s",
+                str(tmp_path / "site"),
+            ],
+        )
+        assert done.exit_code == 2, done.output
+        assert "did not translate es->en" in done.output
+    assert toml.read_text(encoding="utf-8") == before
+    assert not (tmp_path / "site" / "babelwire.toml.bak").exists()

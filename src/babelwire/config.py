@@ -33,6 +33,7 @@ from babelwire.pipeline.translate.engines.apertium import ApertiumOptions
 from babelwire.pipeline.translate.engines.ctranslate2 import CTranslate2Options
 from babelwire.pipeline.translate.engines.libretranslate import LibreTranslateOptions
 from babelwire.pipeline.translate.engines.openai import OpenAIOptions
+from babelwire.pipeline.translate.preferences import PreferenceError, parse_preferences
 from babelwire.setting import HELP, MINIMUM, PREFIX, options, setting
 
 CONFIG_FILE = "babelwire.toml"
@@ -253,6 +254,11 @@ class TranslationSettings:
     """[translation]: engines, their options and what a translation must pass."""
 
     engines: list[str] = setting(["apertium"], "Engines in order of preference.")
+    prefer: list[str] = setting(
+        [],
+        'The engine tried first for a pair, whatever the order of engines: "es>en=ctranslate2" '
+        "(`babelwire engines add-model` writes them; the others stay the gate's fallbacks).",
+    )
     timeout: float = setting(120.0, "Seconds an engine may take for one batch.")
     # Each engine declares its options in its own module; they are read here under a prefix.
     apertium: ApertiumOptions = options(ApertiumOptions, prefix="apertium_")
@@ -702,6 +708,7 @@ class Config:
         _check_desk(values)
         _check_stories(values)
         _check_images(values)
+        _check_preferences(values)
         sections = _read_sections(data.get("section"))
         settings = Settings(
             **{table: _build(group, values, table) for table, group in _TABLE_CLASSES.items()}
@@ -920,6 +927,13 @@ def _check_images(values: Mapping[str, Any]) -> None:
             )
     if not 1 <= values["images.quality"] <= 95:
         raise ConfigError(f"images.quality: expected 1 to 95, got {values['images.quality']!r}")
+
+
+def _check_preferences(values: Mapping[str, Any]) -> None:
+    try:
+        parse_preferences(values["translation.prefer"])
+    except PreferenceError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _read_sections(raw: Any) -> tuple[SectionRule, ...]:

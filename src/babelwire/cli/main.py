@@ -165,6 +165,10 @@ def init(
         Text.assemble("Created site ", styled(config.title, "bold"), f" in {config.root}")
     )
     console.print(f"Editions: {', '.join(config.languages)}. Next: babelwire source add URL")
+    from babelwire.cli.engines import print_suggestions
+
+    with open_newsroom(config.root) as newsroom:
+        print_suggestions(newsroom.translators, config.languages, [])
 
 
 @app.command()

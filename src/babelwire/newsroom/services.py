@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 def engine_options(config: Config) -> EngineOptions:
     """What the site's translation engines are started with: their [translation] options."""
+    from babelwire.pipeline.translate.preferences import parse_preferences
     from babelwire.pipeline.translate.registry import EngineOptions
 
     translation = config.settings.translation
@@ -30,6 +31,7 @@ def engine_options(config: Config) -> EngineOptions:
         ctranslate2=translation.ctranslate2,
         libretranslate=translation.libretranslate,
         openai=translation.openai,
+        prefer=parse_preferences(translation.prefer),
     )
 
 

@@ -23,7 +23,29 @@ from babelwire.pipeline.translate.engines.ctranslate2 import (
     read_model,
 )
 
-__all__ = ["add_model"]
+__all__ = ["add_model", "install_model", "model_folder", "sample_sentence"]
+
+# A sentence per language to check that an engine translates; others get the English one.
+SAMPLES = {
+    "ca": "El govern aprova el pressupost.",
+    "en": "The government approves the budget.",
+    "es": "El gobierno aprueba el presupuesto.",
+    "eu": "Gobernuak aurrekontua onartzen du.",
+    "fr": "Le gouvernement approuve le budget.",
+    "gl": "O goberno aproba o orzamento.",
+    "it": "Il governo approva il bilancio.",
+    "pt": "O governo aprova o orçamento.",
+}
+
+
+def sample_sentence(language: str) -> str:
+    return SAMPLES.get(language, SAMPLES["en"])
+
+
+def model_folder(info: ModelInfo) -> Path:
+    """The installed folder of a model (its CTranslate2 files may be in a subfolder)."""
+    return info.path.parent if info.path.name == "model" else info.path
+
 
 # "opus-mt-es-en", "Helsinki-NLP--opus-mt-ca-es", "opus-mt-tc-big-en-es"
 _OPUS_NAME = re.compile(r"opus-mt-(?:tc-big-)?([a-z]{2,3})-([a-z]{2,3})$")
@@ -69,6 +91,23 @@ def add_model(
     languages: Sequence[str] = (),
 ) -> tuple[str, ModelInfo]:
     """Install a model folder or .argosmodel; returns (engine name, model)."""
+    name, info, _sample = install_model(
+        path, models_dir, kind=kind, source=source, target=target, languages=languages
+    )
+    return name, info
+
+
+def install_model(
+    path: Path,
+    models_dir: Path,
+    *,
+    kind: str | None = None,
+    source: str | None = None,
+    target: str | None = None,
+    languages: Sequence[str] = (),
+) -> tuple[str, ModelInfo, str]:
+    """Install a model folder or .argosmodel; returns (engine name, model, its translation
+    of a sample sentence)."""
     if path.is_file():
         info = install_package(path, models_dir)
         engine: CTranslate2Engine = ArgosEngine([info], beam_size=1)
@@ -90,13 +129,13 @@ def add_model(
         name = str(meta.get("engine", "ctranslate2"))
     else:
         raise ModelError(f"{path}: no such file or folder")
-    # Load it and translate a word, so a broken model is found now, not in the pipeline.
+    # Load it and translate a sentence, so a broken model is found now, not in the pipeline.
     pair_source, pair_target = sorted(info.pairs)[0]
     try:
-        engine.translate_batch(["test"], pair_source, pair_target)
+        (sample,) = engine.translate_batch([sample_sentence(pair_source)], pair_source, pair_target)
     except Exception:
-        shutil.rmtree(info.path if info.path.name != "model" else info.path.parent)
+        shutil.rmtree(model_folder(info))
         raise
     finally:
         engine.close()
-    return name, info
+    return name, info, sample

@@ -99,13 +99,19 @@ _OTHER_TAGGER_MODELS = {"--perceptron", "--unigram", "--sliding-window"}  # not 
 
 
 def mode_files(modes_dir: Path) -> dict[tuple[str, str], Path]:
-    """The plain pair modes in `modes_dir`, by (source, target) in Apertium's codes."""
+    """The plain pair modes in `modes_dir`, by (source, target) in ISO 639-3.
+
+    Older packages name their modes in ISO 639-1 (``es-gl.mode``, ``eu-en.mode``);
+    where both namings give one pair, the ISO 639-3 mode (the newer package) wins."""
     modes: dict[tuple[str, str], Path] = {}
     if modes_dir.is_dir():
         for path in sorted(modes_dir.iterdir()):
             m = _MODE_FILE_RE.match(path.name)
-            if m and path.is_file():
-                modes[(m.group(1), m.group(2))] = path
+            if not m or not path.is_file():
+                continue
+            key = (to_apertium_code(m.group(1)), to_apertium_code(m.group(2)))
+            if key not in modes or (m.group(1), m.group(2)) == key:
+                modes[key] = path
     return modes
 
 
