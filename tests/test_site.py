@@ -641,3 +641,37 @@ def test_slash_redirects_name_only_the_path(site: Site) -> None:
     assert response.headers["location"] == "/en/section/a%0D%0ASet-Cookie:x/"
     # Where no page would answer either way, there is nothing to redirect to.
     assert site.client.get("/en/a/b/c", follow_redirects=False).status_code == 404
+
+
+def test_pages_travel_compressed_and_name_the_sites_icon(tmp_path: Path) -> None:
+    config = Config.from_mapping(
+        tmp_path,
+        {"site": {"languages": ["en"]}, "database": {"url": "sqlite:///t.sqlite3"}},
+    )
+    room = Newsroom.from_config(config)
+    try:
+        with room.sessions.begin() as session:
+            source = add_source_row(session, "https://x.example/feed", "X")
+            for n in range(8):
+                _translation(session, _article(session, source, f"a{n}", n=n), "en", title=f"T{n}")
+        client = TestClient(create_app(room))
+        plain = client.get("/en/", headers={"Accept-Encoding": "identity"})
+        packed = client.get("/en/", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["vary"]
+        assert packed.text == plain.text  # the client unpacks the same page
+        feed = client.get("/en/feed.xml", headers={"Accept-Encoding": "gzip"})
+        assert feed.headers["content-encoding"] == "gzip" and feed.text.startswith("<?xml")
+        # The page names its icon, and the site serves it (no 404 in the browser's console).
+        doc = lxml_html.fromstring(plain.text)
+        icon = doc.xpath("//head/link[@rel='icon']/@href")[0]
+        answer = client.get(icon)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "image/svg+xml"
+        assert answer.content.startswith(b"<svg")
+        # Same-origin fetches (robots.txt read by a page's tools) are allowed; nothing else.
+        policy = plain.headers["content-security-policy"]
+        assert "connect-src 'self'" in policy and "script-src" not in policy
+    finally:
+        room.close()

@@ -193,6 +193,15 @@ STYLESHEET: bytes = _read_stylesheet()
 _STYLE_VERSION = hashlib.sha256(STYLESHEET).hexdigest()[:10]
 
 
+#: The site's icon (browsers ask for one on every first visit).
+FAVICON: bytes = resources.files("babelwire.web").joinpath("static", "favicon.svg").read_bytes()
+_FAVICON_VERSION = hashlib.sha256(FAVICON).hexdigest()[:10]
+
+
+def url_for_favicon() -> str:
+    return f"/favicon.svg?v={_FAVICON_VERSION}"
+
+
 def url_for_style() -> str:
     """The stylesheet, with its content hash so it can be cached for a long time."""
     return f"/style.css?v={_STYLE_VERSION}"

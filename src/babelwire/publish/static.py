@@ -62,6 +62,7 @@ from babelwire.publish.page_writer import (
 )
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
+    FAVICON,
     FEED_FILES,
     STYLESHEET,
     url_for_about,
@@ -105,6 +106,7 @@ def _write_site_files(pages: SitePages, out: PageWriter) -> None:
     out.page("/", pages.home())
     out.file("/404.html", pages.not_found())
     out.file("/style.css", STYLESHEET)
+    out.file("/favicon.svg", FAVICON)
     out.file("/search.js", SEARCH_SCRIPT)
     out.file("/robots.txt", pages.robots())
 

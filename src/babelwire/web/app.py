@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from babelwire.config import Config, ConfigError
@@ -101,11 +102,16 @@ def app_for_worker() -> Starlette:
     return create_app(Newsroom.open(Path(os.environ[SITE_VARIABLE])))
 
 
+#: Smaller answers go as they are: compressing them saves less than it costs.
+GZIP_MINIMUM_BYTES = 1000
+
+
 def site_routes() -> list[BaseRoute]:
     """Every page kind's path and endpoint (the static export writes the same paths)."""
     routes: list[BaseRoute] = [
         Route("/", endpoints.home),
         Route("/style.css", endpoints.style),
+        Route("/favicon.svg", endpoints.favicon),
         Route("/media/{folder}/{name}", endpoints.media),
         Route("/robots.txt", endpoints.robots),
         Route("/sitemap.xml", endpoints.sitemap_index),
@@ -161,4 +167,7 @@ def create_app_for_pages(
         api_seconds = float(pages.config.settings.api.cache_seconds)
         longer = (("/api/", api_seconds),)
         app.add_middleware(PageCache, seconds=seconds, version=version, longer=longer)
+    # Outermost: pages, feeds and the API's answers travel compressed (a page a third of
+    # its size) to a client that takes gzip, whatever answered them.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     return app

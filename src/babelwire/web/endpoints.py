@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Match
 from babelwire.model import is_ascii_number
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
+    FAVICON,
     FEED_TYPES,
     MEDIA_FOLDER,
     MEDIA_FORMATS,
@@ -30,8 +31,8 @@ from babelwire.web.api.problems import MEDIA_TYPE, problem_body
 # form (search) submits to this site.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -292,6 +293,14 @@ async def style(request: Request) -> Response:
     return Response(
         STYLESHEET,
         media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": STYLE_CACHE, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def favicon(request: Request) -> Response:
+    return Response(
+        FAVICON,
+        media_type="image/svg+xml",
         headers={"Cache-Control": STYLE_CACHE, "X-Content-Type-Options": "nosniff"},
     )
 

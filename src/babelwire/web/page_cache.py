@@ -132,6 +132,8 @@ class PageCache:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
+                # A copy: the middleware outside (compression) changes the list it is sent.
+                start["headers"] = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if (
