@@ -13,7 +13,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer
-from babelwire.publish.wording import messages, translation_notice
+from babelwire.publish.wording import tagline, translation_notice
 from babelwire.storage.published import tags
 from babelwire.storage.published.listing import ArticleList
 from babelwire.storage.published.views import FeedItem
@@ -40,7 +40,7 @@ class EditionFeeds(SiteRenderer):
         slug = None if tag is None else tag.slug
         return feeds.FeedHead(
             title=title,
-            description=self.config.settings.site.description,
+            description=tagline(self.config.settings.site.description, language),
             language=language,
             home_url=self._absolute(home),
             rss_url=self._absolute(url_for_feed(language, "rss", section, slug)),
@@ -113,6 +113,6 @@ class EditionFeeds(SiteRenderer):
             item=item,
             url=self._absolute(url_for_article(language, item.id, item.title)),
             notice=notice,
-            original_label=messages(language)["original"],
+            original_label=self.interface(language).gettext("Original:"),
             categories=tuple(categories),
         )
