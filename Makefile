@@ -86,7 +86,6 @@ clean:
 # (docs/translating.md); a new language: `$(BIN)/pybabel init -D babelwire
 # -i src/babelwire/locale/babelwire.pot -d src/babelwire/locale -l LANG`.
 messages: setup-run
-	$(BIN)/pip install --quiet 'jinja2>=3.1' 'babel>=2.14'
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --no-wrap \
 		--sort-output --project=babelwire --copyright-holder="babelwire contributors" \
 		-o src/babelwire/locale/babelwire.pot .

@@ -55,7 +55,11 @@ def packages_for_route(source: str, target: str) -> tuple[str, ...]:
         return (direct,)
     languages = {code for pairs in PACKAGES.values() for pair in pairs for code in pair}
     preferred = ("en", "es", "fr", "pt", "it", "ca")
-    for pivot in sorted(languages - {source, target}, key=lambda c: (c not in preferred, c)):
+
+    def rank(code: str) -> tuple[int, str]:
+        return (preferred.index(code) if code in preferred else len(preferred), code)
+
+    for pivot in sorted(languages - {source, target}, key=rank):
         first, second = package_for(source, pivot), package_for(pivot, target)
         if first and second:
             return (first, second)
