@@ -92,7 +92,8 @@ def _text(node: Any) -> str:
             "es",
             "Saltar al contenido",
             "3 de diciembre de 2026, 14:05 CET",
-            "Traducido automáticamente del catalán por Apertium 3.8.3; ninguna persona lo ha revisado.",
+            "Traducido automáticamente del catalán por Apertium 3.8.3; "
+            "ninguna persona lo ha revisado.",
         ),
         (
             "gl",
@@ -104,7 +105,8 @@ def _text(node: Any) -> str:
             "eu",
             "Joan edukira",
             "2026(e)ko abenduaren 3(a) (14:05 CET)",
-            "Itzulpen automatikoa katalanetik, Apertium 3.8.3 itzultzaileak egina; inork ez du berrikusi.",
+            "Itzulpen automatikoa katalanetik, Apertium 3.8.3 itzultzaileak egina; "
+            "inork ez du berrikusi.",
         ),
     ],
 )
