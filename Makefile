@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup setup-run system system-run engines-all demo test test-fast fuzz check lint typecheck bench bench-site bench-routes bench-scale bench-lighthouse clean
+.PHONY: setup setup-run system system-run engines-all demo test test-fast fuzz check lint typecheck bench bench-site bench-routes bench-scale bench-lighthouse messages clean
 
 # Everything the tests need (dev tools, PyTorch CPU for the neural-engine tests, Chromium, axe-core).
 setup: system $(STAMP) $(AXE)
@@ -97,3 +97,14 @@ bench-lighthouse: setup
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The interface catalogues: extract the public site's strings (babel.cfg) into
+# src/babelwire/locale/babelwire.pot and merge them into every language's .po
+# (docs/translating.md); a new language: `$(BIN)/pybabel init -D babelwire
+# -i src/babelwire/locale/babelwire.pot -d src/babelwire/locale -l LANG`.
+messages: setup-run
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --no-wrap \
+		--sort-output --project=babelwire --copyright-holder="babelwire contributors" \
+		-o src/babelwire/locale/babelwire.pot .
+	$(BIN)/pybabel update -D babelwire -i src/babelwire/locale/babelwire.pot \
+		-d src/babelwire/locale --no-wrap --ignore-obsolete

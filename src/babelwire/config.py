@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babelwire.errors import InputError
 from babelwire.pipeline.classify.sections import SectionRule
@@ -60,7 +61,21 @@ class SiteSettings:
 
     title: str = setting("babelwire", "Site title shown on every page.")
     base_url: str = setting("http://127.0.0.1:8000", "Public URL of the site (canonical links).")
-    description: str = setting("News collected and translated automatically.", "Site tagline.")
+    description: dict[str, str] = setting(
+        {},
+        'Site tagline per edition, e.g. { en = "...", es = "..." }, or one text for every '
+        "edition; an edition with none gets the interface's own tagline in its language.",
+    )
+    about: dict[str, str] = setting(
+        {},
+        "The site's own words at the top of its About page, per edition as description "
+        "(blank lines separate paragraphs); the page then says how the site is made.",
+    )
+    timezone: str = setting(
+        "UTC",
+        "Time zone of the dates readers see (IANA name such as Europe/Madrid); feeds, "
+        "sitemaps and <time datetime> stay in UTC.",
+    )
     languages: list[str] = setting(["en", "es"], "Editions: every article is published in each.")
     source_languages: list[str] = setting(
         [], "Languages accepted from sources (ISO 639-1); empty accepts any language."
@@ -484,7 +499,17 @@ class Settings:
     websub: WebsubSettings = field(default_factory=WebsubSettings)
 
 
-_KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list[str]": list}
+_KINDS: dict[str, type] = {
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "str": str,
+    "list[str]": list,
+    "dict[str, str]": dict,
+}
+#: The key of a text table that holds the text for every edition without its own: what a
+#: single string (`description = "..."`) is read as.
+EVERY_EDITION = "*"
 
 
 def _group(item: Field[Any]) -> type[Any]:
@@ -543,7 +568,16 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
     SectionRule(
         "politics",
-        {"en": "Politics", "es": "Política", "ca": "Política"},
+        {
+            "en": "Politics",
+            "es": "Política",
+            "ca": "Política",
+            "gl": "Política",
+            "pt": "Política",
+            "fr": "Politique",
+            "it": "Politica",
+            "eu": "Politika",
+        },
         (
             "government",
             "parliament",
@@ -567,7 +601,16 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
     ),
     SectionRule(
         "economy",
-        {"en": "Economy", "es": "Economía", "ca": "Economia"},
+        {
+            "en": "Economy",
+            "es": "Economía",
+            "ca": "Economia",
+            "gl": "Economía",
+            "pt": "Economia",
+            "fr": "Économie",
+            "it": "Economia",
+            "eu": "Ekonomia",
+        },
         (
             "economy",
             "company",
@@ -587,7 +630,16 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
     ),
     SectionRule(
         "science",
-        {"en": "Science", "es": "Ciencia", "ca": "Ciència"},
+        {
+            "en": "Science",
+            "es": "Ciencia",
+            "ca": "Ciència",
+            "gl": "Ciencia",
+            "pt": "Ciência",
+            "fr": "Sciences",
+            "it": "Scienza",
+            "eu": "Zientzia",
+        },
         (
             "research",
             "scientists",
@@ -608,7 +660,16 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
     ),
     SectionRule(
         "culture",
-        {"en": "Culture", "es": "Cultura", "ca": "Cultura"},
+        {
+            "en": "Culture",
+            "es": "Cultura",
+            "ca": "Cultura",
+            "gl": "Cultura",
+            "pt": "Cultura",
+            "fr": "Culture",
+            "it": "Cultura",
+            "eu": "Kultura",
+        },
         (
             "festival",
             "museum",
@@ -626,7 +687,16 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
     ),
     SectionRule(
         "sport",
-        {"en": "Sport", "es": "Deportes", "ca": "Esports"},
+        {
+            "en": "Sport",
+            "es": "Deportes",
+            "ca": "Esports",
+            "gl": "Deportes",
+            "pt": "Desporto",
+            "fr": "Sport",
+            "it": "Sport",
+            "eu": "Kirolak",
+        },
         (
             "match",
             "team",
@@ -644,7 +714,19 @@ DEFAULT_SECTIONS: tuple[SectionRule, ...] = (
             "campionat",
         ),
     ),
-    SectionRule("world", {"en": "World", "es": "Mundo", "ca": "Món"}),
+    SectionRule(
+        "world",
+        {
+            "en": "World",
+            "es": "Mundo",
+            "ca": "Món",
+            "gl": "Mundo",
+            "pt": "Mundo",
+            "fr": "Monde",
+            "it": "Mondo",
+            "eu": "Mundua",
+        },
+    ),
 )
 
 
@@ -705,6 +787,7 @@ class Config:
                 value, origin = _parse_env(item, raw), item.env
             values[item.key] = _check_value(item, value, origin)
         _check_editions(values)
+        _check_timezone(values)
         _check_desk(values)
         _check_stories(values)
         _check_images(values)
@@ -726,6 +809,11 @@ class Config:
     @property
     def languages(self) -> list[str]:
         return list(self.settings.site.languages)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The time zone of the dates readers see (checked when the settings are read)."""
+        return ZoneInfo(self.settings.site.timezone)
 
     @property
     def database_url(self) -> str:
@@ -824,6 +912,8 @@ def _parse_env(setting: Setting, raw: str) -> Any:
             if raw.startswith("["):
                 return json.loads(raw)
             return [part.strip() for part in raw.split(",") if part.strip()]
+        if kind is dict and raw.strip().startswith("{"):
+            return json.loads(raw)
     except ValueError as exc:
         raise ConfigError(
             f"{setting.env}={_shown(raw)}: not a valid {kind.__name__} ({exc}); {setting.help}"
@@ -849,7 +939,7 @@ def _check_editions(values: Mapping[str, Any]) -> None:
     editions = values["site.languages"]
     if not editions:
         raise ConfigError('site.languages: at least one edition is needed, e.g. ["en"]')
-    bad = [c for c in editions if len(c) not in (2, 3) or not c.isascii() or not c.isalpha()]
+    bad = [c for c in editions if not _is_language_code(c)]
     if bad:
         raise ConfigError(f"site.languages: expected ISO 639-1 codes such as en, es: got {bad!r}")
 
@@ -886,6 +976,8 @@ def _check_type(setting: Setting, value: Any, origin: str) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind is list:
         ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+    elif kind is dict:
+        return _check_texts(setting, value, origin)
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -893,6 +985,42 @@ def _check_type(setting: Setting, value: Any, origin: str) -> Any:
             f"{origin}: expected {kind.__name__}, got {_shown(value)} ({setting.help})"
         )
     return value
+
+
+def _check_texts(setting: Setting, value: Any, origin: str) -> dict[str, str]:
+    """A text per edition: a table of language code -> text, or one text for every edition."""
+    if isinstance(value, str):
+        return {EVERY_EDITION: value} if value else {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(
+            f"{origin}: expected a text or a table of texts per edition such as "
+            f'{{ en = "...", es = "..." }}, got {_shown(value)} ({setting.help})'
+        )
+    bad = [k for k in value if k != EVERY_EDITION and not _is_language_code(k)]
+    if bad:
+        raise ConfigError(
+            f"{origin}: {bad!r}: the keys of a text table are editions' language codes "
+            f'such as en, es (or "{EVERY_EDITION}" for every other edition)'
+        )
+    return {str(k): v for k, v in value.items()}
+
+
+def _is_language_code(code: str) -> bool:
+    return len(code) in (2, 3) and code.isascii() and code.isalpha()
+
+
+def _check_timezone(values: Mapping[str, Any]) -> None:
+    """site.timezone: a time zone of the IANA database that this machine has."""
+    name = values["site.timezone"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        known = sorted(available_timezones())
+        hint = _closest(name, known, cutoff=0.6)
+        raise ConfigError(
+            f"site.timezone: {_shown(name)} is not a time zone this machine knows; expected "
+            f"an IANA name such as UTC or Europe/Madrid{hint}"
+        ) from None
 
 
 def _check_stories(values: Mapping[str, Any]) -> None:
@@ -1014,4 +1142,12 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)

@@ -3,8 +3,9 @@
 The site's settings (babelwire/config.py) are such dataclasses, one per table of
 babelwire.toml; a translation engine declares its own options the same way in its
 module, and the [translation] table takes them in under a prefix. The field's type
-(int, float, bool, str or list[str]) is the setting's type: the loader checks values
-against it and a misspelt setting is an attribute mypy does not know.
+(int, float, bool, str, list[str], or dict[str, str]: a text per edition) is the
+setting's type: the loader checks values against it and a misspelt setting is an
+attribute mypy does not know.
 
 >>> @dataclass(frozen=True)
 ... class Options:
@@ -31,6 +32,9 @@ def setting(default: Any, help: str, *, minimum: float | None = None) -> Any:
     if isinstance(default, list):
         items = list(default)
         return field(default_factory=lambda: list(items), metadata=metadata)
+    if isinstance(default, dict):
+        table = dict(default)
+        return field(default_factory=lambda: dict(table), metadata=metadata)
     return field(default=default, metadata=metadata)
 
 

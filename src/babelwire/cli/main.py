@@ -151,6 +151,7 @@ def init(
 ) -> None:
     """Create a site: babelwire.toml and its database."""
     from babelwire.jobs.site import create_site
+    from babelwire.jobs.site_check import site_warnings
     from babelwire.storage.database import make_engine
 
     make_engine(database_url).dispose()  # a URL that cannot work leaves no site half made
@@ -165,10 +166,31 @@ def init(
         Text.assemble("Created site ", styled(config.title, "bold"), f" in {config.root}")
     )
     console.print(f"Editions: {', '.join(config.languages)}. Next: babelwire source add URL")
+    _warn(site_warnings(config))
     from babelwire.cli.engines import print_suggestions
 
     with open_newsroom(config.root) as newsroom:
         print_suggestions(newsroom.translators, config.languages, [])
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        console.print(Text.assemble(styled("warning:", "yellow"), " ", warning))
+
+
+@app.command()
+def check(site: SiteOption = Path(".")) -> None:
+    """Check a site's settings and what its editions lack (an interface catalogue, a
+    translation route); exit status 1 when there is a warning."""
+    from babelwire.config import Config
+    from babelwire.jobs.site_check import site_warnings
+
+    config = Config.load(site)  # a setting that cannot be used: one line, exit 2
+    warnings = site_warnings(config)
+    _warn(warnings)
+    if warnings:
+        raise typer.Exit(1)
+    console.print(f"{config.title}: editions {', '.join(config.languages)}, nothing missing")
 
 
 @app.command()

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from babelwire.model import TranslationStatus
+from babelwire.publish.interface import interface
 from babelwire.publish.metadata import json_ld, news_article, og_locale
 from babelwire.publish.paths import (
     is_language_code,
@@ -20,7 +21,7 @@ from babelwire.publish.paths import (
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.untranslated import mark_untranslated
-from babelwire.publish.wording import endonym, messages, shown_editor, translation_notice
+from babelwire.publish.wording import endonym, shown_editor, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.views import ArticleView, TextBlock
@@ -62,7 +63,8 @@ def body_parts(
 def shown_texts(view: ArticleView) -> tuple[str, list[str]]:
     """The headline and each block as the page shows them: untranslated words marked."""
     left = dict(view.untranslated)
-    tooltip = messages(view.language)["untranslated_word"]
+    # TRANSLATORS: the tooltip of a word the engine left as it was in the source.
+    tooltip = interface(view.language).gettext("Left untranslated by the machine translation")
     language = view.untranslated_language
 
     def shown(index: int, text: str) -> str:

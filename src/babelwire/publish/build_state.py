@@ -11,6 +11,7 @@ from pathlib import Path
 
 from babelwire import __version__
 from babelwire.config import Config
+from babelwire.publish.catalogues import catalogue_path, shipped_languages
 from babelwire.publish.output_folder import STATE_FILE
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import STYLESHEET
@@ -39,6 +40,8 @@ def fingerprint(pages: SitePages) -> str:
         "title": c.title,
         "base_url": c.base_url,
         "description": c.settings.site.description,
+        "about": c.settings.site.about,
+        "timezone": c.settings.site.timezone,
         "contact": c.settings.site.contact,
         "page_size": page_size(c),
     }
@@ -57,6 +60,10 @@ def templates_hash() -> str:
     for path in sorted(folder.glob("*.html")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    # The interface's words are the templates' too.
+    for language in shipped_languages():
+        digest.update(language.encode())
+        digest.update(catalogue_path(language).read_bytes())
     return digest.hexdigest()
 
 

@@ -20,7 +20,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.rendering import SiteRenderer, is_row_id
-from babelwire.publish.wording import messages, translation_notice
+from babelwire.publish.wording import tagline, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList
@@ -91,7 +91,7 @@ class EditionFeeds(SiteRenderer):
             title = f"{scope.name} · {title}"
         return feeds.FeedHead(
             title=title,
-            description=self.config.settings.site.description,
+            description=tagline(self.config.settings.site.description, language),
             language=language,
             home_url=self._absolute(scope.home),
             rss_url=self._absolute(scope.urls["rss"]),
@@ -177,7 +177,7 @@ class EditionFeeds(SiteRenderer):
             item=item,
             url=self._absolute(url_for_article(language, item.id, item.title)),
             notice=notice,
-            original_label=messages(language)["original"],
+            original_label=self.interface(language).gettext("Original:"),
             categories=tuple(categories),
             image=image,
         )

@@ -17,7 +17,7 @@ from babelwire.publish.paths import (
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.stories import top_stories
-from babelwire.publish.wording import direction, endonym, language_name, messages
+from babelwire.publish.wording import direction, endonym, language_name, site_text
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories
 from babelwire.storage.published.listing import ArticleList
@@ -43,7 +43,7 @@ class EditionPages(SiteRenderer):
             {
                 "link": Link(url_for_front(code), endonym(code), code),
                 "dir": direction(code),
-                "t": messages(code),
+                "latest": self.interface(code).gettext("Latest news"),
             }
             for code in self.languages
         ]
@@ -145,14 +145,11 @@ class EditionPages(SiteRenderer):
             alternates={code: url_for_about(code) for code in self.languages},
         )
         contact = self.config.settings.site.contact.strip()
-        t = messages(language)
-        before, _, after = t["about_3"].partition("{contact}")
+        own = site_text(self.config.settings.site.about, language)
         context.update(
-            about_1=t["about_1"].format(title=self.config.title),
+            about_texts=[p.strip() for p in own.split("\n\n") if p.strip()],
             contact=contact,
             contact_href=contact_href(contact),
-            contact_before=before,
-            contact_after=after,
         )
         return self._render("about.html", context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from babelwire.publish.interface import Interface
 from babelwire.publish.paths import (
     is_tag_slug,
     safe_url,
@@ -229,14 +230,18 @@ class ListPages(SiteRenderer):
         url: Callable[[int], str],
     ) -> None:
         """Links and label of a list page: newer is "previous", older is "next"."""
-        t = context["t"]
+        words: Interface = context["interface"]
         context["listing"] = listing
         if listing.page == 0:
-            context["pager_label"] = t["articles_count"].format(count=listing.total)
+            context["pager_label"] = words.ngettext(
+                "%(num)s article", "%(num)s articles", listing.total
+            )
             if listing.archive_pages:
                 context["next_href"] = url(listing.archive_pages)
             return
-        context["pager_label"] = t["archive_page"].format(page=listing.page)
+        context["pager_label"] = words.gettext(
+            "Archive, page %(page)s (page 1 holds the oldest)", page=words.number(listing.page)
+        )
         context["prev_href"] = url(listing.page + 1 if listing.page < listing.archive_pages else 0)
         if listing.page > 1:
             context["next_href"] = url(listing.page - 1)

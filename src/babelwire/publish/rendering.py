@@ -11,14 +11,28 @@ links to sources are only emitted for http(s) URLs.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+import jinja2
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    pass_context,
+    pass_eval_context,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from babelwire.config import Config
+from babelwire.publish import interface as interface_module
+from babelwire.publish.interface import Interface, interface
 from babelwire.publish.paths import (
     FEED_TYPES,
     is_language_code,
@@ -38,7 +52,7 @@ from babelwire.publish.paths import (
     url_for_style,
     url_for_tag,
 )
-from babelwire.publish.wording import direction, endonym, messages, translated_mark
+from babelwire.publish.wording import direction, endonym, tagline, translated_mark
 from babelwire.storage import Sessions, sections
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList, sections_with_articles
@@ -83,12 +97,44 @@ def iso_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def display_time(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def display_time(context: Any, value: datetime | None) -> str:
+    """A time as the page's edition writes it, in the site's time zone."""
+    words: Interface = context["interface"]
+    return words.datetime(value)
+
+
+@pass_context
+def display_number(context: Any, value: int | float) -> str:
+    words: Interface = context["interface"]
+    return words.number(value)
+
+
+def _markup(eval_context: EvalContext, text: str) -> str:
+    # Catalogue text is the project's own: with autoescaping it is markup, and the
+    # values put into it are escaped when they are not markup themselves.
+    return Markup(text) if eval_context.autoescape else text
+
+
+def install_interface(env: Environment, words: Interface) -> None:
+    """jinja2.ext.i18n's `_`, `gettext` and `ngettext` in `words`' language, "newstyle":
+    `{{ _("Page %(page)s of %(pages)s", page=p, pages=n) }}`, and
+    `{{ ngettext("%(num)s source", "%(num)s sources", n) }}` with `num` written in the
+    edition's locale."""
+
+    @pass_eval_context
+    def gettext(eval_context: EvalContext, message: str, **values: Any) -> str:
+        return _markup(eval_context, words.catalogue.gettext(message)) % values
+
+    @pass_eval_context
+    def ngettext(
+        eval_context: EvalContext, singular: str, plural: str, count: int, **values: Any
+    ) -> str:
+        values.setdefault("num", words.number(count))
+        text = words.catalogue.ngettext(singular, plural, count)
+        return _markup(eval_context, text) % values
+
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +145,29 @@ class Link:
     current: bool = False
 
 
+def _code_digest() -> str:
+    """A digest of the code compiled templates call (this module's filters, the
+    interface), so that bytecode cached by another version of babelwire, whose filters
+    took other arguments, is never loaded: the template's source alone is not enough."""
+    digest = hashlib.sha256(jinja2.__version__.encode())
+    for module in (__file__, interface_module.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_BYTECODE_PATTERN = f"__jinja2_babelwire_{_code_digest()}_%s.cache"
+
+
 @functools.cache
-def make_environment() -> Environment:
-    """The templates, compiled once per process and shared by every renderer; the
-    compiled code is kept in Jinja's per-user cache folder, so a `babelwire build`
-    process that writes a few pages does not spend most of its time compiling."""
+def make_environment(language: str = "en") -> Environment:
+    """The templates with an edition's interface installed, made once per process and
+    edition and shared by every renderer; the compiled code (the same for every
+    edition) is kept in Jinja's per-user cache folder, so a `babelwire build` process
+    that writes a few pages does not spend most of its time compiling."""
     env = Environment(
         loader=PackageLoader("babelwire.web", "templates"),
-        bytecode_cache=FileSystemBytecodeCache(),
+        extensions=["jinja2.ext.i18n"],
+        bytecode_cache=FileSystemBytecodeCache(pattern=_BYTECODE_PATTERN),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -115,6 +176,9 @@ def make_environment() -> Environment:
     )
     env.filters["iso_time"] = iso_time
     env.filters["display_time"] = display_time
+    env.filters["number"] = display_number
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    install_interface(env, interface(language))
     env.globals.update(
         picture_src=picture_src,
         picture_srcset=picture_srcset,
@@ -139,7 +203,6 @@ class SiteRenderer:
     def __init__(self, config: Config, sessions: Sessions, *, static: bool = False) -> None:
         self.config = config
         self.sessions = sessions
-        self.env = make_environment()
         # Static builds search with Pagefind in the browser; serve mode searches the database.
         self.static = static
         # The names people gave sections, read once by a static build (serve mode reads
@@ -250,7 +313,6 @@ class SiteRenderer:
         current_section: str | None = None,
         feed_section: str | None = None,
     ) -> dict[str, Any]:
-        t = messages(language)
         sections = [
             Link(
                 url_for_section(language, rule.slug),
@@ -274,9 +336,9 @@ class SiteRenderer:
         return {
             "lang": language,
             "dir": direction(language),
-            "t": t,
+            "interface": self.interface(language),
             "site_title": self.config.title,
-            "description": self.config.settings.site.description,
+            "description": tagline(self.config.settings.site.description, language),
             "front_href": url_for_front(language),
             "about_href": url_for_about(language),
             "nav_sections": sections,
@@ -313,8 +375,13 @@ class SiteRenderer:
             for kind in ("rss", "atom", "json")
         ]
 
+    def interface(self, language: str) -> Interface:
+        """An edition's words, dates and numbers, in the site's time zone."""
+        return interface(language, self.config.timezone)
+
     def _render(self, template: str, context: Mapping[str, Any]) -> str:
-        return self.env.get_template(template).render(context)
+        env = make_environment(context["lang"])
+        return env.get_template(template).render(context)
 
     def _default_language(self) -> str:
         languages = self.languages

@@ -25,8 +25,11 @@ class SearchPage(SiteRenderer):
         context.update(query=query, results=results, robots="noindex, follow")
         if results is not None:
             base = url_for_search(language) + "?" + urlencode({"q": query})
-            context["pager_label"] = context["t"]["page_of"].format(
-                page=results.page, pages=results.page_count
+            words = self.interface(language)
+            context["pager_label"] = words.gettext(
+                "Page %(page)s of %(pages)s",
+                page=words.number(results.page),
+                pages=words.number(results.page_count),
             )
             if results.page > 1:
                 context["prev_href"] = f"{base}&page={results.page - 1}"

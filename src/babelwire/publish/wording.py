@@ -1,8 +1,9 @@
-"""Language names and interface text for the public site.
+"""Language names and the machine-translation notice of the public site.
 
-Kept apart from page rendering so that translators and reviewers of reader-facing
-wording have one place to look, and so the text can change without touching
-how pages are built or addressed.
+The words themselves are in the interface catalogues (babelwire/locale, see
+`babelwire.publish.catalogues`); this module chooses which message an article's
+provenance needs and fills it in. Kept apart from page rendering so that translators
+and reviewers of reader-facing wording have one place to look.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from babelwire.model import TranslationStatus
+from babelwire.publish.interface import Interface, interface, locale_for
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 
@@ -36,341 +38,75 @@ ENDONYMS: Mapping[str, str] = {
     "ur": "اردو",
 }
 
-#: Language names written in an edition's language (edition -> code -> name).
-LANGUAGE_NAMES: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "en": "English",
-        "es": "Spanish",
-        "ca": "Catalan",
-        "gl": "Galician",
-        "fr": "French",
-        "pt": "Portuguese",
-        "eu": "Basque",
-        "de": "German",
-        "it": "Italian",
-        "nl": "Dutch",
-        "oc": "Occitan",
-        "ro": "Romanian",
-        "an": "Aragonese",
-        "ast": "Asturian",
-        "ar": "Arabic",
-        "he": "Hebrew",
-        "fa": "Persian",
-        "ur": "Urdu",
-    },
-    "es": {
-        "en": "inglés",
-        "es": "español",
-        "ca": "catalán",
-        "gl": "gallego",
-        "fr": "francés",
-        "pt": "portugués",
-        "eu": "euskera",
-        "de": "alemán",
-        "it": "italiano",
-        "nl": "neerlandés",
-        "oc": "occitano",
-        "ro": "rumano",
-        "an": "aragonés",
-        "ast": "asturiano",
-        "ar": "árabe",
-        "he": "hebreo",
-        "fa": "persa",
-        "ur": "urdu",
-    },
-    "ca": {
-        "en": "anglès",
-        "es": "castellà",
-        "ca": "català",
-        "gl": "gallec",
-        "fr": "francès",
-        "pt": "portuguès",
-        "eu": "basc",
-        "de": "alemany",
-        "it": "italià",
-        "nl": "neerlandès",
-        "oc": "occità",
-        "ro": "romanès",
-        "an": "aragonès",
-        "ast": "asturià",
-        "ar": "àrab",
-        "he": "hebreu",
-        "fa": "persa",
-        "ur": "urdú",
-    },
+#: Where a language's usual name in an edition is not CLDR's (edition -> code -> name).
+NAME_OVERRIDES: Mapping[str, Mapping[str, str]] = {
+    "ca": {"es": "castellà"},
+    "gl": {"es": "castelán"},
+    "pt": {"oc": "occitano"},
+}
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues; it is translated where it is shown."""
+    return message
+
+
+#: "Translated automatically FROM X": each language's phrase, so that every catalogue
+#: can write it as its grammar asks (Catalan "de l'anglès", Italian "dallo spagnolo",
+#: Basque "ingelesetik").
+FROM_LANGUAGE: Mapping[str, str] = {
+    # TRANSLATORS: the phrase that says which language a translation was made from, as
+    # in "Translated automatically from English by Apertium 3.8.3"; write it as the
+    # notice needs it ("de l'anglès", "dall'inglese", "ingelesetik").
+    "en": N_("from English"),
+    "es": N_("from Spanish"),
+    "ca": N_("from Catalan"),
+    "gl": N_("from Galician"),
+    "fr": N_("from French"),
+    "pt": N_("from Portuguese"),
+    "eu": N_("from Basque"),
+    "de": N_("from German"),
+    "it": N_("from Italian"),
+    "nl": N_("from Dutch"),
+    "oc": N_("from Occitan"),
+    "ro": N_("from Romanian"),
+    "an": N_("from Aragonese"),
+    "ast": N_("from Asturian"),
+    "ar": N_("from Arabic"),
+    "he": N_("from Hebrew"),
+    "fa": N_("from Persian"),
+    "ur": N_("from Urdu"),
 }
 
 ENGINE_NAMES: Mapping[str, str] = {"apertium": "Apertium"}
 
-MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "skip": "Skip to content",
-        "sections": "Sections",
-        "editions": "Editions",
-        "about": "About",
-        "back_to_top": "Back to top",
-        "published": "Published",
-        "updated": "Updated",
-        "source": "Source",
-        "by": "By",
-        "also_in": "This article in other languages",
-        "translated": "Translated automatically {source} by {engine}; not edited by a person.",
-        "translated_revised": "Translated automatically {source} by {engine}; revised by a person.",
-        "translated_revised_by": "Translated automatically {source} by {engine}; "
-        "revised by {editor}.",
-        "from_language": "from {name}",
-        "from_unknown": "from another language",
-        "original_language": "Published in its original language.",
-        "original": "Original:",
-        "latest": "Latest news",
-        "no_articles": "No articles yet.",
-        "page_of": "Page {page} of {pages}",
-        "archive_page": "Archive, page {page} (page 1 holds the oldest)",
-        "previous": "Previous page",
-        "next": "Next page",
-        "pagination": "Pages",
-        "not_found": "Page not found",
-        "not_found_text": "There is nothing at this address. The article may have been "
-        "removed, or the link may be wrong.",
-        "go_front": "Go to the front page",
-        "choose_edition": "Choose an edition",
-        "articles_count": "{count} articles",
-        "about_title": "About this site",
-        "about_1": "{title} is assembled automatically. A program collects news articles "
-        "from the sources listed on each article, translates them by machine into "
-        "each edition's language and files them in sections. No human editor chooses, "
-        "checks or corrects the articles or their translations.",
-        "about_2": "Machine translation makes mistakes. Every article names its source and "
-        "links to the original, so you can always read what was actually published.",
-        "about_3": "To ask for a correction, or for an article to be removed, write to {contact} "
-        "with the address of the page.",
-        "about_3_none": "To ask for a correction, or for an article to be removed, contact the "
-        "people who run this site with the address of the page.",
-        "search": "Search",
-        "search_hint": "Type words to find in this edition's articles.",
-        "search_results": "{count} articles match “{query}”.",
-        "search_needs_js": "Search on this copy of the site needs JavaScript.",
-        "feed": "Feed",
-        "from_source": "everything from this source",
-        "source_note": "Articles this site took from {name}, newest first. Each links to its "
-        "original; the text belongs to {name}.",
-        "original_view": "Original text beside the translation",
-        "picture_credit": "Picture:",
-        "brief": "A brief: only the headline reached us. The full story is at",
-        "original_text": "Original text",
-        "translation": "Machine translation",
-        "untranslated_word": "Left untranslated by the machine translation",
-        "back_to_article": "Back to the article",
-        "related": "Related articles",
-        "gone": "Article removed",
-        "gone_text": "This article has been removed from this site and will not be published "
-        "again.",
-        "top_stories": "Top stories",
-        "story": "Story",
-        "sources_count": "{count} sources",
-        "languages_count": "{count} languages",
-        "translated_mark": "Machine-translated {source}",
-        "story_sources": "This story: {count} sources",
-        "story_note": "Reported by {count} sources",
-        "written_in": "in {language}",
-        "original_link": "original",
-        "duplicate_note": "nearly the same text as another report; not republished here",
-        "tag": "Topic",
-        "tags": "Topics",
-        "related_stories": "Related stories",
-        "written_in_language": "Written in {language}.",
-        "headline_by_person": "This headline was written by a person.",
-    },
-    "es": {
-        "skip": "Saltar al contenido",
-        "sections": "Secciones",
-        "editions": "Ediciones",
-        "about": "Acerca de",
-        "back_to_top": "Volver arriba",
-        "published": "Publicado",
-        "updated": "Actualizado",
-        "source": "Fuente",
-        "by": "Por",
-        "also_in": "Este artículo en otros idiomas",
-        "translated": "Traducido automáticamente {source} por {engine}; "
-        "ninguna persona lo ha revisado.",
-        "translated_revised": "Traducido automáticamente {source} por {engine}; "
-        "revisado por una persona.",
-        "translated_revised_by": "Traducido automáticamente {source} por {engine}; "
-        "revisado por {editor}.",
-        "from_language": "del {name}",
-        "from_unknown": "de otro idioma",
-        "original_language": "Publicado en su idioma original.",
-        "original": "Original:",
-        "latest": "Últimas noticias",
-        "no_articles": "Todavía no hay artículos.",
-        "page_of": "Página {page} de {pages}",
-        "archive_page": "Archivo, página {page} (la 1 es la más antigua)",
-        "previous": "Página anterior",
-        "next": "Página siguiente",
-        "pagination": "Páginas",
-        "not_found": "Página no encontrada",
-        "not_found_text": "No hay nada en esta dirección. Puede que el artículo se haya "
-        "retirado o que el enlace sea incorrecto.",
-        "go_front": "Ir a la portada",
-        "choose_edition": "Elige una edición",
-        "articles_count": "{count} artículos",
-        "about_title": "Acerca de este sitio",
-        "about_1": "{title} se compone automáticamente. Un programa recoge noticias de las "
-        "fuentes que se indican en cada artículo, las traduce por máquina al idioma de "
-        "cada edición y las clasifica en secciones. Ningún editor humano elige, revisa "
-        "ni corrige los artículos ni sus traducciones.",
-        "about_2": "La traducción automática comete errores. Cada artículo indica su fuente y "
-        "enlaza al original, para que siempre puedas leer lo que se publicó de verdad.",
-        "about_3": "Para pedir una corrección o que se retire un artículo, escribe a {contact} "
-        "indicando la dirección de la página.",
-        "about_3_none": "Para pedir una corrección o que se retire un artículo, contacta con "
-        "quienes gestionan este sitio indicando la dirección de la página.",
-        "search": "Buscar",
-        "search_hint": "Escribe palabras para buscar en los artículos de esta edición.",
-        "search_results": "{count} artículos coinciden con «{query}».",
-        "search_needs_js": "La búsqueda en esta copia del sitio necesita JavaScript.",
-        "feed": "Canal",
-        "from_source": "todo lo de esta fuente",
-        "source_note": "Artículos que este sitio tomó de {name}, del más reciente al más "
-        "antiguo. Cada uno enlaza a su original; el texto pertenece a {name}.",
-        "original_view": "Texto original junto a la traducción",
-        "picture_credit": "Imagen:",
-        "brief": "Breve: solo nos ha llegado el titular. La noticia completa está en",
-        "original_text": "Texto original",
-        "translation": "Traducción automática",
-        "untranslated_word": "La traducción automática lo dejó sin traducir",
-        "back_to_article": "Volver al artículo",
-        "related": "Artículos relacionados",
-        "gone": "Artículo retirado",
-        "gone_text": "Este artículo se ha retirado de este sitio y no se volverá a publicar.",
-        "top_stories": "Noticias principales",
-        "story": "Noticia",
-        "sources_count": "{count} fuentes",
-        "languages_count": "{count} idiomas",
-        "translated_mark": "Traducción automática {source}",
-        "story_sources": "Esta noticia: {count} fuentes",
-        "story_note": "Contada por {count} fuentes",
-        "written_in": "en {language}",
-        "original_link": "original",
-        "duplicate_note": "casi el mismo texto que otra de las fuentes; no se publica aquí",
-        "tag": "Tema",
-        "tags": "Temas",
-        "related_stories": "Noticias relacionadas",
-        "written_in_language": "Escrito en {language}.",
-        "headline_by_person": "Este titular lo ha escrito una persona.",
-    },
-    "ca": {
-        "skip": "Salta al contingut",
-        "sections": "Seccions",
-        "editions": "Edicions",
-        "about": "Quant a",
-        "back_to_top": "Torna amunt",
-        "published": "Publicat",
-        "updated": "Actualitzat",
-        "source": "Font",
-        "by": "Per",
-        "also_in": "Aquest article en altres llengües",
-        "translated": "Traduït automàticament {source} per {engine}; cap persona no l'ha revisat.",
-        "translated_revised": "Traduït automàticament {source} per {engine}; "
-        "revisat per una persona.",
-        "translated_revised_by": "Traduït automàticament {source} per {engine}; "
-        "revisat per {editor}.",
-        "from_language": "{name}",  # the preposition is chosen in _from_phrase
-        "from_unknown": "d'una altra llengua",
-        "original_language": "Publicat en la seva llengua original.",
-        "original": "Original:",
-        "latest": "Últimes notícies",
-        "no_articles": "Encara no hi ha articles.",
-        "page_of": "Pàgina {page} de {pages}",
-        "archive_page": "Arxiu, pàgina {page} (la 1 és la més antiga)",
-        "previous": "Pàgina anterior",
-        "next": "Pàgina següent",
-        "pagination": "Pàgines",
-        "not_found": "No s'ha trobat la pàgina",
-        "not_found_text": "No hi ha res en aquesta adreça. Potser l'article s'ha retirat o "
-        "l'enllaç és incorrecte.",
-        "go_front": "Ves a la portada",
-        "choose_edition": "Tria una edició",
-        "articles_count": "{count} articles",
-        "about_title": "Quant a aquest lloc",
-        "about_1": "{title} es compon automàticament. Un programa recull notícies de les fonts "
-        "que s'indiquen a cada article, les tradueix per màquina a la llengua de cada "
-        "edició i les classifica en seccions. Cap editor humà no tria, revisa ni corregeix "
-        "els articles ni les seves traduccions.",
-        "about_2": "La traducció automàtica comet errors. Cada article indica la seva font i "
-        "enllaça a l'original, perquè sempre puguis llegir el que es va publicar realment.",
-        "about_3": "Per demanar una correcció o que es retiri un article, escriu a {contact} "
-        "indicant l'adreça de la pàgina.",
-        "about_3_none": "Per demanar una correcció o que es retiri un article, contacta amb qui "
-        "gestiona aquest lloc indicant l'adreça de la pàgina.",
-        "search": "Cerca",
-        "search_hint": "Escriu paraules per cercar als articles d'aquesta edició.",
-        "search_results": "{count} articles coincideixen amb «{query}».",
-        "search_needs_js": "La cerca en aquesta còpia del lloc necessita JavaScript.",
-        "feed": "Canal",
-        "from_source": "tot el d'aquesta font",
-        "source_note": "Articles que aquest lloc ha pres de {name}, del més recent al més antic. "
-        "Cadascun enllaça al seu original; el text pertany a {name}.",
-        "original_view": "Text original al costat de la traducció",
-        "picture_credit": "Imatge:",
-        "brief": "Breu: només ens ha arribat el titular. La notícia completa és a",
-        "original_text": "Text original",
-        "translation": "Traducció automàtica",
-        "untranslated_word": "La traducció automàtica ho va deixar sense traduir",
-        "back_to_article": "Torna a l'article",
-        "related": "Articles relacionats",
-        "gone": "Article retirat",
-        "gone_text": "Aquest article s'ha retirat d'aquest lloc i no es tornarà a publicar.",
-        "top_stories": "Notícies principals",
-        "story": "Notícia",
-        "sources_count": "{count} fonts",
-        "languages_count": "{count} llengües",
-        "translated_mark": "Traducció automàtica {source}",
-        "story_sources": "Aquesta notícia: {count} fonts",
-        "story_note": "Explicada per {count} fonts",
-        "written_in": "en {language}",
-        "original_link": "original",
-        "duplicate_note": "gairebé el mateix text que una altra de les fonts; no es publica aquí",
-        "tag": "Tema",
-        "tags": "Temes",
-        "related_stories": "Notícies relacionades",
-        "written_in_language": "Escrit en {language}.",
-        "headline_by_person": "Aquest titular l'ha escrit una persona.",
-    },
-}
-
-
-def messages(language: str) -> Mapping[str, str]:
-    """Interface text in an edition's language (English where there is none)."""
-    return MESSAGES.get(language, MESSAGES["en"])
-
 
 def language_name(code: str | None, in_language: str) -> str:
-    """A language's name written in `in_language` (English names as a fallback)."""
+    """A language's name written in `in_language` (CLDR's; English for an edition CLDR
+    does not know; the code itself for a language it does not know)."""
     if not code:
         return ""
-    names = LANGUAGE_NAMES.get(in_language, LANGUAGE_NAMES["en"])
-    return names.get(code) or LANGUAGE_NAMES["en"].get(code) or code
+    override = NAME_OVERRIDES.get(in_language, {}).get(code)
+    return override or locale_for(in_language).languages.get(code) or code
 
 
 def endonym(code: str) -> str:
-    return ENDONYMS.get(code) or LANGUAGE_NAMES["en"].get(code) or code
+    name = ENDONYMS.get(code) or locale_for(code).languages.get(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def direction(language: str) -> str:
     return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
-def _from_phrase(source: str | None, edition: str) -> str:
-    t = messages(edition)
+def _from_phrase(source: str | None, words: Interface) -> str:
     if not source:
-        return t["from_unknown"]
-    name = language_name(source, edition if edition in MESSAGES else "en")
-    if edition == "ca":
-        elided = name[:1].lower() in "aeiouàèéíïòóúüh"
-        return ("de l'" if elided else "del ") + name
-    return t["from_language"].format(name=name)
+        return words.gettext("from another language")
+    if source in FROM_LANGUAGE:
+        return words.gettext(FROM_LANGUAGE[source])
+    # TRANSLATORS: "from" a language with no phrase of its own above, e.g. "from Swahili";
+    # %(name)s is the language's name in this catalogue's language.
+    return words.gettext("from %(name)s", name=language_name(source, words.language))
 
 
 def engine_display(engine: str, version: str, model_version: str = "") -> str:
@@ -421,20 +157,59 @@ def translation_notice(
     `name_language` an original says which language it was written in (feeds, read
     away from the edition that names its language).
     """
-    t = messages(view.language)
+    words = interface(view.language)
     if view.status == TranslationStatus.ORIGINAL:
         if name_language:
             name = language_name(view.original_language or view.language, view.language)
-            return t["written_in_language"].format(language=name)
-        return t["original_language"]
+            return words.gettext("Written in %(language)s.", language=name)
+        return words.gettext("Published in its original language.")
     engine = engine_display(view.engine, view.engine_version, view.model_version)
-    source = _from_phrase(view.original_language, view.language)
+    source = _from_phrase(view.original_language, words)
     if not view.revised:
-        return t["translated"].format(source=source, engine=engine)
+        # TRANSLATORS: %(source)s is a phrase such as "from Catalan" (or "from another
+        # language"), %(engine)s an engine and its version ("Apertium 3.8.3"). The notice
+        # must say that a machine translated the text and that no person checked it.
+        return words.gettext(
+            "Translated automatically %(source)s by %(engine)s; not edited by a person.",
+            source=source,
+            engine=engine,
+        )
     editor = shown_editor(view, show_editor_names)
     if editor:
-        return t["translated_revised_by"].format(source=source, engine=engine, editor=editor)
-    return t["translated_revised"].format(source=source, engine=engine)
+        # TRANSLATORS: as above; %(editor)s is the name of the person who revised it.
+        return words.gettext(
+            "Translated automatically %(source)s by %(engine)s; revised by %(editor)s.",
+            source=source,
+            engine=engine,
+            editor=editor,
+        )
+    return words.gettext(
+        "Translated automatically %(source)s by %(engine)s; revised by a person.",
+        source=source,
+        engine=engine,
+    )
+
+
+# TRANSLATORS: the site's tagline, under its title, where babelwire.toml gives none.
+DEFAULT_TAGLINE = N_("News collected and translated automatically.")
+
+
+def site_text(texts: Mapping[str, str], language: str, default: str = "") -> str:
+    """A text of the site's settings (site.description, site.about) in an edition: its
+    own, else the one for every edition, looked up in the interface catalogue (so the
+    default tagline an older babelwire.toml holds is shown translated), else `default`."""
+    own = texts.get(language, "").strip()
+    if own:
+        return own
+    common = texts.get("*", "").strip()
+    if common:
+        return interface(language).gettext(common)
+    return default
+
+
+def tagline(texts: Mapping[str, str], language: str) -> str:
+    """The site's tagline in an edition (site.description)."""
+    return site_text(texts, language, interface(language).gettext(DEFAULT_TAGLINE))
 
 
 def translated_mark(original_language: str | None, status: str, edition: str) -> str:
@@ -442,6 +217,7 @@ def translated_mark(original_language: str | None, status: str, edition: str) ->
     translated from Catalan"; nothing for an article written in the edition's language."""
     if status != TranslationStatus.TRANSLATED:
         return ""
-    return messages(edition)["translated_mark"].format(
-        source=_from_phrase(original_language, edition)
-    )
+    words = interface(edition)
+    # TRANSLATORS: a teaser's small mark; %(source)s is "from Catalan" as in the notice.
+    source = _from_phrase(original_language, words)
+    return words.gettext("Machine-translated %(source)s", source=source)
