@@ -156,6 +156,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "original; the text belongs to {name}.",
         "original_view": "Original text beside the translation",
         "brief": "A brief: only the headline reached us. The full story is at",
+        "translated_low_confidence": "Low-confidence machine translation {source} by "
+        "{engine}, not edited by a person: the quality check found it unreliable, so it may "
+        "misstate facts. Check the original.",
+        "summary_only": "Only the title and summary are shown: the machine translation of "
+        "the rest was not reliable enough. Read the full article in the original:",
         "original_text": "Original text",
         "translation": "Machine translation",
         "back_to_article": "Back to the article",
@@ -232,6 +237,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "antiguo. Cada uno enlaza a su original; el texto pertenece a {name}.",
         "original_view": "Texto original junto a la traducción",
         "brief": "Breve: solo nos ha llegado el titular. La noticia completa está en",
+        "translated_low_confidence": "Traducción automática de baja confianza {source} por "
+        "{engine}, no revisada por una persona: el control de calidad la considera poco "
+        "fiable y puede tergiversar los hechos. Consulte el original.",
+        "summary_only": "Solo se muestran el título y el resumen: la traducción automática "
+        "del resto no era lo bastante fiable. Lea el artículo completo en el original:",
         "original_text": "Texto original",
         "translation": "Traducción automática",
         "back_to_article": "Volver al artículo",
@@ -306,6 +316,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "Cadascun enllaça al seu original; el text pertany a {name}.",
         "original_view": "Text original al costat de la traducció",
         "brief": "Breu: només ens ha arribat el titular. La notícia completa és a",
+        "translated_low_confidence": "Traducció automàtica de baixa confiança {source} per "
+        "{engine}, no revisada per cap persona: el control de qualitat la considera poc "
+        "fiable i pot falsejar els fets. Consulteu l'original.",
+        "summary_only": "Només es mostren el títol i el resum: la traducció automàtica de "
+        "la resta no era prou fiable. Llegiu l'article complet a l'original:",
         "original_text": "Text original",
         "translation": "Traducció automàtica",
         "back_to_article": "Torna a l'article",
@@ -390,6 +405,8 @@ class Provenance(Protocol):
     def revised(self) -> bool: ...
     @property
     def revised_by_display(self) -> str | None: ...
+    @property
+    def published_as(self) -> str: ...
 
 
 def shown_editor(view: Provenance, show_editor_names: bool) -> str:
@@ -418,6 +435,8 @@ def translation_notice(
     engine = engine_display(view.engine, view.engine_version, view.model_version)
     source = _from_phrase(view.original_language, view.language)
     if not view.revised:
+        if view.published_as:  # below the quality threshold, shown all the same
+            return t["translated_low_confidence"].format(source=source, engine=engine)
         return t["translated"].format(source=source, engine=engine)
     editor = shown_editor(view, show_editor_names)
     if editor:

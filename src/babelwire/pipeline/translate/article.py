@@ -154,6 +154,8 @@ class Translation:
     verdict: Verdict
     route: Route
     glossary_version: str
+    # Unknown-word marks per segment (title, then each block), for the estimate.
+    segment_unknown: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -302,18 +304,22 @@ def translate_texts(
     position = 0
     for t_index, (text, shape) in enumerate(zip(texts, shapes, strict=True)):
         measures = Measures(source_segments=text.segments(), target_segments=[])
+        unknown: list[int] = []
         for s_index, pieces in enumerate(shape):
             if (t_index, s_index) in human:
                 measures.target_segments.append(human[(t_index, s_index)])
                 measures.memory_hits += 1
+                unknown.append(0)
                 continue
             restored: list[str] = []
+            unknown.append(0)
             for _piece in pieces:
                 unit = units[position]
                 assert unit.text == t_index
                 out, lost = unmask(current[position], unit.masked, style)
                 restored.append(out)
                 measures.unknown_words += unit.marks
+                unknown[-1] += unit.marks
                 measures.placeholders += len(unit.masked.values) + len(unit.masked.kept)
                 measures.placeholders_lost += lost
                 measures.memory_hits += unit.from_memory
@@ -330,5 +336,7 @@ def translate_texts(
             unknown_words=measures.unknown_words,
             flags=list(verdict.flags),
         )
-        results.append(Translation(article, verdict, route, settings.glossary.version))
+        results.append(
+            Translation(article, verdict, route, settings.glossary.version, tuple(unknown))
+        )
     return results

@@ -29,6 +29,7 @@ from babelwire.storage.published.views import (
     SourceInfo,
     Teaser,
     original_url,
+    shown_blocks,
     text_blocks,
 )
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
@@ -186,6 +187,7 @@ _TRANSLATIONS = select(
     TranslationRow.model_version,
     TranslationRow.revised_by,
     TranslationRow.revised_by_display,
+    TranslationRow.published_as,
     # The body of the edition asked for only.
     case((TranslationRow.language == bindparam("language"), TranslationRow.blocks)).label("blocks"),
 ).where(
@@ -237,7 +239,7 @@ def article_view(
         language=language,
         status=translation.status,
         title=translation.title,
-        blocks=text_blocks(translation.blocks),
+        blocks=shown_blocks(text_blocks(translation.blocks), translation.published_as),
         original_title=original_title,
         original_blocks=text_blocks(original_blocks),
         original_language=original_language,
@@ -260,4 +262,5 @@ def article_view(
         revised=translation.revised_by is not None,
         revised_by_display=translation.revised_by_display,
         image=image or "",
+        published_as=translation.published_as or "",
     )
