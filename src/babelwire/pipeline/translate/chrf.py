@@ -17,7 +17,9 @@ BETA = 2.0
 
 def _ngrams(text: str) -> list[Counter[str]]:
     line = "".join(text.split())
-    return [Counter(line[i : i + n] for i in range(len(line) - n + 1)) for n in range(1, ORDER + 1)]
+    return [
+        Counter([line[i : i + n] for i in range(len(line) - n + 1)]) for n in range(1, ORDER + 1)
+    ]
 
 
 def chrf(hypothesis: str, reference: str) -> float:
@@ -29,7 +31,8 @@ def chrf(hypothesis: str, reference: str) -> float:
         n_hyp, n_ref = sum(hyp.values()), sum(ref.values())
         if n_hyp == 0 or n_ref == 0:
             continue
-        matches = sum((hyp & ref).values())
+        small, large = (hyp, ref) if len(hyp) <= len(ref) else (ref, hyp)
+        matches = sum(min(count, large[gram]) for gram, count in small.items() if gram in large)
         precision += matches / n_hyp
         recall += matches / n_ref
         orders += 1

@@ -14,7 +14,7 @@ into an estimate of the translation's chrF from 0 to 1:
 - **untranslated words**: the share of the source's lower-case words of four or
   more letters found unchanged in the translation;
 - **overlap**: chrF of the translation against its source (names, figures and
-  cognates carried over; it predicts a higher chrF);
+  cognates carried over; it predicts a higher chrF), on the round trip's sample;
 - **agreement**: where a second route is configured, chrF between the two
   routes' translations of the sampled blocks.
 
@@ -88,8 +88,11 @@ def _content_words(text: str) -> list[str]:
     return [w for w in _WORDS.findall(text) if len(w) >= 4 and w.isalpha() and w[0].islower()]
 
 
-def segment_signals(source: str, target: str, unknown_words: int = 0) -> Signals:
-    """The signals of one translated segment that need no other translation."""
+def segment_signals(
+    source: str, target: str, unknown_words: int = 0, *, overlap: bool = True
+) -> Signals:
+    """The signals of one translated segment that need no other translation
+    (``overlap`` False: that one is left out, as it costs a chrF)."""
     words = len(_WORDS.findall(source))
     content = _content_words(source)
     in_target = set(_WORDS.findall(target))
@@ -97,7 +100,7 @@ def segment_signals(source: str, target: str, unknown_words: int = 0) -> Signals
     return Signals(
         unknown=min(1.0, unknown_words / words) if words else 0.0,
         untranslated=copied / len(content) if content else 0.0,
-        overlap=chrf(target, source) if target.strip() else 0.0,
+        overlap=chrf(target, source) if overlap and target.strip() else 0.0,
     )
 
 
@@ -178,18 +181,22 @@ def estimate(
     options = options or EstimateOptions()
     samples: list[tuple[int, int]] = []  # (translation, segment)
     for t_index, text in enumerate(texts):
-        for s_index in round_trip_sample(text.segments(), options.round_trip_share):
-            samples.append((t_index, s_index))
+        # With no round trip, the title alone is sampled for the overlap.
+        share = options.round_trip_share
+        chosen_here = round_trip_sample(text.segments(), share) if share > 0 else [0]
+        samples.extend((t_index, s_index) for s_index in chosen_here)
+    chosen = set(samples)
     sources = [texts[t].segments()[s] for t, s in samples]
     targets = [_segments(translations[t])[s] for t, s in samples]
     round_trips: dict[tuple[int, int], float] = {}
     agreements: dict[tuple[int, int], float] = {}
-    if reverse is not None and samples:
+    sampling = options.round_trip_share > 0 and bool(samples)
+    if reverse is not None and sampling:
         back = _translate(reverse, targets)
         round_trips = {
             place: chrf(b, s) for place, b, s in zip(samples, back, sources, strict=True)
         }
-    if second is not None and options.agreement and samples:
+    if second is not None and options.agreement and sampling:
         other = _translate(second, sources)
         agreements = {
             place: chrf(t, o) for place, t, o in zip(samples, targets, other, strict=True)
@@ -201,15 +208,18 @@ def estimate(
         unknown = translation.segment_unknown or [0] * len(segments)
         parts: list[Signals] = []
         weights: list[float] = []
+        overlap_weights: list[float] = []
         for s_index, (source, target) in enumerate(zip(segments, outputs, strict=True)):
             if not source.strip():
                 continue
-            signals = segment_signals(source, target, unknown[s_index])
+            sampled = (t_index, s_index) in chosen
+            signals = segment_signals(source, target, unknown[s_index], overlap=sampled)
             signals.round_trip = round_trips.get((t_index, s_index))
             signals.agreement = agreements.get((t_index, s_index))
             parts.append(signals)
             weights.append(position_weight(s_index) * max(1, len(source.split())))
-        results.append(_rescored(translation, _mean(parts, weights), options))
+            overlap_weights.append(weights[-1] if sampled else 0.0)
+        results.append(_rescored(translation, _mean(parts, weights, overlap_weights), options))
     return results
 
 
@@ -218,13 +228,13 @@ def _segments(translation: Translation) -> list[str]:
     return [article.title, *(b.text for b in article.blocks)]
 
 
-def _mean(parts: list[Signals], weights: list[float]) -> Signals:
+def _mean(parts: list[Signals], weights: list[float], overlap_weights: list[float]) -> Signals:
     if not parts:
         return Signals()
     return Signals(
         unknown=_weighted([p.unknown for p in parts], weights) or 0.0,
         untranslated=_weighted([p.untranslated for p in parts], weights) or 0.0,
-        overlap=_weighted([p.overlap for p in parts], weights) or 0.0,
+        overlap=_weighted([p.overlap for p in parts], overlap_weights) or 0.0,
         round_trip=_weighted([p.round_trip for p in parts], weights),
         agreement=_weighted([p.agreement for p in parts], weights),
     )
