@@ -225,3 +225,38 @@ def test_combine_is_clamped_and_missing_round_trip_takes_the_typical_value() -> 
     worse = combine(Signals(overlap=0.3, round_trip=0.2))
     better = combine(Signals(overlap=0.3, round_trip=0.9))
     assert worse < combine(Signals(overlap=0.3)) < better
+
+
+# The demo's titles that a reader found wrong, as Apertium translates them.
+DEMO = [
+    ("L'equip de rem de Portvell guanya el campionat regional de llagut a la badia", "ca", "en"),
+    ("El port de Portvell rebrà una inversió de 40 milions per ampliar el moll", "ca", "en"),
+    ("CE Portvell coach keeps feet on the ground as team tops the league", "en", "es"),
+]
+PIVOT = {"ca": "es", "en": "ca"}
+
+
+def test_the_demo_examples_and_what_sees_them(apertium: ApertiumEngine) -> None:
+    """Apertium's round trip gives a wrong sense back as the right word, so one engine
+    alone scores them like good translations; a second route's disagreement lowers
+    them (docs/translation.md, "The quality estimate")."""
+    for text, source, target in DEMO:
+        article = SourceText(text, [])
+        (translation,) = translate_texts(apertium, [article], source, target)
+        reverse = Route.direct(apertium, target, source)
+        pivot = PIVOT[source]
+        second = Route(
+            (
+                Route.direct(apertium, source, pivot).hops[0],
+                Route.direct(apertium, pivot, target).hops[0],
+            )
+        )
+        (alone,) = estimate([translation], [article], reverse=reverse)
+        (compared,) = estimate([translation], [article], reverse=reverse, second=second)
+        if source == "ca":
+            assert alone.verdict.details["signals"]["round_trip"] == pytest.approx(1.0)
+        assert compared.verdict.details["signals"]["agreement"] < 0.9
+        assert compared.verdict.score < alone.verdict.score + 0.02
+    # "El autocar mantiene pies en la tierra": held where a second route disagrees
+    assert translation.article.title.find("autocar") >= 0
+    assert compared.verdict.score < THRESHOLD
