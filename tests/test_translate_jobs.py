@@ -299,7 +299,11 @@ def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
     assert not result.failed
     assert engine.pipeline_pids("es", "en")[2] != killed[0]
     rows = _translations(site)
-    assert len(rows) == 62 and {r.status for r in rows} == {"translated"}
+    # every article translated (sentences of random words: the quality gate may hold some)
+    assert len(rows) == 62 and {r.status for r in rows} <= {"translated", "held"}
+    assert all(
+        r.title and len(r.blocks) == n for r, n in zip(rows, [3, 2] + [30] * 60, strict=True)
+    )
     engine.close()
 
 
