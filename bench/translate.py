@@ -12,8 +12,16 @@ subscription line, a credits line) is translated three times through the
 site's database memory: without memory, with an empty memory (hits come from
 boilerplate seen earlier in the feed), and again with the memory filled.
 
+The babelwire path runs twice: with the form checks only, and with the
+site's default quality gate (the form checks and the quality estimate, its
+round trip through the reverse pair included); both are compared with raw
+Apertium in the same round.  ``--qe`` prints the quality estimate's
+calibration table instead (bench/translate_qe.py), ``--qe --fit`` fits its
+weights and threshold again.
+
     python bench/translate.py                  # 3 rounds, all four pairs
     python bench/translate.py -r 1 --pairs spa-eng
+    python bench/translate.py --qe --fit
 """
 
 from __future__ import annotations
@@ -33,18 +41,24 @@ import sacrebleu
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from babelwire.config import TranslationSettings
 from babelwire.model import Block, BlockKind
 from babelwire.pipeline.translate.article import (
     PathSettings,
     PathStats,
+    Route,
     SourceText,
     translate_texts,
 )
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
+from babelwire.pipeline.translate.estimate import EstimateOptions, estimate
 from babelwire.storage.database import upgrade
 from babelwire.storage.memory import SqlMemory
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mt" / "flores200-devtest"
+DATA = Path(
+    os.environ.get("BENCH_FLORES")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "mt" / "flores200-devtest"
+)
 PAIRS = ("spa-eng", "eng-spa", "cat-eng", "spa-cat")
 ISO1 = {"spa": "es", "eng": "en", "cat": "ca"}
 BATCH = 100  # articles per engine batch, as in the pipeline
@@ -67,7 +81,7 @@ def raw_apertium(pair: str, lines: list[str]) -> tuple[list[str], float]:
 
 
 def babelwire_path(
-    engine: ApertiumEngine, source: str, target: str, lines: list[str]
+    engine: ApertiumEngine, source: str, target: str, lines: list[str], gate: bool = False
 ) -> tuple[list[str], float]:
     # Articles of ten lines (a title and nine paragraphs), as the pipeline sees them.
     texts = [
@@ -76,10 +90,13 @@ def babelwire_path(
     ]
     started = time.perf_counter()
     out: list[str] = []
+    reverse = Route.direct(engine, target, source)
     for start in range(0, len(texts), BATCH):
-        for result in translate_texts(
-            engine, texts[start : start + BATCH], source, target, settings=PathSettings()
-        ):
+        batch = texts[start : start + BATCH]
+        results = translate_texts(engine, batch, source, target, settings=PathSettings())
+        if gate:
+            results = estimate(results, batch, reverse=reverse, options=EstimateOptions())
+        for result in results:
             out.append(result.article.title)
             out.extend(block.text for block in result.article.blocks)
     return out, time.perf_counter() - started
@@ -93,9 +110,11 @@ def quality_round(engine: ApertiumEngine, pair: str, raw_first: bool) -> dict[st
     # Warm both: the long-lived pipeline's start and the page cache.
     babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines[:5])
     # The order alternates between rounds, so neither side always runs second.
+    babelwire_path(engine, ISO1[tgt_code], ISO1[src_code], refs[:5])
     if raw_first:
         raw, raw_s = raw_apertium(pair, lines)
     ours, our_s = babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines)
+    gated, gated_s = babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines, gate=True)
     if not raw_first:
         raw, raw_s = raw_apertium(pair, lines)
     return {
@@ -106,6 +125,9 @@ def quality_round(engine: ApertiumEngine, pair: str, raw_first: bool) -> dict[st
         "raw_wps": words / raw_s,
         "bw_wps": words / our_s,
         "ratio": raw_s / our_s,
+        "gate_chrf": sacrebleu.corpus_chrf(gated, [refs]).score,
+        "gate_wps": words / gated_s,
+        "gate_ratio": raw_s / gated_s,
     }
 
 
@@ -165,23 +187,34 @@ def main() -> None:
     parser.add_argument("-r", "--rounds", type=int, default=3)
     parser.add_argument("--pairs", default=",".join(PAIRS))
     parser.add_argument("--feed", type=int, default=300, help="articles in the boilerplate feed")
+    parser.add_argument("--qe", action="store_true", help="the quality estimate's calibration")
+    parser.add_argument("--fit", action="store_true", help="with --qe: fit weights and threshold")
     args = parser.parse_args()
     if not DATA.is_dir():
-        raise SystemExit(f"{DATA} not found: the FLORES-200 devtest is needed")
+        raise SystemExit(f"{DATA} not found: the FLORES-200 devtest is needed (BENCH_FLORES)")
+    if args.qe:
+        from translate_qe import run
+
+        threshold = TranslationSettings().quality_threshold
+        run(DATA, args.pairs.split(","), threshold, args.fit)
+        return
     print(f"{platform.node()} {os.cpu_count()} cores; medians of {args.rounds} rounds")
     print(
         f"{'pair':8} {'raw chrF':>9} {'bw chrF':>8} {'raw BLEU':>9} {'bw BLEU':>8} "
-        f"{'raw w/s':>8} {'bw w/s':>8} {'ratio':>6} (median of per-round ratios)"
+        f"{'raw w/s':>8} {'bw w/s':>8} {'ratio':>6} {'gate chrF':>9} {'gate w/s':>8} "
+        f"{'ratio':>6} (medians of per-round ratios)"
     )
     with ApertiumEngine(timeout=300) as engine:
         for pair in args.pairs.split(","):
             rounds = [quality_round(engine, pair, r % 2 == 0) for r in range(args.rounds)]
             m = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
             per_round = ", ".join(f"{r['ratio']:.2f}" for r in rounds)
+            gate_rounds = ", ".join(f"{r['gate_ratio']:.2f}" for r in rounds)
             print(
                 f"{pair:8} {m['raw_chrf']:9.2f} {m['bw_chrf']:8.2f} {m['raw_bleu']:9.2f} "
                 f"{m['bw_bleu']:8.2f} {m['raw_wps']:8.0f} {m['bw_wps']:8.0f} "
-                f"{m['ratio']:6.2f}  (rounds: {per_round})"
+                f"{m['ratio']:6.2f} {m['gate_chrf']:9.2f} {m['gate_wps']:8.0f} "
+                f"{m['gate_ratio']:6.2f}  (rounds: {per_round}; gate: {gate_rounds})"
             )
         articles = boilerplate_feed(args.feed)
         rounds = [memory_round(engine, articles) for _ in range(args.rounds)]

@@ -97,9 +97,11 @@ def test_lists_and_records_say_how_each_text_was_made(served: Served) -> None:
         "model_version": None,
         "revised_by_person": True,
         "original_url": "https://diario.example/a/1",
+        "quality_gate": "passed",
     }
     own = by_id[site.english]["provenance"]
     assert own["machine_translated"] is False and own["engine"] is None
+    assert own["quality_gate"] is None
     assert by_id[site.english]["url"].startswith("https://wire.example/en/article/")
 
     record = served.get(f"/articles/{site.full}").json()
@@ -117,6 +119,8 @@ def test_lists_and_records_say_how_each_text_was_made(served: Served) -> None:
         "en": "translated",
         "ca": "held",
     }
+    gates = {t["language"]: t["provenance"]["quality_gate"] for t in held["translations"]}
+    assert gates == {"en": "passed", "ca": "held"}
 
     # Stories carry their reports with the same provenance; search finds by words.
     with site.newsroom.sessions.begin() as session:

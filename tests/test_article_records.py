@@ -96,6 +96,7 @@ def test_every_field_of_a_record(site: RecordSite) -> None:
                     "revised_at": "2026-03-01T12:20:00Z",
                     "revision": 3,
                     "translated_at": "2026-03-01T11:55:00Z",
+                    "quality_gate": "passed",
                 },
             }
         ],

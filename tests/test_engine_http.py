@@ -189,8 +189,9 @@ def test_http_engines_in_the_full_path(libre: StandIn) -> None:
     (result,) = translate_texts(
         engine, [SourceText("Hola mundo. Mira https://a.example/gato.", [])], "es", "en"
     )
-    # nothing is masked for this engine: the URL it damaged is caught by the checks
-    assert result.article.title == "hello world. Mira https://a.example/cat."
+    # nothing is masked for this engine: the URL it damaged is caught by the checks (and
+    # the headline is put in the target language's sentence case)
+    assert result.article.title == "Hello world. Mira https://a.example/cat."
     assert "placeholders-lost" in result.verdict.flags
     engine.close()
 
@@ -227,7 +228,7 @@ def test_add_model_registers_a_local_openai_compatible_server(
     translators = Translators(translation.engines, options=engine_options(config))
     assert [r.engine_name for r in translators.routes("es", "en")] == ["openai", "apertium"]
     (result,) = translate_texts(translators.routes("es", "en")[0], [SourceText("Hola mundo.", [])])
-    assert result.article.title == "hello world." and result.article.engine == "openai"
+    assert result.article.title == "Hello world." and result.article.engine == "openai"
     translators.close()
     # a second pair on the same server adds its languages and its preference
     done = runner.invoke(app, [*add, "--from", "gl", "--to", "en", *site])

@@ -161,12 +161,16 @@ def test_articles_are_routed_by_the_language_they_are_in(tmp_path: Path, databas
                         select(TranslationRow).where(TranslationRow.article_id == r.id)
                     )
                 }
-            # No route from Korean or Portuguese here: skipped with the reason, and never
-            # "translated from English" (nor shown as an English original).
-            for slug, code in (("fares", "ko"), ("energy", "pt")):
-                for edition in ("en", "es"):
-                    status, reason = done[(slug, edition)]
-                    assert status == "skipped" and f"{code} -> {edition}" in reason
+            # No route from Korean: skipped with the reason, and never "translated from
+            # English" (nor shown as an English original).
+            for edition in ("en", "es"):
+                status, reason = done[("fares", edition)]
+                assert status == "skipped" and f"ko -> {edition}" in reason
+            # Portuguese has its routes (Debian's es-pt pair, which `make test` installs):
+            # translated from Portuguese, whatever the gate then makes of it.
+            for edition in ("en", "es"):
+                status, reason = done[("energy", edition)]
+                assert status in {"translated", "held"}, (edition, status, reason)
             # Spanish under a Catalan source: translated from Spanish, the original in es.
             assert done[("pressupost", "en")][0] == "translated"
             assert done[("pressupost", "es")][0] == "original"

@@ -138,7 +138,11 @@ def test_translations_carry_provenance_memory_and_glossary(site: Newsroom) -> No
     assert "The Generalitat defends the territorial integrity." in [b["text"] for b in first.blocks]
     assert "2027" in first.title
     assert first.engine == "apertium" and first.engine_version and first.model_version
-    assert first.quality is not None and first.quality >= 0.5
+    threshold = site.config.settings.translation.quality_threshold
+    assert first.quality is not None and first.quality >= threshold
+    # the quality estimate's signals, the round trip through es -> en's reverse among them
+    assert 0.5 < first.checks["signals"]["round_trip"] <= 1.0
+    assert first.checks["estimate"] > 0 and first.checks["form_score"] == 1.0
     assert len(first.glossary_version) == 12 and first.pivot == ""
     assert first.translated_at is not None
     assert first.checks["source_words"] > 20 and "unknown_share" in first.checks
@@ -164,7 +168,7 @@ def test_a_copy_is_held_back_and_listed_for_review(site: Newsroom, tmp_path: Pat
     assert {r.status for r in rows} == {"held"}
     for row in rows:
         assert "copy-of-source" in row.flags and "wrong-language" in row.flags
-        assert row.quality is not None and row.quality < 0.5
+        assert row.quality is not None and row.quality < 0.2
         assert row.reason and "copy-of-source" in row.reason
     publish_articles(site, ids)
     with site.sessions() as session:
@@ -295,7 +299,11 @@ def test_an_engine_killed_mid_batch_is_restarted(site: Newsroom) -> None:
     assert not result.failed
     assert engine.pipeline_pids("es", "en")[2] != killed[0]
     rows = _translations(site)
-    assert len(rows) == 62 and {r.status for r in rows} == {"translated"}
+    # every article translated (sentences of random words: the quality gate may hold some)
+    assert len(rows) == 62 and {r.status for r in rows} <= {"translated", "held"}
+    assert all(
+        r.title and len(r.blocks) == n for r, n in zip(rows, [3, 2] + [30] * 60, strict=True)
+    )
     engine.close()
 
 

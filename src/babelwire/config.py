@@ -307,10 +307,26 @@ class TranslationSettings:
     max_sentence_words: int = setting(80, "Longer sentences are cut into chunks.", minimum=1)
     memory: bool = setting(True, "Reuse stored translations of segments seen before.")
     quality_threshold: float = setting(
-        0.5, "Translations scoring below this (0-1) are retried or held back for review."
+        0.43,
+        "Translations scoring below this (0-1, an estimate of chrF; docs/translation.md has "
+        "what each threshold holds) are retried, then treated as below_threshold says.",
     )
     on_low_quality: str = setting(
-        "retry", 'Below the threshold: "retry" with the next engine, then hold; or "hold" at once.'
+        "retry", 'Below the threshold: "retry" with the next engine first; or "hold" at once.'
+    )
+    below_threshold: str = setting(
+        "hold",
+        'What a translation still below the threshold becomes: "hold" for review, '
+        '"low-confidence" (published with a stronger notice) or "summary" (only its title '
+        "and summary, with a link to the original).",
+    )
+    quality_round_trip_share: float = setting(
+        0.1,
+        "Share of each article's words translated back to estimate quality (the title, "
+        "the first block, then evenly spaced blocks; 0: no round trip).",
+    )
+    quality_agreement: bool = setting(
+        True, "Where two routes translate a pair, compare them on the round trip's sample."
     )
     # Shared by the CTranslate2 and Argos engines, hence no prefix: models_dir, beam_size.
     ctranslate2: CTranslate2Options = options(CTranslate2Options, prefix="")

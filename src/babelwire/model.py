@@ -57,6 +57,15 @@ class ImageState(enum.StrEnum):
     OFF = "off"  # not fetched: pictures are off for the site or for its source
 
 
+class LowQuality(enum.StrEnum):
+    """What a translation still below the quality threshold after every route becomes
+    (`translation.below_threshold`), recorded with it as `published_as`."""
+
+    HOLD = "hold"  # held for review, not shown (status HELD)
+    LOW_CONFIDENCE = "low-confidence"  # shown whole, with a stronger notice
+    SUMMARY = "summary"  # only the title and summary shown, with a link to the original
+
+
 class Role(enum.StrEnum):
     """What a person may do in the desk; each role may do all that the ones below it may."""
 

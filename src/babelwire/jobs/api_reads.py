@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from babelwire.errors import InputError
-from babelwire.jobs.article_records import iso_time
+from babelwire.jobs.article_records import gate_outcome, iso_time
 from babelwire.jobs.takedown import takedown_of_article
 from babelwire.model import TranslationStatus
 from babelwire.newsroom import Site
@@ -113,6 +113,7 @@ def provenance(item: ListedArticle) -> dict[str, Any]:
         "model_version": (item.model_version or None) if machine else None,
         "revised_by_person": item.revised,
         "original_url": item.original_url,
+        "quality_gate": gate_outcome(item.status, item.published_as) if machine else None,
     }
 
 

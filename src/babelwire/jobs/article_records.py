@@ -30,7 +30,12 @@ from babelwire.storage.published.records import (
     StoredTranslation,
     article_batch,
 )
-from babelwire.storage.published.views import TextBlock, original_url, text_blocks
+from babelwire.storage.published.views import (
+    TextBlock,
+    original_url,
+    shown_blocks,
+    text_blocks,
+)
 
 __all__ = [
     "ArticleRecord",
@@ -41,6 +46,7 @@ __all__ = [
     "TranslationRecord",
     "UnknownEditionError",
     "article_record",
+    "gate_outcome",
     "iso_time",
     "iter_article_records",
     "plain_text",
@@ -122,6 +128,8 @@ class Provenance:
     revision: int
     translated_at: datetime | None  # when the engine translated it
     machine_translated: bool = True
+    # "passed", or below the quality threshold yet shown: "low-confidence", "summary"
+    quality_gate: str = "passed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +212,17 @@ def _translation_dict(translation: TranslationRecord, time: Any) -> dict[str, An
             "revised_at": time(p.revised_at),
             "revision": p.revision,
             "translated_at": time(p.translated_at),
+            "quality_gate": p.quality_gate,
         },
     }
+
+
+def gate_outcome(status: str, published_as: str) -> str:
+    """What the quality gate made of a translation, as provenance names it: "passed",
+    "held", or shown below the threshold as "low-confidence" or "summary"."""
+    if status == TranslationStatus.HELD:
+        return "held"
+    return published_as or "passed"
 
 
 def _translation(stored: StoredTranslation, from_language: str | None) -> TranslationRecord:
@@ -214,7 +231,7 @@ def _translation(stored: StoredTranslation, from_language: str | None) -> Transl
         language=stored.language,
         status=stored.status,
         title=stored.title,
-        blocks=text_blocks(stored.blocks),
+        blocks=shown_blocks(text_blocks(stored.blocks), stored.published_as),
         provenance=Provenance(
             from_language=from_language,
             engine=stored.engine,
@@ -228,6 +245,7 @@ def _translation(stored: StoredTranslation, from_language: str | None) -> Transl
             revised_at=stored.revised_at,
             revision=stored.revision,
             translated_at=stored.translated_at,
+            quality_gate=gate_outcome(stored.status, stored.published_as),
         ),
     )
 

@@ -285,6 +285,8 @@ def _publish(
     if row.status == TranslationStatus.HELD:
         row.reason = f"released by an editor ({row.reason})" if row.reason else None
     row.status = TranslationStatus.TRANSLATED
+    if by_a_person:
+        row.published_as = ""  # a person's text is shown whole, with the usual notice
     row.revised_by = editor if by_a_person else None
     row.revised_by_display = (display_name or None) if by_a_person else None
     row.revised_at = now

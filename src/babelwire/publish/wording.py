@@ -138,6 +138,8 @@ class Provenance(Protocol):
     def revised(self) -> bool: ...
     @property
     def revised_by_display(self) -> str | None: ...
+    @property
+    def published_as(self) -> str: ...
 
 
 def shown_editor(view: Provenance, show_editor_names: bool) -> str:
@@ -166,6 +168,16 @@ def translation_notice(
     engine = engine_display(view.engine, view.engine_version, view.model_version)
     source = _from_phrase(view.original_language, words)
     if not view.revised:
+        if view.published_as:  # below the quality threshold, shown all the same
+            # TRANSLATORS: the notice of a translation the quality check found unreliable
+            # and the site shows anyway; it must say so plainly and send to the original.
+            return words.gettext(
+                "Low-confidence machine translation %(source)s by %(engine)s, not edited by "
+                "a person: the quality check found it unreliable, so it may misstate facts. "
+                "Check the original.",
+                source=source,
+                engine=engine,
+            )
         # TRANSLATORS: %(source)s is a phrase such as "from Catalan" (or "from another
         # language"), %(engine)s an engine and its version ("Apertium 3.8.3"). The notice
         # must say that a machine translated the text and that no person checked it.

@@ -27,7 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration this version ships (tests/test_storage.py checks it against
 # Alembic's own reading of migrations/). A database already there is opened without
 # loading Alembic, which costs a command such as `source list` a sixth of a second.
-HEAD_REVISIONS = frozenset({"0021"})
+HEAD_REVISIONS = frozenset({"0022"})
 # What SQLite and PostgreSQL say when the disk (or the database's size limit) is full.
 _DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
 # What SQLite says when the database, not the statement, failed.

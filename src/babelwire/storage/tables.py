@@ -221,6 +221,9 @@ class TranslationRow(Base):
     revised_by: Mapped[str | None] = mapped_column(String(200))
     revised_by_display: Mapped[str | None] = mapped_column(String(300))
     revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shown although below the quality threshold: "low-confidence" (whole, with a
+    # stronger notice) or "summary" (title and summary only); "" otherwise.
+    published_as: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     article: Mapped[ArticleRow] = relationship(back_populates="translations")
 

@@ -1,8 +1,12 @@
 """The translate stage: every EXTRACTED article into every edition's language.
 
 Articles are grouped by language pair and sent to the engines many at a time
-(`translate_in_batches`, which re-translation shares); each output goes through
-the quality gate, and what fails or scores low is tried by the next route.
+(`translate_in_batches`, which re-translation shares); each output is scored
+(the form checks and the quality estimate: a round trip through the reverse
+route, and agreement with a second route where there is one) and goes through
+the quality gate: what fails or scores low is tried by the next route, and
+what no route brings above the threshold is held, or shown with a stronger
+notice, or shown as its title and summary (`translation.below_threshold`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from babelwire.clock import utcnow
 from babelwire.jobs.stages.pictures import translate_alt_texts
 from babelwire.jobs.stages.result import StageResult, fail_article
 from babelwire.jobs.tags import site_glossary
-from babelwire.model import Block, Stage, Step, TranslationStatus
+from babelwire.model import Block, LowQuality, Stage, Step, TranslationStatus
 from babelwire.newsroom import Newsroom
 from babelwire.pipeline.translate import untranslated
 from babelwire.pipeline.translate.article import (
@@ -27,6 +31,7 @@ from babelwire.pipeline.translate.article import (
     translate_texts,
 )
 from babelwire.pipeline.translate.engine import EngineError
+from babelwire.pipeline.translate.estimate import EstimateOptions, estimate
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.registry import Translators
 from babelwire.storage import Session, articles, translation_runs, translations
@@ -41,6 +46,8 @@ class Gate:
 
     threshold: float
     retry: bool
+    below: LowQuality = LowQuality.HOLD
+    estimate: EstimateOptions = field(default_factory=EstimateOptions)
 
 
 def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
@@ -57,10 +64,19 @@ def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
 
 
 def quality_gate(newsroom: Newsroom) -> Gate:
-    action = newsroom.config.settings.translation.on_low_quality
+    settings = newsroom.config.settings.translation
+    action = settings.on_low_quality
     if action not in ("retry", "hold"):
         raise EngineError(f'translation.on_low_quality must be "retry" or "hold", not {action!r}')
-    return Gate(newsroom.config.settings.translation.quality_threshold, action == "retry")
+    below = settings.below_threshold
+    if below not in set(LowQuality):
+        choices = ", ".join(f'"{c.value}"' for c in LowQuality)
+        raise EngineError(f"translation.below_threshold must be one of {choices}, not {below!r}")
+    options = EstimateOptions(
+        round_trip_share=max(0.0, settings.quality_round_trip_share),
+        agreement=settings.quality_agreement,
+    )
+    return Gate(settings.quality_threshold, action == "retry", LowQuality(below), options)
 
 
 @dataclass(slots=True)
@@ -76,6 +92,7 @@ class LanguagePairs:
         default_factory=lambda: defaultdict(list)
     )
     routes: dict[tuple[str, str], list[Route]] = field(default_factory=dict)
+    reverses: dict[tuple[str, str], Route | None] = field(default_factory=dict)
 
     def routes_for(self, source: str, target: str) -> list[Route]:
         """The routes for a pair, looked up once per pair."""
@@ -83,6 +100,17 @@ class LanguagePairs:
         if pair not in self.routes:
             self.routes[pair] = self.translators.routes(source, target, only=self.only)
         return self.routes[pair]
+
+    def reverse_for(self, source: str, target: str) -> Route | None:
+        """The route back from target to source (for the round trip), or None."""
+        pair = (source, target)
+        if pair not in self.reverses:
+            try:
+                found = self.translators.routes(target, source, only=self.only)
+            except EngineError:
+                found = []
+            self.reverses[pair] = found[0] if found else None
+        return self.reverses[pair]
 
     def add(self, article: ArticleRow, source: str, target: str) -> None:
         self.groups[(source, target)].append(article)
@@ -113,7 +141,16 @@ def translate_in_batches(
     for pair, members in pairs.groups.items():
         for start in range(0, len(members), batch_size):
             chunk = members[start : start + batch_size]
-            translate_chunk(session, pairs.routes[pair], chunk, settings, gate, result, errors)
+            translate_chunk(
+                session,
+                pairs.routes[pair],
+                chunk,
+                settings,
+                gate,
+                result,
+                errors,
+                reverse=pairs.reverse_for(*pair),
+            )
             if before_commit is not None:
                 before_commit(chunk)
             session.commit()
@@ -178,12 +215,32 @@ def translate_articles(
     return result
 
 
+def _scored(
+    outputs: list[Translation],
+    texts: list[SourceText],
+    gate: Gate,
+    reverse: Route | None,
+    second: Route | None,
+) -> list[Translation]:
+    """The outputs scored by the quality estimate; if the reverse or second route
+    fails, scored without the round trip and the agreement (the failure is noted)."""
+    try:
+        return estimate(outputs, texts, reverse=reverse, second=second, options=gate.estimate)
+    except EngineError as exc:
+        scored = estimate(outputs, texts, options=gate.estimate)
+        for output in scored:
+            output.verdict.details["estimate_error"] = str(exc)[:200]
+        return scored
+
+
 def _run_route(
     session: Session,
     route: Route,
     texts: list[SourceText],
     settings: PathSettings,
     result: StageResult,
+    gate: Gate,
+    checks: tuple[Route | None, Route | None] = (None, None),
 ) -> tuple[dict[int, Translation], dict[int, str]]:
     """Translate texts in one batch; if the engine fails, one by one to find the culprit.
 
@@ -194,13 +251,15 @@ def _run_route(
     failed: dict[int, str] = {}
     try:
         outputs = translate_texts(route, texts, settings=settings, stats=stats)
-        done = dict(enumerate(outputs))
+        done = dict(enumerate(_scored(outputs, texts, gate, *checks)))
     except EngineError:
         for i, text in enumerate(texts):
             try:
-                (done[i],) = translate_texts(route, [text], settings=settings, stats=stats)
+                (output,) = translate_texts(route, [text], settings=settings, stats=stats)
             except EngineError as exc:
                 failed[i] = f"{route.describe()}: {exc}"
+                continue
+            (done[i],) = _scored([output], [text], gate, *checks)
     result.engine_seconds += stats.engine_seconds
     result.engine_words += stats.engine_words
     result.segments += stats.segments
@@ -228,14 +287,24 @@ def translate_chunk(
     gate: Gate,
     result: StageResult,
     errors: dict[int, str],
+    *,
+    reverse: Route | None = None,
 ) -> None:
-    """Translate a chunk by the first route; what fails or scores low goes to the next."""
+    """Translate a chunk by the first route; what fails or scores low goes to the next.
+
+    Each output is scored with a round trip through ``reverse`` and, where the pair
+    has two routes, agreement with the other one."""
     texts = [SourceText(a.title, blocks_of(a.blocks)) for a in chunk]
     best: dict[int, Translation] = {}
     problems: dict[int, str] = {}
     pending = list(range(len(chunk)))
-    for route in routes:
-        done, failed = _run_route(session, route, [texts[i] for i in pending], settings, result)
+    for index, route in enumerate(routes):
+        # The first route is compared with the second; a retry is not compared with the
+        # route whose output it replaces (disagreeing with a failure says nothing).
+        second = routes[1] if index == 0 and len(routes) > 1 else None
+        checks = (reverse, second)
+        batch = [texts[i] for i in pending]
+        done, failed = _run_route(session, route, batch, settings, result, gate, checks)
         retry: list[int] = []
         for k, i in enumerate(pending):
             if k in failed:
@@ -265,14 +334,20 @@ def _store_translation(
     translated = output.article
     verdict = output.verdict
     row = translations.translation_to_save(session, article, translated.language)
+    row.published_as = ""
     if verdict.score >= gate.threshold:
         row.status = TranslationStatus.TRANSLATED
         row.reason = None
     else:
-        row.status = TranslationStatus.HELD
         row.reason = f"quality {verdict.score:.2f} below {gate.threshold:.2f}: " + (
-            ", ".join(verdict.flags) or "low score"
+            ", ".join(verdict.flags) or "low estimate"
         )
+        if gate.below == LowQuality.HOLD:
+            row.status = TranslationStatus.HELD
+        else:
+            row.status = TranslationStatus.TRANSLATED
+            row.published_as = gate.below.value
+            row.reason += f"; published as {gate.below.value}"
     row.title = translated.title
     row.blocks = [b.to_json() for b in translated.blocks]
     row.engine = translated.engine
@@ -317,6 +392,7 @@ def _store_skipped(session: Session, article: ArticleRow, language: str, reason:
 
 
 def _clear_provenance(row: TranslationRow) -> None:
+    row.published_as = ""
     row.quality = None
     row.pivot = ""
     row.glossary_version = ""

@@ -163,6 +163,8 @@ class Translation:
     # Words the engine left as they were (in the route's source language), per
     # segment: 0 the title, then each block (see untranslated.py).
     untranslated: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # Unknown-word marks per segment (title, then each block), for the estimate.
+    segment_unknown: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -317,18 +319,22 @@ def translate_texts(
     for t_index, (text, shape) in enumerate(zip(texts, shapes, strict=True)):
         measures = Measures(source_segments=sources[t_index], target_segments=[])
         untranslated: dict[int, dict[str, None]] = {}
+        unknown: list[int] = []
         for s_index, pieces in enumerate(shape):
             if (t_index, s_index) in human:
                 measures.target_segments.append(human[(t_index, s_index)])
                 measures.memory_hits += 1
+                unknown.append(0)
                 continue
             restored: list[str] = []
+            unknown.append(0)
             for _piece in pieces:
                 unit = units[position]
                 assert unit.text == t_index
                 out, lost = unmask(current[position], unit.masked, style)
                 restored.append(out)
                 measures.unknown_words += unit.marks
+                unknown[-1] += unit.marks
                 measures.placeholders += len(unit.masked.values) + len(unit.masked.kept)
                 measures.placeholders_lost += lost
                 measures.memory_hits += unit.from_memory
@@ -351,7 +357,16 @@ def translate_texts(
             flags=list(verdict.flags),
         )
         found = {i: tuple(words) for i, words in untranslated.items()}
-        results.append(Translation(article, verdict, route, settings.glossary.version, found))
+        results.append(
+            Translation(
+                article,
+                verdict,
+                route,
+                settings.glossary.version,
+                untranslated=found,
+                segment_unknown=tuple(unknown),
+            )
+        )
     return results
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from babelwire.pipeline.language.detect import detect_language
 
-__all__ = ["Measures", "Verdict", "assess"]
+__all__ = ["Measures", "Verdict", "assess", "form_factor"]
 
 # How much each failed check costs (the score is multiplied by 1 - penalty).
 PENALTIES: dict[str, float] = {
@@ -117,7 +117,13 @@ def assess(measures: Measures, source: str, target: str) -> Verdict:
         details["detected"] = guess.code
         if guess.code == source and guess.confidence >= 0.9:
             flags.append("wrong-language")
+    return Verdict(round(form_factor(flags), 4), flags, details)
+
+
+def form_factor(flags: list[str], *, leave_out: frozenset[str] = frozenset()) -> float:
+    """The product of the failed checks' factors (those in ``leave_out`` left out)."""
     score = 1.0
     for flag in flags:
-        score *= 1.0 - PENALTIES[flag]
-    return Verdict(round(score, 4), flags, details)
+        if flag not in leave_out:
+            score *= 1.0 - PENALTIES[flag]
+    return score

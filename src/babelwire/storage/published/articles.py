@@ -26,6 +26,7 @@ from babelwire.storage.published.views import (
     SourceInfo,
     Teaser,
     original_url,
+    shown_blocks,
     text_blocks,
 )
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TranslationRow
@@ -201,6 +202,7 @@ _TRANSLATIONS = select(
     TranslationRow.model_version,
     TranslationRow.revised_by,
     TranslationRow.revised_by_display,
+    TranslationRow.published_as,
     # The body of the edition asked for only.
     case((TranslationRow.language == bindparam("language"), TranslationRow.blocks)).label("blocks"),
     case((TranslationRow.language == bindparam("language"), TranslationRow.checks)).label("checks"),
@@ -254,7 +256,7 @@ def article_view(
         language=language,
         status=translation.status,
         title=translation.title,
-        blocks=text_blocks(translation.blocks),
+        blocks=shown_blocks(text_blocks(translation.blocks), translation.published_as),
         original_title=original_title,
         original_blocks=text_blocks(original_blocks),
         original_language=original_language,
@@ -280,4 +282,5 @@ def article_view(
         untranslated_language=left_in,
         untranslated=tuple(sorted(left.items())),
         picture=pictures_of(session, language, [article_id]).get(article_id),
+        published_as=translation.published_as or "",
     )

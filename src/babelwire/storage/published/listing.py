@@ -42,6 +42,7 @@ from babelwire.storage.published.views import (
     archive_pages,
     original_url,
     page_slice,
+    shown_blocks,
     text_blocks,
 )
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, SourceRow, TranslationRow
@@ -221,6 +222,7 @@ def listed_select() -> Select[Any]:
             TranslationRow.model_version,
             TranslationRow.revised_at,
             ArticleRow.canonical_url,
+            TranslationRow.published_as,
         )
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(SourceRow, SourceRow.id == ArticleRow.source_id)
@@ -246,6 +248,7 @@ def listed_rows(session: Session, language: str, query: Select[Any]) -> tuple[Li
             engine_version=row[12],
             model_version=row[13],
             revised=row[14] is not None,
+            published_as=row[16] or "",
         )
         for row in session.execute(query)
     )
@@ -490,6 +493,7 @@ class ArticleList:
                 TranslationRow.revised_by_display,
                 ArticleRow.author,
                 ArticleRow.image,
+                TranslationRow.published_as,
             ]
         query = (
             select(*columns)
@@ -545,7 +549,8 @@ class ArticleList:
             revised_by_display=row[15],
             author=row[16] or "",
             image=row[17] or "",
-            blocks=blocks,
+            blocks=shown_blocks(blocks, row[18] or ""),
+            published_as=row[18] or "",
             picture=picture,
         )
 

@@ -80,6 +80,7 @@ class StoredTranslation:
     revised_at: datetime | None
     revision: int
     translated_at: datetime | None
+    published_as: str = ""  # below the quality threshold yet shown (LowQuality)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,7 @@ def _translations_select(editions: tuple[str, ...], statuses: tuple[str, ...]) -
         TranslationRow.revised_at,
         TranslationRow.revision,
         TranslationRow.translated_at,
+        TranslationRow.published_as,
     ).where(
         # No condition on the status here: the rows are read by article, and the
         # statuses not asked for are few.
@@ -299,6 +301,7 @@ def _translations(
                 revised_at=row[13],
                 revision=int(row[14] or 0),
                 translated_at=row[15],
+                published_as=row[16] or "",
             )
         )
     return found

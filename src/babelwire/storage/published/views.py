@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from babelwire.model import LowQuality
+
 __all__ = [
     "ArticleView",
     "FeedItem",
@@ -20,6 +22,7 @@ __all__ = [
     "archive_pages",
     "original_url",
     "page_slice",
+    "shown_blocks",
     "text_blocks",
 ]
 
@@ -168,6 +171,8 @@ class ArticleView:
     untranslated_language: str = ""
     untranslated: tuple[tuple[int, tuple[str, ...]], ...] = ()
     picture: Picture | None = None  # that picture, stored and served by this site
+    # Below the quality threshold yet shown: "low-confidence" or "summary" (LowQuality).
+    published_as: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +204,7 @@ class ListedArticle:
     engine_version: str
     model_version: str
     revised: bool  # a person revised the machine's translation
+    published_as: str = ""  # below the quality threshold yet shown (LowQuality)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +232,13 @@ class FeedItem:
     image: str = ""
     blocks: tuple[TextBlock, ...] = ()  # the whole text in this edition
     picture: Picture | None = None
+    published_as: str = ""  # below the quality threshold yet shown (LowQuality)
+
+
+def shown_blocks(blocks: tuple[TextBlock, ...], published_as: str) -> tuple[TextBlock, ...]:
+    """What readers get of a translation's body: all of it, or for one published as
+    its title and summary (`LowQuality.SUMMARY`) only its first paragraph."""
+    if published_as != LowQuality.SUMMARY:
+        return blocks
+    first = next((b for b in blocks if b.kind == "p" and b.text.strip()), None)
+    return (first,) if first is not None else ()

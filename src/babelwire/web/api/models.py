@@ -79,6 +79,13 @@ class ListedProvenance(BaseModel):
     model_version: str | None
     revised_by_person: bool
     original_url: str = Field(description="The article at its source.")
+    quality_gate: str | None = Field(
+        None,
+        description='What the quality gate made of it: null for an original; "passed"; '
+        'below the threshold yet shown, "low-confidence" '
+        '(whole, with a stronger notice) or "summary" (its title and summary only, with '
+        "a link to the original).",
+    )
 
 
 class SourceRef(BaseModel):
@@ -246,6 +253,12 @@ class Provenance(BaseModel):
     revised_at: str | None
     revision: int
     translated_at: str | None
+    quality_gate: str = Field(
+        description='What the quality gate made of it: "passed"; "held" (only where held '
+        'translations were asked for); below the threshold yet shown, "low-confidence" '
+        '(whole, with a stronger notice) or "summary" (its title and summary only, with '
+        "a link to the original)."
+    )
 
 
 class Translation(BaseModel):
