@@ -21,7 +21,7 @@ from babelwire.newsroom import Newsroom
 def run_demo(console: Console, *, port: int, directory: Path | None, serve: bool) -> int:
     root = directory or Path(tempfile.mkdtemp(prefix="babelwire-demo-"))
     outlets = load_samples()
-    with DemoServer(outlets) as server:
+    with DemoServer(outlets, pictures=True) as server:
         console.print(f"Sample sources on {server.base} ({len(outlets)} outlets)")
         create_site(
             root,

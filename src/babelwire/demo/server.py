@@ -8,8 +8,10 @@ with 304, and lets a test change an article or break a route while it runs.
 
 from __future__ import annotations
 
+import colorsys
 import email.utils
 import hashlib
+import io
 import json
 import random
 import sys
@@ -173,9 +175,56 @@ def _http_date(moment: datetime) -> str:
     return email.utils.format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-def render_page(outlet: SampleOutlet, article: SampleArticle, base: str) -> str:
-    """An article page as a news site would serve it, clutter included."""
+def picture_path(outlet: SampleOutlet, article: SampleArticle) -> str:
+    return f"/{outlet.slug}/pictures/{article.slug}.jpg"
+
+
+def render_picture(name: str) -> bytes:
+    """A lead picture for the demo's pages: an abstract illustration drawn from the
+    article's name (the same name, the same picture), as a 1200x675 JPEG."""
+    from PIL import Image, ImageDraw
+
+    seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    rng = random.Random(seed)
+    hue = rng.random()
+    width, height = 1200, 675
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # a sky-like gradient
+        r, g, b = colorsys.hsv_to_rgb(hue, 0.35 + 0.3 * y / height, 0.95 - 0.4 * y / height)
+        draw.line([(0, y), (width, y)], fill=(int(r * 255), int(g * 255), int(b * 255)))
+    for _ in range(7):  # hills and shapes
+        r, g, b = colorsys.hsv_to_rgb(
+            (hue + rng.uniform(-0.15, 0.15)) % 1, 0.5, rng.uniform(0.3, 0.8)
+        )
+        x, y, size = (
+            rng.randrange(width),
+            rng.randrange(height // 3, height),
+            rng.randrange(80, 400),
+        )
+        draw.ellipse(
+            [x - size, y - size // 2, x + size, y + size],
+            fill=(int(r * 255), int(g * 255), int(b * 255)),
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82)
+    return out.getvalue()
+
+
+def render_page(
+    outlet: SampleOutlet, article: SampleArticle, base: str, *, picture: bool = False
+) -> str:
+    """An article page as a news site would serve it, clutter included; with `picture`,
+    it names a lead picture (og:image) the server draws."""
     url = article.canonical or f"{base}/{outlet.slug}/{article.slug}.html"
+    image = ""
+    if picture:
+        address = escape(base + picture_path(outlet, article))
+        alt = escape("Illustration: " + (article.topic or outlet.name))
+        image = (
+            f'<meta property="og:image" content="{address}">\n'
+            f'<meta property="og:image:alt" content="{alt}">\n'
+        )
     parts: list[str] = []
     in_list = False
     for kind, text in article.body:
@@ -211,7 +260,7 @@ def render_page(outlet: SampleOutlet, article: SampleArticle, base: str) -> str:
 <meta property="article:published_time" content="{published}">
 <meta property="article:modified_time" content="{modified}">
 <meta name="description" content="{escape(article.summary)}">
-</head>
+{image}</head>
 <body>
 <div class="cookie-banner">We use cookies to improve your experience. Accept all cookies.</div>
 <header><nav><a href="/{outlet.slug}/">Home</a> <a href="/{outlet.slug}/">Latest</a>
@@ -307,8 +356,16 @@ class DemoServer:
     'http://127.0.0.1:PORT/harbour-courier/feed.json'
     """
 
-    def __init__(self, outlets: list[SampleOutlet], port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        outlets: list[SampleOutlet],
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        pictures: bool = False,
+    ) -> None:
         self.outlets = {o.slug: o for o in outlets}
+        self.pictures = pictures  # article pages name a lead picture the server draws
         self.broken: dict[str, tuple[int, bytes, str]] = {}
         self.requests: list[tuple[str, str]] = []  # (path, user agent)
         self._lock = threading.Lock()
@@ -391,6 +448,14 @@ class DemoServer:
 
     def _render(self, path: str) -> tuple[bytes, str] | None:
         parts = path.strip("/").split("/")
+        if (
+            self.pictures
+            and len(parts) == 3
+            and parts[0] in self.outlets
+            and parts[1] == "pictures"
+            and parts[2].endswith(".jpg")
+        ):
+            return render_picture(path), "image/jpeg"
         if len(parts) != 2 or parts[0] not in self.outlets:
             return None
         outlet = self.outlets[parts[0]]
@@ -400,7 +465,7 @@ class DemoServer:
             slug = parts[1][: -len(".html")]
             for article in outlet.articles:
                 if article.slug == slug:
-                    html = render_page(outlet, article, self.base)
+                    html = render_page(outlet, article, self.base, picture=self.pictures)
                     return html.encode("utf-8"), "text/html; charset=utf-8"
         return None
 
