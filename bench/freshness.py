@@ -236,7 +236,7 @@ def publisher(
 ) -> None:
     """Post new articles at random times (exponential gaps at each source's rhythm);
     a push source's new feed goes to the hub at once."""
-    due = {id(o): time.monotonic() + rng.expovariate(60 / (o.gap_minutes * 60)) for o in outlets}
+    due = {id(o): time.monotonic() + rng.expovariate(1 / (o.gap_minutes * 60)) for o in outlets}
     while not stop.is_set() and time.monotonic() < until:
         for outlet in outlets:
             if time.monotonic() >= due[id(outlet)] and outlet.texts:
