@@ -379,6 +379,7 @@ def run(scale: Scale, *, static: bool, seed: int) -> None:
         # The runner's pass may still be on the backlog: it ends with the process, quietly.
         logging.getLogger("babelwire").disabled = True
         logging.getLogger("babelwire.run").disabled = True
+        building.acquire()  # no build writes into the folder while it is removed
         if serve is not None:
             serve.terminate()
             serve.wait(30)
