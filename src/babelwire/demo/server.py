@@ -60,6 +60,7 @@ class SampleOutlet:
     section: str | None
     description: str
     articles: list[SampleArticle] = field(default_factory=list)
+    hub: str = ""  # the WebSub hub its feed names (none when empty)
 
     @property
     def feed_path(self) -> str:
@@ -293,6 +294,7 @@ def render_feed(outlet: SampleOutlet, base: str) -> bytes:
             "feed_url": base + outlet.feed_path,
             "description": outlet.description,
             "language": outlet.language,
+            **({"hubs": [{"type": "WebSub", "url": outlet.hub}]} if outlet.hub else {}),
             "items": [
                 {
                     "id": f"{site}{a.slug}",
@@ -308,6 +310,7 @@ def render_feed(outlet: SampleOutlet, base: str) -> bytes:
         }
         return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
     x = xml_escape
+    hub_link = f'<link rel="hub" href="{x(outlet.hub)}"/>' if outlet.hub else ""
     if outlet.format == "atom":
         updated = max((a.updated or a.published for a in items), default=datetime.now(UTC))
         entries = "".join(
@@ -324,11 +327,17 @@ def render_feed(outlet: SampleOutlet, base: str) -> bytes:
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet.language}">
 <title>{x(outlet.name)}</title><subtitle>{x(outlet.description)}</subtitle>
 <id>{x(site)}</id><link rel="alternate" href="{x(site)}"/>
-<link rel="self" href="{x(base + outlet.feed_path)}"/>
+<link rel="self" href="{x(base + outlet.feed_path)}"/>{hub_link}
 <updated>{updated.isoformat()}</updated>
 {entries}</feed>
 """
         ).encode()
+    rss_hub = (
+        f'<atom:link rel="hub" href="{x(outlet.hub)}"/>'
+        f'<atom:link rel="self" href="{x(base + outlet.feed_path)}"/>\n'
+        if outlet.hub
+        else ""
+    )
     rss_items = "".join(
         f"""<item><title>{x(a.title)}</title><link>{x(site + a.slug)}.html</link>
 <guid isPermaLink="false">{x(outlet.slug)}-{x(a.slug)}</guid>
@@ -343,7 +352,7 @@ def render_feed(outlet: SampleOutlet, base: str) -> bytes:
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel><title>{x(outlet.name)}</title><link>{x(site)}</link>
 <description>{x(outlet.description)}</description><language>{outlet.language}</language>
-{rss_items}</channel></rss>
+{rss_hub}{rss_items}</channel></rss>
 """
     ).encode()
 
