@@ -90,6 +90,7 @@ def parquet_schema() -> pyarrow.Schema:
             ("pivot", text),
             ("glossary_version", text),
             ("quality", pa.float64()),
+            ("quality_gate", text),
             ("flags", pa.list_(text)),
             ("revised_by_person", pa.bool_()),
             ("revised_at", when),
