@@ -13,7 +13,6 @@ import http.server
 import io
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -175,10 +174,24 @@ def _visit(context: Any, address: str, expect_status: int) -> tuple[Any, float]:
     return page, float(page.evaluate("window.__layoutShift"))
 
 
+def _thumbnail_at_line_end(page: Any, rtl: bool) -> None:
+    """A teaser's thumbnail sits at the end of its lines: right in English, left in Arabic."""
+    teaser = page.locator("li.teaser.with-picture").first
+    thumb = teaser.locator("a.thumbnail img").bounding_box()
+    box = teaser.bounding_box()
+    assert thumb is not None and box is not None
+    if rtl:
+        assert abs(thumb["x"] - box["x"]) <= 1, (thumb, box)
+    else:
+        assert abs(thumb["x"] + thumb["width"] - box["x"] - box["width"]) <= 1, (thumb, box)
+
+
 @pytest.mark.parametrize("code", EDITIONS)
 def test_every_page_kind_is_accessible_steady_and_directed(
-    site: tuple[str, dict[str, str]], browser: Any, code: str
-) -> None:  # noqa: F811 (browser)
+    site: tuple[str, dict[str, str]],
+    browser: Any,  # noqa: F811 (the fixture imported above)
+    code: str,
+) -> None:
     base, paths = site
     shifts: dict[str, float] = {}
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -199,6 +212,12 @@ def test_every_page_kind_is_accessible_steady_and_directed(
                     picture = page.locator("main article img").first
                     assert picture.get_attribute("width") and picture.get_attribute("height")
                     assert picture.evaluate("(img) => img.naturalWidth") > 0
+                if key.endswith(" front"):
+                    _thumbnail_at_line_end(page, rtl=code == "ar")
+                if key.endswith(" original"):
+                    # The Catalan column reads left to right in either edition.
+                    cell = page.locator("td.original-cell").first
+                    assert cell.evaluate("(td) => getComputedStyle(td).direction") == "ltr"
                 if label == "desktop":
                     _axe(page, f"{key} ({label})")
                 page.screenshot(path=str(ARTIFACTS / f"pages-{name}-{label}.png"), full_page=True)

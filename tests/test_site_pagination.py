@@ -114,8 +114,7 @@ def test_reader_pages_count_from_the_newest_alike_in_served_and_static_sites(
             same = lxml_html.fromstring(client.get(target).content)
             assert same.xpath("string(//link[@rel='canonical']/@href)") == canonical
             assert [
-                str(h)
-                for h in same.xpath("//main//li[contains(@class, 'teaser')]//h2/a/@href")
+                str(h) for h in same.xpath("//main//li[contains(@class, 'teaser')]//h2/a/@href")
             ] == links, path
         assert served[0][3] == f"{BASE}{LIST}"
         # An archive page leads to newer archive pages, then to the list's own address.
