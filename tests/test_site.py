@@ -31,6 +31,7 @@ HOSTILE_IMG = '<img src=x onerror="alert(2)">'
 HOSTILE_TITLE = f"{HOSTILE_SCRIPT} Hostile {HOSTILE_IMG} ]]> <![CDATA[x]]>"
 PAGE_SIZE = 20
 ECONOMY_ARTICLES = 45
+SITE_URL = "https://wire.example"
 
 
 @dataclass
@@ -358,30 +359,47 @@ def test_skipped_and_unpublished_articles_are_not_shown(site: Site) -> None:
     assert not english.xpath("//a[@hreflang='es' and contains(@href, '/article/')]")
 
 
-def test_section_pages_are_paginated_from_the_oldest(site: Site) -> None:
+def test_section_pages_count_from_the_newest_and_keep_a_stable_archive(site: Site) -> None:
     # 45 articles, 20 a page: archive page 1 holds the 20 oldest and never changes as
-    # articles arrive; the section's own address holds the 25 newest.
+    # articles arrive; the section's own address holds the 25 newest. Readers count
+    # from the newest: their page 2 shows archive page 1, which is its canonical address.
     first = _get(site, "/en/section/economy/")
     teasers = first.xpath("//main//li[contains(@class, 'teaser')]")
     assert len(teasers) == 25
     assert _text(teasers[0].xpath(".//a")[0]) == f"Economy story {ECONOMY_ARTICLES - 1}"
     assert _text(teasers[-1].xpath(".//a")[0]) == "Economy story 20"
     assert "45 articles" in _text(first)
-    assert first.xpath("//a[@rel='next']/@href") == ["/en/section/economy/page/1/"]
+    assert first.xpath("//a[@rel='next']/@href") == ["/en/section/economy/page/2/"]
     assert not first.xpath("//a[@rel='prev']")
     assert first.xpath("//h1")[0].text_content() == "Economy"
+    assert first.xpath("//link[@rel='canonical']/@href") == [f"{SITE_URL}/en/section/economy/"]
 
-    archive = _get(site, "/en/section/economy/page/1/")
+    oldest = [f"Economy story {i}" for i in range(19, -1, -1)]
+    second = _get(site, "/en/section/economy/page/2/")
+    items = second.xpath("//main//li[contains(@class, 'teaser')]//a")
+    assert [_text(a) for a in items] == oldest
+    assert "Page 2 of 2" in _text(second.xpath("//nav[@class='pagination']")[0])
+    assert "(Page 2 of 2)" in second.xpath("//title")[0].text_content()
+    assert second.xpath("//a[@rel='prev']/@href") == ["/en/section/economy/"]
+    assert not second.xpath("//a[@rel='next']")
+    assert second.xpath("//link[@rel='canonical']/@href") == [
+        f"{SITE_URL}/en/section/economy/archive/1/"
+    ]
+
+    archive = _get(site, "/en/section/economy/archive/1/")
     items = archive.xpath("//main//li[contains(@class, 'teaser')]//a")
-    assert [_text(a) for a in items] == [f"Economy story {i}" for i in range(19, -1, -1)]
+    assert [_text(a) for a in items] == oldest
     assert "Archive, page 1" in _text(archive)
     assert "(Archive, page 1" in archive.xpath("//title")[0].text_content()
     assert archive.xpath("//a[@rel='prev']/@href") == ["/en/section/economy/"]
     assert archive.xpath("//link[@rel='prev']/@href") == ["/en/section/economy/"]
     assert not archive.xpath("//a[@rel='next']")
+    assert archive.xpath("//link[@rel='canonical']/@href") == [
+        f"{SITE_URL}/en/section/economy/archive/1/"
+    ]
 
-    _get(site, "/en/section/economy/page/2/", status=404)
-    _get(site, "/en/section/economy/page/0/", status=404)
+    for missing in ("page/1/", "page/3/", "page/0/", "archive/2/", "archive/0/"):
+        _get(site, f"/en/section/economy/{missing}", status=404)
     _get(site, "/en/section/nowhere/", status=404)
 
 
@@ -474,22 +492,26 @@ def test_static_build_writes_every_page_inside_outdir(site: Site, tmp_path: Path
         "es/index.html",
         "en/about/index.html",
         "en/section/economy/index.html",
-        "en/section/economy/page/1/index.html",
+        "en/section/economy/page/2/index.html",
+        "en/section/economy/archive/1/index.html",
         "es/section/politics/index.html",
         f"en/article/{site.ids['full']}-the-government-approves-the-budget/index.html",
         f"es/article/{site.ids['full']}-el-gobierno-aprueba-el-presupuesto/index.html",
         f"en/article/{site.ids['traversal']}-etc-passwd-evil/index.html",
     }
     assert expected <= files
-    assert "en/section/economy/page/2/index.html" not in files
+    assert "en/section/economy/archive/2/index.html" not in files
+    assert "en/section/economy/page/3/index.html" not in files
     assert not any(f.startswith(f"es/article/{site.ids['hostile']}-") for f in files)
     assert not any(f.startswith(f"en/article/{site.ids['draft']}-") for f in files)
     for path in outdir.rglob("*"):
         assert path.resolve().is_relative_to(outdir.resolve())
     html_files = [f for f in files if f.endswith(".html")]
     assert written == len(html_files)
-    page = (outdir / "en/section/economy/page/1/index.html").read_text(encoding="utf-8")
+    page = (outdir / "en/section/economy/archive/1/index.html").read_text(encoding="utf-8")
     assert "Archive, page 1" in page
+    reader = (outdir / "en/section/economy/page/2/index.html").read_text(encoding="utf-8")
+    assert "Page 2 of 2" in reader and "/en/section/economy/archive/1/" in reader
     hostile = outdir / _article_path(site, "hostile").strip("/") / "index.html"
     assert "<script" not in _without_json_ld(hostile.read_text(encoding="utf-8"))[0]
 
@@ -611,6 +633,9 @@ def test_ids_no_row_can_have_are_404_on_every_route(tmp_path: Path, database_url
             for path in (
                 f"/en/source/{number}/",
                 f"/en/source/1/page/{number}/",
+                f"/en/source/1/archive/{number}/",
+                f"/es/section/economy/archive/{number}/",
+                f"/en/tag/x/archive/{number}/",
                 f"/en/story/{number}/",
                 f"/en/article/{number}/",
                 f"/en/article/{number}-slug/",

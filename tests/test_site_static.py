@@ -139,7 +139,7 @@ def test_original_text_view_related_and_source_pages(
     assert source_href == ["/en/source/1/"]
     source = lxml_html.fromstring(pages.source("en", 1) or "")
     assert "Diari Example" in source.xpath("//h1/text()")[0]
-    assert source.xpath("//a[@rel='next']/@href") == ["/en/source/1/page/1/"]
+    assert source.xpath("//a[@rel='next']/@href") == ["/en/source/1/page/2/"]
     assert pages.source("en", 1, 4) is None and pages.source("en", 99) is None
 
 
@@ -207,8 +207,10 @@ def test_incremental_build_writes_only_what_changed(
     untouched = {
         "politics article": out / pages.article_url("en", ids["full"]).strip("/") / "index.html",
         "politics section": out / "en" / "section" / "politics" / "index.html",
-        "economy archive": out / "en" / "section" / "economy" / "page" / "1" / "index.html",
-        "source archive": out / "en" / "source" / "1" / "page" / "1" / "index.html",
+        "economy archive": out / "en" / "section" / "economy" / "archive" / "1" / "index.html",
+        # The reader's page 2 shows archive page 1: it changes only with it.
+        "economy page 2": out / "en" / "section" / "economy" / "page" / "2" / "index.html",
+        "source archive": out / "en" / "source" / "1" / "archive" / "1" / "index.html",
         "about": out / "en" / "about" / "index.html",
         "spanish front": out / "es" / "index.html",
     }
@@ -231,7 +233,8 @@ def test_incremental_build_writes_only_what_changed(
     assert "A brand new economy story" in (out / "en" / "feed.xml").read_text(encoding="utf-8")
     assert new_path in (out / "sitemaps" / "en-1.xml").read_text(encoding="utf-8")
     # 46 articles: still one archive page of the 20 oldest, untouched.
-    assert not (out / "en" / "section" / "economy" / "page" / "2").exists()
+    assert not (out / "en" / "section" / "economy" / "archive" / "2").exists()
+    assert not (out / "en" / "section" / "economy" / "page" / "3").exists()
     for name, path in untouched.items():
         assert _stamp(path) == before[name], f"{name} was rewritten"
 
@@ -268,7 +271,8 @@ def test_incremental_lists_match_a_full_build_across_page_boundaries(
     room, _ids = newsroom
     out = tmp_path / "public"
     build_site_report(room, out, search_index=False)
-    archive = out / "en" / "section" / "economy" / "page" / "1" / "index.html"
+    economy = out / "en" / "section" / "economy"
+    archive = economy / "archive" / "1" / "index.html"
 
     def articles_on(page: Path) -> list[str]:
         return [
@@ -283,11 +287,15 @@ def test_incremental_lists_match_a_full_build_across_page_boundaries(
         if n % 4 == 0:
             build_site_report(room, out, search_index=False)
     build_site_report(room, out, search_index=False)
-    assert (out / "en" / "section" / "economy" / "page" / "2" / "index.html").is_file()
+    assert (economy / "archive" / "2" / "index.html").is_file()
     # Its articles stay; only its link to newer articles changed.
     assert articles_on(archive) == oldest
-    second = out / "en" / "section" / "economy" / "page" / "2" / "index.html"
-    before = _stamp(second)
+    # Readers count from the newest: page 3 is now the oldest, page 2 the second archive page.
+    assert articles_on(economy / "page" / "3" / "index.html") == oldest
+    second = economy / "archive" / "2" / "index.html"
+    assert articles_on(economy / "page" / "2" / "index.html") == articles_on(second)
+    reader_second = economy / "page" / "2" / "index.html"
+    before = _stamp(second), _stamp(reader_second)
     with room.sessions.begin() as session:
         # Out of reach of the next build's safety margin: only the next article is new.
         hour_ago = datetime.now(UTC) - timedelta(hours=1)
@@ -299,7 +307,9 @@ def test_incremental_lists_match_a_full_build_across_page_boundaries(
         session.execute(update(TranslationRow).values(updated_at=hour_ago))
     _publish(room, 50, "One more economy arrival")
     build_site_report(room, out, search_index=False)
-    assert _stamp(second) == before, "a new article leaves the full archive pages alone"
+    assert (_stamp(second), _stamp(reader_second)) == before, (
+        "a new article leaves the full archive pages and the reader pages showing them alone"
+    )
     full = tmp_path / "full"
     build_site_report(room, full, full=True, search_index=False)
     assert _list_pages(out) == _list_pages(full)

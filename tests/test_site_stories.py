@@ -286,6 +286,8 @@ def test_unknown_story_and_tag_are_not_found(site: Site) -> None:
     _get(site, "/en/tag/no-such-tag/", 404)
     _get(site, "/en/tag/economy/page/9/", 404)
     _get(site, "/en/tag/economy/page/0/", 404)
+    _get(site, "/en/tag/economy/page/1/", 404)
+    _get(site, "/en/tag/economy/archive/2/", 404)
     _get(site, "/xx/story/1/", 404)
 
 
@@ -302,14 +304,22 @@ def test_tag_pages_are_named_per_edition_and_paginated(site: Site) -> None:
     first = _get(site, "/en/tag/economy/")
     assert _text(first.xpath("//h1")[0]) == "Economy"
     assert len(first.xpath("//ul[contains(@class, 'teasers')]/li")) == 25  # 45 articles, 20 a page
-    assert first.xpath("//link[@rel='next']/@href") == ["/en/tag/economy/page/1/"]
-    archive = _get(site, "/en/tag/economy/page/1/")
-    assert len(archive.xpath("//ul[contains(@class, 'teasers')]/li")) == 20
+    assert first.xpath("//link[@rel='next']/@href") == ["/en/tag/economy/page/2/"]
+    second = _get(site, "/en/tag/economy/page/2/")
+    assert len(second.xpath("//ul[contains(@class, 'teasers')]/li")) == 20
+    assert second.xpath("//link[@rel='prev']/@href") == ["/en/tag/economy/"]
+    assert second.xpath("//link[@rel='canonical']/@href") == [BASE + "/en/tag/economy/archive/1/"]
+    archive = _get(site, "/en/tag/economy/archive/1/")
+    assert _teaser_links(archive) == _teaser_links(second)
     assert archive.xpath("//link[@rel='prev']/@href") == ["/en/tag/economy/"]
     # The economy articles are English only: no Spanish tag page, and no link to one.
     _get(site, "/es/tag/economy/", 404)
     assert not first.xpath("//link[@hreflang='es']")
     assert doc.xpath("//link[@hreflang='es']/@href") == [BASE + "/es/tag/govern/"]
+
+
+def _teaser_links(doc: lxml_html.HtmlElement) -> list[str]:
+    return [str(h) for h in doc.xpath("//ul[contains(@class, 'teasers')]/li//a/@href")]
 
 
 def test_tag_feeds_hold_only_the_tagged_articles(site: Site) -> None:
@@ -417,7 +427,9 @@ def test_static_build_writes_story_and_tag_pages_and_keeps_them_current(tmp_path
         assert full.full
         story_path = f"/en/story/{ids['story-budget']}/"
         assert "Parliament passes the spending plan" in _read(out, story_path)
-        assert (out / "en" / "tag" / "economy" / "page" / "1" / "index.html").is_file()
+        economy = out / "en" / "tag" / "economy"
+        assert (economy / "page" / "2" / "index.html").is_file()
+        assert (economy / "archive" / "1" / "index.html").is_file()
         assert (out / "en" / "tag" / "govern" / "feed.xml").is_file()
         assert (out / "sitemaps" / "en-tags.xml").is_file()
         assert story_path in (out / "sitemaps" / "en-stories.xml").read_text(encoding="utf-8")
@@ -513,7 +525,7 @@ def test_takedown_leaves_story_and_tag_pages_in_serve_mode(
             assert top == [story_path, f"/en/story/{ids['story-strike']}/"]
             article = client.get(f"/en/article/{ids['full']}/", follow_redirects=True).text
             assert "/en/tag/govern/" in article and f"/en/story/{ids['story-strike']}/" in article
-            assert client.get("/en/tag/economy/page/1/").status_code == 200
+            assert client.get("/en/tag/economy/page/2/").status_code == 200
             take_down(newsroom, str(ids["budget-report"]), "Removal requested")
             story = client.get(story_path).text
             assert "Harbour Courier" not in story and "courier.example/budget" not in story

@@ -21,7 +21,7 @@ from babelwire.publish.paths import (
 )
 from babelwire.publish.rendering import Link, SiteRenderer, is_row_id
 from babelwire.publish.untranslated import mark_untranslated
-from babelwire.publish.wording import endonym, shown_editor, translation_notice
+from babelwire.publish.wording import direction, endonym, shown_editor, translation_notice
 from babelwire.storage import Session
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.views import ArticleView, TextBlock
@@ -260,6 +260,8 @@ class ArticlePages(SiteRenderer):
             article_href=article_path,
             pairs=pairs,
             original_language=view.original_language or "",
+            # The original column reads in its own direction, whatever the edition's.
+            original_dir=direction(view.original_language) if view.original_language else "",
             original_href=safe_url(view.original_url),
             notice=self._notice(view),
             robots="noindex, follow",

@@ -83,12 +83,13 @@ class PageWriter:
             self.report.removed += 1
 
 
-def remove_pages_after(out: PageWriter, list_path: str, count: int) -> None:
-    """Drop /page/N/ folders of a list that has shrunk to `count` pages."""
-    folder = target_path(out.root, list_path + "page/")
-    if not folder.parent.is_dir() or not (folder.parent / "page").is_dir():
+def remove_pages_after(out: PageWriter, list_path: str, count: int, kind: str = "page") -> None:
+    """Drop /{kind}/N/ folders (kind "page" or "archive") of a list that has shrunk to
+    `count` such pages."""
+    folder = target_path(out.root, list_path + kind + "/")
+    if not folder.parent.is_dir() or not (folder.parent / kind).is_dir():
         return
-    for child in (folder.parent / "page").iterdir():
+    for child in (folder.parent / kind).iterdir():
         if is_ascii_number(child.name) and int(child.name) > count:
             shutil.rmtree(child)
             out.report.removed += 1

@@ -57,10 +57,24 @@ def url_for_front(language: str) -> str:
     return f"/{quote(language, safe='')}/"
 
 
-def url_for_section(language: str, slug: str, page: int = 0) -> str:
-    """A section's newest articles (page 0), or its archive page `page`, counted from the oldest."""
+#: How many pages of a list, counted from the newest, have a reader address
+#: (/page/K/); the older ones are read at their archive address only.
+READER_PAGES = 10
+
+
+def list_page_path(list_path: str, page: int = 0, *, reader: int = 0) -> str:
+    """A page of the list at `list_path`: its reader page `reader` (2 the second newest,
+    up to READER_PAGES), else its archive page `page` (counted from the oldest, an
+    address that keeps its articles), else the list's own address."""
+    if reader > 1:
+        return f"{list_path}page/{int(reader)}/"
+    return list_path if page < 1 else f"{list_path}archive/{int(page)}/"
+
+
+def url_for_section(language: str, slug: str, page: int = 0, *, reader: int = 0) -> str:
+    """A section's newest articles, or one of its pages (see `list_page_path`)."""
     path = f"/{quote(language, safe='')}/section/{quote(slug, safe='')}/"
-    return path if page < 1 else f"{path}page/{int(page)}/"
+    return list_page_path(path, page, reader=reader)
 
 
 def url_for_article(language: str, article_id: int, title: str) -> str:
@@ -76,18 +90,18 @@ def url_for_original(language: str, article_id: int, title: str) -> str:
     return url_for_article(language, article_id, title) + "original/"
 
 
-def url_for_source(language: str, source_id: int, page: int = 0) -> str:
+def url_for_source(language: str, source_id: int, page: int = 0, *, reader: int = 0) -> str:
     path = f"/{quote(language, safe='')}/source/{int(source_id)}/"
-    return path if page < 1 else f"{path}page/{int(page)}/"
+    return list_page_path(path, page, reader=reader)
 
 
 def url_for_story(language: str, story_id: int) -> str:
     return f"/{quote(language, safe='')}/story/{int(story_id)}/"
 
 
-def url_for_tag(language: str, slug: str, page: int = 0) -> str:
+def url_for_tag(language: str, slug: str, page: int = 0, *, reader: int = 0) -> str:
     path = f"/{quote(language, safe='')}/tag/{quote(slug, safe='')}/"
-    return path if page < 1 else f"{path}page/{int(page)}/"
+    return list_page_path(path, page, reader=reader)
 
 
 def url_for_search(language: str) -> str:

@@ -64,6 +64,7 @@ from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
     FAVICON,
     FEED_FILES,
+    READER_PAGES,
     STYLESHEET,
     url_for_about,
     url_for_feed,
@@ -148,12 +149,12 @@ def _write_edition_lists(pages: SitePages, out: PageWriter, language: str) -> No
             out.file(url_for_feed(language, kind), body)
 
 
-def _list_url(language: str, lst: SiteList, page: int = 0) -> str:
+def _list_url(language: str, lst: SiteList, page: int = 0, reader: int = 0) -> str:
     if lst.kind == "section":
-        return url_for_section(language, lst.key, page)
+        return url_for_section(language, lst.key, page, reader=reader)
     if lst.kind == "source":
-        return url_for_source(language, int(lst.key), page)
-    return url_for_tag(language, lst.key, page)
+        return url_for_source(language, int(lst.key), page, reader=reader)
+    return url_for_tag(language, lst.key, page, reader=reader)
 
 
 def _list_pages(
@@ -174,16 +175,17 @@ def _write_list(
     since: tuple[int, int] | None = None,
 ) -> None:
     """A list's pages (every one, or with `since` = (archive page, the list's length)
-    page 0 and the archive pages from that one on) and its feeds; its folder goes
-    when the edition no longer shows it."""
+    page 0, the archive pages from that one on and the reader pages when they moved)
+    and its feeds; its folder goes when the edition no longer shows it."""
     archive = None
     for listing, html in _list_pages(pages, language, lst, since):
-        out.page(_list_url(language, lst, listing.page), html)
+        out.page(_list_url(language, lst, listing.page, listing.reader), html)
         archive = listing.archive_pages
     if archive is None:
         out.remove_tree(_list_url(language, lst))
         return
-    remove_pages_after(out, _list_url(language, lst), archive)
+    remove_pages_after(out, _list_url(language, lst), min(archive + 1, READER_PAGES))
+    remove_pages_after(out, _list_url(language, lst), archive, "archive")
     for kind in FEED_FILES:
         if lst.kind == "source":
             source_id = int(lst.key)

@@ -63,14 +63,18 @@ def _page_number(request: Request) -> int:
     return int(raw) if is_ascii_number(raw) and 0 < int(raw) <= MAX_PAGE else 1
 
 
-def _list_page(request: Request) -> int:
-    """A list's page from its path: 0 for the list's own address, else archive page n >= 1."""
-    if "page" not in request.path_params:
-        return 0
-    page = int(request.path_params["page"])
-    if not 1 <= page <= MAX_PAGE:  # also keeps huge numbers out of the database
+def _list_page(request: Request) -> tuple[int, int]:
+    """A list's page from its path, as (archive page, reader page): (0, 0) for the
+    list's own address, (n, 0) for archive page n >= 1 (/archive/n/), (0, k) for the
+    reader's page k >= 2 counted from the newest (/page/k/)."""
+    name = "page" if "page" in request.path_params else "reader"
+    if name not in request.path_params:
+        return 0, 0
+    number = int(request.path_params[name])
+    lowest = 1 if name == "page" else 2
+    if not lowest <= number <= MAX_PAGE:  # also keeps huge numbers out of the database
         raise HTTPException(status_code=404)
-    return page
+    return (number, 0) if name == "page" else (0, number)
 
 
 def _row_id(request: Request, name: str) -> int:
@@ -147,16 +151,16 @@ async def section(request: Request) -> Response:
     pages = _pages(request)
     lang = request.path_params["lang"]
     slug = request.path_params["slug"]
-    page = _list_page(request)
-    return await _render(lambda: pages.section(lang, slug, page))
+    page, reader = _list_page(request)
+    return await _render(lambda: pages.section(lang, slug, page, reader))
 
 
 async def source(request: Request) -> Response:
     pages = _pages(request)
     lang = request.path_params["lang"]
     source_id = _row_id(request, "source_id")
-    page = _list_page(request)
-    return await _render(lambda: pages.source(lang, source_id, page))
+    page, reader = _list_page(request)
+    return await _render(lambda: pages.source(lang, source_id, page, reader))
 
 
 async def story(request: Request) -> Response:
@@ -170,8 +174,8 @@ async def tag(request: Request) -> Response:
     pages = _pages(request)
     lang = request.path_params["lang"]
     slug = request.path_params["slug"]
-    page = _list_page(request)
-    return await _render(lambda: pages.tag(lang, slug, page))
+    page, reader = _list_page(request)
+    return await _render(lambda: pages.tag(lang, slug, page, reader))
 
 
 async def search(request: Request) -> Response:

@@ -42,6 +42,7 @@ from babelwire.storage.published.views import (
     archive_pages,
     original_url,
     page_slice,
+    reader_page_archive,
     shown_blocks,
     text_blocks,
 )
@@ -385,7 +386,37 @@ class ArticleList:
     ) -> SectionListing | None:
         """Page `page` of the list, `size` articles a page, numbered from the oldest end
         (see SectionListing); None past its end. `slug` and `name` name the list."""
+        return self._page_of(session, self.count(session), page, size, slug=slug, name=name)
+
+    def reader_page(
+        self,
+        session: Session,
+        reader: int,
+        size: int,
+        window: int,
+        *,
+        slug: str = "",
+        name: str = "",
+    ) -> SectionListing | None:
+        """The reader's page `reader` of the list, counted from the newest (2: the second
+        newest page, up to `window`), as the archive page it shows; None past either end."""
         total = self.count(session)
+        page = reader_page_archive(total, size, reader, window)
+        if page is None:
+            return None
+        return self._page_of(session, total, page, size, slug=slug, name=name, reader=reader)
+
+    def _page_of(
+        self,
+        session: Session,
+        total: int,
+        page: int,
+        size: int,
+        *,
+        slug: str,
+        name: str,
+        reader: int = 0,
+    ) -> SectionListing | None:
         bounds = page_slice(total, size, page)
         if bounds is None:
             return None
@@ -399,6 +430,7 @@ class ArticleList:
             page_size=size,
             total=total,
             teasers=self.teasers(session, offset=start, limit=stop - start, standfirst=True),
+            reader=reader,
         )
 
     def _after_cursor(self, query: Select[Any], cursor: str | None, limit: int) -> Select[Any]:

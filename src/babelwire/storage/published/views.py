@@ -22,6 +22,7 @@ __all__ = [
     "archive_pages",
     "original_url",
     "page_slice",
+    "reader_page_archive",
     "shown_blocks",
     "text_blocks",
 ]
@@ -80,7 +81,9 @@ class SectionListing:
     the newest pages: page 0, the list's own address, holds the newest articles
     (between one and two pages' worth); archive page n (1 to `archive_pages`)
     holds the n-th `page_size` articles counted from the oldest, and keeps them
-    as articles arrive.
+    as articles arrive. Readers count pages from the newest: page 0 is their page 1,
+    and archive page n their page `archive_pages` - n + 2; `reader` is that number
+    when the listing is shown at its reader address (0: at its archive address).
     """
 
     language: str
@@ -91,6 +94,7 @@ class SectionListing:
     page_size: int
     total: int
     teasers: tuple[Teaser, ...]
+    reader: int = 0
 
 
 def archive_pages(total: int, size: int) -> int:
@@ -106,6 +110,15 @@ def page_slice(total: int, size: int, page: int) -> tuple[int, int] | None:
     if 1 <= page <= archive:
         return total - page * size, total - (page - 1) * size
     return None
+
+
+def reader_page_archive(total: int, size: int, reader: int, window: int) -> int | None:
+    """The archive page a reader's page `reader` shows (2: the second newest page), or
+    None when the list has no such page or it is beyond the `window` newest ones."""
+    pages = archive_pages(total, size) + 1
+    if not 2 <= reader <= min(pages, window):
+        return None
+    return pages - reader + 1
 
 
 @dataclass(frozen=True, slots=True)
