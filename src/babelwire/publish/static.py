@@ -88,7 +88,7 @@ from babelwire.publish.search_index import (
     run_pagefind,
 )
 from babelwire.publish.sitemaps import SITEMAP_URLS
-from babelwire.storage.published import changes, tags
+from babelwire.storage.published import changes, stories, tags
 from babelwire.storage.published.views import SectionListing
 
 if TYPE_CHECKING:
@@ -399,6 +399,9 @@ def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport
         chunks[language] = {(article_id - 1) // SITEMAP_URLS + 1 for article_id in changed}
         # Their story pages, and the other reports of those stories ("N sources").
         rewrite = later_neighbours(pages, language, changed) | (story_members - set(changed))
+        if gone:  # a removed report's title may have been its story's headline
+            with pages.sessions() as session:
+                rewrite |= stories.later_story_listers(session, language, list(gone))
         for article_id in sorted(rewrite - set(gone)):
             _write_article(pages, out, language, article_id)
         for story_id in story_ids:

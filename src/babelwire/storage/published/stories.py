@@ -372,6 +372,46 @@ def related_stories(
     return story_teasers(session, language, ids)
 
 
+def later_story_listers(session: Session, language: str, article_ids: list[int]) -> set[int]:
+    """Articles whose "related stories" box may name the story of one of these articles:
+    those shown in `language`, outside that story, published after its first report and
+    naming one of its reports' tags. A takedown rewrites them, since the story's
+    headline may have been the removed report's title."""
+    if not article_ids:
+        return set()
+    found = session.scalars(
+        select(ArticleRow.story_id).where(
+            ArticleRow.id.in_(article_ids), ArticleRow.story_id.is_not(None)
+        )
+    )
+    story_ids = [int(i) for i in found if i is not None]
+    if not story_ids:
+        return set()
+    first = session.scalar(
+        select(func.min(ArticleRow.first_published_at)).where(ArticleRow.story_id.in_(story_ids))
+    )
+    if first is None:
+        return set()
+    tags = (
+        select(ArticleTagRow.tag_id)
+        .join(ArticleRow, ArticleRow.id == ArticleTagRow.article_id)
+        .where(ArticleRow.story_id.in_(story_ids))
+    )
+    query = (
+        select(ArticleRow.id)
+        .join(ArticleTagRow, ArticleTagRow.article_id == ArticleRow.id)
+        .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+        .where(
+            ArticleTagRow.tag_id.in_(tags),
+            ArticleRow.first_published_at > first,
+            or_(ArticleRow.story_id.is_(None), ArticleRow.story_id.not_in(story_ids)),
+            *visible_in(language),
+        )
+        .distinct()
+    )
+    return {int(i) for i in session.scalars(query)}
+
+
 def story_page(
     session: Session, language: str, after: tuple[datetime, int] | None, limit: int
 ) -> list[tuple[int, datetime]]:
