@@ -313,10 +313,11 @@ class SiteRenderer:
         current_section: str | None = None,
         feed_section: str | None = None,
     ) -> dict[str, Any]:
+        names = self.section_names(language)  # one read for the whole menu
         sections = [
             Link(
                 url_for_section(language, rule.slug),
-                self.section_name(rule, language),
+                names[rule.slug],
                 "",
                 rule.slug == current_section,
             )
