@@ -3,7 +3,9 @@
 Creates a site with N articles (default 100,000) in two editions, en and es,
 inserted directly in bulk (every article is translated into English and shown
 as original in Spanish, so each has an English page, an English original-text
-view and a Spanish page). Then prints:
+view and a Spanish page), each with a stored lead picture (one of PICTURES photos
+encoded once through the pipeline's encoder into the site's media folder), every
+STORY_EVERY-th in a story, and TAGS_EACH tags drawn Zipf-like from TAGS. Then prints:
 
 - full static build: seconds and pages/s (Pagefind indexing timed apart);
 - incremental publish: one new article, then `babelwire build` incrementally
@@ -15,7 +17,8 @@ view and a Spanish page). Then prints:
   template: the ceiling of the framework on this machine); once with the page
   cache off (every page rendered) and once with it on (its default: a page is
   replayed while the database is unchanged, so after the warm-up round every
-  page asked for again comes from memory).
+  page asked for again comes from memory); article pages and the front also with
+  `Accept-Encoding: gzip`, as browsers ask.
 
 `--add-missing-indexes` creates indexes that storage/tables.py declares and the
 migrated database lacks (the script names them either way).
