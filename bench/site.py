@@ -3,7 +3,9 @@
 Creates a site with N articles (default 100,000) in two editions, en and es,
 inserted directly in bulk (every article is translated into English and shown
 as original in Spanish, so each has an English page, an English original-text
-view and a Spanish page). Then prints:
+view and a Spanish page), each with a stored lead picture (one of PICTURES photos
+encoded once through the pipeline's encoder into the site's media folder), every
+STORY_EVERY-th in a story, and TAGS_EACH tags drawn Zipf-like from TAGS. Then prints:
 
 - full static build: seconds and pages/s (Pagefind indexing timed apart);
 - incremental publish: one new article, then `babelwire build` incrementally
@@ -15,7 +17,8 @@ view and a Spanish page). Then prints:
   template: the ceiling of the framework on this machine); once with the page
   cache off (every page rendered) and once with it on (its default: a page is
   replayed while the database is unchanged, so after the warm-up round every
-  page asked for again comes from memory).
+  page asked for again comes from memory); article pages and the front also with
+  `Accept-Encoding: gzip`, as browsers ask.
 
 `--add-missing-indexes` creates indexes that storage/tables.py declares and the
 migrated database lacks (the script names them either way).
@@ -28,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import io
 import itertools
 import os
 import platform
@@ -43,15 +48,28 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, inspect, text
+from PIL import Image, ImageFilter
+from sqlalchemy import func, insert, inspect, select, text
 
 from babelwire.jobs.site import create_site
-from babelwire.model import Stage, TranslationStatus
+from babelwire.model import ImageState, Stage, TranslationStatus
 from babelwire.newsroom import Newsroom
+from babelwire.pipeline.images.encode import encode_image
+from babelwire.pipeline.images.store import MediaFolder
 from babelwire.publish.pages import SitePages
 from babelwire.publish.static import build_site_report, run_pagefind
 from babelwire.storage.published import search
-from babelwire.storage.tables import ArticleRow, Base, SourceRow, TranslationRow
+from babelwire.storage.tables import (
+    ArticleImageRow,
+    ArticleRow,
+    ArticleTagRow,
+    Base,
+    ImageRow,
+    SourceRow,
+    StoryRow,
+    TagRow,
+    TranslationRow,
+)
 
 # A made-up vocabulary with a Zipf-like spread, so that a search word matches some
 # articles, not all of them.
@@ -64,6 +82,12 @@ _CUMULATIVE = list(itertools.accumulate(WEIGHTS))
 SECTIONS = ("politics", "economy", "science", "culture", "sport", "world")
 SOURCES = 20
 BATCH = 5000
+PICTURES = 50  # distinct pictures, each encoded once; every article shows one
+TAGS = 300  # people, places, organisations; each article names TAGS_EACH, Zipf-like
+TAGS_EACH = 3
+STORY_EVERY = 2  # every second article belongs to a story of STORY_SIZE reports
+STORY_SIZE = 4
+_TAG_CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(TAGS)))
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -72,8 +96,107 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(chosen).capitalize() + "."
 
 
+def _photo(seed: int, width: int = 1600, height: int = 1067) -> bytes:
+    """A JPEG like a news photo: a tinted gradient under detail at several scales."""
+    base = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    tint = Image.new("RGB", (width, height), ((seed * 53) % 256, (seed * 97) % 256, 140))
+    image = Image.blend(base, tint, 0.5)
+    for scale, weight in ((64, 0.35), (8, 0.25), (1, 0.08)):
+        layer = Image.effect_noise((width // scale, height // scale), 60).resize(
+            (width, height), Image.Resampling.BICUBIC
+        )
+        image = Image.blend(image, layer.convert("RGB"), weight)
+    out = io.BytesIO()
+    image.filter(ImageFilter.DETAIL).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def store_pictures(newsroom: Newsroom, count: int) -> list[str]:
+    """`count` pictures through the pipeline's encoder into the site's media folder and
+    the images table; their digests."""
+    settings = newsroom.config.settings.images
+    media = MediaFolder(newsroom.config.media_dir)
+    rows = []
+    for seed in range(count):
+        data = _photo(seed)
+        encoded = encode_image(
+            data,
+            newsroom.config.image_widths,
+            max_pixels=settings.max_pixels,
+            quality=settings.quality,
+        )
+        digest = hashlib.sha256(data).hexdigest()
+        media.write(digest, encoded.renditions)
+        rows.append(
+            {
+                "digest": digest,
+                "width": encoded.width,
+                "height": encoded.height,
+                "sizes": encoded.sizes,
+                "bytes_in": len(data),
+                "bytes_out": encoded.bytes_out,
+                "created_at": T0,
+            }
+        )
+    with newsroom.sessions.begin() as session:
+        session.execute(insert(ImageRow), rows)
+    return [row["digest"] for row in rows]
+
+
+def _stories_and_tags(newsroom: Newsroom, count: int) -> None:
+    """The story rows the articles name, and the tags."""
+    stories = []
+    for story in range(1, count // (STORY_EVERY * STORY_SIZE) + 2):
+        first = T0 + timedelta(minutes=(story - 1) * STORY_EVERY * STORY_SIZE)
+        last = first + timedelta(minutes=STORY_EVERY * STORY_SIZE)
+        stories.append(
+            {
+                "id": story,
+                "headline": f"Story {story}",
+                "headline_language": "en",
+                "central_article_id": (story - 1) * STORY_EVERY * STORY_SIZE + STORY_EVERY,
+                "first_seen": first,
+                "last_seen": last,
+                "article_count": STORY_SIZE,
+                "source_count": STORY_SIZE,
+                "languages": ["es"],
+                "terms": {},
+                "updated_at": last,
+                "central_score": 1.0,
+                "seq": story,
+                "first_reported_at": first,
+                "last_reported_at": last,
+            }
+        )
+    tags = [
+        {
+            "id": n,
+            "slug": f"tag-{n}",
+            "kind": ("person", "place", "org")[n % 3],
+            "name": f"Tag {VOCABULARY[n].capitalize()}",
+            "names": {},
+            "origin": "gazetteer",
+            "created_at": T0,
+        }
+        for n in range(1, TAGS + 1)
+    ]
+    with newsroom.sessions.begin() as session:
+        session.execute(insert(StoryRow), stories)
+        session.execute(insert(TagRow), tags)
+
+
+def story_of(n: int) -> int | None:
+    """The story article `n` belongs to (every STORY_EVERY-th article), if any."""
+    if n % STORY_EVERY:
+        return None
+    return (n - 1) // (STORY_EVERY * STORY_SIZE) + 1
+
+
 def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
+    """Sources, stories, tags, pictures, then `count` published articles in bulk."""
     rng = random.Random(seed)
+    digests = store_pictures(newsroom, PICTURES)
+    _stories_and_tags(newsroom, count)
     with newsroom.sessions.begin() as session:
         session.execute(
             insert(SourceRow),
@@ -92,6 +215,8 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
     for start in range(0, count, BATCH):
         articles = []
         translations = []
+        pictures = []
+        tagged = []
         for n in range(start + 1, min(count, start + BATCH) + 1):
             blocks = [{"kind": "p", "text": _text(rng, 40)} for _ in range(6)]
             title = _text(rng, 8)
@@ -116,8 +241,25 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
                     "version": 1,
                     "first_published_at": when,
                     "created_at": when,
+                    "story_id": story_of(n),
                 }
             )
+            pictures.append(
+                {
+                    "article_id": n,
+                    "position": 0,
+                    "url": f"https://source{1 + n % SOURCES}.example/img/{n}.jpg",
+                    "alt": _text(rng, 6),
+                    "alt_translations": {},
+                    "digest": digests[n % len(digests)],
+                    "state": ImageState.STORED,
+                    "reason": "",
+                    "tries": 1,
+                    "updated_at": when,
+                }
+            )
+            names = set(rng.choices(range(1, TAGS + 1), cum_weights=_TAG_CUMULATIVE, k=TAGS_EACH))
+            tagged += [{"article_id": n, "tag_id": tag, "mentions": 1} for tag in names]
             common = {"engine_version": "", "model_version": "", "unknown_words": 0}
             common |= {"flags": [], "article_version": 1, "created_at": when, "updated_at": when}
             translations.append(
@@ -146,6 +288,8 @@ def populate(newsroom: Newsroom, count: int, seed: int = 1) -> None:
         with newsroom.sessions.begin() as session:
             session.execute(insert(ArticleRow), articles)
             session.execute(insert(TranslationRow), translations)
+            session.execute(insert(ArticleImageRow), pictures)
+            session.execute(insert(ArticleTagRow), tagged)
 
 
 def missing_indexes(newsroom: Newsroom, create: bool) -> list[str]:
@@ -197,8 +341,25 @@ def publish_one(newsroom: Newsroom, n: int) -> int:
             version=1,
             first_published_at=now,
         )
+        row.story_id = session.scalar(select(func.max(StoryRow.id)))
         session.add(row)
         session.flush()
+        digest = session.scalar(select(ImageRow.digest).limit(1))
+        session.add(
+            ArticleImageRow(
+                article_id=row.id,
+                position=0,
+                url=f"https://source1.example/img/new/{n}.jpg",
+                alt="Una foto",
+                alt_translations={},
+                digest=digest,
+                state=ImageState.STORED,
+                reason="",
+                tries=1,
+            )
+        )
+        for tag in (1, 2, 3):
+            session.add(ArticleTagRow(article_id=row.id, tag_id=tag, mentions=1))
         for language, status in (
             ("en", TranslationStatus.TRANSLATED),
             ("es", TranslationStatus.ORIGINAL),
@@ -235,9 +396,12 @@ request = function()
   return wrk.format("GET", paths[i])
 end
 """
+GZIP = {"Accept-Encoding": "gzip"}
 
 
-def _wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
+def _wrk(
+    base: str, paths: list[str], seconds: int, connections: int, headers: dict[str, str]
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "paths.txt"
         listing.write_text("\n".join(paths) + "\n")
@@ -250,6 +414,7 @@ def _wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict[st
                 f"-c{connections}",
                 f"-d{seconds}s",
                 "--latency",
+                *(f"-H{name}: {value}" for name, value in headers.items()),
                 "-s",
                 str(script),
                 base,
@@ -277,15 +442,22 @@ def _wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict[st
 
 
 async def _client(
-    host: str, port: int, paths: list[str], until: float, latencies: list[float], errors: list[int]
+    host: str,
+    port: int,
+    paths: list[str],
+    until: float,
+    results: tuple[list[float], list[int]],
+    headers: dict[str, str],
 ) -> None:
+    latencies, errors = results
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     reader, writer = await asyncio.open_connection(host, port)
     i = random.randrange(len(paths))
     while time.perf_counter() < until:
         path = paths[i % len(paths)]
         i += 1
         started = time.perf_counter()
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
         head = await reader.readuntil(b"\r\n\r\n")
         length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))  # type: ignore[union-attr]
         await reader.readexactly(length)
@@ -295,7 +467,9 @@ async def _client(
     writer.close()
 
 
-def _asyncio_load(base: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
+def _asyncio_load(
+    base: str, paths: list[str], seconds: int, connections: int, headers: dict[str, str]
+) -> dict[str, float]:
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors: list[int] = []
@@ -303,7 +477,10 @@ def _asyncio_load(base: str, paths: list[str], seconds: int, connections: int) -
     async def run() -> None:
         until = time.perf_counter() + seconds
         await asyncio.gather(
-            *(_client(host, int(port), paths, until, latencies, errors) for _ in range(connections))
+            *(
+                _client(host, int(port), paths, until, (latencies, errors), headers)
+                for _ in range(connections)
+            )
         )
 
     started = time.perf_counter()
@@ -318,10 +495,17 @@ def _asyncio_load(base: str, paths: list[str], seconds: int, connections: int) -
     }
 
 
-def load(base: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
+def load(
+    base: str,
+    paths: list[str],
+    seconds: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """Requests/s, p50 and p99 (ms) and error count of `paths` asked for in turn."""
     if shutil.which("wrk"):
-        return _wrk(base, paths, seconds, connections)
-    return _asyncio_load(base, paths, seconds, connections)
+        return _wrk(base, paths, seconds, connections, headers or {})
+    return _asyncio_load(base, paths, seconds, connections, headers or {})
 
 
 def _free_port() -> int:
@@ -381,6 +565,8 @@ def serve_bench(root: Path, pages: SitePages, args: argparse.Namespace, cache_se
             ],
             "search (2 words)": searches,
         }
+        # wrk and the asyncio client send no Accept-Encoding; browsers ask for gzip.
+        gzipped = {"article (2,000 random), gzip": articles, "front /en/, gzip": ["/en/"]}
         tool = "wrk" if shutil.which("wrk") else "asyncio client"
         cached = "every page asked for once before" if cache_seconds else "every page rendered"
         print(
@@ -390,14 +576,20 @@ def serve_bench(root: Path, pages: SitePages, args: argparse.Namespace, cache_se
             f"{args.seconds} s each (median of {args.rounds})"
         )
         baseline = None
-        for name, paths in kinds.items():
-            load(base, paths, 1, args.connections)  # warm up
+        plain: dict[str, str] = {}
+        measured = [(name, paths, plain) for name, paths in kinds.items()]
+        measured += [(name, paths, GZIP) for name, paths in gzipped.items()]
+        for name, paths, headers in measured:
+            load(base, paths, 1, args.connections, headers)  # warm up
             if cache_seconds:
                 # Measured with every page in the cache: each asked for once beforehand.
-                with httpx.Client(base_url=base, timeout=60) as client:
+                with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
                     for path in paths:
                         client.get(path)
-            runs = [load(base, paths, args.seconds, args.connections) for _ in range(args.rounds)]
+            runs = [
+                load(base, paths, args.seconds, args.connections, headers)
+                for _ in range(args.rounds)
+            ]
             rps = statistics.median(r["rps"] for r in runs)
             p50 = statistics.median(r["p50"] for r in runs)
             p99 = statistics.median(r["p99"] for r in runs)

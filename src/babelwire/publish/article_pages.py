@@ -157,7 +157,11 @@ class ArticlePages(SiteRenderer):
         path = alternates[language]
         rule = self.config.section(view.section) if view.section else None
         context = self._context(
-            language, path=path, alternates=alternates, current_section=view.section
+            language,
+            path=path,
+            alternates=alternates,
+            current_section=view.section,
+            session=session,
         )
         headline, shown = shown_texts(view)
         context.update(
@@ -169,7 +173,7 @@ class ArticlePages(SiteRenderer):
                 for code, href in alternates.items()
                 if code != language
             ],
-            section_name=self.section_name(rule, language) if rule else "",
+            section_name=self.section_name(rule, language, session) if rule else "",
             section_href=url_for_section(language, rule.slug)
             if rule and is_section_slug(rule.slug)
             else "",

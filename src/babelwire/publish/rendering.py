@@ -10,6 +10,7 @@ links to sources are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Mapping
@@ -53,7 +54,7 @@ from babelwire.publish.paths import (
     url_for_tag,
 )
 from babelwire.publish.wording import direction, endonym, tagline, translated_mark
-from babelwire.storage import Sessions, sections
+from babelwire.storage import Session, Sessions, sections
 from babelwire.storage.published import articles, stories, tags
 from babelwire.storage.published.listing import ArticleList, sections_with_articles
 
@@ -227,35 +228,40 @@ class SiteRenderer:
     def has_section(self, slug: str) -> bool:
         return is_section_slug(slug) and self.config.section(slug) is not None
 
-    def section_name(self, rule: SectionRule, language: str) -> str:
+    def _reading(self, session: Session | None) -> contextlib.AbstractContextManager[Session]:
+        """`session` when the caller is already reading in one, else a new one: a page
+        rendered inside a session never waits for a second connection of the pool."""
+        return contextlib.nullcontext(session) if session is not None else self.sessions()
+
+    def section_name(self, rule: SectionRule, language: str, session: Session | None = None) -> str:
         """A section's name in an edition: the one a person gave it there, else the
         configured one."""
         edited = self._edited_sections
         if edited is None:
-            with self.sessions() as session:
-                edited = sections.edited_names(session)
+            with self._reading(session) as reading:
+                edited = sections.edited_names(reading)
             if self.static:
                 self._edited_sections = edited
         return edited.get(rule.slug, {}).get(language) or rule.name(language)
 
-    def shown_sections(self, language: str) -> list[SectionRule]:
+    def shown_sections(self, language: str, session: Session | None = None) -> list[SectionRule]:
         """The configured sections with at least one article visible in the edition, in
         configured order: the menu and the sitemaps leave empty ones out."""
         found = self._shown_sections.get(language)
         if found is None:
             slugs = [rule.slug for rule in self.config.sections if is_section_slug(rule.slug)]
-            with self.sessions() as session:
-                found = sections_with_articles(session, language, slugs)
+            with self._reading(session) as reading:
+                found = sections_with_articles(reading, language, slugs)
             if self.static:
                 self._shown_sections[language] = found
         return [rule for rule in self.config.sections if rule.slug in found]
 
-    def section_names(self, language: str) -> dict[str, str]:
+    def section_names(self, language: str, session: Session | None = None) -> dict[str, str]:
         """Every section's name in an edition, as `section_name` gives it, read at once."""
         edited = self._edited_sections
         if edited is None:
-            with self.sessions() as session:
-                edited = sections.edited_names(session)
+            with self._reading(session) as reading:
+                edited = sections.edited_names(reading)
         return {
             rule.slug: edited.get(rule.slug, {}).get(language) or rule.name(language)
             for rule in self.config.sections
@@ -312,15 +318,18 @@ class SiteRenderer:
         alternates: Mapping[str, str] | None = None,
         current_section: str | None = None,
         feed_section: str | None = None,
+        session: Session | None = None,
     ) -> dict[str, Any]:
+        """What every page's template reads; `session`: the one the caller reads in."""
+        names = self.section_names(language, session)  # one read for the whole menu
         sections = [
             Link(
                 url_for_section(language, rule.slug),
-                self.section_name(rule, language),
+                names[rule.slug],
                 "",
                 rule.slug == current_section,
             )
-            for rule in self.shown_sections(language)
+            for rule in self.shown_sections(language, session)
         ]
         editions = [
             Link(url_for_front(code), endonym(code), code, code == language)

@@ -19,6 +19,7 @@ from babelwire.storage.published.listing import (
     shown_time,
     visible_in,
 )
+from babelwire.storage.published.tags import near_tagged
 from babelwire.storage.published.views import (
     ArticleView,
     FrontPage,
@@ -102,6 +103,7 @@ def _related_ids(
         .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
         .join(ArticleTagRow, ArticleTagRow.article_id == ArticleRow.id)
         .where(*visible_in(language), ArticleTagRow.tag_id.in_(tags), *in_range)
+        .where(ArticleRow.id.in_(near_tagged(session, article.id)))
         .group_by(ArticleRow.id, time)
         .having(shared >= SHARED_TAGS)
         .order_by(shared.desc(), *order)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from babelwire.model import Stage, TranslationStatus
 from babelwire.storage.published.listing import VISIBLE_STATUSES, shown_time, visible_in
+from babelwire.storage.published.tags import near_tagged
 from babelwire.storage.published.views import original_url
 from babelwire.storage.tables import (
     ArticleRow,
@@ -360,6 +361,7 @@ def related_stories(
             ArticleRow.story_id.is_not(None),
             ArticleRow.id != article_id,
             ArticleRow.first_published_at < article.first_published_at,
+            ArticleRow.id.in_(near_tagged(session, article_id)),
             *visible_in(language),
         )
         .group_by(ArticleRow.story_id)
