@@ -104,6 +104,8 @@ def app_for_worker() -> Starlette:
 
 #: Smaller answers go as they are: compressing them saves less than it costs.
 GZIP_MINIMUM_BYTES = 1000
+#: Level 5 compresses a 19 KB page in half the time of level 9 to about the same size.
+GZIP_LEVEL = 5
 
 
 def site_routes() -> list[BaseRoute]:
@@ -172,5 +174,5 @@ def create_app_for_pages(
         app.add_middleware(PageCache, seconds=seconds, version=version, longer=longer)
     # Outermost: pages, feeds and the API's answers travel compressed (a page a third of
     # its size) to a client that takes gzip, whatever answered them.
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     return app
