@@ -156,10 +156,14 @@ def test_carry_now_takes_only_the_sources_articles_and_a_second_carry_changes_no
         source_id = _source_id(room, demo_server)
         with room.sessions() as session:
             rows = session.execute(select(ArticleRow.id, ArticleRow.source_id)).all()
-        own = [i for i, s in rows if s == source_id][:2]
+        *own, third = [i for i, s in rows if s == source_id][:3]
         other = next(i for i, s in rows if s != source_id)
         carried = carry_now(room, source_id, [other, *own])
         assert carried.live == own
+        # A process that may only extract (a worker without the translate queue) stops there.
+        partial = carry_now(room, source_id, [third], stages={"extract"})
+        assert partial.live == [] and set(partial.results) == {"extract"}
+        assert _stage_of(room, third) == Stage.EXTRACTED.value
         assert _stage_of(room, other) == Stage.DISCOVERED.value
         assert {_stage_of(room, i) for i in own} == {Stage.PUBLISHED.value}
         again = carry_now(room, source_id, own)

@@ -25,6 +25,7 @@ from tests.workers_harness import (
     settled,
     stages,
     wait_for,
+    write_settings,
     write_workers_settings,
 )
 
@@ -32,9 +33,12 @@ from tests.workers_harness import (
 pytestmark = pytest.mark.slow
 
 
-def _site(root: Path, server: DemoServer, database_url: str, broker: str) -> Newsroom:
+def _site(
+    root: Path, server: DemoServer, database_url: str, broker: str, *, fast_lane: bool = True
+) -> Newsroom:
     create_site(root, languages=["en", "es"], database_url=database_url)
     write_workers_settings(root, broker)
+    write_settings(root, "translation", {"fast_lane": fast_lane})
     newsroom = Newsroom.open(root)
     add_source(newsroom, server.feed_url("cronica"), language="es", allow_private=True)
     return newsroom
@@ -83,7 +87,8 @@ def _snapshot(newsroom: Newsroom) -> dict[str, Any]:
 def test_a_task_delivered_twice_changes_nothing(tmp_path: Path) -> None:
     outlet = synthetic_outlet(12, words=120, language="es", slug="cronica")
     with DemoServer([outlet]) as server, redis_broker() as broker, postgres_database() as url:
-        newsroom = _site(tmp_path / "site", server, url, broker)
+        # Every stage's own task is what is delivered twice here: no fast lane's carry.
+        newsroom = _site(tmp_path / "site", server, url, broker, fast_lane=False)
         with newsroom, cluster(newsroom.config.root, tmp_path / "logs") as workers:
             workers.start_worker("all", concurrency=2)
             workers.babelwire("scheduler", "--once")
@@ -134,7 +139,8 @@ def test_a_task_delivered_twice_changes_nothing(tmp_path: Path) -> None:
 def test_poison_task_goes_to_the_dead_letters_and_comes_back(tmp_path: Path) -> None:
     outlet = synthetic_outlet(3, words=80, language="es", slug="cronica")
     with DemoServer([outlet]) as server, redis_broker() as broker, postgres_database() as url:
-        newsroom = _site(tmp_path / "site", server, url, broker)
+        # The stage queues carry the three as one batch (the fast lane, one task each).
+        newsroom = _site(tmp_path / "site", server, url, broker, fast_lane=False)
         with newsroom, cluster(newsroom.config.root, tmp_path / "logs") as workers:
             workers.start_worker("front", queues="fetch,extract,publish")
             # A translate worker whose engines cannot load: every translate task fails.

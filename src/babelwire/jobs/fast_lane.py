@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from babelwire.jobs.claims import claimed
@@ -60,12 +60,21 @@ class Carried:
         return {i: e for r in self.results.values() for i, e in r.failed.items()}
 
 
-def carry_now(newsroom: Newsroom, source_id: int | None, article_ids: Sequence[int]) -> Carried:
+def carry_now(
+    newsroom: Newsroom,
+    source_id: int | None,
+    article_ids: Sequence[int],
+    *,
+    stages: Collection[str] | None = None,
+) -> Carried:
     """Carry the articles just stored for `source_id` (None: whatever their source)
     through extract, translate and publish, each article alone, in the order given.
 
-    An id of another source is left out, and so is an article past a stage (or claimed
-    by another process) at that stage: carrying an article twice changes nothing.
+    `stages` (None: all) are the stages this process may run: the carry stops before
+    the first it may not (a Celery worker that does not take the translate queue leaves
+    translation to the workers that do). An id of another source is left out, and so is
+    an article past a stage (or claimed by another process) at that stage: carrying an
+    article twice changes nothing.
     """
     ids = list(dict.fromkeys(int(i) for i in article_ids))
     if source_id is not None and ids:
@@ -75,6 +84,8 @@ def carry_now(newsroom: Newsroom, source_id: int | None, article_ids: Sequence[i
     carried = Carried()
     for article_id in ids:
         for stage in ARTICLE_STEPS:
+            if stages is not None and stage not in stages:
+                break
             with claimed(newsroom, stage, [article_id]) as mine:
                 if not mine:
                     break  # another process is on it

@@ -9,7 +9,7 @@ changes nothing the second time.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -35,6 +35,7 @@ class Outcome:
     skipped: int = 0  # claimed by another worker, or no longer waiting for this stage
     words: int = 0  # words translated (the translate stage)
     next_ids: list[int] = field(default_factory=list)
+    next_stage: str | None = None  # where next_ids go, when not the stage after the task's
     new_ids: list[int] = field(default_factory=list)  # of next_ids, new entries (fetch)
 
 
@@ -61,17 +62,24 @@ def work_on(newsroom: Newsroom, stage: str, ids: Sequence[int]) -> Outcome:
     return outcome
 
 
-def carry(newsroom: Newsroom, ids: Sequence[int]) -> Outcome:
-    """The fast lane's task: carry new articles through every stage, each alone
-    (carry_now claims each at each stage); what it leaves waiting, the scheduler sends on."""
-    carried = carry_now(newsroom, None, ids)
+def carry(newsroom: Newsroom, ids: Sequence[int], stages: Collection[str]) -> Outcome:
+    """The fast lane's task: carry new articles through the article stages this worker
+    takes (`stages`), each alone (carry_now claims each at each stage), and hand them on
+    to the queue of the first stage it does not take; what a failure leaves waiting, the
+    scheduler sends on."""
+    carried = carry_now(newsroom, None, ids, stages=stages)
     done = set(carried.live)
-    return Outcome(
+    outcome = Outcome(
         done=len(done),
         failed=len(carried.failed),
         skipped=len([i for i in ids if i not in done and i not in carried.failed]),
         words=sum(r.words for r in carried.results.values()),
     )
+    left = [stage for stage in ARTICLE_STEPS if stage not in stages]
+    if left:
+        outcome.next_stage = left[0]
+        outcome.next_ids = ready_for(newsroom, left[0], [i for i in ids if i not in done])
+    return outcome
 
 
 def _fetch(

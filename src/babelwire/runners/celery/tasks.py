@@ -26,6 +26,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 
 from babelwire.config import Config
 from babelwire.jobs.dead_letters import add_dead_letter
+from babelwire.jobs.stages.steps import ARTICLE_STEPS
 from babelwire.jobs.task_runs import DEAD, DONE, RETRY, SPLIT, finish_run, start_run
 from babelwire.model import Step
 from babelwire.newsroom import Newsroom
@@ -181,7 +182,7 @@ def run_stage_task(
 
 def _send_on(newsroom: Newsroom, stage: str, outcome: Outcome) -> None:
     """What a batch moved on goes to the next stage; new entries, to the fast lane."""
-    following = NEXT_STEP.get(stage)
+    following = outcome.next_stage or NEXT_STEP.get(stage)
     if not following or not outcome.next_ids:
         return
     fast = outcome.new_ids if newsroom.config.settings.translation.fast_lane else []
@@ -251,5 +252,14 @@ def publish(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, i
 
 @app.task(name=CARRY_TASK, bind=True, max_retries=None)
 def carry_task(self: Task, article_ids: list[int], outages: int = 0) -> dict[str, int]:
-    """Carry new articles through extract, translate and publish, ahead of the stage queues."""
-    return run_stage_task(self, Step.EXTRACT, [int(i) for i in article_ids], outages, carry)
+    """Carry new articles through extract, translate and publish, ahead of the stage queues
+    (the stages whose queues this worker takes; the next one's queue gets the rest)."""
+    taken = set(os.environ.get(QUEUES_VARIABLE, "").split(",")) & set(ARTICLE_STEPS)
+    stages = taken or set(ARTICLE_STEPS)  # a worker of the fast lane alone: every stage
+    return run_stage_task(
+        self,
+        Step.EXTRACT,
+        [int(i) for i in article_ids],
+        outages,
+        lambda newsroom, ids: carry(newsroom, ids, stages),
+    )
