@@ -98,10 +98,29 @@ def celery_settings(config: Config) -> dict[str, Any]:
 
 
 def configure(config: Config) -> Celery:
-    """Point the application at the site's broker; the site's folder goes to the workers."""
-    app.conf.update(celery_settings(config))
+    """Point the application at the site's broker; the site's folder goes to the workers.
+
+    Pointed at another broker than before (a process that serves several sites, or runs
+    several tests), the connections to the earlier one are closed first: Celery keeps
+    its connection and producer pools, which would go on sending to the old broker.
+    """
+    settings = celery_settings(config)
+    if app.configured and app.conf.broker_url != settings["broker_url"]:
+        _forget_connections()
+    app.conf.update(settings)
     os.environ[SITE_VARIABLE] = str(config.root)
     return app
+
+
+def _forget_connections() -> None:
+    """Close the application's broker connections, so the next message opens new ones."""
+    pool = app._pool
+    app._pool = None
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    with contextlib.suppress(AttributeError, KeyError):
+        app.__dict__["amqp"]._producer_pool = None
 
 
 def queue_depths(config: Config) -> dict[str, int | None]:
