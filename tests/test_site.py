@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -613,6 +614,52 @@ def test_page_cache_replays_pages_until_the_database_changes(
         take_down(room, str(first.id), "Removal requested")
         assert cached.get(path).status_code == 410
         assert "First" not in cached.get("/en/").text
+    finally:
+        room.close()
+
+
+def test_a_cached_page_is_replayed_compressed_to_a_client_that_takes_gzip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compressed: list[int] = []
+    compress = gzip.compress
+
+    def counted(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        compressed.append(len(data))
+        return compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counted)
+    config = Config.from_mapping(
+        tmp_path,
+        {
+            "site": {"languages": ["en"], "page_cache_seconds": 3600},
+            "database": {"url": "sqlite:///t.sqlite3"},
+        },
+    )
+    room = Newsroom.from_config(config)
+    try:
+        with room.sessions.begin() as session:
+            source = add_source_row(session, "https://x.example/feed", "X")
+            for n in range(8):
+                _translation(session, _article(session, source, f"a{n}", n=n), "en", title=f"T{n}")
+        client = TestClient(create_app(room))
+        plain = client.get("/en/", headers={"Accept-Encoding": "identity"})
+        assert "x-page-cache" not in plain.headers
+        for _ in range(2):  # the copy is compressed once, then replayed as it is
+            packed = client.get("/en/", headers={"Accept-Encoding": "gzip, br"})
+            assert packed.headers["x-page-cache"] == "hit"
+            assert packed.headers["content-encoding"] == "gzip"
+            assert "Accept-Encoding" in packed.headers["vary"]
+            assert int(packed.headers["content-length"]) < len(plain.content) // 2
+            assert packed.text == plain.text  # the client unpacks the same page
+            assert (
+                packed.headers["content-security-policy"]
+                == (plain.headers["content-security-policy"])
+            )
+        assert compressed == [len(plain.content)]
+        again = client.get("/en/", headers={"Accept-Encoding": "identity"})
+        assert again.headers["x-page-cache"] == "hit"
+        assert "content-encoding" not in again.headers and again.content == plain.content
     finally:
         room.close()
 

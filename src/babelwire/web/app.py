@@ -171,7 +171,14 @@ def create_app_for_pages(
     if seconds > 0 and version.supported:
         api_seconds = float(pages.config.settings.api.cache_seconds)
         longer = (("/api/", api_seconds),)
-        app.add_middleware(PageCache, seconds=seconds, version=version, longer=longer)
+        app.add_middleware(
+            PageCache,
+            seconds=seconds,
+            version=version,
+            longer=longer,
+            gzip_level=GZIP_LEVEL,
+            gzip_minimum=GZIP_MINIMUM_BYTES,
+        )
     # Outermost: pages, feeds and the API's answers travel compressed (a page a third of
     # its size) to a client that takes gzip, whatever answered them.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)

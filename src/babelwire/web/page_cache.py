@@ -10,10 +10,16 @@ replayed, so a new article, an update or a takedown shows on the very next reque
 The API's answers depend on the database alone (no "latest stories" that age with
 the clock) and are kept for `api.cache_seconds`. Replays carry `X-Page-Cache: hit`.
 Bounded in entries, least recently used first out.
+
+With `gzip_level` set, a page replayed to a client that takes gzip is sent compressed
+from a copy compressed once, the first time it was asked for so, instead of being
+compressed again on every request by the compression middleware outside (which lets an
+answer that already names its encoding pass).
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections import OrderedDict
@@ -27,16 +33,54 @@ CACHED_STATUSES = frozenset({200, 301, 410})
 
 
 HIT_HEADER = (b"x-page-cache", b"hit")
+# What is not worth compressing: pictures and fonts are compressed already.
+INCOMPRESSIBLE = (b"image/", b"font/", b"application/zip", b"application/gzip")
 
 
 class _Entry:
-    __slots__ = ("body", "expires", "start", "version")
+    __slots__ = ("body", "expires", "packed", "start", "version")
 
     def __init__(self, expires: float, start: Message, body: bytes, version: object) -> None:
         self.expires = expires
         self.start = start
         self.body = body
         self.version = version
+        self.packed: tuple[Message, bytes] | None = None  # the gzip copy: start, body
+
+    def compressed(self, level: int, minimum: int) -> tuple[Message, bytes] | None:
+        """The start and body to send a client that takes gzip (None: send as stored)."""
+        if self.packed is not None:
+            return self.packed
+        headers = self.start.get("headers", [])
+        kind = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+        if (
+            len(self.body) < minimum
+            or kind.startswith(INCOMPRESSIBLE)
+            or any(n.lower() == b"content-encoding" for n, _ in headers)
+        ):
+            return None
+        body = gzip.compress(self.body, compresslevel=level, mtime=0)
+        kept = [(n, v) for n, v in headers if n.lower() not in (b"content-length", b"vary")]
+        vary = [v for n, v in headers if n.lower() == b"vary"]
+        vary_value = b", ".join([*vary, b"Accept-Encoding"])
+        start = {
+            **self.start,
+            "headers": [
+                *kept,
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(body)).encode()),
+                (b"vary", vary_value),
+            ],
+        }
+        self.packed = (start, body)
+        return self.packed
+
+
+def _takes_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
 
 
 def _shared(start: Message) -> bool:
@@ -60,8 +104,12 @@ class PageCache:
         max_entries: int = MAX_ENTRIES,
         version: Callable[[], object] | None = None,
         longer: tuple[tuple[str, float], ...] = (),
+        gzip_level: int | None = None,
+        gzip_minimum: int = 500,
     ) -> None:
         self.app = app
+        self.gzip_level = gzip_level
+        self.gzip_minimum = gzip_minimum
         self.seconds = seconds
         # (path prefix, seconds): answers whose content depends on the database alone
         # (the API's) may be kept longer; the version check keeps them current.
@@ -121,10 +169,16 @@ class PageCache:
         version = self._current()
         entry = self._get(key, version)
         if entry is not None:
-            replay = dict(entry.start)
-            replay["headers"] = [*entry.start.get("headers", []), HIT_HEADER]
+            packed = (
+                entry.compressed(self.gzip_level, self.gzip_minimum)
+                if self.gzip_level is not None and _takes_gzip(scope)
+                else None
+            )
+            first, body = (entry.start, entry.body) if packed is None else packed
+            replay = dict(first)
+            replay["headers"] = [*first.get("headers", []), HIT_HEADER]
             await send(replay)
-            await send({"type": "http.response.body", "body": entry.body})
+            await send({"type": "http.response.body", "body": body})
             return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
