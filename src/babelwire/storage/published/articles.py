@@ -19,7 +19,7 @@ from babelwire.storage.published.listing import (
     shown_time,
     visible_in,
 )
-from babelwire.storage.published.tags import near_tagged
+from babelwire.storage.published.tags import SHARED_TAGS, near_tagged
 from babelwire.storage.published.views import (
     ArticleView,
     FrontPage,
@@ -65,12 +65,6 @@ def source_info(session: Session, source_id: int) -> SourceInfo | None:
     if row is None:
         return None
     return SourceInfo(id=row.id, name=row.name, url=row.url, language=row.language)
-
-
-#: Tags (people, places, organisations) an article must share with another to be
-#: related to it without being a report of the same story: one shared name (the
-#: city of the club and of the cannery) is no relation.
-SHARED_TAGS = 2
 
 
 def _related_ids(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from babelwire.model import Stage, TranslationStatus
 from babelwire.storage.published.listing import VISIBLE_STATUSES, shown_time, visible_in
-from babelwire.storage.published.tags import near_tagged
+from babelwire.storage.published.tags import SHARED_TAGS, near_tagged
 from babelwire.storage.published.views import original_url
 from babelwire.storage.tables import (
     ArticleRow,
@@ -340,7 +340,8 @@ def related_stories(
     tag_ids: Iterable[int],
     limit: int = 5,
 ) -> tuple[StoryTeaser, ...]:
-    """Other stories naming the most of this article's tags, earlier ones only.
+    """Other stories naming at least SHARED_TAGS of this article's tags (most first),
+    earlier ones only.
 
     Only stories with an article published before this one, so a new article
     changes no older article's page.
@@ -365,6 +366,7 @@ def related_stories(
             *visible_in(language),
         )
         .group_by(ArticleRow.story_id)
+        .having(shared >= SHARED_TAGS)
         .order_by(shared.desc(), ArticleRow.story_id.desc())
         .limit(limit + 1)
     )

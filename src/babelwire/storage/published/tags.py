@@ -16,6 +16,11 @@ from babelwire.model import is_tag_slug
 from babelwire.storage.published.listing import VISIBLE_STATUSES, visible_in
 from babelwire.storage.tables import ArticleRow, ArticleTagRow, TagRow, TranslationRow
 
+#: Tags (people, places, organisations) an article must share with another to be
+#: related to it without being a report of the same story: one shared name (the
+#: city of the club and of the cannery) is no relation.
+SHARED_TAGS = 2
+
 
 @dataclass(frozen=True, slots=True)
 class TagInfo:
