@@ -107,10 +107,11 @@ def quality_round(engine: ApertiumEngine, pair: str, raw_first: bool) -> dict[st
     lines = (DATA / f"{src_code}.devtest").read_text(encoding="utf-8").splitlines()
     refs = (DATA / f"{tgt_code}.devtest").read_text(encoding="utf-8").splitlines()
     words = sum(len(line.split()) for line in lines)
-    # Warm both: the long-lived pipeline's start and the page cache.
-    babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines[:5])
+    # Warm both: the long-lived pipelines' start (the gate's round trip and lexical
+    # stages too), the frequency lists' loading and the page cache.
+    babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines[:5], gate=True)
     # The order alternates between rounds, so neither side always runs second.
-    babelwire_path(engine, ISO1[tgt_code], ISO1[src_code], refs[:5])
+    babelwire_path(engine, ISO1[tgt_code], ISO1[src_code], refs[:5], gate=True)
     if raw_first:
         raw, raw_s = raw_apertium(pair, lines)
     ours, our_s = babelwire_path(engine, ISO1[src_code], ISO1[tgt_code], lines)

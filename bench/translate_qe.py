@@ -8,7 +8,9 @@ Per pair: Spearman correlation of the score with chrF, and what the default
 threshold holds of the worst decile (by chrF) and of the best half.  With
 ``--fit`` the weights are fitted again (least squares, all pairs pooled) and the
 threshold is chosen as the highest that holds at most 5% of every pair's best
-half; they are printed for config.py.
+half; they are printed for config.py.  ``--fit`` also prints the table with
+weights fitted on half of each pair's sentences and scored on the other half
+(two folds), so the in-sample figures can be told from held-out ones.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from scipy.stats import spearmanr
 
 from babelwire.pipeline.translate.article import Hop, Route, SourceText, translate_texts
 from babelwire.pipeline.translate.engines.apertium import ApertiumEngine
-from babelwire.pipeline.translate.estimate import EstimateOptions, Signals, combine, estimate
+from babelwire.pipeline.translate.estimate import (
+    EstimateOptions,
+    Signals,
+    combine,
+    estimate,
+    signal_values,
+)
 
 ISO1 = {"spa": "es", "eng": "en", "cat": "ca"}
 # A second route for each pair, through a pivot the installed pairs allow.
@@ -64,7 +72,7 @@ def collect(engine: ApertiumEngine, data: Path, pair: str, options: EstimateOpti
 def _features(signals: list[Signals], agreement: bool) -> np.ndarray:
     rows = []
     for s in signals:
-        row = [s.round_trip or 0.0, s.unknown, s.untranslated, s.overlap]
+        row = signal_values(s)
         if agreement:
             row.append(s.agreement or 0.0)
         rows.append(row)
@@ -72,10 +80,17 @@ def _features(signals: list[Signals], agreement: bool) -> np.ndarray:
 
 
 def fit(data: list[PairData], agreement: bool) -> tuple[float, ...]:
-    x = np.vstack([_features(d.signals, agreement) for d in data])
-    y = np.concatenate([d.truth for d in data])
-    weights = np.linalg.lstsq(np.c_[np.ones(len(x)), x], y, rcond=None)[0]
-    return tuple(round(float(w), 3) for w in weights)
+    """Least squares on each pair's signals and chrF less that pair's means (the gate
+    ranks translations within a pair: pooled as they are, the weights would go to
+    telling the pairs apart), then the intercept that fits the pooled means."""
+    features = [_features(d.signals, agreement) for d in data]
+    x = np.vstack([f - f.mean(axis=0) for f in features])
+    y = np.concatenate([d.truth - d.truth.mean() for d in data])
+    slopes = np.linalg.lstsq(x, y, rcond=None)[0]
+    intercept = (
+        np.concatenate([d.truth for d in data]).mean() - np.vstack(features).mean(0) @ slopes
+    )
+    return tuple(round(float(w), 3) for w in (intercept, *slopes))
 
 
 def scores(d: PairData, options: EstimateOptions, agreement: bool) -> np.ndarray:
@@ -119,6 +134,28 @@ def table_rows(
     return rows
 
 
+def held_out_scores(data: list[PairData], agreement: bool, seed: int = 0) -> list[np.ndarray]:
+    """Each pair's scores from weights fitted on the other half of its sentences."""
+    rng = np.random.default_rng(seed)
+    folds = [rng.permutation(len(d.truth)) % 2 == 0 for d in data]
+    scored = [np.zeros(len(d.truth)) for d in data]
+    for fold in (True, False):
+        train = [
+            PairData(
+                d.pair,
+                d.truth[f == fold],
+                [s for s, k in zip(d.signals, f == fold, strict=True) if k],
+                d.form[f == fold],
+            )
+            for d, f in zip(data, folds, strict=True)
+        ]
+        weights = fit(train, agreement)
+        options = EstimateOptions(weights=weights, weights_agreement=weights)
+        for d, f, out in zip(data, folds, scored, strict=True):
+            out[f != fold] = scores(d, options, agreement)[f != fold]
+    return scored
+
+
 def run(data_dir: Path, pairs: list[str], threshold: float, refit: bool) -> None:
     options = EstimateOptions()
     with ApertiumEngine(timeout=300) as engine:
@@ -138,3 +175,11 @@ def run(data_dir: Path, pairs: list[str], threshold: float, refit: bool) -> None
         )
         for pair, rho, worst, best, held, mean in table_rows(data, options, threshold, agreement):
             print(f"{pair:8} {rho:9.3f} {worst:15.1%} {best:14.1%} {held:9.1%} {mean * 100:10.1f}")
+    if refit:
+        print(f"\nHeld out (two folds), threshold {threshold:.2f}, one engine:")
+        for d, s in zip(data, held_out_scores(data, False), strict=True):
+            held = s < threshold
+            worst = d.truth <= np.quantile(d.truth, 0.1)
+            best = d.truth >= np.median(d.truth)
+            rho = float(spearmanr(s, d.truth)[0])
+            print(f"{d.pair:8} {rho:9.3f} {held[worst].mean():15.1%} {held[best].mean():14.1%}")

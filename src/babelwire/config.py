@@ -307,7 +307,7 @@ class TranslationSettings:
     max_sentence_words: int = setting(80, "Longer sentences are cut into chunks.", minimum=1)
     memory: bool = setting(True, "Reuse stored translations of segments seen before.")
     quality_threshold: float = setting(
-        0.43,
+        0.40,
         "Translations scoring below this (0-1, an estimate of chrF; docs/translation.md has "
         "what each threshold holds) are retried, then treated as below_threshold says.",
     )

@@ -15,8 +15,24 @@ into an estimate of the translation's chrF from 0 to 1:
   more letters found unchanged in the translation;
 - **overlap**: chrF of the translation against its source (names, figures and
   cognates carried over; it predicts a higher chrF), on the round trip's sample;
+- **ambiguous words**: where the route is one Apertium pair, the share of the
+  source's content words (nouns, verbs, adjectives, adverbs) for which the
+  bilingual dictionary offers several translations and no lexical-selection rule
+  chose one, so transfer took the first (the dictionary's default sense), on the
+  sample;
+- **sense gap**: for those words, how much more common (Zipf points, wordfreq) the
+  most common other translation is than the one taken, summed over the ambiguous
+  words and divided by the content words: "inversió" -> "reversal" (3.56) where
+  "investment" (4.84) was offered; on the sample;
+- **fluency** and **rare words**: the mean Zipf frequency (divided by 8) of the
+  translation's lower-case words, and the share of them below 2.5 (words the
+  engine left in the source language, forms that are rare or do not exist); on
+  every segment, as they cost only look-ups;
 - **agreement**: where a second route is configured, chrF between the two
   routes' translations of the sampled blocks.
+
+The frequencies are wordfreq's (frequency.py), not learnt from the calibration
+sentences.
 
 Each signal is a weighted mean over the article's segments, a segment weighing
 its words times its position's weight (the title three times, the first block
@@ -30,11 +46,17 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from babelwire.pipeline.translate.article import Route, SourceText, Translation
 from babelwire.pipeline.translate.chrf import chrf
+from babelwire.pipeline.translate.frequency import knows, rare_share, zipf
 from babelwire.pipeline.translate.quality import Verdict, form_factor
+
+if TYPE_CHECKING:
+    from babelwire.pipeline.translate.engines.apertium.lexical import LexicalChoice
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -43,17 +65,39 @@ __all__ = [
     "Signals",
     "combine",
     "estimate",
+    "lexical_signals",
     "round_trip_sample",
     "segment_signals",
+    "signal_values",
 ]
 
-# [intercept, round trip, unknown share, untranslated share, overlap (, agreement)],
-# fitted by least squares on FLORES-200 devtest sentence chrF (bench/translate.py --qe).
-DEFAULT_WEIGHTS = (0.323, 0.104, -0.193, -0.111, 0.278)
-DEFAULT_WEIGHTS_AGREEMENT = (0.197, 0.097, -0.202, -0.098, 0.279, 0.171)
-# The round trip's mean on the calibration sentences: what stands for it when
-# no segment of an article was translated back (no reverse route, share 0).
+# [intercept, round trip, unknown share, untranslated share, overlap, ambiguous share,
+# sense gap, fluency, rare share (, agreement)], fitted by least squares on FLORES-200
+# devtest sentence chrF, each pair's signals and chrF taken from that pair's means
+# (bench/translate.py --qe --fit).
+DEFAULT_WEIGHTS = (0.097, 0.132, -0.11, -0.118, 0.345, -0.055, -0.049, 0.267, -0.146)
+DEFAULT_WEIGHTS_AGREEMENT = (
+    0.043,
+    0.116,
+    -0.085,
+    -0.107,
+    0.301,
+    -0.042,
+    -0.039,
+    0.246,
+    -0.137,
+    0.122,
+)
+# The signals' means on the calibration sentences: what stands for one that could
+# not be measured (no reverse route or share 0; a route that is not one Apertium
+# pair; a target language wordfreq does not know).
 TYPICAL_ROUND_TRIP = 0.8
+TYPICAL_AMBIGUOUS = 0.152
+TYPICAL_SENSE_GAP = 0.131
+TYPICAL_FLUENCY = 0.722
+TYPICAL_RARE = 0.029
+# The parts of speech whose sense the lexical signals follow.
+CONTENT_POS = frozenset({"n", "vblex", "vbmod", "adj", "adv"})
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
 _WORDS = re.compile(r"\w+")
@@ -77,6 +121,10 @@ class Signals:
     untranslated: float = 0.0
     overlap: float = 0.0
     round_trip: float | None = None
+    ambiguous: float | None = None
+    sense_gap: float | None = None
+    fluency: float | None = None
+    rare: float | None = None
     agreement: float | None = None
 
     def as_details(self) -> dict[str, float]:
@@ -89,32 +137,80 @@ def _content_words(text: str) -> list[str]:
 
 
 def segment_signals(
-    source: str, target: str, unknown_words: int = 0, *, overlap: bool = True
+    source: str,
+    target: str,
+    unknown_words: int = 0,
+    *,
+    overlap: bool = True,
+    target_language: str | None = None,
 ) -> Signals:
     """The signals of one translated segment that need no other translation
-    (``overlap`` False: that one is left out, as it costs a chrF)."""
+    (``overlap`` False: that one is left out, as it costs a chrF; the fluency and
+    rare words where wordfreq knows ``target_language``)."""
     words = len(_WORDS.findall(source))
     content = _content_words(source)
     in_target = set(_WORDS.findall(target))
     copied = sum(1 for w in content if w in in_target)
-    return Signals(
+    signals = Signals(
         unknown=min(1.0, unknown_words / words) if words else 0.0,
         untranslated=copied / len(content) if content else 0.0,
         overlap=chrf(target, source) if overlap and target.strip() else 0.0,
     )
+    if target_language and knows(target_language):
+        fluency, rare, counted = rare_share(target, target_language)
+        if counted:
+            signals.fluency, signals.rare = fluency, rare
+    return signals
+
+
+def lexical_signals(
+    choices: Sequence[LexicalChoice], target_language: str
+) -> tuple[float | None, float | None]:
+    """The ambiguous share and the sense gap of one segment's words, as Apertium's
+    bilingual dictionary and lexical selection left them (None, None: no content
+    word; the gap None where wordfreq does not know ``target_language``)."""
+    content = [c for c in choices if c.translations and c.pos in CONTENT_POS]
+    if not content:
+        return None, None
+    ambiguous = [c.translations for c in content if len(c.translations) > 1]
+    if not knows(target_language):
+        return len(ambiguous) / len(content), None
+    gap = 0.0
+    for translations in ambiguous:
+        taken, *others = (zipf(t, target_language) for t in translations)
+        gap += max(0.0, max(others) - taken)
+    return len(ambiguous) / len(content), gap / len(content)
 
 
 def combine(signals: Signals, options: EstimateOptions | None = None) -> float:
     """The estimated chrF (0-1) of a translation with these signals."""
     options = options or EstimateOptions()
-    round_trip = TYPICAL_ROUND_TRIP if signals.round_trip is None else signals.round_trip
-    values = [round_trip, signals.unknown, signals.untranslated, signals.overlap]
+    values = signal_values(signals)
     weights = options.weights
     if signals.agreement is not None and options.weights_agreement:
         values.append(signals.agreement)
         weights = options.weights_agreement
     value = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=False))
     return min(1.0, max(0.0, value))
+
+
+def signal_values(signals: Signals) -> list[float]:
+    """The signals in the weights' order (agreement left out), a typical value
+    standing for each one that was not measured."""
+    return [
+        _or(signals.round_trip, TYPICAL_ROUND_TRIP),
+        signals.unknown,
+        signals.untranslated,
+        signals.overlap,
+        _or(signals.ambiguous, TYPICAL_AMBIGUOUS),
+        _or(signals.sense_gap, TYPICAL_SENSE_GAP),
+        _or(signals.fluency, TYPICAL_FLUENCY),
+        _or(signals.rare, TYPICAL_RARE),
+    ]
+
+
+def _or(value: float | None, typical: float) -> float:
+    return typical if value is None else value
 
 
 def position_weight(index: int) -> float:
@@ -188,24 +284,29 @@ def estimate(
     chosen = set(samples)
     sources = [texts[t].segments()[s] for t, s in samples]
     targets = [_segments(translations[t])[s] for t, s in samples]
-    round_trips: dict[tuple[int, int], float] = {}
-    agreements: dict[tuple[int, int], float] = {}
-    sampling = options.round_trip_share > 0 and bool(samples)
-    if reverse is not None and sampling:
-        back = _translate(reverse, targets)
-        round_trips = {
-            place: chrf(b, s) for place, b, s in zip(samples, back, sources, strict=True)
-        }
-    if second is not None and options.agreement and sampling:
-        other = _translate(second, sources)
-        agreements = {
-            place: chrf(t, o) for place, t, o in zip(samples, targets, other, strict=True)
-        }
+    # The lexical stages run while the round trip does: both mostly wait on Apertium.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="estimate-lexical") as pool:
+        lexical_future = pool.submit(_lexical, translations, samples, sources)
+        round_trips: dict[tuple[int, int], float] = {}
+        agreements: dict[tuple[int, int], float] = {}
+        sampling = options.round_trip_share > 0 and bool(samples)
+        if reverse is not None and sampling:
+            back = _translate(reverse, targets)
+            round_trips = {
+                place: chrf(b, s) for place, b, s in zip(samples, back, sources, strict=True)
+            }
+        if second is not None and options.agreement and sampling:
+            other = _translate(second, sources)
+            agreements = {
+                place: chrf(t, o) for place, t, o in zip(samples, targets, other, strict=True)
+            }
+        lexical = lexical_future.result()
     results: list[Translation] = []
     for t_index, (translation, text) in enumerate(zip(translations, texts, strict=True)):
         segments = text.segments()
         outputs = _segments(translation)
         unknown = translation.segment_unknown or [0] * len(segments)
+        language = translation.route.target
         parts: list[Signals] = []
         weights: list[float] = []
         overlap_weights: list[float] = []
@@ -213,14 +314,42 @@ def estimate(
             if not source.strip():
                 continue
             sampled = (t_index, s_index) in chosen
-            signals = segment_signals(source, target, unknown[s_index], overlap=sampled)
+            signals = segment_signals(
+                source, target, unknown[s_index], overlap=sampled, target_language=language
+            )
             signals.round_trip = round_trips.get((t_index, s_index))
             signals.agreement = agreements.get((t_index, s_index))
+            signals.ambiguous, signals.sense_gap = lexical.get((t_index, s_index), (None, None))
             parts.append(signals)
             weights.append(position_weight(s_index) * max(1, len(source.split())))
             overlap_weights.append(weights[-1] if sampled else 0.0)
         results.append(_rescored(translation, _mean(parts, weights, overlap_weights), options))
     return results
+
+
+def _lexical(
+    translations: Sequence[Translation], samples: list[tuple[int, int]], sources: list[str]
+) -> dict[tuple[int, int], tuple[float | None, float | None]]:
+    """The lexical signals of the sampled segments whose translation's route is one
+    hop through an engine that tells its lexical choices (Apertium), one call a pair."""
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    engines: dict[int, object] = {}
+    for k, (t_index, _) in enumerate(samples):
+        hops = translations[t_index].route.hops
+        if len(hops) != 1 or not hasattr(hops[0].engine, "lexical_choices"):
+            continue
+        hop = hops[0]
+        engines[id(hop.engine)] = hop.engine
+        groups.setdefault((id(hop.engine), hop.source, hop.target), []).append(k)
+    found: dict[tuple[int, int], tuple[float | None, float | None]] = {}
+    for (engine_id, source, target), members in groups.items():
+        engine = engines[engine_id]
+        choices: list[list[LexicalChoice]] = engine.lexical_choices(  # type: ignore[attr-defined]
+            [sources[k] for k in members], source, target
+        )
+        for k, words in zip(members, choices, strict=True):
+            found[samples[k]] = lexical_signals(words, target)
+    return found
 
 
 def _segments(translation: Translation) -> list[str]:
@@ -236,6 +365,10 @@ def _mean(parts: list[Signals], weights: list[float], overlap_weights: list[floa
         untranslated=_weighted([p.untranslated for p in parts], weights) or 0.0,
         overlap=_weighted([p.overlap for p in parts], overlap_weights) or 0.0,
         round_trip=_weighted([p.round_trip for p in parts], weights),
+        ambiguous=_weighted([p.ambiguous for p in parts], weights),
+        sense_gap=_weighted([p.sense_gap for p in parts], weights),
+        fluency=_weighted([p.fluency for p in parts], weights),
+        rare=_weighted([p.rare for p in parts], weights),
         agreement=_weighted([p.agreement for p in parts], weights),
     )
 

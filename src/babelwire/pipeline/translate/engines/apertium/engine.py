@@ -11,6 +11,11 @@ from pathlib import Path
 from types import TracebackType
 
 from babelwire.pipeline.translate.engine import EngineError, UnsupportedPair
+from babelwire.pipeline.translate.engines.apertium.lexical import (
+    LexicalChoice,
+    lexical_commands,
+    parse_choices,
+)
 from babelwire.pipeline.translate.engines.apertium.modes import (
     DEFAULT_MODES_DIR,
     find_tagger,
@@ -51,6 +56,9 @@ class _PairState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     pipeline: Pipeline | None = None
     package_version: str | None = None
+    # The stages up to lexical selection (lexical_choices), a pipeline of their own.
+    lexical_lock: threading.Lock = field(default_factory=threading.Lock)
+    lexical: Pipeline | None = None
 
 
 class ApertiumEngine:
@@ -152,6 +160,60 @@ class ApertiumEngine:
             marks[i] = n + (unit_marks[k] if k < len(unit_marks) else 0)
         return results, marks
 
+    def lexical_choices(
+        self, segments: Sequence[str], source: str, target: str
+    ) -> list[list[LexicalChoice]]:
+        """For each segment, the translations the pair's bilingual dictionary offers for
+        each word once lexical selection has run (the first is the one transfer takes);
+        empty lists where the pair's mode has no bilingual-dictionary stage."""
+        state = self._state(source, target)
+        results: list[list[LexicalChoice]] = [[] for _ in segments]
+        indices: list[int] = []
+        units: list[bytes] = []
+        for i, segment in enumerate(segments):
+            text = unicodedata.normalize("NFC", segment.replace("\0", ""))
+            if text.strip():
+                indices.append(i)
+                units.append((deformat(text) + "\n\0").encode("utf-8"))
+        if not units:
+            return results
+        with state.lexical_lock:
+            pipeline = state.lexical
+            if pipeline is not None and not pipeline.alive():
+                pipeline.kill()
+                pipeline = state.lexical = None
+            if pipeline is None:
+                commands, _ = parse_mode(self._mode_text(state))
+                lexical = lexical_commands(commands)
+                if lexical is None:
+                    return results
+                pipeline = Pipeline(
+                    state.mode_path.stem + "-lexical",
+                    lexical,
+                    len(lexical),
+                    None,
+                    self.modes_dir,
+                    self._env,
+                )
+                try:
+                    pipeline.start()
+                except BaseException:
+                    pipeline.kill()
+                    raise
+                state.lexical = pipeline
+            answers = self._collect(pipeline, units, lexical=True, state=state)
+        for i, answer in zip(indices, answers, strict=True):
+            results[i] = parse_choices(answer.decode("utf-8", "replace"))
+        return results
+
+    def _mode_text(self, state: _PairState) -> str:
+        try:
+            return state.mode_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise EngineError(
+                f"Apertium {state.mode_path.stem}: cannot read mode file: {exc}"
+            ) from exc
+
     def _state(self, source: str, target: str) -> _PairState:
         key = (to_apertium_code(source), to_apertium_code(target))
         state = self._states.get(key)
@@ -165,11 +227,7 @@ class ApertiumEngine:
 
     def _start(self, state: _PairState) -> Pipeline:
         pair = state.mode_path.stem
-        try:
-            mode_text = state.mode_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise EngineError(f"Apertium {pair}: cannot read mode file: {exc}") from exc
-        commands, generator = parse_mode(mode_text)
+        commands, generator = parse_mode(self._mode_text(state))
         split = len(commands) if generator is None else generator + 1
         tagger = find_tagger(commands, split) if self.fresh_tagger else None
         if tagger is not None:  # say on stderr when it meets an unknown ambiguity class
@@ -194,6 +252,21 @@ class ApertiumEngine:
         if pipeline is None:
             pipeline = state.pipeline = self._start(state)
         batch = Batch(expected=len(units))
+        answers = self._collect(pipeline, units, lexical=False, state=state, batch=batch)
+        return answers, batch.unit_marks
+
+    def _collect(
+        self,
+        pipeline: Pipeline,
+        units: list[bytes],
+        *,
+        lexical: bool,
+        state: _PairState,
+        batch: Batch | None = None,
+    ) -> list[bytes]:
+        """The pipeline's answers to the units; a pipeline that fails or hangs is
+        killed and dropped from ``state``."""
+        batch = batch or Batch(expected=len(units))
         threads = start_threads(pipeline, units, batch)
         try:
             answers = collect(pipeline, batch, self.timeout)
@@ -201,14 +274,17 @@ class ApertiumEngine:
             # Kill first: the helper threads then fail on broken pipes and end; only
             # then are the descriptors closed (never under a thread still using them).
             pipeline.kill_processes()
-            state.pipeline = None
+            if lexical:
+                state.lexical = None
+            else:
+                state.pipeline = None
             for thread in threads:
                 thread.join(timeout=10)
             pipeline.close_files()
             raise
         for thread in threads:
             thread.join(timeout=10)
-        return answers, batch.unit_marks
+        return answers
 
     # -- lifetime ---------------------------------------------------------------------
 
@@ -222,6 +298,10 @@ class ApertiumEngine:
                 if state.pipeline is not None:
                     state.pipeline.terminate()
                     state.pipeline = None
+            with state.lexical_lock:
+                if state.lexical is not None:
+                    state.lexical.terminate()
+                    state.lexical = None
 
     def __enter__(self) -> ApertiumEngine:
         return self
