@@ -39,10 +39,15 @@ def test_a_second_broker_gets_the_messages_sent_after_configuring_for_it(tmp_pat
         second = first
         while second == first:  # each draws one of 15 databases: draw until they differ
             second = stack.enter_context(redis_broker())
-        app = configure(_config(tmp_path / "one", first))
+        one = _config(tmp_path / "one", first)
+        app = configure(one)
         app.send_task(task_name("publish"), args=[[1]], queue="publish")
         app = configure(_config(tmp_path / "two", second))
         app.send_task(task_name("publish"), args=[[2]], queue="publish")
         app.send_task(task_name("publish"), args=[[3]], queue="publish")
         assert _waiting(first, "publish") == 1
         assert _waiting(second, "publish") == 2
+        # And back to the first: its connections still work.
+        app = configure(one)
+        app.send_task(task_name("publish"), args=[[4]], queue="publish")
+        assert _waiting(first, "publish") == 2

@@ -101,8 +101,8 @@ def configure(config: Config) -> Celery:
     """Point the application at the site's broker; the site's folder goes to the workers.
 
     Pointed at another broker than before (a process that serves several sites, or runs
-    several tests), the connections to the earlier one are closed first: Celery keeps
-    its connection and producer pools, which would go on sending to the old broker.
+    several tests), the application lets go of its connection and producer pools first:
+    it keeps them, and would go on sending to the old broker.
     """
     settings = celery_settings(config)
     if app.configured and app.conf.broker_url != settings["broker_url"]:
@@ -113,12 +113,10 @@ def configure(config: Config) -> Celery:
 
 
 def _forget_connections() -> None:
-    """Close the application's broker connections, so the next message opens new ones."""
-    pool = app._pool
+    """Let go of the application's pools, so the next message takes the pools of the
+    broker configured now. They are not closed: they are kombu's, shared by broker URL,
+    and configuring the first broker again takes them up again."""
     app._pool = None
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
     with contextlib.suppress(AttributeError, KeyError):
         app.__dict__["amqp"]._producer_pool = None
 
