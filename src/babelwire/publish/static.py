@@ -63,7 +63,6 @@ from babelwire.publish.page_writer import (
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
     FAVICON,
-    FEED_FILES,
     READER_PAGES,
     STYLESHEET,
     url_for_about,
@@ -143,10 +142,8 @@ def _write_sitemaps(
 
 def _write_edition_lists(pages: SitePages, out: PageWriter, language: str) -> None:
     out.page(url_for_front(language), pages.front(language))
-    for kind in FEED_FILES:
-        body = pages.feed(language, kind)
-        if body is not None:
-            out.file(url_for_feed(language, kind), body)
+    for kind, body in pages.feed_documents(language).items():
+        out.file(url_for_feed(language, kind), body)
 
 
 def _list_url(language: str, lst: SiteList, page: int = 0, reader: int = 0) -> str:
@@ -186,17 +183,14 @@ def _write_list(
         return
     remove_pages_after(out, _list_url(language, lst), min(archive + 1, READER_PAGES))
     remove_pages_after(out, _list_url(language, lst), archive, "archive")
-    for kind in FEED_FILES:
-        if lst.kind == "source":
-            source_id = int(lst.key)
-            body = pages.feed(language, kind, source_id=source_id)
-            url = url_for_feed(language, kind, source=source_id)
-        else:
-            section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
-            body = pages.feed(language, kind, section, tag)
-            url = url_for_feed(language, kind, section, tag)
-        if body is not None:
-            out.file(url, body)
+    if lst.kind == "source":
+        source_id = int(lst.key)
+        for kind, body in pages.feed_documents(language, source_id=source_id).items():
+            out.file(url_for_feed(language, kind, source=source_id), body)
+        return
+    section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
+    for kind, body in pages.feed_documents(language, section, tag).items():
+        out.file(url_for_feed(language, kind, section, tag), body)
 
 
 def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int) -> None:
@@ -205,10 +199,8 @@ def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int
         out.remove_tree(url_for_story(language, story_id))
         return
     out.page(url_for_story(language, story_id), html)
-    for kind in FEED_FILES:
-        body = pages.feed(language, kind, story_id=story_id)
-        if body is not None:
-            out.file(url_for_feed(language, kind, story=story_id), body)
+    for kind, body in pages.feed_documents(language, story_id=story_id).items():
+        out.file(url_for_feed(language, kind, story=story_id), body)
 
 
 def _write_article(
