@@ -32,6 +32,7 @@ __all__ = [
     "mark_built",
     "quantile",
     "slowest_sources",
+    "unbuilt_published",
     "window_delays",
 ]
 
@@ -225,3 +226,13 @@ def mark_built(session: Session, published_before: datetime, finished: datetime)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def unbuilt_published(session: Session) -> bool:
+    """Whether a live article waits for the first build that writes its page."""
+    found = session.scalar(
+        select(ArticleRow.id)
+        .where(ArticleRow.built_at.is_(None), ArticleRow.first_published_at.is_not(None))
+        .limit(1)
+    )
+    return found is not None
