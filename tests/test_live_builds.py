@@ -1,6 +1,8 @@
 """Builds that follow the newsroom (jobs/live_builds.py): requests made while a build
-runs are written by one build after it, not a build each; articles that went live in
-another process are found by looking; each build records what it made live; and
+runs are written by one build after it, not a build each; new entries are written by a
+build of their own (`build_site_report(articles=...)`) before the rest; articles that
+went live in another process are found by looking; each build records what it made
+live; and
 `babelwire run --build` keeps a static folder up to date. Real site, real builds."""
 
 from __future__ import annotations
@@ -11,23 +13,34 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from babelwire.clock import utcnow
 from babelwire.demo.server import DemoServer
 from babelwire.jobs.live_builds import LiveBuild, LiveBuilds
 from babelwire.newsroom import Newsroom
+from babelwire.publish.static import build_site_report
 from babelwire.storage.tables import ArticleRow
 from tests.conftest import make_site
 from tests.factory import make_article, make_source, make_translation, small_site
 
 
-def _publish(room: Newsroom, source_id: int, title: str) -> int:
-    """A live article in Spanish with its English translation, as the publish stage leaves it."""
+def _publish(room: Newsroom, source_id: int, title: str, seen_before: float = 0.0) -> int:
+    """A live article in Spanish with its English translation, as the publish stage leaves
+    it, first seen `seen_before` seconds before it went live."""
     with room.sessions.begin() as session:
-        article = make_article(session, source_id, title=title)
+        now = utcnow()
+        article = make_article(
+            session,
+            source_id,
+            title=title,
+            first_published_at=now,
+            seen_at=now - timedelta(seconds=seen_before),
+        )
         make_translation(session, article, "es", "original")
         make_translation(session, article, "en")
         return int(article.id)
@@ -77,9 +90,11 @@ def test_requests_made_while_a_build_runs_are_written_by_one_build_after_it(
         finally:
             builds.stop()
         assert builds.requests == 4
-        assert builds.builds == 3  # the full one, the one held, one for the three
-        assert [b.went_live for b in done] == [1, 1, 3]
-        assert not done[2].report.full
+        # The full one; the one held, for the first; one for the three asked meanwhile;
+        # then one of everything that changed (nothing left to make live).
+        assert builds.builds == 4
+        assert [(b.fresh, b.went_live) for b in done] == [(0, 1), (1, 1), (3, 3), (0, 0)]
+        assert not any(b.report.full for b in done[1:])
         for article_id in [first, *later]:
             assert _built(room, article_id)
             assert _page_written(out, article_id)
@@ -92,21 +107,51 @@ def test_articles_that_went_live_in_another_process_are_found_by_looking(
         with room.sessions.begin() as session:
             source_id = int(make_source(session, language="es").id)
         out = tmp_path / "out"
-        builds = LiveBuilds(room, out, watch_seconds=0.1)
+        done: list[LiveBuild] = []
+        builds = LiveBuilds(room, out, watch_seconds=0.1, on_build=done.append)
         builds.build_now()
+        # No request: a push `serve` took, and a backlog article published, at once.
+        with room.sessions.begin() as session:
+            now = utcnow()
+            pushed = make_article(session, source_id, title="Empujada", seen_at=now)
+            backlog = make_article(
+                session, source_id, title="Atrasada", seen_at=now - timedelta(hours=3)
+            )
+            for article in (pushed, backlog):
+                make_translation(session, article, "es", "original")
+                make_translation(session, article, "en")
         builds.start()
         try:
-            article_id = _publish(room, source_id, "Empujada")  # no request: a push elsewhere
             deadline = time.monotonic() + 120
-            while not _built(room, article_id) and time.monotonic() < deadline:
+            while time.monotonic() < deadline and not (
+                _built(room, pushed.id) and _built(room, backlog.id)
+            ):
                 time.sleep(0.1)
             assert builds.wait_idle(120)
         finally:
             builds.stop()
-        assert _built(room, article_id)
-        assert _page_written(out, article_id)
+        assert _page_written(out, pushed.id) and _page_written(out, backlog.id)
         assert builds.requests == 0
-        assert builds.builds >= 2
+        # The new entry by a build of its own first, then the rest.
+        assert [(b.fresh, b.went_live) for b in done[1:]] == [(1, 1), (0, 1)]
+
+
+def test_a_build_of_named_articles_leaves_the_rest_to_the_next_build(tmp_path: Path) -> None:
+    with small_site(tmp_path / "site") as room:
+        with room.sessions.begin() as session:
+            source_id = int(make_source(session, language="es").id)
+        _publish(room, source_id, "Primera")
+        out = tmp_path / "out"
+        assert build_site_report(room, out, search_index=False).full
+        new, other = (_publish(room, source_id, title) for title in ("Nueva", "Otra"))
+        report = build_site_report(room, out, search_index=False, articles=[new])
+        assert not report.full and report.articles_changed == 1
+        assert _page_written(out, new) and not _page_written(out, other)
+        feed = (out / "en" / "feed.xml").read_text(encoding="utf-8")  # the edition's list
+        assert f"/en/article/{new}-" in feed
+        report = build_site_report(room, out, search_index=False)
+        assert _page_written(out, other)
+        assert report.articles_changed >= 2  # both: the earlier build of `new` kept no time
 
 
 @pytest.mark.slow
