@@ -342,17 +342,17 @@ DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 BABELWIRE = "from babelwire.cli.main import app; app()"  # the CLI, from this tree
 
 
-def babelwire(args: list[str], log: Path, **popen: object) -> subprocess.Popen[bytes]:
+def babelwire(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     """A `babelwire` command of this tree in a process group of its own, logging to `log`."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
-        [sys.executable, "-c", BABELWIRE, *args],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        **popen,
-    )
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-c", BABELWIRE, *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_until(ready: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
@@ -611,7 +611,12 @@ def report(
     new_ids = {r.id for r in new}
     polled_ids = {r.id for r in new if r.url not in pushing}  # the runner carries these
     live_at = {r.id: (r.built_at if static else r.first_published_at) for r in new}
-    pushed, hot, other, waits, behind_backlog, behind_new = [], [], [], [], [], []
+    pushed: list[float] = []
+    hot: list[float] = []
+    other: list[float] = []
+    waits: list[float] = []
+    behind_backlog: list[float] = []
+    behind_new: list[float] = []
     push_seen: list[float] = []  # posted to stored by the callback
     push_work: list[float] = []  # stored to live
     for r in new:

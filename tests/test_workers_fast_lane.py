@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 
 from babelwire.demo.server import DemoServer, load_samples, synthetic_outlet
 from babelwire.jobs.refresh import refresh_sources
-from babelwire.jobs.websub import Pushed
 from babelwire.jobs.site import create_site
+from babelwire.jobs.websub import Pushed
 from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
-from babelwire.runners.push_lane import PushLane
 from babelwire.runners.celery.app import FAST_LANE_QUEUE, configure, fast_lane_first
 from babelwire.runners.celery.dispatch import send
+from babelwire.runners.push_lane import PushLane
 from babelwire.storage import sources
 from babelwire.storage.tables import ArticleRow, SourceRow, TaskRunRow
 from tests.workers_harness import (
