@@ -16,6 +16,15 @@ subscribes, and each new post is pushed to the callback, signed, as it is publis
 Their source-to-live is reported on its own (the target: p95 under 10 s in serve
 mode, under 30 s including a static incremental build).
 
+With --celery, `babelwire worker` processes (2, one process each, every queue; the
+`fast_lane` queue first) and `babelwire scheduler` (rounds every 5 s) run instead of
+the embedded runner, on a fresh schema of the PostgreSQL database at
+BABELWIRE_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test) and a
+redis-server of the bench's own on a free loopback port; `babelwire serve` sends what
+is pushed to the fast lane queue. With --static, builds run one at a time beside the
+runner (jobs/live_builds.py: new entries first, each build covering what went live
+while the one before it ran), as `babelwire run --build` does.
+
 Baseline in the same run: one article's processing time (extract, translate and
 publish of a new entry alone, from the recorded stage runs), against the wait added
 to each polled new entry between being seen and going live, split into the backlog
@@ -25,15 +34,20 @@ stage runs it waited behind and the other new entries carried before it.
     python bench/freshness.py --full             # 200 sources, 2,000 backlog, 10 min
     python bench/freshness.py --static           # live = after the incremental build
     python bench/freshness.py --hub 0            # polled sources only
+    python bench/freshness.py --celery           # 2 Celery workers + scheduler, PostgreSQL
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import logging
 import os
 import platform
 import random
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,7 +55,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +71,7 @@ from babelwire.demo.server import (
     synthetic_outlet,
 )
 from babelwire.jobs.fast_lane import FastLane
-from babelwire.jobs.freshness import record_build
+from babelwire.jobs.live_builds import LiveBuild, LiveBuilds
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
@@ -66,6 +80,7 @@ from babelwire.model import SubscriptionState
 from babelwire.newsroom import Newsroom
 from babelwire.runners.local import run_forever
 from babelwire.storage import sources as source_queries
+from babelwire.storage.database import scratch_schema
 from babelwire.storage.freshness import quantile
 from babelwire.storage.tables import ArticleRow, SourceRow, TaskRunRow, WebsubSubscriptionRow
 
@@ -199,8 +214,17 @@ def make_outlets(
     return servers, outlets
 
 
-def make_site(root: Path, servers: list[DemoServer], outlets: list[Outlet], backlog: int) -> None:
-    create_site(root, title="Freshness", languages=["en", "es"])
+def make_site(
+    root: Path,
+    servers: list[DemoServer],
+    outlets: list[Outlet],
+    backlog: int,
+    database_url: str | None = None,
+) -> None:
+    if database_url:
+        create_site(root, title="Freshness", languages=["en", "es"], database_url=database_url)
+    else:
+        create_site(root, title="Freshness", languages=["en", "es"])
     settings = root / "babelwire.toml"
     text = settings.read_text(encoding="utf-8")
     # The backlog's feed lists every article at once.
@@ -303,107 +327,249 @@ def processing_seconds(runs: list[StageRun]) -> dict[int, float]:
     return found
 
 
-def run(scale: Scale, *, static: bool, seed: int) -> None:
+@dataclass(frozen=True)
+class Mode:
+    """How the newsroom runs: the embedded runner or Celery workers; serve or static."""
+
+    static: bool = False
+    celery: bool = False
+    workers: int = 2  # `babelwire worker` processes, --concurrency 1 each
+    batch: int = 1  # workers.batch_articles: a backlog task's articles
+    poll_seconds: float = 5.0  # workers.poll_seconds: the scheduler's rounds
+
+
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
+BABELWIRE = "from babelwire.cli.main import app; app()"  # the CLI, from this tree
+
+
+def babelwire(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """A `babelwire` command of this tree in a process group of its own, logging to `log`."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-c", BABELWIRE, *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_until(ready: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    raise SystemExit(f"{what} after {seconds:.0f} s\n{tail}")
+
+
+def reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def private_redis(folder: Path) -> Iterator[str]:
+    """A redis-server of the bench's own on a free loopback port (nothing kept on disk),
+    so the bench shares no queue with anything else on the machine."""
+    if shutil.which("redis-server") is None:
+        raise SystemExit("--celery needs redis-server")
+    port = free_port()
+    log = folder / "redis.log"
+    server = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--logfile", str(log)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: reachable(port), 20, "redis-server did not start", log)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.kill()
+        server.wait(20)
+
+
+def set_settings(root: Path, table: str, values: dict[str, object]) -> None:
+    """Keys of one table of the site's babelwire.toml (written by init with defaults)."""
+    path = root / "babelwire.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines.index(f"[{table}]")
+    for name, value in values.items():
+        line = next(i for i in range(first, len(lines)) if lines[i].startswith(f"{name} = "))
+        lines[line] = f"{name} = {json.dumps(value)}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@dataclass
+class Workers:
+    """`babelwire worker` processes and `babelwire scheduler`, each in its own group."""
+
+    root: Path
+    logs: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, mode: Mode) -> None:
+        for number in range(mode.workers):
+            log = self.logs / f"worker{number}.log"
+            worker = babelwire(
+                [
+                    *("worker", "--site", str(self.root), "--concurrency", "1"),
+                    *("--queues", "fetch,extract,translate,publish", "--name", f"w{number}@%h"),
+                ],
+                log,
+            )
+            self.processes.append(worker)
+            wait_until(
+                lambda log=log: "ready." in log.read_text(errors="replace"),  # type: ignore[misc]
+                120,
+                f"worker {number} did not start",
+                log,
+            )
+        self.processes.append(
+            babelwire(["scheduler", "--site", str(self.root)], self.logs / "scheduler.log")
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(30)
+        self.processes.clear()
+
+
+def run(scale: Scale, mode: Mode, *, seed: int) -> None:
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        database_url = broker = None
+        if mode.celery:
+            base = os.environ.get("BABELWIRE_BENCH_DATABASE_URL", DEFAULT_DATABASE)
+            database_url = stack.enter_context(scratch_schema(base, prefix="bench"))
+            broker = stack.enter_context(private_redis(folder))
+        run_in(folder, scale, mode, seed=seed, database_url=database_url, broker=broker)
+
+
+def run_in(
+    folder: Path,
+    scale: Scale,
+    mode: Mode,
+    *,
+    seed: int,
+    database_url: str | None,
+    broker: str | None,
+) -> None:
     rng = random.Random(seed)
     hub = LoopbackHub().start() if scale.hub else None
     servers, outlets = make_outlets(scale, rng, hub.hub_url if hub else "")
     for server in servers:
         server.start()
     serve: subprocess.Popen[bytes] | None = None
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "site"
-        port = free_port()
-        if hub is not None:
-            websub_environment(port)
-        make_site(root, servers, outlets, scale.backlog)
-        newsroom = Newsroom.open(root)
-        if hub is not None:
-            serve = start_serve(root, port)
-        with newsroom.sessions() as session:
-            ids = source_queries.enabled_source_ids(session)
-        began = time.perf_counter()
-        refresh_sources(newsroom, ids)  # the backlog and every source's history: waiting
-        print(
-            f"setup: {len(ids)} sources on {len(servers)} hosts polled in "
-            f"{time.perf_counter() - began:.1f} s"
+    workers: Workers | None = None
+    root = folder / "site"
+    port = free_port()
+    if hub is not None:
+        websub_environment(port)
+    make_site(root, servers, outlets, scale.backlog, database_url)
+    if broker is not None:
+        set_settings(
+            root,
+            "workers",
+            {
+                "broker_url": broker,
+                "batch_articles": mode.batch,
+                "poll_seconds": mode.poll_seconds,
+                "concurrency": 1,
+            },
         )
-        if hub is not None:
-            active = add_push_sources(newsroom, hub, scale.hub)
-            print(f"push: {active} of {scale.hub} subscriptions verified by the hub")
-        with newsroom.sessions() as session:
-            pushing = set(session.scalars(select(WebsubSubscriptionRow.source_id)))
-            hot_ids = {
-                s.id
-                for s in session.scalars(select(SourceRow))
-                if (s.poll_reason or "").startswith("hot") and s.id not in pushing
-            }
-            waiting = len(list(session.scalars(select(ArticleRow.id))))
-        print(f"backlog: {waiting} articles waiting; hot sources: {len(hot_ids)}")
-        outdir = Path(folder) / "out"
-        on_live: Callable[[list[int]], None] | None = None
-        building = threading.Lock()
-        stop = threading.Event()
-        builder: threading.Thread | None = None
-        if static:
-
-            def on_live(_ids: list[int]) -> None:
-                from babelwire.publish.static import build_site_report
-
-                with building:
-                    started = datetime.now(UTC)
-                    build_site_report(newsroom, outdir, search_index=False)
-                    record_build(newsroom, started)
-
-            on_live([])  # the first build is a full one, before the clock starts
-            if hub is not None:
-                builder = threading.Thread(
-                    target=build_pushed, args=(newsroom, on_live, stop), daemon=True
-                )
-        start = datetime.now(UTC)
-        lane = FastLane(newsroom, on_live=on_live)
-        runner = threading.Thread(
+    newsroom = Newsroom.open(root)  # migrates the schema before any worker starts
+    if hub is not None:
+        serve = start_serve(root, port)
+    with newsroom.sessions() as session:
+        ids = source_queries.enabled_source_ids(session)
+    began = time.perf_counter()
+    refresh_sources(newsroom, ids)  # the backlog and every source's history: waiting
+    print(
+        f"setup: {len(ids)} sources on {len(servers)} hosts polled in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
+    if hub is not None:
+        active = add_push_sources(newsroom, hub, scale.hub)
+        print(f"push: {active} of {scale.hub} subscriptions verified by the hub")
+    with newsroom.sessions() as session:
+        pushing = set(session.scalars(select(WebsubSubscriptionRow.source_id)))
+        hot_ids = {
+            s.id
+            for s in session.scalars(select(SourceRow))
+            if (s.poll_reason or "").startswith("hot") and s.id not in pushing
+        }
+        waiting = len(list(session.scalars(select(ArticleRow.id))))
+    print(f"backlog: {waiting} articles waiting; hot sources: {len(hot_ids)}")
+    builds: LiveBuilds | None = None
+    built: list[LiveBuild] = []
+    if mode.static:
+        # Live = the incremental build that wrote it has finished. Builds run one at a
+        # time beside the runner, each covering what went live while the one before ran;
+        # what goes live in other processes (pushes in serve's, the workers') is looked
+        # for every half second.
+        builds = LiveBuilds(newsroom, folder / "out", watch_seconds=0.5, on_build=built.append)
+        builds.build_now()  # the first build is a full one, before the clock starts
+    stop = threading.Event()
+    start = datetime.now(UTC)
+    if mode.celery:
+        workers = Workers(root, folder)
+        workers.start(mode)
+        print(f"celery: {mode.workers} workers and the scheduler started")
+    else:
+        lane = FastLane(newsroom, on_live=builds.request if builds is not None else None)
+        threading.Thread(
             target=run_forever,
             kwargs={"newsroom": newsroom, "stop": stop, "on_report": lambda r: None, "lane": lane},
             daemon=True,
-        )
-        runner.start()
-        if builder is not None:
-            builder.start()
-        until = time.monotonic() + scale.seconds
-        publisher(outlets, until, stop, rng, hub)
-        grace = 30.0  # posts of the last seconds: their next poll and carry
-        time.sleep(grace)
-        stop.set()
-        end = datetime.now(UTC)
-        report(newsroom, outlets, hot_ids, start, end, static, scale, grace)
-        # The runner's pass may still be on the backlog: it ends with the process, quietly.
-        logging.getLogger("babelwire").disabled = True
-        logging.getLogger("babelwire.run").disabled = True
-        building.acquire()  # no build writes into the folder while it is removed
-        if serve is not None:
-            serve.terminate()
-            serve.wait(30)
+        ).start()
+    if builds is not None:
+        builds.start()
+    until = time.monotonic() + scale.seconds
+    publisher(outlets, until, stop, rng, hub)
+    grace = 30.0  # posts of the last seconds: their next poll and carry
+    time.sleep(grace)
+    stop.set()
+    end = datetime.now(UTC)
+    report(newsroom, outlets, hot_ids, start, end, mode, scale, grace)
+    if builds is not None:
+        done = list(built[1:])  # after the first, full one
+        for name, kind in (
+            ("new entries'", [b for b in done if b.fresh]),
+            ("complete", [b for b in done if not b.fresh]),
+        ):
+            rewritten = sorted(float(b.report.articles_changed) for b in kind)
+            print(
+                f"{name} incremental builds: {len(kind)}, seconds "
+                f"{summary(sorted(b.report.seconds for b in kind))}; articles each p50 "
+                f"{quantile(rewritten, 0.5) or 0:.0f}"
+            )
+        print(f"  (the fast lane asked {builds.requests} times)")
+    # The runner's pass may still be on the backlog: it ends with the process, quietly.
+    logging.getLogger("babelwire").disabled = True
+    logging.getLogger("babelwire.run").disabled = True
+    if builds is not None:
+        builds.stop()  # no build writes into the folder while it is removed
+    if workers is not None:
+        workers.stop()
+    if serve is not None:
+        serve.terminate()
+        serve.wait(30)
+    newsroom.close()  # its connections go before the schema is dropped
     for server in servers:
         server.stop()
     if hub is not None:
         hub.stop()
-
-
-def build_pushed(
-    newsroom: Newsroom, build: Callable[[list[int]], None], stop: threading.Event
-) -> None:
-    """A static site beside `babelwire serve`: pushes are processed in the server's
-    process, so a published article no build has written yet starts one (looked for
-    every half second)."""
-    while not stop.wait(0.5):
-        with newsroom.sessions() as session:
-            unbuilt = session.scalars(
-                select(ArticleRow.id)
-                .where(ArticleRow.first_published_at.is_not(None), ArticleRow.built_at.is_(None))
-                .limit(1)
-            ).first()
-        if unbuilt is not None:
-            build([unbuilt])
 
 
 def report(
@@ -412,10 +578,11 @@ def report(
     hot_ids: set[int],
     start: datetime,
     end: datetime,
-    static: bool,
+    mode: Mode,
     scale: Scale,
     grace: float,
 ) -> None:
+    static = mode.static
     with newsroom.sessions() as session:
         rows = session.execute(
             select(
@@ -444,7 +611,12 @@ def report(
     new_ids = {r.id for r in new}
     polled_ids = {r.id for r in new if r.url not in pushing}  # the runner carries these
     live_at = {r.id: (r.built_at if static else r.first_published_at) for r in new}
-    pushed, hot, other, waits, behind_backlog, behind_new = [], [], [], [], [], []
+    pushed: list[float] = []
+    hot: list[float] = []
+    other: list[float] = []
+    waits: list[float] = []
+    behind_backlog: list[float] = []
+    behind_new: list[float] = []
     push_seen: list[float] = []  # posted to stored by the callback
     push_work: list[float] = []  # stored to live
     for r in new:
@@ -476,11 +648,18 @@ def report(
     )
     one = statistics.median(own[i] for i in own if i in new_ids) if own else float("nan")
     hot_interval = newsroom.config.settings.fetch.hot_interval_seconds
-    mode = "static incremental build" if static else "serve (live at publish)"
+    live = "static incremental build" if static else "serve (live at publish)"
+    runner = (
+        f"Celery: {mode.workers} workers x 1 process, batch {mode.batch}, "
+        f"scheduler every {mode.poll_seconds:g} s"
+        if mode.celery
+        else "embedded runner"
+    )
     print()
     print(
         f"{scale.sources} sources ({scale.hub} push, {len(hot_ids)} hot polled), "
-        f"backlog {scale.backlog}, {scale.seconds:.0f} s of posts + {grace:.0f} s, {mode}"
+        f"backlog {scale.backlog}, {scale.seconds:.0f} s of posts + {grace:.0f} s, {live}; "
+        f"{runner}"
     )
     print(
         f"posted {len(posted_at)}, found {len(new)}, live {sum(1 for v in live_at.values() if v)}"
@@ -494,11 +673,18 @@ def report(
     print(f"polled entries, seen to live less own processing: {summary(waits)}")
     print(f"  of which backlog stage runs:                    {summary(behind_backlog)}")
     print(f"  of which other polled new entries' stage runs:  {summary(behind_new)}")
+    if mode.celery:
+        print("  (Celery: runs on either worker; the other worker's overlap, they do not add)")
     if behind_backlog:
         ratio = (quantile(sorted(behind_backlog), 0.95) or 0.0) / one
         print(f"  ratio p95 backlog wait / one article: {ratio:.2f}")
     seconds = (end - start).total_seconds()
     print(f"backlog published meanwhile: {backlog_done} ({backlog_done / seconds:.2f} articles/s)")
+    moved: dict[str, int] = {}
+    for x in runs:
+        if not new_ids & set(x.items):
+            moved[x.stage] = moved.get(x.stage, 0) + len(x.items)
+    print(f"backlog articles through each stage meanwhile: {moved or 'none'}")
     targets = [("hot polled", hot, hot_interval + 15)]
     targets.append(("pushed", pushed, 30 if static else 10))
     for name, values, target in targets:
@@ -519,6 +705,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--hub", type=int, help="push sources (default: a quarter)")
     parser.add_argument("--static", action="store_true", help="live = incremental build done")
+    parser.add_argument("--celery", action="store_true", help="2 Celery workers + scheduler")
+    parser.add_argument("--workers", type=int, default=2, help="--celery: worker processes")
+    parser.add_argument("--batch", type=int, default=1, help="--celery: workers.batch_articles")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
     scale = FULL if args.full else SHORT
@@ -528,7 +717,8 @@ def main() -> None:
         seconds=args.seconds or scale.seconds,
         hub=args.hub if args.hub is not None else (args.sources or scale.sources) // 4,
     )
-    run(scale, static=args.static, seed=args.seed)
+    mode = Mode(static=args.static, celery=args.celery, workers=args.workers, batch=args.batch)
+    run(scale, mode, seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -104,11 +104,15 @@ def test_run_once_processes_then_exit_code_tells_failures(
     _ok("init", site)
     for slug in demo_server.outlets:
         _ok("source", "add", demo_server.feed_url(slug), "--site", site)
-    done = _babelwire("run", "--once", "--site", site)
+    out = tmp_path / "public"
+    done = _babelwire("run", "--once", "--site", site, "--build", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Sources this pass" in done.stdout
     total = sum(len(o.articles) for o in demo_server.outlets.values())
     assert f"publish {total}" in done.stdout.replace("\n", " ")
+    # --build: the pass's articles are written and live once the build has finished.
+    assert f"{total} articles live" in done.stdout.replace("\n", " ")
+    assert len(list((out / "es" / "article").iterdir())) == total
 
     demo_server.break_path("/harbour-courier/feed.json", 500)
     failed = _babelwire("run", "--once", "--force", "--site", site)
@@ -117,8 +121,7 @@ def test_run_once_processes_then_exit_code_tells_failures(
     listing = _ok("source", "list", "--site", site)
     assert "HTTP 500" in listing
 
-    out = tmp_path / "public"
     built = _ok("build", str(out), "--site", site)
-    assert "Wrote" in built
+    assert "incremental build" in built
     assert (out / "en" / "index.html").exists() and (out / "es" / "index.html").exists()
     assert len(list((out / "es" / "article").iterdir())) == total

@@ -13,10 +13,12 @@ from sqlalchemy import select, update
 from babelwire.demo.server import DemoServer, load_samples, synthetic_outlet
 from babelwire.jobs.refresh import refresh_sources
 from babelwire.jobs.site import create_site
+from babelwire.jobs.websub import Pushed
 from babelwire.model import Stage, Step
 from babelwire.newsroom import Newsroom
 from babelwire.runners.celery.app import FAST_LANE_QUEUE, configure, fast_lane_first
 from babelwire.runners.celery.dispatch import send
+from babelwire.runners.push_lane import PushLane
 from babelwire.storage import sources
 from babelwire.storage.tables import ArticleRow, SourceRow, TaskRunRow
 from tests.workers_harness import (
@@ -88,3 +90,49 @@ def test_a_new_entry_overtakes_the_backlog_on_the_queues(tmp_path: Path) -> None
 def _stage_of(newsroom: Newsroom, slug: str) -> str | None:
     with newsroom.sessions() as session:
         return session.scalar(select(ArticleRow.stage).where(ArticleRow.url.contains(slug)))
+
+
+def test_what_a_hub_pushes_to_the_server_takes_the_fast_lane_of_the_sites_broker(
+    tmp_path: Path,
+) -> None:
+    """`babelwire serve` beside workers: the pushed articles go to the site's broker (the
+    server's process configures it), one fast-lane task each, none to the extract queue."""
+    import redis
+
+    with (
+        DemoServer(load_samples()) as server,
+        redis_broker() as broker_url,
+        postgres_database() as database_url,
+    ):
+        root = tmp_path / "site"
+        create_site(root, languages=["en", "es"], database_url=database_url)
+        write_workers_settings(root, broker_url, batch_articles=5)
+        with Newsroom.open(root) as newsroom:
+            follow(newsroom, server)
+            with newsroom.sessions() as session:
+                source_id = session.scalar(
+                    select(SourceRow.id).where(SourceRow.url.contains(OUTLET))
+                )
+            assert source_id is not None
+            refresh_sources(newsroom, [source_id])
+            with newsroom.sessions() as session:
+                pushed = list(
+                    session.scalars(select(ArticleRow.id).where(ArticleRow.source_id == source_id))
+                )[:3]
+            assert len(pushed) == 3
+            lane = PushLane(newsroom)
+            lane.submit(Pushed(source_id, "http://127.0.0.1/hub", tuple(pushed)))
+            queued = redis.Redis.from_url(broker_url)
+            try:
+                assert queued.llen(FAST_LANE_QUEUE) == 3
+                assert queued.llen(Step.EXTRACT) == 0
+            finally:
+                queued.close()
+            with newsroom.sessions() as session:
+                runs = session.execute(
+                    select(TaskRunRow.stage, TaskRunRow.items, TaskRunRow.outcome)
+                ).all()
+            assert sorted(items for _stage, items, _outcome in runs) == [[i] for i in pushed]
+            assert {(stage, outcome) for stage, _items, outcome in runs} == {
+                (Step.EXTRACT.value, "queued")
+            }

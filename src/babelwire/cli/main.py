@@ -193,6 +193,11 @@ def check(site: SiteOption = Path(".")) -> None:
     console.print(f"{config.title}: editions {', '.join(config.languages)}, nothing missing")
 
 
+# Seconds between two looks for live articles no build has written yet (what a pass's
+# backlog or `babelwire serve`'s pushes made live; the fast lane asks at once).
+LIVE_BUILD_WATCH = 1.0
+
+
 @app.command()
 def run(
     site: SiteOption = Path("."),
@@ -200,20 +205,58 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Poll every source now, due or not.")
     ] = False,
+    build: Annotated[
+        Path | None,
+        typer.Option(
+            "--build",
+            help="Keep this static build folder up to date: an incremental build as soon "
+            "as articles go live, one at a time (no search index: `babelwire build` makes it).",
+        ),
+    ] = None,
     log_format: LogFormatOption = LogFormat.TEXT,
 ) -> None:
     """Poll due sources, extract, translate, file and publish new articles."""
     from babelwire.cli import progress as progress_ui
+    from babelwire.jobs.live_builds import LiveBuild, LiveBuilds
     from babelwire.jobs.run import RunReport, run_pass
+    from babelwire.publish.static import BuildRefusedError
 
     configure_logging(log_format)
 
-    with open_newsroom(site) as newsroom, _site_lock(newsroom):
+    def wrote(done: LiveBuild) -> None:
+        kind = "full build" if done.report.full else "incremental build"
+        console.print(
+            f"Wrote {done.report.pages} pages to {build} ({kind}, {done.report.seconds:.2f} s; "
+            f"{done.went_live} articles live)"
+        )
+
+    with open_newsroom(site) as newsroom, _site_lock(newsroom), ExitStack() as stack:
+        builds = None
+        if build is not None:
+            builds = LiveBuilds(newsroom, build, watch_seconds=LIVE_BUILD_WATCH, on_build=wrote)
+            if not once:  # the folder is checked before any work
+                try:
+                    builds.build_now()
+                except BuildRefusedError as exc:
+                    raise fail(str(exc)) from exc
         if once:
             with progress_ui.RichProgress(console) as bar:
                 report = run_pass(newsroom, force=force, progress=bar)
             progress_ui.print_report(console, report)
+            if builds is not None:
+                try:
+                    builds.build_now()
+                except BuildRefusedError as exc:
+                    raise fail(str(exc)) from exc
             raise typer.Exit(0 if report.ok else 1)
+        lane = None
+        if builds is not None:
+            stack.callback(builds.stop)  # the build running is let finish
+            builds.start()
+            if newsroom.config.settings.translation.fast_lane:
+                from babelwire.jobs.fast_lane import FastLane
+
+                lane = FastLane(newsroom, on_live=builds.request)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -229,7 +272,7 @@ def run(
             )
 
         try:
-            run_forever(newsroom, stop=stop, on_report=show, on_failure=failed)
+            run_forever(newsroom, stop=stop, on_report=show, on_failure=failed, lane=lane)
         except KeyboardInterrupt:
             console.print("stopped")
 

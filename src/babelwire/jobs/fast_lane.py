@@ -16,7 +16,7 @@ of their own, consumed before the stage queues (runners/celery/).
 
 In serve mode an article is live when its publish commits: the page cache notices the
 change on the next request (storage/data_version.py). A static site is updated by the
-incremental build `on_live` runs (see `babelwire run --build`).
+incremental builds `on_live` asks for (`babelwire run --build`: jobs/live_builds.py).
 """
 
 from __future__ import annotations

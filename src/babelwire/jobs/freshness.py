@@ -9,6 +9,7 @@ A static build records when it finished on the articles it wrote for the first t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,8 +58,14 @@ def freshness(site: Site, *, sources: int = 5, now: datetime | None = None) -> F
     return Freshness(windows, slowest)
 
 
-def record_build(site: Site, started: datetime, finished: datetime | None = None) -> int:
+def record_build(
+    site: Site,
+    started: datetime,
+    finished: datetime | None = None,
+    articles: Collection[int] | None = None,
+) -> int:
     """A static build that began at `started` has finished: the articles published before
-    it began that no build wrote yet went live when it finished. How many."""
+    it began that no build wrote yet (of `articles`, for a build of those only) went live
+    when it finished. How many."""
     with site.sessions.begin() as session:
-        return queries.mark_built(session, started, finished or utcnow())
+        return queries.mark_built(session, started, finished or utcnow(), articles)

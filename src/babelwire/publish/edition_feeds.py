@@ -3,6 +3,7 @@ a tag, a source or a story; `babelwire.publish.feeds` writes the documents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babelwire.publish import feeds
@@ -114,25 +115,42 @@ class EditionFeeds(SiteRenderer):
         """An edition's feed, or a section's, a tag's, a source's or a story's (give at
         most one of them): kind is "rss", "atom" or "json". None where the edition has no
         such list, or where a tag's, a source's or a story's list is empty."""
-        if not self.has_edition(language) or kind not in FEED_TYPES:
+        if kind not in FEED_TYPES:
             return None
+        found = self.feed_documents(
+            language, section, tag, source_id=source_id, story_id=story_id, kinds=(kind,)
+        )
+        return found.get(kind)
+
+    def feed_documents(
+        self,
+        language: str,
+        section: str | None = None,
+        tag: str | None = None,
+        *,
+        source_id: int | None = None,
+        story_id: int | None = None,
+        kinds: Iterable[str] = tuple(FEED_FILES),
+    ) -> dict[str, bytes]:
+        """A list's feed in each of `kinds` (as `feed` says), its items read once for all
+        of them (a static build writes the three); empty where there is no such feed."""
+        kinds = [kind for kind in kinds if kind in FEED_TYPES]
+        if not self.has_edition(language) or not kinds:
+            return {}
         with self.sessions() as session:
             scope = self._scope(session, language, section, tag, source_id, story_id)
             if scope is None:
-                return None
+                return {}
             items = scope.articles.feed_items(session, FEED_ITEMS, with_text=True)
             # The items' tags in one query, whatever the number of items.
             named = tags.tags_by_article(session, language, [item.id for item in items])
         if not items and (tag, source_id, story_id) != (None, None, None):
-            return None
+            return {}
         names = self.section_names(language)
         entries = [self._entry(language, item, named.get(item.id, ()), names) for item in items]
         head = self._feed_head(language, scope)
-        if kind == "rss":
-            return feeds.rss_feed(head, entries)
-        if kind == "atom":
-            return feeds.atom_feed(head, entries)
-        return feeds.json_feed(head, entries)
+        writers = {"rss": feeds.rss_feed, "atom": feeds.atom_feed, "json": feeds.json_feed}
+        return {kind: writers[kind](head, entries) for kind in kinds}
 
     def _entry(
         self,

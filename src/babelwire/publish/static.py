@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,7 +63,6 @@ from babelwire.publish.page_writer import (
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
     FAVICON,
-    FEED_FILES,
     READER_PAGES,
     STYLESHEET,
     url_for_about,
@@ -143,10 +142,8 @@ def _write_sitemaps(
 
 def _write_edition_lists(pages: SitePages, out: PageWriter, language: str) -> None:
     out.page(url_for_front(language), pages.front(language))
-    for kind in FEED_FILES:
-        body = pages.feed(language, kind)
-        if body is not None:
-            out.file(url_for_feed(language, kind), body)
+    for kind, body in pages.feed_documents(language).items():
+        out.file(url_for_feed(language, kind), body)
 
 
 def _list_url(language: str, lst: SiteList, page: int = 0, reader: int = 0) -> str:
@@ -186,17 +183,14 @@ def _write_list(
         return
     remove_pages_after(out, _list_url(language, lst), min(archive + 1, READER_PAGES))
     remove_pages_after(out, _list_url(language, lst), archive, "archive")
-    for kind in FEED_FILES:
-        if lst.kind == "source":
-            source_id = int(lst.key)
-            body = pages.feed(language, kind, source_id=source_id)
-            url = url_for_feed(language, kind, source=source_id)
-        else:
-            section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
-            body = pages.feed(language, kind, section, tag)
-            url = url_for_feed(language, kind, section, tag)
-        if body is not None:
-            out.file(url, body)
+    if lst.kind == "source":
+        source_id = int(lst.key)
+        for kind, body in pages.feed_documents(language, source_id=source_id).items():
+            out.file(url_for_feed(language, kind, source=source_id), body)
+        return
+    section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
+    for kind, body in pages.feed_documents(language, section, tag).items():
+        out.file(url_for_feed(language, kind, section, tag), body)
 
 
 def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int) -> None:
@@ -205,10 +199,8 @@ def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int
         out.remove_tree(url_for_story(language, story_id))
         return
     out.page(url_for_story(language, story_id), html)
-    for kind in FEED_FILES:
-        body = pages.feed(language, kind, story_id=story_id)
-        if body is not None:
-            out.file(url_for_feed(language, kind, story=story_id), body)
+    for kind, body in pages.feed_documents(language, story_id=story_id).items():
+        out.file(url_for_feed(language, kind, story=story_id), body)
 
 
 def _write_article(
@@ -289,14 +281,23 @@ def build_site_report(
     full: bool = False,
     search_index: bool = True,
     force: bool = False,
+    articles: Collection[int] | None = None,
 ) -> BuildReport:
     """Export the site: incrementally when `outdir` holds an earlier build of it, else in full.
+
+    With `articles` (and an earlier build), only those articles are written, with the
+    lists, feeds, stories and sitemaps that show them: a build that puts a new entry
+    online without waiting for the rest of what changed. It leaves the earlier build's
+    time in place and the search index as it is, so the next build without `articles`
+    still writes everything that changed since that one.
 
     Raises BuildRefusedError, before writing anything, when `outdir` is not the build's
     to write (see `check_outdir`); `force` replaces a folder of other files.
     """
     pages = SitePages.for_site(site, static=True)
-    return build_site_from_pages(pages, outdir, full=full, search_index=search_index, force=force)
+    return build_site_from_pages(
+        pages, outdir, full=full, search_index=search_index, force=force, articles=articles
+    )
 
 
 def build_site_from_pages(
@@ -306,6 +307,7 @@ def build_site_from_pages(
     full: bool = False,
     search_index: bool = True,
     force: bool = False,
+    articles: Collection[int] | None = None,
 ) -> BuildReport:
     outdir = Path(os.path.abspath(outdir))
     check_outdir(pages.config, outdir, force=force)
@@ -319,6 +321,10 @@ def build_site_from_pages(
             since = datetime.fromisoformat(state["built_at"]) - CLOCK_MARGIN
         except (KeyError, ValueError):
             since = None
+        if since is not None and articles is not None:
+            report = _incremental(pages, outdir, since, sorted(set(articles)))
+            report.seconds = time.perf_counter() - clock
+            return report  # the state keeps the last build that wrote every change
         if since is not None:
             report = _incremental(pages, outdir, since)
             if search_index and report.articles_changed:
@@ -345,15 +351,18 @@ def build_site_from_pages(
     return report
 
 
-def _incremental(pages: SitePages, outdir: Path, since: datetime) -> BuildReport:
+def _incremental(
+    pages: SitePages, outdir: Path, since: datetime, articles: list[int] | None = None
+) -> BuildReport:
+    """What changed since `since` (or only `articles`, and their stories), written."""
     report = BuildReport(full=False)
     out = PageWriter(outdir, report)
     with pages.sessions() as session:
-        changed = changes.changed_articles(session, since)
+        changed = changes.changed_articles(session, since) if articles is None else articles
     report.articles_changed = len(changed)
     _copy_media(pages, outdir, report)
     with pages.sessions() as session:
-        story_ids = changes.changed_stories(session, changed, since)
+        story_ids = changes.changed_stories(session, changed, since if articles is None else None)
     if not changed and not story_ids:
         return report
     with pages.sessions() as session:

@@ -1,5 +1,6 @@
 """Pushed content is processed at once: in this process, one source at a time, or by
-the Celery workers when `workers.broker_url` is set.
+the Celery workers when `workers.broker_url` is set (each pushed article a task of the
+`fast_lane` queue, as a new entry a poll finds is).
 
 A flood of pushes for one source does not start a flood of work: while a source's
 push is being processed, the pushes that arrive for it are merged (their articles
@@ -38,6 +39,7 @@ class PushLane:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self.merged = 0  # pushes merged into work already waiting (for the tests and logs)
+        self._configured = False  # the Celery application pointed at the site's broker
 
     def submit(self, pushed: Pushed) -> None:
         if not pushed.article_ids and not pushed.fetch_feed:
@@ -83,11 +85,21 @@ class PushLane:
             return self._idle.wait_for(lambda: not self._running, timeout)
 
     def _send(self, pushed: Pushed) -> None:
-        from babelwire.runners.celery.dispatch import send
+        """To the workers: a ping has the source polled (its new entries then take the
+        fast lane, as any poll's do); pushed articles take the fast lane themselves, one
+        task each, ahead of the backlog on the stage queues."""
+        from babelwire.runners.celery.app import configure
+        from babelwire.runners.celery.dispatch import send, send_fast_lane
         from babelwire.storage import sources
 
+        if not self._configured:  # this process's Celery application: the site's broker
+            configure(self.newsroom.config)
+            self._configured = True
         if pushed.fetch_feed:
             with self.newsroom.sessions.begin() as session:
                 sources.make_due(session, pushed.source_id, utcnow())
             send(self.newsroom, Step.FETCH, [pushed.source_id])
-        send(self.newsroom, Step.EXTRACT, list(pushed.article_ids))
+        if self.newsroom.config.settings.translation.fast_lane:
+            send_fast_lane(self.newsroom, list(pushed.article_ids))
+        else:
+            send(self.newsroom, Step.EXTRACT, list(pushed.article_ids))

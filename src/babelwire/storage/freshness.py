@@ -14,7 +14,7 @@ here, on times subtracted in Python (SQLite's julianday arithmetic is not exact)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "mark_built",
     "quantile",
     "slowest_sources",
+    "unbuilt_published",
     "window_delays",
 ]
 
@@ -211,17 +212,36 @@ def slowest_sources(session: Session, since: datetime, limit: int) -> list[Sourc
     return sorted(listed, key=slowness)[:limit]
 
 
-def mark_built(session: Session, published_before: datetime, finished: datetime) -> int:
-    """Record `finished` as the build time of the live articles published before
-    `published_before` that no build wrote yet; how many it marked."""
+def mark_built(
+    session: Session,
+    published_before: datetime,
+    finished: datetime,
+    articles: Collection[int] | None = None,
+) -> int:
+    """Record `finished` as the build time of the live articles (of `articles`, when
+    given) published before `published_before` that no build wrote yet; how many it
+    marked."""
+    only = () if articles is None else (ArticleRow.id.in_(sorted(set(articles))),)
     result = session.execute(
         update(ArticleRow)
         .where(
             ArticleRow.built_at.is_(None),
             ArticleRow.first_published_at.is_not(None),
             ArticleRow.first_published_at <= published_before,
+            *only,
         )
         .values(built_at=finished)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def unbuilt_published(session: Session, limit: int = 500) -> list[tuple[int, datetime, datetime]]:
+    """Live articles waiting for the first build that writes their page (at most
+    `limit`): id, when first seen, when published."""
+    rows = session.execute(
+        select(ArticleRow.id, ArticleRow.seen_at, ArticleRow.first_published_at)
+        .where(ArticleRow.built_at.is_(None), ArticleRow.first_published_at.is_not(None))
+        .limit(limit)
+    ).all()
+    return [(int(i), seen or live, live) for i, seen, live in rows if live is not None]

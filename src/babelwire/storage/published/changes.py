@@ -29,8 +29,9 @@ def changed_articles(session: Session, since: datetime) -> list[int]:
     return sorted(ids)
 
 
-def changed_stories(session: Session, changed: list[int], since: datetime) -> list[int]:
-    """Stories of the changed articles, and stories the organising stage changed since."""
+def changed_stories(session: Session, changed: list[int], since: datetime | None) -> list[int]:
+    """Stories of the changed articles, and stories the organising stage changed since
+    `since` (None: the changed articles' stories only)."""
     found = set(
         session.scalars(
             select(ArticleRow.story_id).where(
@@ -38,7 +39,8 @@ def changed_stories(session: Session, changed: list[int], since: datetime) -> li
             )
         )
     )
-    found.update(session.scalars(select(StoryRow.id).where(StoryRow.updated_at >= since)))
+    if since is not None:
+        found.update(session.scalars(select(StoryRow.id).where(StoryRow.updated_at >= since)))
     return sorted(int(x) for x in found if x is not None)
 
 
