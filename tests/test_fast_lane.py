@@ -205,6 +205,10 @@ def test_a_hot_source_is_polled_down_to_the_hot_floor() -> None:
     # Not hot: publishes less often than every two minimum intervals, or went quiet.
     assert hot_interval(HOT, published=_every(20), now=NOW) is None
     assert hot_interval(HOT, published=_every(1, 5), now=NOW + timedelta(hours=1)) is None
+    # An ordinary silence of a few gaps (posts at random times) leaves it hot.
+    quiet = hot_interval(HOT, published=_every(2), now=NOW + timedelta(minutes=9))
+    assert quiet is not None and quiet[0] == 60
+    assert hot_interval(HOT, published=_every(2), now=NOW + timedelta(minutes=17)) is None
     # A source with a minimum of its own, or a site with no floor, keeps its minimum.
     assert hot_interval(HOT.bounded(10, None), published=_every(1), now=NOW) is None
     assert hot_interval(replace(HOT, hot_seconds=None), published=_every(1), now=NOW) is None

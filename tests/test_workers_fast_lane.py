@@ -37,7 +37,15 @@ OUTLET = "harbour-courier"
 def test_a_worker_of_extract_takes_the_fast_lane_first() -> None:
     assert fast_lane_first(["fetch", "extract"]) == [FAST_LANE_QUEUE, "fetch", "extract"]
     assert fast_lane_first(["translate", FAST_LANE_QUEUE]) == [FAST_LANE_QUEUE, "translate"]
-    assert fast_lane_first(["translate", "publish"]) == ["translate", "publish"]
+    assert fast_lane_first(["translate", "publish"]) == ["publish", "translate"]
+    # Later stages before earlier ones: what is on its way is published first.
+    assert fast_lane_first(["extract", "translate", "publish", "fetch"]) == [
+        FAST_LANE_QUEUE,
+        "fetch",
+        "publish",
+        "translate",
+        "extract",
+    ]
 
 
 def test_a_new_entry_overtakes_the_backlog_on_the_queues(tmp_path: Path) -> None:

@@ -102,18 +102,27 @@ def _rhythm(published: Sequence[datetime], now: datetime) -> tuple[float, float]
     return max(statistics.median(gaps), 1.0 / 60), (now - times[0]).total_seconds() / 60
 
 
+# A hot source has gone quiet after this many of its median gaps without a post. Posts
+# at random times (a Poisson process) are followed by a silence of k median gaps with
+# probability 2**-k: two after one post in four, eight after one in 256. So a hot
+# source stays hot through its ordinary silences, whose first post would otherwise
+# wait for the minimum interval.
+QUIET_GAPS = 8
+
+
 def hot_interval(
     policy: Policy, *, published: Sequence[datetime], now: datetime
 ) -> tuple[float, str] | None:
     """Seconds until the next poll of a hot source, and the reason; None when the source
-    is not hot: it has gone quiet, publishes less often than every two minimum
-    intervals, or the policy has no hot floor. The floor is `policy.hot_seconds`."""
+    is not hot: it has gone quiet (QUIET_GAPS of its gaps without a post), publishes
+    less often than every two minimum intervals, or the policy has no hot floor. The
+    floor is `policy.hot_seconds`."""
     rhythm = _rhythm(published, now)
     if policy.hot_seconds is None or rhythm is None:
         return None
     gap, quiet = rhythm
     half = gap / 2
-    if quiet > 2 * gap or half >= policy.min_minutes:
+    if quiet > QUIET_GAPS * gap or half >= policy.min_minutes:
         return None
     seconds = max(half * 60, float(policy.hot_seconds))
     reason = f"hot: publishes about every {human_duration(gap)}"

@@ -29,10 +29,20 @@ SITE_VARIABLE = "BABELWIRE_SITE"
 app = Celery("babelwire", include=["babelwire.runners.celery.tasks"])
 
 
+# The order a worker takes from its queues (on Redis strictly): polls first (they are
+# few and feed the fast lane), then the later stages before the earlier ones, so that
+# articles on their way are published before more of a backlog is started.
+TAKE_ORDER = (Step.FETCH, Step.PUBLISH, Step.TRANSLATE, Step.EXTRACT)
+
+
 def fast_lane_first(queues: list[str]) -> list[str]:
     """The queues a worker takes from, in order: the fast lane first, and with it any
-    worker of the extract queue (new entries never wait for a worker of their own)."""
-    rest = [q for q in queues if q != FAST_LANE_QUEUE]
+    worker of the extract queue (new entries never wait for a worker of their own),
+    then the stage queues in TAKE_ORDER."""
+    rest = sorted(
+        (q for q in dict.fromkeys(queues) if q != FAST_LANE_QUEUE),
+        key=lambda q: TAKE_ORDER.index(q) if q in TAKE_ORDER else len(TAKE_ORDER),
+    )
     if FAST_LANE_QUEUE in queues or Step.EXTRACT in rest:
         return [FAST_LANE_QUEUE, *rest]
     return rest
