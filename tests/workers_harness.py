@@ -219,7 +219,10 @@ class Cluster:
 @contextmanager
 def cluster(root: Path, logs: Path) -> Iterator[Cluster]:
     logs.mkdir(parents=True, exist_ok=True)
-    running = Cluster(root=root, logs=logs, env=dict(os.environ))
+    # What these tests check is delivery, not the quality gate: every article is shown
+    # whatever its score (the gate's own tests hold and release translations).
+    env = {"BABELWIRE_TRANSLATION_QUALITY_THRESHOLD": "0", **os.environ}
+    running = Cluster(root=root, logs=logs, env=env)
     try:
         yield running
     finally:
