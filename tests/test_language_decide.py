@@ -171,11 +171,12 @@ def test_articles_are_routed_by_the_language_they_are_in(tmp_path: Path, databas
             for edition in ("en", "es"):
                 status, reason = done[("energy", edition)]
                 assert status in {"translated", "held"}, (edition, status, reason)
-            # Spanish under a Catalan source: translated from Spanish, the original in es.
-            assert done[("pressupost", "en")][0] == "translated"
+            # Spanish under a Catalan source: translated from Spanish (whatever the gate
+            # makes of it), the original in es.
+            assert done[("pressupost", "en")][0] in {"translated", "held"}
             assert done[("pressupost", "es")][0] == "original"
             assert done[("budget", "en")][0] == "original"
-            assert done[("budget", "es")][0] == "translated"
+            assert done[("budget", "es")][0] in {"translated", "held"}
 
             # The desk shows the detected language and what the source declared.
             detail = article_detail(newsroom, found["fares"].id)
