@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import platform
@@ -73,6 +72,7 @@ from babelwire.demo.server import (
 from babelwire.jobs.fast_lane import FastLane
 from babelwire.jobs.live_builds import LiveBuild, LiveBuilds
 from babelwire.jobs.refresh import refresh_sources
+from babelwire.jobs.settings_file import edit_settings, settings_table
 from babelwire.jobs.site import create_site
 from babelwire.jobs.sources import add_source
 from babelwire.jobs.websub import maintain
@@ -398,14 +398,9 @@ def private_redis(folder: Path) -> Iterator[str]:
 
 
 def set_settings(root: Path, table: str, values: dict[str, object]) -> None:
-    """Keys of one table of the site's babelwire.toml (written by init with defaults)."""
-    path = root / "babelwire.toml"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    first = lines.index(f"[{table}]")
-    for name, value in values.items():
-        line = next(i for i in range(first, len(lines)) if lines[i].startswith(f"{name} = "))
-        lines[line] = f"{name} = {json.dumps(value)}"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Keys of one table of the site's babelwire.toml, through the checked editor the
+    commands use."""
+    edit_settings(root, lambda document: settings_table(document, table).update(values))
 
 
 @dataclass
