@@ -186,10 +186,13 @@ def memory_round(engine: ApertiumEngine, articles: list[SourceText]) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-r", "--rounds", type=int, default=3)
-    parser.add_argument("--pairs", default=",".join(PAIRS))
+    parser.add_argument("--pairs", default="")
     parser.add_argument("--feed", type=int, default=300, help="articles in the boilerplate feed")
     parser.add_argument("--qe", action="store_true", help="the quality estimate's calibration")
     parser.add_argument("--fit", action="store_true", help="with --qe: fit weights and threshold")
+    parser.add_argument(
+        "--write", type=Path, help="with --qe: write each pair's threshold offset to this file"
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} not found: the FLORES-200 devtest is needed (BENCH_FLORES)")
@@ -197,7 +200,9 @@ def main() -> None:
         from translate_qe import run
 
         threshold = TranslationSettings().quality_threshold
-        run(DATA, args.pairs.split(","), threshold, args.fit)
+        # --qe without --pairs: every installed pair between the FLORES languages here.
+        pairs = args.pairs.split(",") if args.pairs else []
+        run(DATA, pairs, threshold, args.fit, args.write)
         return
     print(f"{platform.node()} {os.cpu_count()} cores; medians of {args.rounds} rounds")
     print(
@@ -206,7 +211,7 @@ def main() -> None:
         f"{'ratio':>6} (medians of per-round ratios)"
     )
     with ApertiumEngine(timeout=300) as engine:
-        for pair in args.pairs.split(","):
+        for pair in (args.pairs or ",".join(PAIRS)).split(","):
             rounds = [quality_round(engine, pair, r % 2 == 0) for r in range(args.rounds)]
             m = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
             per_round = ", ".join(f"{r['ratio']:.2f}" for r in rounds)

@@ -311,6 +311,12 @@ class TranslationSettings:
         "Translations scoring below this (0-1, an estimate of chrF; docs/translation.md has "
         "what each threshold holds) are retried, then treated as below_threshold says.",
     )
+    quality_calibrated: bool = setting(
+        True,
+        "Move quality_threshold, for each pair calibrated on FLORES-200, by that pair's "
+        "offset so that it holds the same share of every pair's best translations "
+        "(docs/translation.md lists them).",
+    )
     on_low_quality: str = setting(
         "retry", 'Below the threshold: "retry" with the next engine first; or "hold" at once.'
     )

@@ -32,6 +32,7 @@ from babelwire.pipeline.translate.article import (
 )
 from babelwire.pipeline.translate.engine import EngineError
 from babelwire.pipeline.translate.estimate import EstimateOptions, estimate
+from babelwire.pipeline.translate.gate_offsets import offset
 from babelwire.pipeline.translate.glossary import GlossaryError
 from babelwire.pipeline.translate.registry import Translators
 from babelwire.storage import Session, articles, translation_runs, translations
@@ -48,6 +49,15 @@ class Gate:
     retry: bool
     below: LowQuality = LowQuality.HOLD
     estimate: EstimateOptions = field(default_factory=EstimateOptions)
+    calibrated: bool = True
+
+    def threshold_for(self, route: Route) -> float:
+        """The threshold of a route's output: the site's, moved by the offset
+        calibrated for the route's pair where it is one hop (gate_offsets.py)."""
+        if not self.calibrated or len(route.hops) != 1:
+            return self.threshold
+        hop = route.hops[0]
+        return round(self.threshold + offset(hop.engine.name, hop.source, hop.target), 4)
 
 
 def path_settings(newsroom: Newsroom, session: Session | None) -> PathSettings:
@@ -76,7 +86,13 @@ def quality_gate(newsroom: Newsroom) -> Gate:
         round_trip_share=max(0.0, settings.quality_round_trip_share),
         agreement=settings.quality_agreement,
     )
-    return Gate(settings.quality_threshold, action == "retry", LowQuality(below), options)
+    return Gate(
+        settings.quality_threshold,
+        action == "retry",
+        LowQuality(below),
+        options,
+        calibrated=settings.quality_calibrated,
+    )
 
 
 @dataclass(slots=True)
@@ -314,7 +330,7 @@ def translate_chunk(
             output = done[k]
             if i not in best or output.verdict.score > best[i].verdict.score:
                 best[i] = output
-            if output.verdict.score < gate.threshold and gate.retry:
+            if output.verdict.score < gate.threshold_for(route) and gate.retry:
                 retry.append(i)
         pending = retry
         if not pending:
@@ -335,11 +351,12 @@ def _store_translation(
     verdict = output.verdict
     row = translations.translation_to_save(session, article, translated.language)
     row.published_as = ""
-    if verdict.score >= gate.threshold:
+    threshold = gate.threshold_for(output.route)
+    if verdict.score >= threshold:
         row.status = TranslationStatus.TRANSLATED
         row.reason = None
     else:
-        row.reason = f"quality {verdict.score:.2f} below {gate.threshold:.2f}: " + (
+        row.reason = f"quality {verdict.score:.2f} below {threshold:.2f}: " + (
             ", ".join(verdict.flags) or "low estimate"
         )
         if gate.below == LowQuality.HOLD:

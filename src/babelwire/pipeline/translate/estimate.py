@@ -28,6 +28,12 @@ into an estimate of the translation's chrF from 0 to 1:
   translation's lower-case words, and the share of them below 2.5 (words the
   engine left in the source language, forms that are rare or do not exist); on
   every segment, as they cost only look-ups;
+- **shape**: what makes a sentence hard to translate or to score, from its words
+  and its translation's (the baseline features of quality estimation): the
+  source's length (log of its words), the ratio of the translation's words and
+  characters to the source's, the mean word length of both, commas per word, and
+  the mean Zipf frequency and rare share of the source's own words; on every
+  segment, as they cost only counts and look-ups;
 - **agreement**: where a second route is configured, chrF between the two
   routes' translations of the sampled blocks.
 
@@ -44,6 +50,7 @@ estimate weighs them).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -72,22 +79,18 @@ __all__ = [
 ]
 
 # [intercept, round trip, unknown share, untranslated share, overlap, ambiguous share,
-# sense gap, fluency, rare share (, agreement)], fitted by least squares on FLORES-200
-# devtest sentence chrF, each pair's signals and chrF taken from that pair's means
-# (bench/translate.py --qe --fit).
-DEFAULT_WEIGHTS = (0.097, 0.132, -0.11, -0.118, 0.345, -0.055, -0.049, 0.267, -0.146)
+# sense gap, fluency, rare share, length, length ratio, character ratio, word length,
+# target word length, commas, source fluency, source rare share (, agreement)], fitted
+# by least squares on FLORES-200 devtest sentence chrF, each pair's signals and chrF
+# taken from that pair's means (bench/translate.py --qe --fit).
+DEFAULT_WEIGHTS = (
+    -0.437, 0.124, 0.0, -0.067, 0.193, -0.059, -0.042, 0.516, -0.115,
+    0.11, -0.003, -0.002, 0.107, 0.321, -0.029, 0.168, 0.127,
+)  # fmt: skip
 DEFAULT_WEIGHTS_AGREEMENT = (
-    0.043,
-    0.116,
-    -0.085,
-    -0.107,
-    0.301,
-    -0.042,
-    -0.039,
-    0.246,
-    -0.137,
-    0.122,
-)
+    -0.346, 0.122, -0.031, -0.036, 0.148, -0.039, -0.026, 0.704, -0.091,
+    0.088, 0.056, -0.121, -0.173, 0.642, -0.042, -0.138, 0.115, 0.113,
+)  # fmt: skip
 # The signals' means on the calibration sentences: what stands for one that could
 # not be measured (no reverse route or share 0; a route that is not one Apertium
 # pair; a target language wordfreq does not know).
@@ -96,6 +99,8 @@ TYPICAL_AMBIGUOUS = 0.152
 TYPICAL_SENSE_GAP = 0.131
 TYPICAL_FLUENCY = 0.722
 TYPICAL_RARE = 0.029
+TYPICAL_SOURCE_FLUENCY = 0.723
+TYPICAL_SOURCE_RARE = 0.015
 # The parts of speech whose sense the lexical signals follow.
 CONTENT_POS = frozenset({"n", "vblex", "vbmod", "adj", "adv"})
 TITLE_WEIGHT = 3.0
@@ -125,6 +130,14 @@ class Signals:
     sense_gap: float | None = None
     fluency: float | None = None
     rare: float | None = None
+    length: float = 0.0
+    length_ratio: float = 1.0
+    char_ratio: float = 1.0
+    word_length: float = 0.0
+    target_word_length: float = 0.0
+    commas: float = 0.0
+    source_fluency: float | None = None
+    source_rare: float | None = None
     agreement: float | None = None
 
     def as_details(self) -> dict[str, float]:
@@ -143,24 +156,52 @@ def segment_signals(
     *,
     overlap: bool = True,
     target_language: str | None = None,
+    source_language: str | None = None,
 ) -> Signals:
     """The signals of one translated segment that need no other translation
     (``overlap`` False: that one is left out, as it costs a chrF; the fluency and
-    rare words where wordfreq knows ``target_language``)."""
-    words = len(_WORDS.findall(source))
+    rare words where wordfreq knows ``target_language``, the source's where it
+    knows ``source_language``)."""
+    source_words = _WORDS.findall(source)
+    target_words = _WORDS.findall(target)
+    words = len(source_words)
     content = _content_words(source)
-    in_target = set(_WORDS.findall(target))
+    in_target = set(target_words)
     copied = sum(1 for w in content if w in in_target)
     signals = Signals(
         unknown=min(1.0, unknown_words / words) if words else 0.0,
         untranslated=copied / len(content) if content else 0.0,
         overlap=chrf(target, source) if overlap and target.strip() else 0.0,
+        **_shape(source, target, source_words, target_words),
     )
+    if source_language is not None and knows(source_language):
+        fluency, rare, counted = rare_share(source, source_language)
+        if counted:
+            signals.source_fluency, signals.source_rare = fluency, rare
     if target_language and knows(target_language):
         fluency, rare, counted = rare_share(target, target_language)
         if counted:
             signals.fluency, signals.rare = fluency, rare
     return signals
+
+
+def _shape(
+    source: str, target: str, source_words: list[str], target_words: list[str]
+) -> dict[str, float]:
+    """The shape signals of a segment (see the module's docstring), each about 0-1."""
+    words = max(1, len(source_words))
+    return {
+        "length": min(1.0, math.log(1 + len(source_words)) / math.log(101)),
+        "length_ratio": min(3.0, len(target_words) / words),
+        "char_ratio": min(3.0, len(target.strip()) / max(1, len(source.strip()))),
+        "word_length": _mean_length(source_words) / 10,
+        "target_word_length": _mean_length(target_words) / 10,
+        "commas": min(1.0, source.count(",") / words),
+    }
+
+
+def _mean_length(words: list[str]) -> float:
+    return sum(len(w) for w in words) / len(words) if words else 0.0
 
 
 def lexical_signals(
@@ -206,6 +247,14 @@ def signal_values(signals: Signals) -> list[float]:
         _or(signals.sense_gap, TYPICAL_SENSE_GAP),
         _or(signals.fluency, TYPICAL_FLUENCY),
         _or(signals.rare, TYPICAL_RARE),
+        signals.length,
+        signals.length_ratio,
+        signals.char_ratio,
+        signals.word_length,
+        signals.target_word_length,
+        signals.commas,
+        _or(signals.source_fluency, TYPICAL_SOURCE_FLUENCY),
+        _or(signals.source_rare, TYPICAL_SOURCE_RARE),
     ]
 
 
@@ -301,30 +350,50 @@ def estimate(
                 place: chrf(t, o) for place, t, o in zip(samples, targets, other, strict=True)
             }
         lexical = lexical_future.result()
+    local = _local_signals(translations, texts, chosen)
     results: list[Translation] = []
+    for translation, (parts, weights, overlap_weights) in zip(translations, local, strict=True):
+        for place, signals in parts.items():
+            signals.round_trip = round_trips.get(place)
+            signals.agreement = agreements.get(place)
+            signals.ambiguous, signals.sense_gap = lexical.get(place, (None, None))
+        results.append(
+            _rescored(translation, _mean(list(parts.values()), weights, overlap_weights), options)
+        )
+    return results
+
+
+def _local_signals(
+    translations: Sequence[Translation],
+    texts: Sequence[SourceText],
+    chosen: set[tuple[int, int]],
+) -> list[tuple[dict[tuple[int, int], Signals], list[float], list[float]]]:
+    """Per translation: each non-empty segment's own signals (the overlap on the sampled
+    ones), with the segment's weight and its weight in the overlap's mean."""
+    found = []
     for t_index, (translation, text) in enumerate(zip(translations, texts, strict=True)):
         segments = text.segments()
         outputs = _segments(translation)
         unknown = translation.segment_unknown or [0] * len(segments)
-        language = translation.route.target
-        parts: list[Signals] = []
+        parts: dict[tuple[int, int], Signals] = {}
         weights: list[float] = []
         overlap_weights: list[float] = []
         for s_index, (source, target) in enumerate(zip(segments, outputs, strict=True)):
             if not source.strip():
                 continue
             sampled = (t_index, s_index) in chosen
-            signals = segment_signals(
-                source, target, unknown[s_index], overlap=sampled, target_language=language
+            parts[(t_index, s_index)] = segment_signals(
+                source,
+                target,
+                unknown[s_index],
+                overlap=sampled,
+                target_language=translation.route.target,
+                source_language=translation.route.source,
             )
-            signals.round_trip = round_trips.get((t_index, s_index))
-            signals.agreement = agreements.get((t_index, s_index))
-            signals.ambiguous, signals.sense_gap = lexical.get((t_index, s_index), (None, None))
-            parts.append(signals)
             weights.append(position_weight(s_index) * max(1, len(source.split())))
             overlap_weights.append(weights[-1] if sampled else 0.0)
-        results.append(_rescored(translation, _mean(parts, weights, overlap_weights), options))
-    return results
+        found.append((parts, weights, overlap_weights))
+    return found
 
 
 def _lexical(
@@ -369,6 +438,14 @@ def _mean(parts: list[Signals], weights: list[float], overlap_weights: list[floa
         sense_gap=_weighted([p.sense_gap for p in parts], weights),
         fluency=_weighted([p.fluency for p in parts], weights),
         rare=_weighted([p.rare for p in parts], weights),
+        length=_weighted([p.length for p in parts], weights) or 0.0,
+        length_ratio=_or(_weighted([p.length_ratio for p in parts], weights), 1.0),
+        char_ratio=_or(_weighted([p.char_ratio for p in parts], weights), 1.0),
+        word_length=_weighted([p.word_length for p in parts], weights) or 0.0,
+        target_word_length=_weighted([p.target_word_length for p in parts], weights) or 0.0,
+        commas=_weighted([p.commas for p in parts], weights) or 0.0,
+        source_fluency=_weighted([p.source_fluency for p in parts], weights),
+        source_rare=_weighted([p.source_rare for p in parts], weights),
         agreement=_weighted([p.agreement for p in parts], weights),
     )
 
