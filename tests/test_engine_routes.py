@@ -24,6 +24,7 @@ from babelwire.pipeline.translate.engines.apertium.packages import (
     package_pairs,
     suggest_packages,
 )
+from babelwire.pipeline.translate.gate_offsets import offset
 from babelwire.pipeline.translate.preferences import PreferenceError, parse_preferences
 from babelwire.pipeline.translate.registry import EngineOptions, Translators, route_measure
 from babelwire.pipeline.translate.route_quality import QUALITY_FILE, load_measures, measured
@@ -179,6 +180,9 @@ def test_engines_suggest_and_list_on_a_machine_with_few_pairs(
     assert "es>en" in listing.output and "no route" in listing.output
     es_en = measured("apertium", "es>en")
     assert es_en is not None and f"{es_en.chrf:.1f}" in listing.output
+    # the gate's threshold for the pair: the site's, moved by the pair's calibrated offset
+    row = next(line for line in listing.output.splitlines() if line.startswith("│ es>en"))
+    assert f"{0.40 + offset('apertium', 'es', 'en'):.2f}" in row
 
 
 def test_a_site_with_every_route_says_so(tmp_path: Path) -> None:

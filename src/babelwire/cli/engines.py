@@ -14,6 +14,7 @@ from babelwire.cli.options import SiteOption, fail, make_console, open_newsroom
 
 if TYPE_CHECKING:
     from babelwire.jobs.engine_routes import PairRoutes
+    from babelwire.jobs.stages.translate import Gate
     from babelwire.pipeline.translate.registry import Translators
 
 engines_app = typer.Typer(help="Translation engines.", invoke_without_command=True)
@@ -56,14 +57,14 @@ def _engines_table(translators: Translators) -> Table:
     return table
 
 
-def _routes_table(pairs: list[PairRoutes], prefer: dict[tuple[str, str], str]) -> Table:
+def _routes_table(pairs: list[PairRoutes], prefer: dict[tuple[str, str], str], gate: Gate) -> Table:
     table = Table(title="Routes into the editions (chrF and words/s measured on FLORES-200)")
-    for column in ("pair", "route", "chrF", "words/s", "the gate retries with"):
+    for column in ("pair", "route", "chrF", "words/s", "gate threshold", "the gate retries with"):
         table.add_column(column, overflow="fold")
     for pair in pairs:
         name = f"{pair.source}>{pair.target}"
         if not pair.routes:
-            table.add_row(name, Text("no route", style="red"), "", "", "")
+            table.add_row(name, Text("no route", style="red"), "", "", "", "")
             continue
         first, *others = pair.routes
         described = f"{first.engine_name} {first.pivot or name}"
@@ -75,6 +76,7 @@ def _routes_table(pairs: list[PairRoutes], prefer: dict[tuple[str, str], str]) -
             described,
             f"{m.chrf:.1f}" if m else "-",
             str(m.words_per_second) if m else "-",
+            f"{gate.threshold_for(first):.2f}",
             ", ".join(f"{r.engine_name} {r.pivot or name}" for r in others),
         )
     return table
@@ -87,12 +89,13 @@ def engines(ctx: typer.Context, site: SiteOption = Path("."), sources: FromOptio
     if ctx.invoked_subcommand is not None:
         return
     from babelwire.jobs.engine_routes import pair_routes
+    from babelwire.jobs.stages.translate import quality_gate
 
     with open_newsroom(site) as newsroom:
         translators = newsroom.translators
         console.print(_engines_table(translators))
         pairs = pair_routes(translators, newsroom.config.languages, _codes(sources))
-        console.print(_routes_table(pairs, translators.prefer))
+        console.print(_routes_table(pairs, translators.prefer, quality_gate(newsroom)))
         missing = [f"{p.source}>{p.target}" for p in pairs if not p.routes]
         if missing:
             console.print(
