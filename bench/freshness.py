@@ -33,9 +33,12 @@ edition's, or the source language's when the translation is held) and asks again
 includes up to 0.2 s of the watcher's own looking and the page's rendering. In serve
 mode it asks `babelwire serve` (started in serve mode whether or not any source pushes);
 with --static, a plain file server (`python -m http.server`, a process of its own) over
-the build folder, so a 200 means the build has renamed the page's file into place, the
-moment any web server in front of the folder would serve it (before `built_at`, which is
-written when the whole build has finished).
+the build folder, asked once the page's file is in the folder (the watcher looks there
+every 0.2 s rather than sending requests answered 404), so a 200 means the build has
+renamed the page's file into place, the moment any web server in front of the folder
+would serve it (before `built_at`, which is written when the whole build has finished).
+The watcher runs in the bench's process: one database read every 0.2 s while entries
+wait, and one request per page.
 
 Baseline in the same run: one article's processing time (extract, translate and
 publish of a new entry alone, from the recorded stage runs), against the wait added
@@ -92,6 +95,7 @@ from babelwire.jobs.sources import add_source
 from babelwire.jobs.websub import maintain
 from babelwire.model import SubscriptionState
 from babelwire.newsroom import Newsroom
+from babelwire.publish.page_writer import target_path
 from babelwire.publish.paths import url_for_article
 from babelwire.runners.local import run_forever
 from babelwire.storage import sources as source_queries
@@ -311,14 +315,16 @@ class PageWatch:
     until the page answers 200; `answered` keeps when that answer came. The page is the
     one in the PAGE_EDITION edition, or the source language's when the translation is
     not shown (held), at its canonical path. In serve mode `base` is `babelwire serve`;
-    with --static a plain static file server over the build folder."""
+    with --static a plain static file server over the build folder `files`, asked once
+    the page's file is there (a look at the folder, not a request answered 404)."""
 
     newsroom: Newsroom
     base: str
     posted: Callable[[], set[str]]  # the new entries' URLs at the source, so far
-    since: datetime
+    files: Path | None = None  # --static: the build folder the server serves
     answered: dict[int, datetime] = field(default_factory=dict)
     pages: dict[int, str] = field(default_factory=dict)  # article id -> path asked for
+    found: set[str] = field(default_factory=set)  # source URLs of the entries in `pages`
     requests: int = 0
     other: dict[str, int] = field(default_factory=dict)  # answers other than 200, by kind
 
@@ -329,24 +335,32 @@ class PageWatch:
             except Exception as error:  # a missed look shows as a later answer
                 self.other[type(error).__name__] = self.other.get(type(error).__name__, 0) + 1
             for article_id, path in list(self.pages.items()):
-                if article_id not in self.answered and self.get(path):
+                if article_id in self.answered:
+                    continue
+                if self.files is not None and not target_path(self.files, path).exists():
+                    continue
+                if self.get(path):
                     self.answered[article_id] = datetime.now(UTC)
 
     def look(self) -> None:
-        posted = self.posted()
+        waiting = self.posted() - self.found
+        if not waiting:
+            return
         with self.newsroom.sessions() as session:
             rows = session.execute(
                 select(ArticleRow.id, ArticleRow.url, TranslationRow.language, TranslationRow.title)
                 .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
                 .where(
-                    ArticleRow.first_published_at >= self.since,
+                    ArticleRow.url.in_(sorted(waiting)),
+                    ArticleRow.first_published_at.is_not(None),
                     TranslationRow.status.in_(VISIBLE_STATUSES),
                 )
             ).all()
         for article_id, url, language, title in rows:
-            if url not in posted or (article_id in self.pages and language != PAGE_EDITION):
+            if article_id in self.pages and language != PAGE_EDITION:
                 continue
             self.pages[article_id] = url_for_article(language, article_id, title)
+            self.found.add(url)
 
     def get(self, path: str) -> bool:
         self.requests += 1
@@ -638,7 +652,9 @@ def run_in(
         pages_at = f"http://127.0.0.1:{port}"
     stop = threading.Event()
     start = datetime.now(UTC)
-    watch = PageWatch(newsroom, pages_at, posted_urls(outlets), start)
+    watch = PageWatch(
+        newsroom, pages_at, posted_urls(outlets), folder / "out" if mode.static else None
+    )
     watching = threading.Thread(target=watch.run, args=(stop,), daemon=True)
     watching.start()
     if mode.celery:
@@ -812,9 +828,10 @@ def report(
     print(f"source-to-live, hot polled (interval {hot_interval} s):     {summary(hot)}")
     print(f"source-to-live, other polled:                      {summary(other)}")
     server = "the static build folder over HTTP" if static else "babelwire serve"
+    when = "live and its file is there" if static else "live"
     print(
-        f"source to HTTP 200 of the page ({server}; asked for once live, then every "
-        f"{WATCH_SECONDS:g} s):"
+        f"source to HTTP 200 of the page ({server}; asked for once {when}, looked for "
+        f"every {WATCH_SECONDS:g} s):"
     )
     published = sum(1 for r in new if r.first_published_at is not None)
     edition = f"/{PAGE_EDITION}/"
