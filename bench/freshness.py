@@ -28,7 +28,7 @@ while the one before it ran), as `babelwire run --build` does.
 Beside those database times, the time until the page answers over HTTP: a watcher
 thread looks every 0.2 s for new entries the database says are live
 (`first_published_at`), asks for each one's page at its canonical path (the Spanish
-edition's, or the source language's when the translation is held) and asks again every
+edition's, or the source language's when the translation is not shown) and asks again every
 0.2 s until it answers 200; source-to-HTTP-200 is from the post to that answer, so it
 includes up to 0.2 s of the watcher's own looking and the page's rendering. In serve
 mode it asks `babelwire serve` (started in serve mode whether or not any source pushes);
@@ -314,7 +314,7 @@ class PageWatch:
     (`first_published_at`, looked for every WATCH_SECONDS), then again every WATCH_SECONDS
     until the page answers 200; `answered` keeps when that answer came. The page is the
     one in the PAGE_EDITION edition, or the source language's when the translation is
-    not shown (held), at its canonical path. In serve mode `base` is `babelwire serve`;
+    not shown, at its canonical path. In serve mode `base` is `babelwire serve`;
     with --static a plain static file server over the build folder `files`, asked once
     the page's file is there (a look at the folder, not a request answered 404)."""
 
