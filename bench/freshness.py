@@ -25,6 +25,21 @@ is pushed to the fast lane queue. With --static, builds run one at a time beside
 runner (jobs/live_builds.py: new entries first, each build covering what went live
 while the one before it ran), as `babelwire run --build` does.
 
+Beside those database times, the time until the page answers over HTTP: a watcher
+thread looks every 0.2 s for new entries the database says are live
+(`first_published_at`), asks for each one's page at its canonical path (the Spanish
+edition's, or the source language's when the translation is not shown) and asks again every
+0.2 s until it answers 200; source-to-HTTP-200 is from the post to that answer, so it
+includes up to 0.2 s of the watcher's own looking and the page's rendering. In serve
+mode it asks `babelwire serve` (started in serve mode whether or not any source pushes);
+with --static, a plain file server (`python -m http.server`, a process of its own) over
+the build folder, asked once the page's file is in the folder (the watcher looks there
+every 0.2 s rather than sending requests answered 404), so a 200 means the build has
+renamed the page's file into place, the moment any web server in front of the folder
+would serve it (before `built_at`, which is written when the whole build has finished).
+The watcher runs in the bench's process: one database read every 0.2 s while entries
+wait, and one request per page.
+
 Baseline in the same run: one article's processing time (extract, translate and
 publish of a new entry alone, from the recorded stage runs), against the wait added
 to each polled new entry between being seen and going live, split into the backlog
@@ -54,6 +69,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -78,11 +95,20 @@ from babelwire.jobs.sources import add_source
 from babelwire.jobs.websub import maintain
 from babelwire.model import SubscriptionState
 from babelwire.newsroom import Newsroom
+from babelwire.publish.page_writer import target_path
+from babelwire.publish.paths import url_for_article
 from babelwire.runners.local import run_forever
 from babelwire.storage import sources as source_queries
 from babelwire.storage.database import scratch_schema
 from babelwire.storage.freshness import quantile
-from babelwire.storage.tables import ArticleRow, SourceRow, TaskRunRow, WebsubSubscriptionRow
+from babelwire.storage.published.listing import VISIBLE_STATUSES
+from babelwire.storage.tables import (
+    ArticleRow,
+    SourceRow,
+    TaskRunRow,
+    TranslationRow,
+    WebsubSubscriptionRow,
+)
 
 HOT_SHARE = 0.25
 HOT_GAP_MINUTES = 2.0
@@ -278,6 +304,109 @@ def publisher(
         stop.wait(0.2)
 
 
+PAGE_EDITION = "es"  # the page asked for: the translation, else the original's edition
+WATCH_SECONDS = 0.2  # how often the page watcher looks for live entries and asks again
+
+
+@dataclass
+class PageWatch:
+    """Asks over HTTP for each new entry's page as soon as the database says it is live
+    (`first_published_at`, looked for every WATCH_SECONDS), then again every WATCH_SECONDS
+    until the page answers 200; `answered` keeps when that answer came. The page is the
+    one in the PAGE_EDITION edition, or the source language's when the translation is
+    not shown, at its canonical path. In serve mode `base` is `babelwire serve`;
+    with --static a plain static file server over the build folder `files`, asked once
+    the page's file is there (a look at the folder, not a request answered 404)."""
+
+    newsroom: Newsroom
+    base: str
+    posted: Callable[[], set[str]]  # the new entries' URLs at the source, so far
+    files: Path | None = None  # --static: the build folder the server serves
+    answered: dict[int, datetime] = field(default_factory=dict)
+    pages: dict[int, str] = field(default_factory=dict)  # article id -> path asked for
+    found: set[str] = field(default_factory=set)  # source URLs of the entries in `pages`
+    requests: int = 0
+    other: dict[str, int] = field(default_factory=dict)  # answers other than 200, by kind
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(WATCH_SECONDS):
+            try:
+                self.look()
+            except Exception as error:  # a missed look shows as a later answer
+                self.other[type(error).__name__] = self.other.get(type(error).__name__, 0) + 1
+            for article_id, path in list(self.pages.items()):
+                if article_id in self.answered:
+                    continue
+                if self.files is not None and not target_path(self.files, path).exists():
+                    continue
+                if self.get(path):
+                    self.answered[article_id] = datetime.now(UTC)
+
+    def look(self) -> None:
+        waiting = self.posted() - self.found
+        if not waiting:
+            return
+        with self.newsroom.sessions() as session:
+            rows = session.execute(
+                select(ArticleRow.id, ArticleRow.url, TranslationRow.language, TranslationRow.title)
+                .join(TranslationRow, TranslationRow.article_id == ArticleRow.id)
+                .where(
+                    ArticleRow.url.in_(sorted(waiting)),
+                    ArticleRow.first_published_at.is_not(None),
+                    TranslationRow.status.in_(VISIBLE_STATUSES),
+                )
+            ).all()
+        for article_id, url, language, title in rows:
+            if article_id in self.pages and language != PAGE_EDITION:
+                continue
+            self.pages[article_id] = url_for_article(language, article_id, title)
+            self.found.add(url)
+
+    def get(self, path: str) -> bool:
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=30) as answer:
+                answer.read()
+                return bool(answer.status == 200)
+        except urllib.error.HTTPError as error:
+            kind = str(error.code)
+        except OSError as error:
+            kind = type(error).__name__
+        self.other[kind] = self.other.get(kind, 0) + 1
+        return False
+
+
+def posted_urls(outlets: list[Outlet]) -> Callable[[], set[str]]:
+    def urls() -> set[str]:
+        return {
+            o.server.article_url(o.outlet.slug, slug)
+            for o in outlets
+            for slug, _ in list(o.published)  # the publisher's thread appends meanwhile
+        }
+
+    return urls
+
+
+def start_static_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """The build folder served as plain files (`python -m http.server`) in a process of
+    its own, as a web server in front of a static build would."""
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "http.server", str(port)),
+            *("--bind", "127.0.0.1", "--directory", str(folder)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if reachable(port):
+            return server
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the static file server did not start")
+
+
 def summary(values: list[float]) -> str:
     if not values:
         return "none"
@@ -466,6 +595,7 @@ def run_in(
     for server in servers:
         server.start()
     serve: subprocess.Popen[bytes] | None = None
+    files: subprocess.Popen[bytes] | None = None  # --static: the build folder over HTTP
     workers: Workers | None = None
     root = folder / "site"
     port = free_port()
@@ -484,8 +614,8 @@ def run_in(
             },
         )
     newsroom = Newsroom.open(root)  # migrates the schema before any worker starts
-    if hub is not None:
-        serve = start_serve(root, port)
+    if hub is not None or not mode.static:
+        serve = start_serve(root, port)  # pushes come to it; in serve mode, pages too
     with newsroom.sessions() as session:
         ids = source_queries.enabled_source_ids(session)
     began = time.perf_counter()
@@ -515,8 +645,18 @@ def run_in(
         # for every half second.
         builds = LiveBuilds(newsroom, folder / "out", watch_seconds=0.5, on_build=built.append)
         builds.build_now()  # the first build is a full one, before the clock starts
+        files_port = free_port()
+        files = start_static_server(folder / "out", files_port)
+        pages_at = f"http://127.0.0.1:{files_port}"
+    else:
+        pages_at = f"http://127.0.0.1:{port}"
     stop = threading.Event()
     start = datetime.now(UTC)
+    watch = PageWatch(
+        newsroom, pages_at, posted_urls(outlets), folder / "out" if mode.static else None
+    )
+    watching = threading.Thread(target=watch.run, args=(stop,), daemon=True)
+    watching.start()
     if mode.celery:
         workers = Workers(root, folder)
         workers.start(mode)
@@ -536,7 +676,8 @@ def run_in(
     time.sleep(grace)
     stop.set()
     end = datetime.now(UTC)
-    report(newsroom, outlets, hot_ids, start, end, mode, scale, grace)
+    watching.join(60)
+    report(newsroom, outlets, hot_ids, start, end, mode, scale, grace, watch)
     if builds is not None:
         done = list(built[1:])  # after the first, full one
         for name, kind in (
@@ -557,9 +698,10 @@ def run_in(
         builds.stop()  # no build writes into the folder while it is removed
     if workers is not None:
         workers.stop()
-    if serve is not None:
-        serve.terminate()
-        serve.wait(30)
+    for process in (serve, files):
+        if process is not None:
+            process.terminate()
+            process.wait(30)
     newsroom.close()  # its connections go before the schema is dropped
     for server in servers:
         server.stop()
@@ -576,6 +718,7 @@ def report(
     mode: Mode,
     scale: Scale,
     grace: float,
+    watch: PageWatch,
 ) -> None:
     static = mode.static
     with newsroom.sessions() as session:
@@ -614,7 +757,27 @@ def report(
     behind_new: list[float] = []
     push_seen: list[float] = []  # posted to stored by the callback
     push_work: list[float] = []  # stored to live
+    # Source to the page's first HTTP 200, apart from the database's times.
+    http_pushed: list[float] = []
+    http_hot: list[float] = []
+    http_other: list[float] = []
+    http_after_live: list[float] = []  # the database's live time (as above) to HTTP 200
+    http_after_published: list[float] = []  # first_published_at to HTTP 200
     for r in new:
+        answered = watch.answered.get(r.id)
+        if answered is not None:
+            group = (
+                http_pushed
+                if r.url in pushing
+                else http_hot
+                if r.source_id in hot_ids
+                else http_other
+            )
+            group.append(max(0.0, (answered - posted_at[r.url]).total_seconds()))
+            if live_at[r.id] is not None:
+                http_after_live.append((answered - live_at[r.id]).total_seconds())
+            if r.first_published_at is not None:
+                http_after_published.append((answered - r.first_published_at).total_seconds())
         live = live_at[r.id]
         if live is None:
             continue
@@ -664,6 +827,25 @@ def report(
     print(f"  stored to live:                                  {summary(push_work)}")
     print(f"source-to-live, hot polled (interval {hot_interval} s):     {summary(hot)}")
     print(f"source-to-live, other polled:                      {summary(other)}")
+    server = "the static build folder over HTTP" if static else "babelwire serve"
+    when = "live and its file is there" if static else "live"
+    print(
+        f"source to HTTP 200 of the page ({server}; asked for once {when}, looked for "
+        f"every {WATCH_SECONDS:g} s):"
+    )
+    published = sum(1 for r in new if r.first_published_at is not None)
+    edition = f"/{PAGE_EDITION}/"
+    print(
+        f"  pages answered 200: {len(watch.answered)} of {published} live; "
+        f"{watch.requests} requests, other answers {watch.other or 'none'}; pages of the "
+        f"{PAGE_EDITION} edition: {sum(1 for p in watch.pages.values() if p.startswith(edition))}"
+    )
+    print(f"  pushed (hub):                                    {summary(http_pushed)}")
+    print(f"  hot polled:                                      {summary(http_hot)}")
+    print(f"  other polled:                                    {summary(http_other)}")
+    print(f"  first_published_at to HTTP 200:                  {summary(http_after_published)}")
+    if static:
+        print(f"  built_at to HTTP 200:                            {summary(http_after_live)}")
     print(f"one article's processing (carried alone): p50 {one:.2f} s")
     print(f"polled entries, seen to live less own processing: {summary(waits)}")
     print(f"  of which backlog stage runs:                    {summary(behind_backlog)}")
@@ -682,6 +864,8 @@ def report(
     print(f"backlog articles through each stage meanwhile: {moved or 'none'}")
     targets = [("hot polled", hot, hot_interval + 15)]
     targets.append(("pushed", pushed, 30 if static else 10))
+    targets.append(("hot polled, HTTP 200,", http_hot, hot_interval + 15))
+    targets.append(("pushed, HTTP 200,", http_pushed, 30 if static else 10))
     for name, values, target in targets:
         if values:
             p95 = quantile(sorted(values), 0.95) or 0.0
