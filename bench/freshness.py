@@ -22,8 +22,9 @@ the embedded runner, on a fresh schema of the PostgreSQL database at
 BABELWIRE_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test) and a
 redis-server of the bench's own on a free loopback port; `babelwire serve` sends what
 is pushed to the fast lane queue. With --static, builds run one at a time beside the
-runner (jobs/live_builds.py: new entries first, each build covering what went live
-while the one before it ran), as `babelwire run --build` does.
+runner, in a process kept for builds (jobs/live_builds.py: new entries first, each
+build covering what went live while the one before it ran), as `babelwire run --build`
+does.
 
 Beside those database times, the time until the page answers over HTTP: a watcher
 thread looks every 0.2 s for new entries the database says are live
@@ -50,6 +51,7 @@ stage runs it waited behind and the other new entries carried before it.
     python bench/freshness.py --static           # live = after the incremental build
     python bench/freshness.py --hub 0            # polled sources only
     python bench/freshness.py --celery           # 2 Celery workers + scheduler, PostgreSQL
+    python bench/freshness.py --static --builds-in-thread   # builds beside the runner (baseline)
 """
 
 from __future__ import annotations
@@ -465,6 +467,7 @@ class Mode:
     workers: int = 2  # `babelwire worker` processes, --concurrency 1 each
     batch: int = 1  # workers.batch_articles: a backlog task's articles
     poll_seconds: float = 5.0  # workers.poll_seconds: the scheduler's rounds
+    builds_in_thread: bool = False  # --static: builds in the bench's process (the baseline)
 
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
@@ -643,7 +646,13 @@ def run_in(
         # time beside the runner, each covering what went live while the one before ran;
         # what goes live in other processes (pushes in serve's, the workers') is looked
         # for every half second.
-        builds = LiveBuilds(newsroom, folder / "out", watch_seconds=0.5, on_build=built.append)
+        builds = LiveBuilds(
+            newsroom,
+            folder / "out",
+            watch_seconds=0.5,
+            on_build=built.append,
+            own_process=not mode.builds_in_thread,
+        )
         builds.build_now()  # the first build is a full one, before the clock starts
         files_port = free_port()
         files = start_static_server(folder / "out", files_port)
@@ -887,6 +896,11 @@ def main() -> None:
     parser.add_argument("--celery", action="store_true", help="2 Celery workers + scheduler")
     parser.add_argument("--workers", type=int, default=2, help="--celery: worker processes")
     parser.add_argument("--batch", type=int, default=1, help="--celery: workers.batch_articles")
+    parser.add_argument(
+        "--builds-in-thread",
+        action="store_true",
+        help="--static: builds in a thread of the bench's process, not their own (baseline)",
+    )
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
     scale = FULL if args.full else SHORT
@@ -896,7 +910,13 @@ def main() -> None:
         seconds=args.seconds or scale.seconds,
         hub=args.hub if args.hub is not None else (args.sources or scale.sources) // 4,
     )
-    mode = Mode(static=args.static, celery=args.celery, workers=args.workers, batch=args.batch)
+    mode = Mode(
+        static=args.static,
+        celery=args.celery,
+        workers=args.workers,
+        batch=args.batch,
+        builds_in_thread=args.builds_in_thread,
+    )
     run(scale, mode, seed=args.seed)
 
 

@@ -7,6 +7,7 @@ live; and
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -98,6 +99,37 @@ def test_requests_made_while_a_build_runs_are_written_by_one_build_after_it(
         for article_id in [first, *later]:
             assert _built(room, article_id)
             assert _page_written(out, article_id)
+
+
+def test_builds_in_a_process_of_their_own_go_on_when_it_dies(tmp_path: Path) -> None:
+    with small_site(tmp_path / "site") as room:
+        with room.sessions.begin() as session:
+            source_id = int(make_source(session, language="es").id)
+        _publish(room, source_id, "Primera")
+        out = tmp_path / "out"
+        done: list[LiveBuild] = []
+        builds = LiveBuilds(room, out, on_build=done.append, own_process=True)
+        assert builds.build_now().report.full
+        builds.start()
+        try:
+            first = _publish(room, source_id, "Segunda")
+            builds.request([first])
+            assert builds.wait_idle(120)
+            assert _built(room, first) and _page_written(out, first)
+            # the builds' process is killed between builds: the next build starts another
+            pool = builds._pool
+            assert pool is not None
+            for pid in list(pool._processes):  # type: ignore[attr-defined]
+                os.kill(pid, signal.SIGKILL)
+            second = _publish(room, source_id, "Tercera")
+            builds.request([second])
+            assert builds.wait_idle(120)
+            assert _built(room, second) and _page_written(out, second)
+            assert builds._pool is not None and builds._pool is not pool
+        finally:
+            builds.stop()
+        assert builds._pool is None  # stopped with the builds
+        assert [b.fresh for b in done if b.fresh] == [1, 1]
 
 
 def test_articles_that_went_live_in_another_process_are_found_by_looking(

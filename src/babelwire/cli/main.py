@@ -233,7 +233,10 @@ def run(
     with open_newsroom(site) as newsroom, _site_lock(newsroom), ExitStack() as stack:
         builds = None
         if build is not None:
-            builds = LiveBuilds(newsroom, build, watch_seconds=LIVE_BUILD_WATCH, on_build=wrote)
+            builds = LiveBuilds(
+                newsroom, build, watch_seconds=LIVE_BUILD_WATCH, on_build=wrote, own_process=True
+            )
+            stack.callback(builds.stop)  # the build running is let finish
             if not once:  # the folder is checked before any work
                 try:
                     builds.build_now()
@@ -251,7 +254,6 @@ def run(
             raise typer.Exit(0 if report.ok else 1)
         lane = None
         if builds is not None:
-            stack.callback(builds.stop)  # the build running is let finish
             builds.start()
             if newsroom.config.settings.translation.fast_lane:
                 from babelwire.jobs.fast_lane import FastLane

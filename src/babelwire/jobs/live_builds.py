@@ -18,13 +18,21 @@ article whose page is not written yet, as during any incremental build.
 What goes live in another process (a push `babelwire serve` processed, a worker's
 publish) is found by looking, every `watch_seconds`, for live articles no build has
 written yet.
+
+With `own_process`, each build is written by a process kept for builds (started once,
+opening the site from its folder), so that builds and the runner beside them do not
+share one interpreter lock: a build then runs on the other core while the runner
+carries new entries. What a build went live with is still recorded here.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +40,7 @@ from pathlib import Path
 from babelwire.clock import utcnow
 from babelwire.jobs.freshness import record_build
 from babelwire.newsroom import Newsroom
+from babelwire.newsroom.site import Site
 from babelwire.publish.page_writer import BuildReport
 from babelwire.storage.freshness import unbuilt_published
 
@@ -78,6 +87,7 @@ class LiveBuilds:
         watch_seconds: float | None = None,
         fresh_seconds: float = FRESH_SECONDS,
         on_build: Callable[[LiveBuild], None] | None = None,
+        own_process: bool = False,
     ) -> None:
         self.site = site
         self.outdir = outdir
@@ -94,6 +104,8 @@ class LiveBuilds:
         self._idle = threading.Condition()
         self._building = False
         self._thread: threading.Thread | None = None
+        self.own_process = own_process
+        self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> LiveBuilds:
         self._thread = threading.Thread(target=self._loop, name="babelwire-builds", daemon=True)
@@ -126,6 +138,9 @@ class LiveBuilds:
         self._wanted.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -172,9 +187,12 @@ class LiveBuilds:
         from babelwire.publish.static import build_site_report
 
         started = utcnow()
-        report = build_site_report(
-            self.site, self.outdir, search_index=self.search_index, articles=fresh
-        )
+        if self.own_process:
+            report = self._build_elsewhere(fresh)
+        else:
+            report = build_site_report(
+                self.site, self.outdir, search_index=self.search_index, articles=fresh
+            )
         went_live = record_build(self.site, started, articles=fresh)
         done = LiveBuild(report, went_live, len(fresh) if fresh else 0)
         if done.went_live and self.site.config.settings.websub.publisher_hub:
@@ -186,3 +204,41 @@ class LiveBuilds:
         if self.on_build is not None:
             self.on_build(done)
         return done
+
+    def _build_elsewhere(self, fresh: Collection[int] | None) -> BuildReport:
+        """The build, written by the builds' process (started again if it died)."""
+        articles = sorted(fresh) if fresh is not None else None
+        for attempt in (1, 2):
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_open_site,
+                    initargs=(str(self.site.config.root),),
+                )
+            try:
+                return self._pool.submit(
+                    _build_here, str(self.outdir), self.search_index, articles
+                ).result()
+            except BrokenProcessPool:
+                self._pool = None
+                if attempt == 2:
+                    raise
+                log.warning("the builds' process ended; starting another")
+        raise AssertionError("unreachable")
+
+
+# In the builds' process: the site, opened once from its folder.
+_site_here: Site | None = None
+
+
+def _open_site(root: str) -> None:
+    global _site_here
+    _site_here = Site.open(Path(root), migrate=False)
+
+
+def _build_here(outdir: str, search_index: bool, articles: list[int] | None) -> BuildReport:
+    from babelwire.publish.static import build_site_report
+
+    assert _site_here is not None, "the builds' process opens its site first"
+    return build_site_report(_site_here, Path(outdir), search_index=search_index, articles=articles)
