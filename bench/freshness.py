@@ -423,6 +423,7 @@ class StageRun:
     stage: str
     started: datetime
     seconds: float
+    worker: str = ""  # the Celery worker that ran it ("" in the embedded runner)
 
     @property
     def finished(self) -> datetime:
@@ -439,12 +440,16 @@ def stage_runs(newsroom: Newsroom, since: datetime) -> list[StageRun]:
     with newsroom.sessions() as session:
         rows = session.execute(
             select(
-                TaskRunRow.items, TaskRunRow.stage, TaskRunRow.started_at, TaskRunRow.seconds
+                TaskRunRow.items,
+                TaskRunRow.stage,
+                TaskRunRow.started_at,
+                TaskRunRow.seconds,
+                TaskRunRow.worker,
             ).where(TaskRunRow.enqueued_at >= since, TaskRunRow.stage != "fetch")
         ).all()
     return [
-        StageRun(tuple(int(i) for i in items), stage, started, float(seconds))
-        for items, stage, started, seconds in rows
+        StageRun(tuple(int(i) for i in items), stage, started, float(seconds), worker or "")
+        for items, stage, started, seconds, worker in rows
         if started is not None and seconds is not None
     ]
 
@@ -694,10 +699,20 @@ def run_in(
             ("complete", [b for b in done if not b.fresh]),
         ):
             rewritten = sorted(float(b.report.articles_changed) for b in kind)
+            slices = sorted(float(b.slices) for b in kind)
             print(
-                f"{name} incremental builds: {len(kind)}, seconds "
+                f"{name} incremental builds: {len(kind)}, seconds of work "
                 f"{summary(sorted(b.report.seconds for b in kind))}; articles each p50 "
-                f"{quantile(rewritten, 0.5) or 0:.0f}"
+                f"{quantile(rewritten, 0.5) or 0:.0f}; slices each p50 "
+                f"{quantile(slices, 0.5) or 0:.0f}, max {max(slices, default=0):.0f}"
+            )
+            phases: dict[str, float] = {}
+            for b in kind:
+                for phase, seconds in b.report.phases.items():
+                    phases[phase] = phases.get(phase, 0.0) + seconds
+            print(
+                "  seconds in all by kind of page: "
+                + ", ".join(f"{p} {t:.1f}" for p, t in sorted(phases.items()))
             )
         print(f"  (the fast lane asked {builds.requests} times)")
     # The runner's pass may still be on the backlog: it ends with the process, quietly.
@@ -763,6 +778,7 @@ def report(
     other: list[float] = []
     waits: list[float] = []
     behind_backlog: list[float] = []
+    behind_backlog_here: list[float] = []  # on the worker(s) that carried the entry
     behind_new: list[float] = []
     push_seen: list[float] = []  # posted to stored by the callback
     push_work: list[float] = []  # stored to live
@@ -805,6 +821,14 @@ def report(
             behind_backlog.append(
                 sum(x.within(seen, done) for x in mine if not new_ids & set(x.items))
             )
+            carriers = {x.worker for x in runs if r.id in x.items}
+            behind_backlog_here.append(
+                sum(
+                    x.within(seen, done)
+                    for x in mine
+                    if not new_ids & set(x.items) and x.worker in carriers
+                )
+            )
             behind_new.append(sum(x.within(seen, done) for x in mine if polled_ids & set(x.items)))
     backlog_done = sum(
         1
@@ -814,6 +838,13 @@ def report(
         and r.first_published_at >= start
     )
     one = statistics.median(own[i] for i in own if i in new_ids) if own else float("nan")
+    # A backlog article's own processing: its stage runs, carried alone or in a batch
+    # (a batch's run shared out evenly).
+    backlog_own: dict[int, float] = {}
+    for x in runs:
+        if x.items and not new_ids & set(x.items):
+            for i in x.items:
+                backlog_own[i] = backlog_own.get(i, 0.0) + x.seconds / len(x.items)
     hot_interval = newsroom.config.settings.fetch.hot_interval_seconds
     live = "static incremental build" if static else "serve (live at publish)"
     runner = (
@@ -861,9 +892,11 @@ def report(
     print(f"  of which other polled new entries' stage runs:  {summary(behind_new)}")
     if mode.celery:
         print("  (Celery: runs on either worker; the other worker's overlap, they do not add)")
+        print(f"  of which backlog runs on the entry's worker:    {summary(behind_backlog_here)}")
     if behind_backlog:
         ratio = (quantile(sorted(behind_backlog), 0.95) or 0.0) / one
         print(f"  ratio p95 backlog wait / one article: {ratio:.2f}")
+    print(f"one backlog article's processing (stage runs):   {summary(list(backlog_own.values()))}")
     seconds = (end - start).total_seconds()
     print(f"backlog published meanwhile: {backlog_done} ({backlog_done / seconds:.2f} articles/s)")
     moved: dict[str, int] = {}

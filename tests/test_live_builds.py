@@ -16,6 +16,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from babelwire.clock import utcnow
 from babelwire.demo.server import DemoServer
 from babelwire.jobs.live_builds import LiveBuild, LiveBuilds
 from babelwire.newsroom import Newsroom
+from babelwire.publish import static
 from babelwire.publish.static import build_site_report
 from babelwire.storage.tables import ArticleRow
 from tests.conftest import make_site
@@ -99,6 +101,42 @@ def test_requests_made_while_a_build_runs_are_written_by_one_build_after_it(
         for article_id in [first, *later]:
             assert _built(room, article_id)
             assert _page_written(out, article_id)
+
+
+def test_a_complete_build_pauses_for_a_new_entry_and_goes_on_after_its_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with small_site(tmp_path / "site") as room:
+        with room.sessions.begin() as session:
+            source_id = int(make_source(session, language="es").id)
+        _publish(room, source_id, "Primera")
+        out = tmp_path / "out"
+        done: list[LiveBuild] = []
+        builds = LiveBuilds(room, out, on_build=done.append, slice_seconds=0.0)
+        assert builds.build_now().report.full
+        backlog = [_publish(room, source_id, f"Atrasada {n}", seen_before=3600) for n in range(3)]
+        new: list[int] = []
+        write_list = static._write_list
+
+        def arrive_while_listing(*args: Any, **kwargs: Any) -> None:
+            # The complete build is writing its lists when a new entry goes live.
+            if not new:
+                new.append(_publish(room, source_id, "Nueva"))
+                builds.request(new)
+            write_list(*args, **kwargs)
+
+        monkeypatch.setattr(static, "_write_list", arrive_while_listing)
+        builds.start()
+        try:
+            builds.request()
+            assert builds.wait_idle(120)
+        finally:
+            builds.stop()
+        # The new entry's build came first, between two slices of the complete build.
+        assert [(b.fresh, b.went_live) for b in done[1:3]] == [(1, 1), (0, 3)]
+        assert done[2].slices >= 2
+        for article_id in [*backlog, *new]:
+            assert _built(room, article_id) and _page_written(out, article_id)
 
 
 def test_builds_in_a_process_of_their_own_go_on_when_it_dies(tmp_path: Path) -> None:

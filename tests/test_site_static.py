@@ -26,7 +26,7 @@ from babelwire.newsroom import Newsroom
 from babelwire.publish.output_folder import BUILDING_MARKER, STATE_FILE, BuildRefusedError
 from babelwire.publish.pages import SitePages
 from babelwire.publish.rendering import STATIC_CSP
-from babelwire.publish.static import build_site_report
+from babelwire.publish.static import build_site_report, build_steps, run_steps
 from babelwire.storage.tables import ArticleRow, SourceRow, TranslationRow
 from tests.test_site import populate_site
 from tests.test_takedown import files_holding
@@ -318,6 +318,70 @@ def test_incremental_lists_match_a_full_build_across_page_boundaries(
     _publish(room, 99, "Economy from the archive", published_at=datetime(2020, 1, 1, tzinfo=UTC))
     build_site_report(room, out, search_index=False)
     assert "Economy from the archive" in archive.read_text(encoding="utf-8")
+    build_site_report(room, full, full=True, search_index=False)
+    assert _list_pages(out) == _list_pages(full)
+
+
+def test_a_build_of_new_entries_writes_what_readers_reach_first(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    """Their pages, the front page and their section's first page and feeds; the
+    source's list and the sitemaps wait for the complete build that follows."""
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out, search_index=False)
+    new_id = _publish(room, 3, "Breaking economy story")
+    report = build_site_report(room, out, search_index=False, articles=[new_id])
+    assert not report.full and report.articles_changed == 1
+    path = SitePages.for_site(room).article_url("en", new_id)
+    assert path is not None and (out / path.strip("/") / "index.html").is_file()
+
+    def text(*parts: str) -> str:
+        return out.joinpath(*parts).read_text(encoding="utf-8")
+
+    for shown in (
+        ("en", "index.html"),
+        ("en", "feed.xml"),
+        ("en", "section", "economy", "index.html"),
+        ("en", "section", "economy", "feed.xml"),
+    ):
+        assert "Breaking economy story" in text(*shown), shown
+    with room.sessions() as session:
+        source_id = session.get(ArticleRow, new_id).source_id  # type: ignore[union-attr]
+    assert "Breaking economy story" not in text("en", "source", str(source_id), "index.html")
+    assert path not in text("sitemaps", "en-1.xml")
+    assert set(report.phases) >= {"articles", "lists"}
+
+    later = build_site_report(room, out, search_index=False)
+    assert later.articles_changed >= 1
+    assert "Breaking economy story" in text("en", "source", str(source_id), "index.html")
+    assert path in text("sitemaps", "en-1.xml")
+
+
+def test_a_complete_build_paused_between_its_steps_ends_as_one_build(
+    newsroom: tuple[Newsroom, dict[str, int]], tmp_path: Path
+) -> None:
+    """Paused after every page or list, with a build of a new entry between two of its
+    steps, a complete build still writes every list as a full build would."""
+    room, _ids = newsroom
+    out = tmp_path / "public"
+    build_site_report(room, out, search_index=False)
+    for n in range(6):
+        _publish(room, n, f"Backlog arrival {n}")
+    steps = build_steps(SitePages.for_site(room, static=True), out, search_index=False)
+    assert run_steps(steps, pause=lambda: True) is None  # paused after its first step
+    new_id = _publish(room, 40, "Fresh between two steps")
+    build_site_report(room, out, search_index=False, articles=[new_id])
+    slices, report = 1, None
+    while report is None:
+        report = run_steps(steps, pause=lambda: True)
+        slices += 1
+    assert slices > 10 and not report.full
+    assert report.articles_changed == 6  # what changed before it began
+    assert report.seconds > 0 and set(report.phases) >= {"articles", "lists", "sitemaps"}
+    # The entry written between its steps is in the next complete build.
+    assert build_site_report(room, out, search_index=False).articles_changed >= 1
+    full = tmp_path / "full"
     build_site_report(room, full, full=True, search_index=False)
     assert _list_pages(out) == _list_pages(full)
 

@@ -224,7 +224,12 @@ def run(
     configure_logging(log_format)
 
     def wrote(done: LiveBuild) -> None:
-        kind = "full build" if done.report.full else "incremental build"
+        if done.report.full:
+            kind = "full build"
+        elif done.fresh:
+            kind = f"build of {done.fresh} new entries"
+        else:
+            kind = "incremental build" + (f" in {done.slices} slices" if done.slices > 1 else "")
         console.print(
             f"Wrote {done.report.pages} pages to {build} ({kind}, {done.report.seconds:.2f} s; "
             f"{done.went_live} articles live)"

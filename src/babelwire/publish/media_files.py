@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 from babelwire.pipeline.images.store import MediaFolder
@@ -15,10 +16,13 @@ from babelwire.publish.paths import MEDIA_FOLDER, parse_media_path
 from babelwire.storage import Sessions, images
 
 
-def sync_media(sessions: Sessions, media_dir: Path, root: Path) -> tuple[int, int]:
-    """Make `root`/media hold the files of the pictures pages show; (copied, removed)."""
+def sync_media(
+    sessions: Sessions, media_dir: Path, root: Path, articles: Collection[int] | None = None
+) -> tuple[int, int]:
+    """Make `root`/media hold the files of the pictures pages show; (copied, removed).
+    With `articles`, only their pictures are copied and nothing is removed."""
     with sessions() as session:
-        shown = images.stored_digests(session)
+        shown = images.stored_digests(session, articles)
     source, target = MediaFolder(media_dir), MediaFolder(root / MEDIA_FOLDER)
     copied = removed = 0
     for digest in sorted(shown):
@@ -34,7 +38,7 @@ def sync_media(sessions: Sessions, media_dir: Path, root: Path) -> tuple[int, in
             except OSError:
                 shutil.copy2(path, destination)
             copied += 1
-    if target.root.is_dir():
+    if articles is None and target.root.is_dir():
         for path in target.root.glob("*/*"):
             parsed = parse_media_path(path.parent.name, path.name)
             if parsed is None or parsed[0] not in shown:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +21,9 @@ class UnsafePathError(ValueError):
 
 @dataclass(slots=True)
 class BuildReport:
-    """What a build did: pages (HTML) and other files written, and whether it was full."""
+    """What a build did: pages (HTML) and other files written, and whether it was full;
+    `seconds` of work (a build paused between steps does not count its pauses), and of
+    those, the seconds each kind of page took (`phases`)."""
 
     full: bool
     pages: int = 0
@@ -29,6 +34,17 @@ class BuildReport:
     seconds: float = 0.0
     search_indexed: bool = False
     notes: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timing(self, phase: str) -> Iterator[None]:
+        """Count the seconds of the block under `phase`."""
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - clock
+            self.phases[phase] = self.phases.get(phase, 0.0) + spent
 
 
 def target_path(root: Path, url_path: str) -> Path:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -285,11 +285,13 @@ def build_site_report(
 ) -> BuildReport:
     """Export the site: incrementally when `outdir` holds an earlier build of it, else in full.
 
-    With `articles` (and an earlier build), only those articles are written, with the
-    lists, feeds, stories and sitemaps that show them: a build that puts a new entry
-    online without waiting for the rest of what changed. It leaves the earlier build's
-    time in place and the search index as it is, so the next build without `articles`
-    still writes everything that changed since that one.
+    With `articles` (and an earlier build), a build that puts new entries online without
+    waiting for the rest of what changed: their pages in every edition, the front pages
+    and the first page of their sections, with those lists' feeds. Their sources' and
+    tags' lists, their stories, other pages' related boxes and the sitemaps are left to
+    the next build without `articles`: this one leaves the earlier build's time in place
+    and the search index as it is, so that build still writes everything that changed
+    since the last one, these articles included.
 
     Raises BuildRefusedError, before writing anything, when `outdir` is not the build's
     to write (see `check_outdir`); `force` replaces a folder of other files.
@@ -309,6 +311,44 @@ def build_site_from_pages(
     force: bool = False,
     articles: Collection[int] | None = None,
 ) -> BuildReport:
+    steps = build_steps(
+        pages, outdir, full=full, search_index=search_index, force=force, articles=articles
+    )
+    report = run_steps(steps)
+    assert report is not None  # nothing paused it
+    return report
+
+
+BuildSteps = Generator[None, None, BuildReport]
+
+
+def run_steps(steps: BuildSteps, pause: Callable[[], bool] | None = None) -> BuildReport | None:
+    """Go on with a build made by `build_steps` until it ends (its report) or, between two
+    steps, `pause` says to stop for now (None: call again with the same `steps`)."""
+    try:
+        while True:
+            next(steps)
+            if pause is not None and pause():
+                return None
+    except StopIteration as done:
+        report: BuildReport = done.value
+        return report
+
+
+def build_steps(
+    pages: SitePages,
+    outdir: Path,
+    *,
+    full: bool = False,
+    search_index: bool = True,
+    force: bool = False,
+    articles: Collection[int] | None = None,
+) -> BuildSteps:
+    """A build (as `build_site_from_pages`) in steps: an incremental build of everything
+    that changed may be paused between any two of its pages or lists, so that a build
+    of new entries can go first (`run_steps`). A full build, and one of `articles`, is
+    one step. Files are replaced one at a time, so a paused build leaves a readable
+    site; it writes its build time (`since` of the next) only when it has ended."""
     outdir = Path(os.path.abspath(outdir))
     check_outdir(pages.config, outdir, force=force)
     started = datetime.now(UTC)
@@ -322,11 +362,23 @@ def build_site_from_pages(
         except (KeyError, ValueError):
             since = None
         if since is not None and articles is not None:
-            report = _incremental(pages, outdir, since, sorted(set(articles)))
+            report = _write_new_entries(pages, outdir, sorted(set(articles)))
             report.seconds = time.perf_counter() - clock
             return report  # the state keeps the last build that wrote every change
         if since is not None:
-            report = _incremental(pages, outdir, since)
+            report = BuildReport(full=False)
+            report.seconds = time.perf_counter() - clock
+            steps = _incremental(pages, outdir, since, report)
+            while True:  # the seconds of work, not of pauses
+                clock = time.perf_counter()
+                try:
+                    next(steps)
+                except StopIteration:
+                    break
+                finally:
+                    report.seconds += time.perf_counter() - clock
+                yield
+            clock = time.perf_counter()
             if search_index and report.articles_changed:
                 index_search(outdir)
                 report.search_indexed = True
@@ -338,7 +390,7 @@ def build_site_from_pages(
                     "build with --search to make it again"
                 )
             write_state(outdir, pages, started)
-            report.seconds = time.perf_counter() - clock
+            report.seconds += time.perf_counter() - clock
             return report
     report = BuildReport(full=True)
     with building_folder(outdir) as building:
@@ -351,20 +403,56 @@ def build_site_from_pages(
     return report
 
 
+def _write_new_entries(pages: SitePages, outdir: Path, articles: list[int]) -> BuildReport:
+    """New entries online first (see `build_site_report`): their pages in every edition,
+    then each edition's front page and feeds, and the first page and feeds of their
+    sections."""
+    report = BuildReport(full=False, articles_changed=len(articles))
+    out = PageWriter(outdir, report)
+    with report.timing("pictures"):
+        copied, _ = sync_media(pages.sessions, pages.config.media_dir, outdir, articles)
+        if copied:
+            report.notes.append(f"pictures: {copied} files copied")
+    with pages.sessions() as session:
+        rows = changes.placements(session, articles)
+        gone = changes.taken_down_paths(session, articles)
+    report.taken_down = len(gone)
+    sections = sorted({s for _, s, _ in rows if s and pages.has_section(s)})
+    shown: dict[str, bool] = {}
+    with report.timing("articles"):
+        for language in pages.languages:
+            shown[language] = False
+            for article_id in articles:
+                if article_id not in gone and _write_article(pages, out, language, article_id):
+                    shown[language] = True
+    with report.timing("lists"):
+        for language in pages.languages:
+            if not shown[language]:
+                continue
+            _write_edition_lists(pages, out, language)
+            for slug in sections:
+                out.page(url_for_section(language, slug), pages.section(language, slug))
+                for kind, body in pages.feed_documents(language, slug).items():
+                    out.file(url_for_feed(language, kind, slug), body)
+    _write_gone(pages, out, [p for paths in gone.values() for p in paths])
+    return report
+
+
 def _incremental(
-    pages: SitePages, outdir: Path, since: datetime, articles: list[int] | None = None
-) -> BuildReport:
-    """What changed since `since` (or only `articles`, and their stories), written."""
-    report = BuildReport(full=False)
+    pages: SitePages, outdir: Path, since: datetime, report: BuildReport
+) -> Iterator[None]:
+    """What changed since `since`, written into `report`'s counts; yields between steps
+    (an article's pages, a story, a list), where the build may be paused."""
     out = PageWriter(outdir, report)
     with pages.sessions() as session:
-        changed = changes.changed_articles(session, since) if articles is None else articles
+        changed = changes.changed_articles(session, since)
     report.articles_changed = len(changed)
-    _copy_media(pages, outdir, report)
+    with report.timing("pictures"):
+        _copy_media(pages, outdir, report)
     with pages.sessions() as session:
-        story_ids = changes.changed_stories(session, changed, since if articles is None else None)
+        story_ids = changes.changed_stories(session, changed, since)
     if not changed and not story_ids:
-        return report
+        return
     with pages.sessions() as session:
         rows = changes.placements(session, changed)
         gone = changes.taken_down_paths(session, changed)
@@ -398,33 +486,45 @@ def _incremental(
             or any(p.startswith(f"/{language}/") for paths in gone.values() for p in paths)
         )
         for article_id in changed:
-            for folder in old.get(article_id, []):
-                shutil.rmtree(folder, ignore_errors=True)
-                report.removed += 1
-            if article_id not in gone and _write_article(pages, out, language, article_id):
-                touched = True
+            with report.timing("articles"):
+                for folder in old.get(article_id, []):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    report.removed += 1
+                if article_id not in gone and _write_article(pages, out, language, article_id):
+                    touched = True
+            yield
         if not touched:
             continue  # nothing this edition shows (or showed) has changed
         chunks[language] = {(article_id - 1) // SITEMAP_URLS + 1 for article_id in changed}
         # Their story pages, and the other reports of those stories ("N sources").
-        rewrite = later_neighbours(pages, language, changed) | (story_members - set(changed))
-        if gone:  # a removed report's title may have been its story's headline
-            with pages.sessions() as session:
-                rewrite |= stories.later_story_listers(session, language, list(gone))
+        with report.timing("related"):
+            rewrite = later_neighbours(pages, language, changed) | (story_members - set(changed))
+            if gone:  # a removed report's title may have been its story's headline
+                with pages.sessions() as session:
+                    rewrite |= stories.later_story_listers(session, language, list(gone))
         for article_id in sorted(rewrite - set(gone)):
-            _write_article(pages, out, language, article_id)
+            with report.timing("related"):
+                _write_article(pages, out, language, article_id)
+            yield
         for story_id in story_ids:
-            _write_story(pages, out, language, story_id)
-        _write_edition_lists(pages, out, language)
+            with report.timing("stories"):
+                _write_story(pages, out, language, story_id)
+            yield
+        with report.timing("lists"):
+            _write_edition_lists(pages, out, language)
+        yield
         for lst, members in sorted(lists.items(), key=lambda item: (item[0].kind, item[0].key)):
-            first = first_changed_page(pages, language, lst, members)
-            _write_list(pages, out, language, lst, first)
-    _write_gone(pages, out, [p for paths in gone.values() for p in paths])
-    _write_sitemaps(
-        pages,
-        out,
-        chunks,
-        tags_changed=any(lst.kind == "tag" for lst in lists),
-        stories_changed=bool(story_ids),
-    )
-    return report
+            with report.timing("lists"):
+                first = first_changed_page(pages, language, lst, members)
+                _write_list(pages, out, language, lst, first)
+            yield
+    with report.timing("articles"):
+        _write_gone(pages, out, [p for paths in gone.values() for p in paths])
+    with report.timing("sitemaps"):
+        _write_sitemaps(
+            pages,
+            out,
+            chunks,
+            tags_changed=any(lst.kind == "tag" for lst in lists),
+            stories_changed=bool(story_ids),
+        )

@@ -155,21 +155,22 @@ def pictures_of(session: Session, language: str, article_ids: Sequence[int]) -> 
     return found
 
 
-def stored_digests(session: Session) -> set[str]:
-    """Every picture some article shows (a build copies their files)."""
-    return set(
-        session.scalars(
-            select(ArticleImageRow.digest)
-            .join(ArticleRow, ArticleRow.id == ArticleImageRow.article_id)
-            .join(SourceRow, SourceRow.id == ArticleRow.source_id)
-            .where(
-                ArticleImageRow.state == ImageState.STORED,
-                ArticleRow.first_published_at.is_not(None),
-                SourceRow.images.is_(True),
-            )
-            .distinct()
+def stored_digests(session: Session, articles: Collection[int] | None = None) -> set[str]:
+    """Every picture some article shows (a build copies their files), or those of
+    `articles` only."""
+    query = (
+        select(ArticleImageRow.digest)
+        .join(ArticleRow, ArticleRow.id == ArticleImageRow.article_id)
+        .join(SourceRow, SourceRow.id == ArticleRow.source_id)
+        .where(
+            ArticleImageRow.state == ImageState.STORED,
+            ArticleRow.first_published_at.is_not(None),
+            SourceRow.images.is_(True),
         )
     )
+    if articles is not None:
+        query = query.where(ArticleRow.id.in_(list(articles)))
+    return set(session.scalars(query.distinct()))
 
 
 def image_totals(session: Session) -> tuple[int, int, int]:
