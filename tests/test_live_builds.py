@@ -49,6 +49,11 @@ def _publish(room: Newsroom, source_id: int, title: str, seen_before: float = 0.
         return int(article.id)
 
 
+def _spanish_source(room: Newsroom) -> int:
+    with room.sessions.begin() as session:
+        return int(make_source(session, language="es").id)
+
+
 def _built(room: Newsroom, article_id: int) -> bool:
     with room.sessions() as session:
         built = session.scalar(select(ArticleRow.built_at).where(ArticleRow.id == article_id))
@@ -63,8 +68,7 @@ def test_requests_made_while_a_build_runs_are_written_by_one_build_after_it(
     tmp_path: Path,
 ) -> None:
     with small_site(tmp_path / "site") as room:
-        with room.sessions.begin() as session:
-            source_id = int(make_source(session, language="es").id)
+        source_id = _spanish_source(room)
         _publish(room, source_id, "Primera")
         done: list[LiveBuild] = []
         holding, release = threading.Event(), threading.Event()
@@ -107,8 +111,7 @@ def test_a_complete_build_pauses_for_a_new_entry_and_goes_on_after_its_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with small_site(tmp_path / "site") as room:
-        with room.sessions.begin() as session:
-            source_id = int(make_source(session, language="es").id)
+        source_id = _spanish_source(room)
         _publish(room, source_id, "Primera")
         out = tmp_path / "out"
         done: list[LiveBuild] = []
@@ -116,7 +119,7 @@ def test_a_complete_build_pauses_for_a_new_entry_and_goes_on_after_its_build(
         assert builds.build_now().report.full
         backlog = [_publish(room, source_id, f"Atrasada {n}", seen_before=3600) for n in range(3)]
         new: list[int] = []
-        write_list = static._write_list
+        write_list = static.write_list
 
         def arrive_while_listing(*args: Any, **kwargs: Any) -> None:
             # The complete build is writing its lists when a new entry goes live.
@@ -125,7 +128,7 @@ def test_a_complete_build_pauses_for_a_new_entry_and_goes_on_after_its_build(
                 builds.request(new)
             write_list(*args, **kwargs)
 
-        monkeypatch.setattr(static, "_write_list", arrive_while_listing)
+        monkeypatch.setattr(static, "write_list", arrive_while_listing)
         builds.start()
         try:
             builds.request()
@@ -141,8 +144,7 @@ def test_a_complete_build_pauses_for_a_new_entry_and_goes_on_after_its_build(
 
 def test_builds_in_a_process_of_their_own_go_on_when_it_dies(tmp_path: Path) -> None:
     with small_site(tmp_path / "site") as room:
-        with room.sessions.begin() as session:
-            source_id = int(make_source(session, language="es").id)
+        source_id = _spanish_source(room)
         _publish(room, source_id, "Primera")
         out = tmp_path / "out"
         done: list[LiveBuild] = []
@@ -174,8 +176,7 @@ def test_articles_that_went_live_in_another_process_are_found_by_looking(
     tmp_path: Path,
 ) -> None:
     with small_site(tmp_path / "site") as room:
-        with room.sessions.begin() as session:
-            source_id = int(make_source(session, language="es").id)
+        source_id = _spanish_source(room)
         out = tmp_path / "out"
         done: list[LiveBuild] = []
         builds = LiveBuilds(room, out, watch_seconds=0.1, on_build=done.append)
@@ -208,8 +209,7 @@ def test_articles_that_went_live_in_another_process_are_found_by_looking(
 
 def test_a_build_of_named_articles_leaves_the_rest_to_the_next_build(tmp_path: Path) -> None:
     with small_site(tmp_path / "site") as room:
-        with room.sessions.begin() as session:
-            source_id = int(make_source(session, language="es").id)
+        source_id = _spanish_source(room)
         _publish(room, source_id, "Primera")
         out = tmp_path / "out"
         assert build_site_report(room, out, search_index=False).full

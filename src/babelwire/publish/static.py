@@ -23,7 +23,8 @@ Pictures are copied under /media/ from the site's media folder on every build
 (`babelwire.publish.media_files`); those no page shows any more are removed.
 
 The search index (`babelwire.publish.search_index`) is made afresh with Pagefind
-on every build that changed an article.
+on every build that changed an article. The groups of pages a build writes (a list
+with its feeds, an article's pages, ...) are written by `babelwire.publish.page_groups`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babelwire.publish.article_pages import EditionIndex
 from babelwire.publish.build_changes import (
     SiteList,
     article_folders,
@@ -54,173 +54,41 @@ from babelwire.publish.output_folder import (
     check_outdir,
     remove_leftovers,
 )
+from babelwire.publish.page_groups import (
+    write_article,
+    write_edition_lists,
+    write_gone,
+    write_list,
+    write_site_files,
+    write_sitemaps,
+    write_story,
+)
 from babelwire.publish.page_writer import (
     BuildReport,
     PageWriter,
-    remove_pages_after,
     target_path,
 )
 from babelwire.publish.pages import SitePages
 from babelwire.publish.paths import (
-    FAVICON,
-    READER_PAGES,
-    STYLESHEET,
     url_for_about,
     url_for_feed,
-    url_for_front,
-    url_for_news_sitemap,
     url_for_search,
     url_for_section,
-    url_for_sitemap,
-    url_for_sitemap_index,
-    url_for_source,
-    url_for_story,
-    url_for_story_sitemap,
-    url_for_tag,
-    url_for_tag_sitemap,
 )
 from babelwire.publish.search_index import (
     PAGEFIND_FOLDER,
-    SEARCH_SCRIPT,
     index_search,
     remove_unfinished,
     run_pagefind,
 )
 from babelwire.publish.sitemaps import SITEMAP_URLS
 from babelwire.storage.published import changes, stories, tags
-from babelwire.storage.published.views import SectionListing
 
 if TYPE_CHECKING:
     from babelwire.newsroom import Site
 
 # A change committed while a build reads the database must be seen by the next build.
 CLOCK_MARGIN = timedelta(seconds=5)
-
-
-# ---------------------------------------------------------------------------
-# Writing groups of pages
-# ---------------------------------------------------------------------------
-
-
-def _write_site_files(pages: SitePages, out: PageWriter) -> None:
-    out.page("/", pages.home())
-    out.file("/404.html", pages.not_found())
-    out.file("/style.css", STYLESHEET)
-    out.file("/favicon.svg", FAVICON)
-    out.file("/search.js", SEARCH_SCRIPT)
-    out.file("/robots.txt", pages.robots())
-
-
-def _write_sitemaps(
-    pages: SitePages,
-    out: PageWriter,
-    chunks: dict[str, set[int]] | None,
-    *,
-    tags_changed: bool = True,
-    stories_changed: bool = True,
-) -> None:
-    """The index, the news sitemap and the numbered sitemaps (only `chunks` when given);
-    the tag and story sitemaps when tags or stories may have changed."""
-    out.file(url_for_sitemap_index(), pages.sitemap_index())
-    out.file(url_for_news_sitemap(), pages.news_sitemap())
-    for language in pages.languages:
-        tag_map = pages.tag_sitemap(language) if tags_changed else None
-        if tag_map is not None:
-            out.file(url_for_tag_sitemap(language), tag_map)
-        story_map = pages.story_sitemap(language) if stories_changed else None
-        if story_map is not None:
-            out.file(url_for_story_sitemap(language), story_map)
-        count = pages.sitemap_count(language)
-        numbers: Iterable[int] = range(1, count + 1)
-        if chunks is not None:
-            numbers = sorted(n for n in chunks.get(language, set()) if n <= count)
-        for number in numbers:
-            body = pages.sitemap(language, number)
-            if body is not None:
-                out.file(url_for_sitemap(language, number), body)
-
-
-def _write_edition_lists(pages: SitePages, out: PageWriter, language: str) -> None:
-    out.page(url_for_front(language), pages.front(language))
-    for kind, body in pages.feed_documents(language).items():
-        out.file(url_for_feed(language, kind), body)
-
-
-def _list_url(language: str, lst: SiteList, page: int = 0, reader: int = 0) -> str:
-    if lst.kind == "section":
-        return url_for_section(language, lst.key, page, reader=reader)
-    if lst.kind == "source":
-        return url_for_source(language, int(lst.key), page, reader=reader)
-    return url_for_tag(language, lst.key, page, reader=reader)
-
-
-def _list_pages(
-    pages: SitePages, language: str, lst: SiteList, since: tuple[int, int] | None
-) -> Iterator[tuple[SectionListing, str]]:
-    if lst.kind == "section":
-        return pages.section_pages(language, lst.key, since)
-    if lst.kind == "source":
-        return pages.source_pages(language, int(lst.key), since)
-    return pages.tag_pages(language, lst.key, since)
-
-
-def _write_list(
-    pages: SitePages,
-    out: PageWriter,
-    language: str,
-    lst: SiteList,
-    since: tuple[int, int] | None = None,
-) -> None:
-    """A list's pages (every one, or with `since` = (archive page, the list's length)
-    page 0, the archive pages from that one on and the reader pages when they moved)
-    and its feeds; its folder goes when the edition no longer shows it."""
-    archive = None
-    for listing, html in _list_pages(pages, language, lst, since):
-        out.page(_list_url(language, lst, listing.page, listing.reader), html)
-        archive = listing.archive_pages
-    if archive is None:
-        out.remove_tree(_list_url(language, lst))
-        return
-    remove_pages_after(out, _list_url(language, lst), min(archive + 1, READER_PAGES))
-    remove_pages_after(out, _list_url(language, lst), archive, "archive")
-    if lst.kind == "source":
-        source_id = int(lst.key)
-        for kind, body in pages.feed_documents(language, source_id=source_id).items():
-            out.file(url_for_feed(language, kind, source=source_id), body)
-        return
-    section, tag = (lst.key, None) if lst.kind == "section" else (None, lst.key)
-    for kind, body in pages.feed_documents(language, section, tag).items():
-        out.file(url_for_feed(language, kind, section, tag), body)
-
-
-def _write_story(pages: SitePages, out: PageWriter, language: str, story_id: int) -> None:
-    html = pages.story(language, story_id)
-    if html is None:
-        out.remove_tree(url_for_story(language, story_id))
-        return
-    out.page(url_for_story(language, story_id), html)
-    for kind, body in pages.feed_documents(language, story_id=story_id).items():
-        out.file(url_for_feed(language, kind, story=story_id), body)
-
-
-def _write_article(
-    pages: SitePages,
-    out: PageWriter,
-    language: str,
-    article_id: int,
-    index: EditionIndex | None = None,
-) -> bool:
-    """An article's page and original-text view; False when it is not in this edition."""
-    written = pages.article_pages(language, article_id, index)
-    for path, html in written:
-        out.page(path, html)
-    return bool(written)
-
-
-def _write_gone(pages: SitePages, out: PageWriter, paths: Iterable[str]) -> None:
-    for path in paths:
-        language = path.strip("/").split("/", 1)[0]
-        out.page(path, pages.gone(language))
 
 
 # ---------------------------------------------------------------------------
@@ -239,26 +107,26 @@ def write_pages(pages: SitePages, root: Path, report: BuildReport | None = None)
     """Write every page of the site under `root`; returns how many HTML pages were written."""
     report = report or BuildReport(full=True)
     out = PageWriter(root, report)
-    _write_site_files(pages, out)
+    write_site_files(pages, out)
     _copy_media(pages, root, report)
-    _write_gone(pages, out, pages.gone_paths())
+    write_gone(pages, out, pages.gone_paths())
     for language in pages.languages:
-        _write_edition_lists(pages, out, language)
+        write_edition_lists(pages, out, language)
         out.page(url_for_about(language), pages.about(language))
         out.page(url_for_search(language), pages.search(language))
         for rule in pages.config.sections:
             if pages.has_section(rule.slug):
-                _write_list(pages, out, language, SiteList("section", rule.slug))
+                write_list(pages, out, language, SiteList("section", rule.slug))
         for source_id in pages.source_ids(language):
-            _write_list(pages, out, language, SiteList("source", str(source_id)))
+            write_list(pages, out, language, SiteList("source", str(source_id)))
         for slug in pages.tag_slugs(language):
-            _write_list(pages, out, language, SiteList("tag", slug))
+            write_list(pages, out, language, SiteList("tag", slug))
         for story_id in pages.story_ids(language):
-            _write_story(pages, out, language, story_id)
+            write_story(pages, out, language, story_id)
         index = pages.edition_index(language)
         for article_id, _path in pages.article_ids(language):
-            _write_article(pages, out, language, article_id, index)
-    _write_sitemaps(pages, out, None)
+            write_article(pages, out, language, article_id, index)
+    write_sitemaps(pages, out, None)
     return report.pages
 
 
@@ -297,20 +165,6 @@ def build_site_report(
     to write (see `check_outdir`); `force` replaces a folder of other files.
     """
     pages = SitePages.for_site(site, static=True)
-    return build_site_from_pages(
-        pages, outdir, full=full, search_index=search_index, force=force, articles=articles
-    )
-
-
-def build_site_from_pages(
-    pages: SitePages,
-    outdir: Path,
-    *,
-    full: bool = False,
-    search_index: bool = True,
-    force: bool = False,
-    articles: Collection[int] | None = None,
-) -> BuildReport:
     steps = build_steps(
         pages, outdir, full=full, search_index=search_index, force=force, articles=articles
     )
@@ -344,11 +198,12 @@ def build_steps(
     force: bool = False,
     articles: Collection[int] | None = None,
 ) -> BuildSteps:
-    """A build (as `build_site_from_pages`) in steps: an incremental build of everything
-    that changed may be paused between any two of its pages or lists, so that a build
-    of new entries can go first (`run_steps`). A full build, and one of `articles`, is
-    one step. Files are replaced one at a time, so a paused build leaves a readable
-    site; it writes its build time (`since` of the next) only when it has ended."""
+    """A build (as `build_site_report`, of the pages given) in steps: an incremental
+    build of everything that changed may be paused between any two of its pages or
+    lists, so that a build of new entries can go first (`run_steps`). A full build, and
+    one of `articles`, is one step. Files are replaced one at a time, so a paused build
+    leaves a readable site; it writes its build time (`since` of the next) only when it
+    has ended."""
     outdir = Path(os.path.abspath(outdir))
     check_outdir(pages.config, outdir, force=force)
     started = datetime.now(UTC)
@@ -423,18 +278,18 @@ def _write_new_entries(pages: SitePages, outdir: Path, articles: list[int]) -> B
         for language in pages.languages:
             shown[language] = False
             for article_id in articles:
-                if article_id not in gone and _write_article(pages, out, language, article_id):
+                if article_id not in gone and write_article(pages, out, language, article_id):
                     shown[language] = True
     with report.timing("lists"):
         for language in pages.languages:
             if not shown[language]:
                 continue
-            _write_edition_lists(pages, out, language)
+            write_edition_lists(pages, out, language)
             for slug in sections:
                 out.page(url_for_section(language, slug), pages.section(language, slug))
                 for kind, body in pages.feed_documents(language, slug).items():
                     out.file(url_for_feed(language, kind, slug), body)
-    _write_gone(pages, out, [p for paths in gone.values() for p in paths])
+    write_gone(pages, out, [p for paths in gone.values() for p in paths])
     return report
 
 
@@ -490,7 +345,7 @@ def _incremental(
                 for folder in old.get(article_id, []):
                     shutil.rmtree(folder, ignore_errors=True)
                     report.removed += 1
-                if article_id not in gone and _write_article(pages, out, language, article_id):
+                if article_id not in gone and write_article(pages, out, language, article_id):
                     touched = True
             yield
         if not touched:
@@ -504,24 +359,24 @@ def _incremental(
                     rewrite |= stories.later_story_listers(session, language, list(gone))
         for article_id in sorted(rewrite - set(gone)):
             with report.timing("related"):
-                _write_article(pages, out, language, article_id)
+                write_article(pages, out, language, article_id)
             yield
         for story_id in story_ids:
             with report.timing("stories"):
-                _write_story(pages, out, language, story_id)
+                write_story(pages, out, language, story_id)
             yield
         with report.timing("lists"):
-            _write_edition_lists(pages, out, language)
+            write_edition_lists(pages, out, language)
         yield
         for lst, members in sorted(lists.items(), key=lambda item: (item[0].kind, item[0].key)):
             with report.timing("lists"):
                 first = first_changed_page(pages, language, lst, members)
-                _write_list(pages, out, language, lst, first)
+                write_list(pages, out, language, lst, first)
             yield
     with report.timing("articles"):
-        _write_gone(pages, out, [p for paths in gone.values() for p in paths])
+        write_gone(pages, out, [p for paths in gone.values() for p in paths])
     with report.timing("sitemaps"):
-        _write_sitemaps(
+        write_sitemaps(
             pages,
             out,
             chunks,
